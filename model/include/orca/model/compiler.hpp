@@ -1,0 +1,59 @@
+// The SQL compiler: turns statements and unit-of-work steps into SQL text for one dialect.
+// Values are always bound parameters; only identifiers (quoted as needed) enter the text.
+// Used by the loaders (loading.hpp), the unit of work and metadata.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "orca/drivers/dialect.hpp"
+#include "orca/drivers/value.hpp"
+#include "orca/model/select.hpp"
+#include "orca/model/table.hpp"
+
+namespace orca::sql {
+
+/// SQL text with its parameters in placeholder order.
+struct statement {
+  std::string text;
+  params parameters;
+};
+
+/// `SELECT a.id, a.data, ... FROM a [WHERE ...] [ORDER BY ...] [LIMIT ? OFFSET ?]`;
+/// the select list is every column of the table in ordinal order.
+statement compile_select(const select_spec& spec, const drivers::dialect& dialect);
+
+/// `SELECT <all columns> FROM t WHERE t.<column> IN (?, ..., ?)` with `count` placeholders.
+std::string select_in(const table_info& table, std::size_t column, std::size_t count,
+                      const drivers::dialect& dialect);
+
+/// `SELECT <all columns> FROM t WHERE t.<pk> = ?`.
+std::string select_by_key(const table_info& table, const drivers::dialect& dialect);
+
+/// Multi-row `INSERT INTO t (c1, c2) VALUES (?, ?), (?, ?) RETURNING t.<r1>, t.<r2>`
+/// (`rows` rows of `columns`). Where the dialect needs_ordered_insert(), it is spelled
+/// `INSERT ... SELECT p0, p1 FROM (VALUES (?, ?, 0), ...) AS v(p0, p1, n) ORDER BY n
+/// RETURNING ...` so that generated keys ascend in row order. With no columns at all the
+/// rows are inserted with DEFAULT VALUES (one row per statement: rows must be 1).
+/// An empty `returning` leaves RETURNING out.
+std::string insert(const table_info& table, const std::vector<std::size_t>& columns, std::size_t rows,
+                   const std::vector<std::size_t>& returning, const drivers::dialect& dialect);
+
+/// `UPDATE t SET c1 = ?, c2 = ? WHERE t.<pk> = ?`.
+std::string update(const table_info& table, const std::vector<std::size_t>& columns,
+                   const drivers::dialect& dialect);
+
+/// `DELETE FROM t WHERE t.<pk> = ?`.
+std::string delete_by_key(const table_info& table, const drivers::dialect& dialect);
+
+/// `CREATE TABLE [IF NOT EXISTS] t (...)` with keys, defaults, NOT NULL, UNIQUE, FOREIGN KEY.
+std::string create_table(const table_info& table, bool if_not_exists, const drivers::dialect& dialect);
+/// `CREATE INDEX [IF NOT EXISTS] ix_t_c ON t (c)` for every indexed column (and every
+/// foreign key column: joins and selectin loads filter on them).
+std::vector<std::string> create_indexes(const table_info& table, bool if_not_exists,
+                                        const drivers::dialect& dialect);
+/// `DROP TABLE [IF EXISTS] t`.
+std::string drop_table(const table_info& table, bool if_exists, const drivers::dialect& dialect);
+
+}  // namespace orca::sql

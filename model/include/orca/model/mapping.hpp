@@ -1,0 +1,376 @@
+// Declarative mapping of plain C++ structs through member pointers (no code generator).
+// A user maps a class by writing, next to it:
+//
+//   void orca_table(orca::table_builder<A>& t) {
+//     t.table("a");
+//     t.column("id", &A::id).primary_key();
+//     t.column("data", &A::data);
+//     t.column("create_date", &A::create_date).server_default(orca::now);
+//     t.relationship("bs", &A::bs, &B::a_id);
+//   }
+//
+// orca::table_of<A>() turns that into the non-template table_info the rest of orca reads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <vector>
+
+#include "orca/model/collection.hpp"
+#include "orca/model/table.hpp"
+#include "orca/model/table_of.hpp"
+#include "orca/model/value_traits.hpp"
+#include "orca/model/write_only.hpp"
+
+namespace orca {
+
+/// Tag for `server_default(orca::now)`: the database's current time.
+struct now_t {};
+inline constexpr now_t now{};
+
+template <class T> class table_builder;
+
+namespace detail {
+
+std::string demangle(const char* mangled);
+/// Finishes a table after every class's columns exist: runs the resolvers (foreign keys and
+/// relationship columns found by member), sets relationship owners, finds and checks the
+/// primary key (via orca::detail_finish_table). Throws invalid_argument.
+void finish_table(table_info& table, std::vector<std::function<void(table_info&)>>& resolvers);
+
+template <class T, class M>
+class member_access_impl final : public member_access {
+public:
+  explicit member_access_impl(M T::*member) : member_(member) {}
+  value get(const void* object) const override {
+    return value_traits<M>::to_value(static_cast<const T*>(object)->*member_);
+  }
+  void set(void* object, const value& x) const override {
+    static_cast<T*>(object)->*member_ = value_traits<M>::from_value(x);
+  }
+  bool is_unset(const void* object) const override {
+    if constexpr (std::is_default_constructible_v<M> && requires(const M& a) { a == a; })
+      return static_cast<const T*>(object)->*member_ == M{};
+    else
+      return false;
+  }
+private:
+  M T::*member_;
+};
+
+template <class C>
+std::vector<std::shared_ptr<void>> erase_types(const std::vector<std::shared_ptr<C>>& xs) {
+  return {xs.begin(), xs.end()};
+}
+
+template <class C>
+class collection_access {
+public:
+  static std::vector<std::shared_ptr<C>>& items(collection<C>& c) { return c.items_; }
+  static const std::vector<std::shared_ptr<C>>& items(const collection<C>& c) { return c.items_; }
+  static void set_unloaded(collection<C>& c, const relationship_info* info) { c.unloaded_ = info; }
+  static bool loaded(const collection<C>& c) { return c.unloaded_ == nullptr; }
+};
+
+template <class C>
+class write_only_access {
+public:
+  static std::vector<std::shared_ptr<C>>& added(write_only<C>& c) { return c.added_; }
+  static std::vector<std::shared_ptr<C>>& removed(write_only<C>& c) { return c.removed_; }
+  static const std::vector<std::shared_ptr<C>>& added(const write_only<C>& c) { return c.added_; }
+  static const std::vector<std::shared_ptr<C>>& removed(const write_only<C>& c) { return c.removed_; }
+  static void bind(write_only<C>& c, const relationship_info* info, std::int64_t key) {
+    c.info_ = info;
+    c.owner_key_ = key;
+  }
+};
+
+template <class T, class C>
+class collection_relationship final : public relationship_access {
+  using access = collection_access<C>;
+public:
+  explicit collection_relationship(collection<C> T::*member) : member_(member) {}
+  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
+    auto& c = static_cast<const T*>(owner)->*member_;
+    return access::loaded(c) ? erase_types(access::items(c)) : std::vector<std::shared_ptr<void>>{};
+  }
+  std::vector<std::shared_ptr<void>> removed(const void*) const override { return {}; }
+  void clear_pending(void*) const override {}
+  void assign(void* owner, std::vector<std::shared_ptr<void>> related) const override {
+    auto& c = static_cast<T*>(owner)->*member_;
+    auto& items = access::items(c);
+    items.clear();
+    items.reserve(related.size());
+    for (auto& x : related) items.push_back(std::static_pointer_cast<C>(std::move(x)));
+    access::set_unloaded(c, nullptr);
+  }
+  void set_unloaded(void* owner, const relationship_info& info) const override {
+    auto& c = static_cast<T*>(owner)->*member_;
+    access::items(c).clear();
+    access::set_unloaded(c, &info);
+  }
+  bool is_loaded(const void* owner) const override { return access::loaded(static_cast<const T*>(owner)->*member_); }
+  void bind(void*, const relationship_info&, std::int64_t) const override {}
+private:
+  collection<C> T::*member_;
+};
+
+template <class T, class C>
+class write_only_relationship final : public relationship_access {
+  using access = write_only_access<C>;
+public:
+  explicit write_only_relationship(write_only<C> T::*member) : member_(member) {}
+  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
+    return erase_types(access::added(static_cast<const T*>(owner)->*member_));
+  }
+  std::vector<std::shared_ptr<void>> removed(const void* owner) const override {
+    return erase_types(access::removed(static_cast<const T*>(owner)->*member_));
+  }
+  void clear_pending(void* owner) const override {
+    auto& c = static_cast<T*>(owner)->*member_;
+    access::added(c).clear();
+    access::removed(c).clear();
+  }
+  void assign(void*, std::vector<std::shared_ptr<void>>) const override {}
+  void set_unloaded(void*, const relationship_info&) const override {}
+  bool is_loaded(const void*) const override { return false; }
+  void bind(void* owner, const relationship_info& info, std::int64_t key) const override {
+    access::bind(static_cast<T*>(owner)->*member_, &info, key);
+  }
+private:
+  write_only<C> T::*member_;
+};
+
+template <class T, class P>
+class reference_relationship final : public relationship_access {
+public:
+  explicit reference_relationship(std::shared_ptr<P> T::*member) : member_(member) {}
+  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
+    auto& p = static_cast<const T*>(owner)->*member_;
+    if (p) return {p};
+    return {};
+  }
+  std::vector<std::shared_ptr<void>> removed(const void*) const override { return {}; }
+  void clear_pending(void*) const override {}
+  void assign(void* owner, std::vector<std::shared_ptr<void>> related) const override {
+    static_cast<T*>(owner)->*member_ = related.empty() ? nullptr : std::static_pointer_cast<P>(related.front());
+  }
+  void set_unloaded(void*, const relationship_info&) const override {}
+  bool is_loaded(const void* owner) const override { return true; }
+  void bind(void*, const relationship_info&, std::int64_t) const override {}
+private:
+  std::shared_ptr<P> T::*member_;
+};
+
+/// The table being built; function-local static, built without touching other tables.
+template <class T>
+table_info& table_storage();
+
+}  // namespace detail
+
+/// Builds one column's options; returned by table_builder::column().
+template <class T>
+class column_builder {
+public:
+  column_builder(table_info& table, std::size_t index,
+                 std::vector<std::function<void(table_info&)>>& resolvers)
+      : table_(table), index_(index), resolvers_(resolvers) {}
+
+  /// The integer primary key, generated by the database unless the object sets it.
+  column_builder& primary_key() {
+    auto& c = column();
+    if (c.type != value_type::integer || c.nullable)
+      throw error(errc::invalid_argument, "orca maps single-column integer primary keys; " +
+                                              table_.name() + "." + c.name + " is not a non-null integer member");
+    c.primary_key = true;
+    c.autoincrement = true;
+    return *this;
+  }
+  /// A UNIQUE constraint on the column.
+  column_builder& unique() { column().unique = true; return *this; }
+  /// An index on the column (created by create_all).
+  column_builder& index() { column().indexed = true; return *this; }
+  /// The database's current time when an INSERT leaves the column out.
+  column_builder& server_default(now_t) { column().server_default = orca::server_default{}; return *this; }
+  /// A literal default when an INSERT leaves the column out.
+  column_builder& server_default(value literal) {
+    column().server_default = orca::server_default{orca::server_default::kind::literal, std::move(literal)};
+    return *this;
+  }
+  /// A foreign key to a mapped column of another class (`.foreign_key(&A::id)`).
+  template <class P, class M>
+  column_builder& foreign_key(M P::*target) {
+    static_assert(mappable<M>, "orca: foreign_key() must name a mapped column member of the referred class");
+    auto index = index_;
+    column().foreign_key = foreign_key_info{&table_of<P>, {}};
+    resolvers_.push_back([index, target](table_info& self) {
+      auto& referred = detail::table_storage<P>();
+      auto* c = referred.column_for(target);
+      if (c == nullptr)
+        throw error(errc::invalid_argument, "the foreign key of " + self.name() + " names a member of " +
+                                                referred.class_name() + " that is not a mapped column");
+      const_cast<column_info&>(self.columns()[index]).foreign_key->column = c->name;
+    });
+    return *this;
+  }
+
+private:
+  column_info& column() { return const_cast<column_info&>(table_.columns()[index_]); }
+  table_info& table_;
+  std::size_t index_;
+  std::vector<std::function<void(table_info&)>>& resolvers_;
+};
+
+/// What a mapping function receives: declares the table, its columns and relationships.
+template <class T>
+class table_builder {
+public:
+  explicit table_builder(table_info& table) : table_(table) {}
+
+  /// Sets the table name.
+  table_builder& table(std::string name) { table_.name_ = std::move(name); return *this; }
+
+  /// Maps a data member to a column. Member types: integers, floating point, bool,
+  /// std::string, orca::blob, orca::timestamp, or std::optional of one (nullable).
+  template <class M>
+  column_builder<T> column(std::string name, M T::*member) {
+    static_assert(mappable<M>,
+                  "orca: this member type cannot be a column; use an integer, floating point, bool, "
+                  "std::string, orca::blob, orca::timestamp, or std::optional<> of one of them");
+    column_info c;
+    c.name = std::move(name);
+    c.type = value_traits<M>::type;
+    c.nullable = value_traits<M>::nullable;
+    c.ordinal = table_.columns_.size();
+    c.access = std::make_shared<detail::member_access_impl<T, M>>(member);
+    c.member = member;
+    table_.columns_.push_back(std::move(c));
+    return column_builder<T>{table_, table_.columns_.size() - 1, resolvers_};
+  }
+
+  /// A one-to-many collection (`orca::collection<C>`), never loaded implicitly;
+  /// `foreign_key` is the child's column referring to this class.
+  template <class C, class M>
+  table_builder& relationship(std::string name, collection<C> T::*member, M C::*foreign_key) {
+    add_relationship<C>(std::move(name), relationship_kind::one_to_many,
+                        std::make_shared<detail::collection_relationship<T, C>>(member), member, foreign_key);
+    return *this;
+  }
+  /// A write-only collection (`orca::write_only<C>`): never loaded, read via select().
+  template <class C, class M>
+  table_builder& relationship(std::string name, write_only<C> T::*member, M C::*foreign_key) {
+    add_relationship<C>(std::move(name), relationship_kind::write_only,
+                        std::make_shared<detail::write_only_relationship<T, C>>(member), member, foreign_key);
+    return *this;
+  }
+  /// A many-to-one reference (`std::shared_ptr<P>`) through this class's foreign key column.
+  template <class P, class M>
+  table_builder& relationship(std::string name, std::shared_ptr<P> T::*member, M T::*foreign_key) {
+    relationship_info r;
+    r.name = std::move(name);
+    r.kind = relationship_kind::many_to_one;
+    r.target = &table_of<P>;
+    r.access = std::make_shared<detail::reference_relationship<T, P>>(member);
+    r.member = member;
+    auto index = table_.relationships_.size();
+    table_.relationships_.push_back(std::move(r));
+    resolvers_.push_back([index, foreign_key](table_info& self) {
+      auto* c = self.column_for(foreign_key);
+      if (c == nullptr)
+        throw error(errc::invalid_argument, "relationship " + self.class_name() + "." +
+                                                self.relationships()[index].name +
+                                                ": the foreign key member is not a mapped column");
+      const_cast<relationship_info&>(self.relationships()[index]).foreign_key = c->ordinal;
+    });
+    return *this;
+  }
+
+  /// Resolution steps run once every table exists (internal).
+  std::vector<std::function<void(table_info&)>>& resolvers() noexcept { return resolvers_; }
+
+private:
+  template <class C, class Member, class M>
+  void add_relationship(std::string name, relationship_kind kind,
+                        std::shared_ptr<const detail::relationship_access> access, Member member,
+                        M C::*foreign_key) {
+    relationship_info r;
+    r.name = std::move(name);
+    r.kind = kind;
+    r.target = &table_of<C>;
+    r.access = std::move(access);
+    r.member = member;
+    auto index = table_.relationships_.size();
+    table_.relationships_.push_back(std::move(r));
+    resolvers_.push_back([index, foreign_key](table_info& self) {
+      auto& child = detail::table_storage<C>();
+      auto* c = child.column_for(foreign_key);
+      if (c == nullptr)
+        throw error(errc::invalid_argument, "relationship " + self.class_name() + "." +
+                                                self.relationships()[index].name + ": the foreign key member is not a mapped column of " +
+                                                child.class_name());
+      const_cast<relationship_info&>(self.relationships()[index]).foreign_key = c->ordinal;
+    });
+  }
+
+  friend table_info& detail::table_storage<T>();
+  table_info& table_;
+  std::vector<std::function<void(table_info&)>> resolvers_;
+};
+
+/// Gives the mapping machinery access to table_info's private identity fields (internal).
+template <class T>
+struct detail_table_build_access {
+  static void set_identity(table_info& t) {
+    t.class_name_ = detail::demangle(typeid(T).name());
+    t.factory_ = [] { return std::static_pointer_cast<void>(std::make_shared<T>()); };
+  }
+};
+
+namespace detail {
+
+template <class T>
+concept has_mapping = requires(table_builder<T>& t) { orca_table(t); };
+
+template <class T>
+struct table_build {
+  table_info table;
+  std::vector<std::function<void(table_info&)>> resolvers;
+};
+
+template <class T>
+table_build<T>& table_build_storage() {
+  static_assert(has_mapping<T>,
+                "orca: this class is not mapped; declare `void orca_table(orca::table_builder<T>& t)` "
+                "in the class's namespace (see orca/model/mapping.hpp)");
+  static table_build<T> build = [] {
+    table_build<T> b;
+    table_builder<T> builder{b.table};
+    detail_table_build_access<T>::set_identity(b.table);
+    orca_table(builder);
+    b.resolvers = std::move(builder.resolvers());
+    return b;
+  }();
+  return build;
+}
+
+template <class T>
+table_info& table_storage() {
+  return table_build_storage<T>().table;
+}
+
+}  // namespace detail
+
+template <class T>
+const table_info& table_of() {
+  static const table_info& finished = [] () -> const table_info& {
+    auto& b = detail::table_build_storage<T>();
+    detail::finish_table(b.table, b.resolvers);
+    return b.table;
+  }();
+  return finished;
+}
+
+}  // namespace orca

@@ -1,0 +1,123 @@
+// orca::select<T>(): a typed SELECT of mapped objects with where, order_by, limit/offset
+// and loader options. Executed by sessions; compiled to SQL by compiler.hpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "orca/model/collection.hpp"
+#include "orca/model/expression.hpp"
+#include "orca/model/table_of.hpp"
+
+namespace orca {
+
+template <class T> class write_only;
+
+/// How one relationship is loaded by a statement.
+struct loader_option {
+  enum class kind : std::uint8_t { selectin, raise } what = kind::selectin;
+  const relationship_info* relationship = nullptr;
+};
+
+/// A SELECT of one mapped class, non-template (what sessions and the compiler read).
+struct select_spec {
+  const table_info* table = nullptr;
+  std::shared_ptr<const expression_node> where;  ///< null: no WHERE
+  std::vector<order_term> order;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
+  std::vector<loader_option> loaders;
+};
+
+namespace detail {
+const relationship_info& require_relationship(const table_info& table, const relationship_info* found);
+std::shared_ptr<const expression_node> and_where(std::shared_ptr<const expression_node> where,
+                                                 std::shared_ptr<const expression_node> more);
+std::shared_ptr<const expression_node> foreign_key_equals(const table_info& table, std::size_t column,
+                                                          std::int64_t key);
+}  // namespace detail
+
+/// A SELECT of objects of class T. Each builder call returns a new statement.
+template <class T>
+class select_statement {
+public:
+  using object_type = T;
+
+  select_statement() { spec_.table = &table_of<T>(); }
+
+  /// Adds a condition (several are ANDed).
+  select_statement where(const condition& c) const {
+    auto copy = *this;
+    copy.spec_.where = detail::and_where(spec_.where, c.shared());
+    return copy;
+  }
+  /// Orders by members (ascending) or by `orca::desc(&T::m)` / `orca::asc(&T::m)` terms.
+  template <class... Terms>
+  select_statement order_by(Terms... terms) const {
+    auto copy = *this;
+    (copy.spec_.order.push_back(to_term(terms)), ...);
+    return copy;
+  }
+  /// LIMIT n.
+  select_statement limit(std::int64_t n) const { auto copy = *this; copy.spec_.limit = n; return copy; }
+  /// OFFSET n.
+  select_statement offset(std::int64_t n) const { auto copy = *this; copy.spec_.offset = n; return copy; }
+  /// Loader options: `orca::selectinload(&A::bs)`, `orca::raiseload(&A::bs)`.
+  template <class... Options>
+  select_statement options(Options... opts) const {
+    auto copy = *this;
+    (copy.spec_.loaders.push_back(opts), ...);
+    return copy;
+  }
+  /// Filters on a foreign key column (used by write-only collections).
+  select_statement where_foreign_key(std::size_t column, std::int64_t key) const {
+    auto copy = *this;
+    copy.spec_.where = detail::and_where(spec_.where, detail::foreign_key_equals(*spec_.table, column, key));
+    return copy;
+  }
+
+  /// The non-template statement.
+  const select_spec& spec() const noexcept { return spec_; }
+
+private:
+  static order_term to_term(order_term t) { return t; }
+  template <class M>
+  static order_term to_term(M T::*member) { return asc(member); }
+  select_spec spec_;
+};
+
+/// SELECT of mapped class T (`orca::select<A>()`).
+template <class T>
+select_statement<T> select() { return {}; }
+
+/// Loads a collection with one extra `SELECT ... WHERE fk IN (...)` per batch of parents.
+template <class T, class C>
+loader_option selectinload(collection<C> T::*member) {
+  auto& table = table_of<T>();
+  return {loader_option::kind::selectin, &detail::require_relationship(table, table.relationship_for(member))};
+}
+/// Loads a many-to-one reference with one extra `SELECT ... WHERE id IN (...)` per batch.
+template <class T, class P>
+loader_option selectinload(std::shared_ptr<P> T::*member) {
+  auto& table = table_of<T>();
+  return {loader_option::kind::selectin, &detail::require_relationship(table, table.relationship_for(member))};
+}
+/// Write-only collections are never loaded.
+template <class T, class C>
+loader_option selectinload(write_only<C> T::*) {
+  static_assert(sizeof(C) == 0,
+                "orca: a write-only collection is never loaded; read it by executing its "
+                "statement: session.scalars(obj->member.select())");
+  return {};
+}
+/// Leaves a collection unloaded (touching it throws); the default for collections.
+template <class T, class C>
+loader_option raiseload(collection<C> T::*member) {
+  auto& table = table_of<T>();
+  return {loader_option::kind::raise, &detail::require_relationship(table, table.relationship_for(member))};
+}
+
+}  // namespace orca

@@ -1,0 +1,107 @@
+// orca::value_traits<M>: how a C++ member type converts to and from orca::value.
+// Used by the mapping (mapping.hpp) and by typed where-expressions (expression.hpp).
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "orca/drivers/error.hpp"
+#include "orca/drivers/value.hpp"
+
+namespace orca {
+
+namespace detail {
+[[noreturn]] void throw_out_of_range(std::int64_t x, const char* type_name);
+}  // namespace detail
+
+/// Conversion of one member type; specialised for every type orca can map.
+/// Unsupported types have no `type` member (see `is_mappable`).
+template <class M, class = void>
+struct value_traits {};
+
+/// True when M can be a mapped column member.
+template <class M>
+concept mappable = requires { value_traits<M>::type; };
+
+template <std::integral M>
+  requires(!std::same_as<M, bool>)
+struct value_traits<M> {
+  static constexpr value_type type = value_type::integer;
+  static constexpr bool nullable = false;
+  static value to_value(M x) {
+    if constexpr (std::is_unsigned_v<M> && sizeof(M) >= sizeof(std::int64_t)) {
+      if (x > static_cast<M>(std::numeric_limits<std::int64_t>::max()))
+        throw error(errc::type_mismatch, "unsigned value " + std::to_string(x) + " does not fit a 64-bit SQL integer");
+    }
+    return value{static_cast<std::int64_t>(x)};
+  }
+  static M from_value(const value& x) {
+    auto i = x.as_integer();
+    if constexpr (!std::same_as<M, std::int64_t>) {
+      if (i < static_cast<std::int64_t>(std::numeric_limits<M>::min()) ||
+          (i > 0 && static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(std::numeric_limits<M>::max())))
+        detail::throw_out_of_range(i, "the member's integer type");
+    }
+    return static_cast<M>(i);
+  }
+};
+
+template <>
+struct value_traits<bool> {
+  static constexpr value_type type = value_type::boolean;
+  static constexpr bool nullable = false;
+  static value to_value(bool x) { return value{x}; }
+  static bool from_value(const value& x) { return x.as_boolean(); }
+};
+
+template <std::floating_point M>
+struct value_traits<M> {
+  static constexpr value_type type = value_type::real;
+  static constexpr bool nullable = false;
+  static value to_value(M x) { return value{static_cast<double>(x)}; }
+  static M from_value(const value& x) { return static_cast<M>(x.as_real()); }
+};
+
+template <>
+struct value_traits<std::string> {
+  static constexpr value_type type = value_type::text;
+  static constexpr bool nullable = false;
+  static value to_value(const std::string& x) { return value{x}; }
+  static std::string from_value(const value& x) { return x.as_text(); }
+};
+
+template <>
+struct value_traits<blob> {
+  static constexpr value_type type = value_type::binary;
+  static constexpr bool nullable = false;
+  static value to_value(const blob& x) { return value{x}; }
+  static blob from_value(const value& x) { return x.as_blob(); }
+};
+
+template <>
+struct value_traits<timestamp> {
+  static constexpr value_type type = value_type::time;
+  static constexpr bool nullable = false;
+  static value to_value(timestamp x) { return value{x}; }
+  static timestamp from_value(const value& x) { return x.as_timestamp(); }
+};
+
+template <class M>
+  requires mappable<M>
+struct value_traits<std::optional<M>> {
+  static constexpr value_type type = value_traits<M>::type;
+  static constexpr bool nullable = true;
+  static value to_value(const std::optional<M>& x) {
+    return x ? value_traits<M>::to_value(*x) : value{};
+  }
+  static std::optional<M> from_value(const value& x) {
+    if (x.is_null()) return std::nullopt;
+    return value_traits<M>::from_value(x);
+  }
+};
+
+}  // namespace orca

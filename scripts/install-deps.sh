@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what orca needs from Debian 12's packages, only what is missing.
+# Quiet when everything is present. Usage: scripts/install-deps.sh [--with-postgresql-server]
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build ccache pkg-config
+          libcaf-dev libsqlite3-dev libpq-dev libspdlog-dev catch2)
+if [[ "${1:-}" == "--with-postgresql-server" ]]; then
+  packages+=(postgresql)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "orca: installing ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

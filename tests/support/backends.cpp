@@ -1,0 +1,63 @@
+// The backends a parameterised test runs against (see backends.hpp).
+#include "support/backends.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string_view>
+
+#include <unistd.h>
+
+#include "orca/drivers/error.hpp"
+
+namespace orca::test {
+
+namespace {
+
+std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++);
+}
+
+std::string fresh_sqlite_url() {
+  auto dir = std::filesystem::temp_directory_path() / "orca-tests";
+  std::filesystem::create_directories(dir);
+  auto file = dir / ("db_" + unique_suffix() + ".sqlite");
+  for (auto suffix : {"", "-wal", "-shm"})
+    std::filesystem::remove(file.string() + suffix);
+  return "sqlite:///" + file.string();  // absolute path: sqlite:////tmp/...
+}
+
+// A fresh schema on the shared test server, so that tests may run in parallel.
+std::string fresh_postgresql_url(const std::string& base) {
+  auto schema = "t_" + unique_suffix();
+  auto conn = drivers::connect(parse_url(base));
+  conn->execute_script("CREATE SCHEMA " + schema);
+  auto separator = base.find('?') == std::string::npos ? "?" : "&";
+  return base + separator + "options=-csearch_path%3D" + schema;
+}
+
+}  // namespace
+
+std::unique_ptr<drivers::connection> backend_target::connect() const {
+  return drivers::connect(parse_url(url));
+}
+
+std::vector<backend_target> backends() {
+  std::vector<backend_target> result;
+  result.push_back({"sqlite", fresh_sqlite_url()});
+  const char* only = std::getenv("ORCA_TEST_BACKENDS");
+  if (only != nullptr && std::string_view{only} == "sqlite")
+    return result;
+  const char* pg = std::getenv("ORCA_TEST_POSTGRESQL_URL");
+  if (pg == nullptr || *pg == '\0')
+    throw std::runtime_error(
+        "ORCA_TEST_POSTGRESQL_URL is not set: run the suite with scripts/test.sh (it starts a "
+        "throwaway PostgreSQL), point the variable at a server you own, or set "
+        "ORCA_TEST_BACKENDS=sqlite to run SQLite only");
+  result.push_back({"postgresql", fresh_postgresql_url(pg)});
+  return result;
+}
+
+}  // namespace orca::test
