@@ -1,0 +1,52 @@
+// The pool actor: a supervisor over a group of connection actors with size, overflow,
+// checkout queue and timeout, pre-ping, recycle and rollback on return. Used by sessions.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "orca/actors/connection_actor.hpp"
+#include "orca/actors/messages.hpp"
+
+namespace orca::actors {
+
+/// Limits and policies of a pool.
+struct pool_options {
+  std::size_t size = 5;                             ///< connections kept open
+  std::size_t max_overflow = 10;                    ///< extra connections under load
+  std::chrono::milliseconds timeout{30000};         ///< how long a checkout may wait
+  bool pre_ping = false;                            ///< ping before lending an idle connection
+  std::chrono::seconds recycle{0};                  ///< close connections older than this (0: never)
+  std::chrono::milliseconds request_timeout{60000}; ///< timeout of requests to connections
+};
+
+/// The interface of a pool actor.
+///
+/// - `(checkout_atom, holder)` -> connection_actor: lends a connection to `holder` (a session
+///   actor the pool monitors: if it dies, the connection comes back rolled back). Waits up
+///   to `timeout`; errors: pool_timeout (naming the pool and its limits), connection_failed,
+///   disposed.
+/// - `(checkin_atom, connection)`: gives a connection back; it is rolled back, then lent
+///   to the next waiter or kept idle (or closed if too old or beyond the pool size).
+/// - `(status_atom)` -> pool_status.
+/// - `(dispose_atom)` -> ok: fails waiters, closes every connection (lent ones too), quits.
+/// - `(timeout_atom, id)`, `(retry_atom)`: the pool's own timers (internal).
+/// Connection actors that die are dropped and replaced on demand, with backoff while
+/// connecting keeps failing.
+using pool_actor = caf::typed_actor<
+    caf::replies_to<checkout_atom, caf::actor_addr>::with<connection_actor>,
+    caf::reacts_to<checkin_atom, connection_actor>,
+    caf::replies_to<status_atom>::with<pool_status>,
+    caf::replies_to<dispose_atom>::with<ok_atom>,
+    caf::reacts_to<timeout_atom, std::uint64_t>,
+    caf::reacts_to<retry_atom>>;
+
+/// Spawns a pool over connections to `target`; `name` appears in its error messages.
+pool_actor spawn_pool(caf::actor_system& system, std::string name, const url& target,
+                      const drivers::connection_options& connection_options, const pool_options& options);
+
+}  // namespace orca::actors

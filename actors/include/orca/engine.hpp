@@ -1,0 +1,83 @@
+// orca::engine: the entry point — a URL, a pool of connection actors and the actor system
+// they run on. Made by create_engine(); used by async_sessionmaker and application code.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "orca/drivers/connection.hpp"
+#include "orca/drivers/url.hpp"
+#include "orca/task.hpp"
+
+namespace orca {
+
+/// The driver connection `run_sync` functions receive (create_all, drop_all, raw SQL).
+using connection = drivers::connection;
+
+/// Options of create_engine (SQLAlchemy's names where they exist).
+struct engine_options {
+  bool echo = false;                                 ///< log every statement (logger orca.sql)
+  std::size_t pool_size = 5;                         ///< connections kept open
+  std::size_t max_overflow = 10;                     ///< extra connections under load
+  std::chrono::milliseconds pool_timeout{30000};     ///< how long a checkout may wait
+  bool pool_pre_ping = false;                        ///< ping idle connections before use
+  std::chrono::seconds pool_recycle{0};              ///< close connections older than this (0: never)
+  std::chrono::milliseconds request_timeout{60000};  ///< longest wait for any one operation
+  std::chrono::milliseconds busy_timeout{5000};      ///< SQLite: wait on database locks this long
+};
+
+/// What a pool holds right now.
+struct pool_snapshot {
+  std::size_t size = 0, max_overflow = 0, idle = 0, checked_out = 0, opening = 0, waiting = 0, opened = 0,
+              replaced = 0;
+};
+
+namespace detail {
+struct engine_state;
+}
+
+class engine;
+
+/// `engine.begin()`: a connection in a transaction, committed when run_sync's function
+/// returns and rolled back if it throws.
+class engine_transaction {
+public:
+  explicit engine_transaction(std::shared_ptr<detail::engine_state> state) : state_(std::move(state)) {}
+  /// Runs `fn` with the driver connection inside its connection actor (its own thread),
+  /// in a transaction: BEGIN, fn, COMMIT (ROLLBACK and rethrow if fn throws).
+  task<void> run_sync(std::function<void(connection&)> fn);
+
+private:
+  std::shared_ptr<detail::engine_state> state_;
+};
+
+/// A database and its connection pool. Copies share the same pool.
+class engine {
+public:
+  explicit engine(std::shared_ptr<detail::engine_state> state) : state_(std::move(state)) {}
+
+  /// The URL (password masked).
+  std::string url() const;
+  /// A connection in a transaction, for run_sync.
+  engine_transaction begin() const { return engine_transaction{state_}; }
+  /// The pool's state.
+  task<pool_snapshot> status() const;
+  /// Closes every connection: sessions and streams still open get errors (disposed).
+  task<void> dispose() const;
+
+  /// The shared state (for the facade's own use).
+  const std::shared_ptr<detail::engine_state>& state() const noexcept { return state_; }
+
+private:
+  std::shared_ptr<detail::engine_state> state_;
+};
+
+/// Makes an engine for a URL (see orca::parse_url); throws errc::invalid_url. Connections
+/// open lazily, on first checkout. An in-memory SQLite URL gets a pool of exactly one
+/// connection (each connection would otherwise see its own empty database).
+engine create_engine(std::string_view url, engine_options options = {});
+
+}  // namespace orca

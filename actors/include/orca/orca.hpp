@@ -1,0 +1,13 @@
+// The whole public API of orca: mapping, statements, engine, sessions, coroutines.
+#pragma once
+
+#include "orca/drivers/error.hpp"
+#include "orca/drivers/url.hpp"
+#include "orca/drivers/value.hpp"
+#include "orca/engine.hpp"
+#include "orca/model/mapping.hpp"
+#include "orca/model/metadata.hpp"
+#include "orca/model/select.hpp"
+#include "orca/run.hpp"
+#include "orca/session.hpp"
+#include "orca/task.hpp"

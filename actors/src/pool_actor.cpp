@@ -1,0 +1,279 @@
+// The pool actor. Connections are in one of three places: `idle`, `lent` (to a holder it
+// monitors), or being opened (`opening`). Checkouts queue in `waiters` until a connection is
+// free, a new one may be opened (size + overflow), or their timeout message arrives.
+#include "orca/actors/pool_actor.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace orca::actors {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+struct pooled {
+  connection_actor connection;
+  clock::time_point opened;
+};
+
+struct lent_connection {
+  pooled entry;
+  caf::actor_addr holder;
+};
+
+struct waiter {
+  std::uint64_t id;
+  caf::typed_response_promise<connection_actor> promise;
+  caf::actor_addr holder;
+};
+
+struct pool_state {
+  std::string pool_name;
+  url target;
+  drivers::connection_options connection_options;
+  pool_options options;
+  std::vector<pooled> idle;
+  std::map<caf::actor_addr, lent_connection> lent;
+  std::size_t opening = 0;
+  std::deque<waiter> waiters;
+  std::uint64_t next_waiter = 0;
+  std::size_t opened = 0;
+  std::size_t replaced = 0;
+  std::size_t failures_in_a_row = 0;   ///< connect failures since the last success (backoff)
+  clock::time_point retry_after{};
+  bool retry_scheduled = false;
+  bool disposed = false;
+  static inline const char* name = "orca.pool";
+
+  std::size_t total() const noexcept { return idle.size() + lent.size() + opening; }
+  bool expired(const pooled& p) const noexcept {
+    return options.recycle.count() > 0 && clock::now() - p.opened > options.recycle;
+  }
+  std::string limits() const {
+    return "pool '" + pool_name + "' (size " + std::to_string(options.size) + ", overflow " +
+           std::to_string(options.max_overflow) + ", " + std::to_string(lent.size()) + " checked out, " +
+           std::to_string(waiters.size()) + " waiting)";
+  }
+};
+
+using pool_pointer = pool_actor::stateful_pointer<pool_state>;
+
+void dispatch(pool_pointer self);
+
+void close_connection(pool_pointer self, const connection_actor& c) {
+  self->demonitor(c.address());
+  self->send_exit(c, caf::exit_reason::user_shutdown);
+}
+
+void lend(pool_pointer self, pooled entry, waiter w) {
+  self->monitor(caf::actor_cast<caf::actor>(w.holder));
+  auto address = entry.connection.address();
+  self->state.lent.emplace(address, lent_connection{entry, w.holder});
+  w.promise.deliver(entry.connection);
+}
+
+// Gives an idle connection to the first waiter, pinging it first if asked to.
+void lend_idle(pool_pointer self) {
+  auto& st = self->state;
+  auto entry = st.idle.back();
+  st.idle.pop_back();
+  auto w = std::move(st.waiters.front());
+  st.waiters.pop_front();
+  if (!st.options.pre_ping) {
+    lend(self, entry, std::move(w));
+    return;
+  }
+  ++st.opening;  // counted as being opened while the ping is in flight
+  self->request(entry.connection, st.options.request_timeout, ping_atom::value)
+      .then(
+          [=](bool alive) mutable {
+            --self->state.opening;
+            if (alive && !self->state.disposed) {
+              lend(self, entry, std::move(w));
+            } else {
+              close_connection(self, entry.connection);
+              ++self->state.replaced;
+              self->state.waiters.push_front(std::move(w));
+              dispatch(self);
+            }
+          },
+          [=](caf::error&) mutable {
+            --self->state.opening;
+            ++self->state.replaced;
+            self->state.waiters.push_front(std::move(w));
+            dispatch(self);
+          });
+}
+
+// Opens a connection for the first waiter; a failure is that waiter's error.
+void open_for_waiter(pool_pointer self) {
+  auto& st = self->state;
+  auto w = std::move(st.waiters.front());
+  st.waiters.pop_front();
+  auto c = spawn_connection(self->system(), st.target, st.connection_options);
+  self->monitor(c);
+  ++st.opening;
+  ++st.opened;
+  auto timeout = st.connection_options.connect_timeout + std::chrono::seconds(5);
+  self->request(c, timeout, ping_atom::value)
+      .then(
+          [=](bool) mutable {
+            auto& st = self->state;
+            --st.opening;
+            st.failures_in_a_row = 0;
+            if (st.disposed) {
+              close_connection(self, c);
+              return;
+            }
+            lend(self, pooled{c, clock::now()}, std::move(w));
+          },
+          [=](caf::error& e) mutable {
+            auto& st = self->state;
+            --st.opening;
+            close_connection(self, c);
+            // Back off while the database keeps refusing: 100 ms doubling up to 5 s.
+            ++st.failures_in_a_row;
+            auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row, 6));
+            st.retry_after = clock::now() + std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
+            w.promise.deliver(std::move(e));
+            dispatch(self);
+          });
+}
+
+void dispatch(pool_pointer self) {
+  auto& st = self->state;
+  while (!st.waiters.empty() && !st.disposed) {
+    if (!st.idle.empty()) {
+      if (st.expired(st.idle.back())) {
+        close_connection(self, st.idle.back().connection);
+        st.idle.pop_back();
+        continue;
+      }
+      lend_idle(self);
+      continue;
+    }
+    if (st.total() >= st.options.size + st.options.max_overflow) return;
+    if (clock::now() < st.retry_after) {
+      if (!st.retry_scheduled) {
+        st.retry_scheduled = true;
+        self->delayed_send(self, st.retry_after - clock::now(), retry_atom::value);
+      }
+      return;
+    }
+    open_for_waiter(self);
+  }
+}
+
+void checkin(pool_pointer self, const caf::actor_addr& address) {
+  auto& st = self->state;
+  auto it = st.lent.find(address);
+  if (it == st.lent.end()) return;
+  auto entry = it->second.entry;
+  st.lent.erase(it);
+  ++st.opening;  // busy resetting: counts against the limits until it is back
+  self->request(entry.connection, st.options.request_timeout, reset_atom::value)
+      .then(
+          [=](bool healthy) {
+            auto& st = self->state;
+            --st.opening;
+            bool keep = healthy && !st.disposed && !st.expired(entry) &&
+                        (st.total() + 1 <= st.options.size || !st.waiters.empty());
+            if (keep) st.idle.push_back(entry);
+            else close_connection(self, entry.connection);
+            dispatch(self);
+          },
+          [=](caf::error&) {
+            --self->state.opening;
+            ++self->state.replaced;
+            close_connection(self, entry.connection);
+            dispatch(self);
+          });
+}
+
+pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url target,
+                                    drivers::connection_options connection_options, pool_options options) {
+  auto& st = self->state;
+  st.pool_name = std::move(name);
+  st.target = std::move(target);
+  st.connection_options = connection_options;
+  st.options = options;
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& st = self->state;
+    // A connection died: forget it wherever it was.
+    if (st.lent.erase(down.source) > 0) {
+      ++st.replaced;
+    } else {
+      auto it = std::find_if(st.idle.begin(), st.idle.end(),
+                             [&](const pooled& p) { return p.connection.address() == down.source; });
+      if (it != st.idle.end()) {
+        st.idle.erase(it);
+        ++st.replaced;
+      }
+    }
+    // A holder died: its connections come back, rolled back.
+    std::vector<caf::actor_addr> orphaned;
+    for (auto& [address, l] : st.lent)
+      if (l.holder == down.source) orphaned.push_back(address);
+    for (auto& address : orphaned) checkin(self, address);
+    dispatch(self);
+  });
+  return {
+      [=](checkout_atom, caf::actor_addr holder) -> caf::result<connection_actor> {
+        auto& st = self->state;
+        if (st.disposed) return to_caf_error(error{errc::disposed, "pool '" + st.pool_name + "' is disposed"});
+        auto promise = self->make_response_promise<connection_actor>();
+        auto id = st.next_waiter++;
+        st.waiters.push_back(waiter{id, promise, std::move(holder)});
+        self->delayed_send(self, st.options.timeout, timeout_atom::value, id);
+        dispatch(self);
+        return promise;
+      },
+      [=](checkin_atom, const connection_actor& c) { checkin(self, c.address()); },
+      [=](timeout_atom, std::uint64_t id) {
+        auto& st = self->state;
+        auto it = std::find_if(st.waiters.begin(), st.waiters.end(), [&](const waiter& w) { return w.id == id; });
+        if (it == st.waiters.end()) return;
+        auto w = std::move(*it);
+        st.waiters.erase(it);
+        w.promise.deliver(to_caf_error(error{
+            errc::pool_timeout, "no connection became free within " + std::to_string(st.options.timeout.count()) +
+                                    " ms in " + st.limits() + "; raise the pool size or overflow, or close sessions sooner"}));
+      },
+      [=](retry_atom) {
+        self->state.retry_scheduled = false;
+        dispatch(self);
+      },
+      [=](status_atom) {
+        auto& st = self->state;
+        return pool_status{st.options.size, st.options.max_overflow, st.idle.size(), st.lent.size(),
+                           st.opening,      st.waiters.size(),       st.opened,      st.replaced};
+      },
+      [=](dispose_atom) -> ok_atom {
+        auto& st = self->state;
+        st.disposed = true;
+        for (auto& w : st.waiters)
+          w.promise.deliver(to_caf_error(error{errc::disposed, "pool '" + st.pool_name + "' was disposed"}));
+        st.waiters.clear();
+        for (auto& p : st.idle) close_connection(self, p.connection);
+        for (auto& [address, l] : st.lent) close_connection(self, l.entry.connection);
+        st.idle.clear();
+        st.lent.clear();
+        self->quit();
+        return ok_atom::value;
+      },
+  };
+}
+
+}  // namespace
+
+pool_actor spawn_pool(caf::actor_system& system, std::string name, const url& target,
+                      const drivers::connection_options& connection_options, const pool_options& options) {
+  return system.spawn(pool_impl, std::move(name), target, connection_options, options);
+}
+
+}  // namespace orca::actors

@@ -1,0 +1,64 @@
+// ask(): sends one request from the current host actor and resumes the awaiting coroutine
+// with the reply. Shared by engine.cpp and session.cpp (private to the actors layer).
+#pragma once
+
+#include <coroutine>
+#include <string>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_handle.hpp>
+
+#include "orca/actors/messages.hpp"
+#include "orca/actors/runtime.hpp"
+#include "orca/operation.hpp"
+
+namespace orca::actors {
+
+/// The host actor of the awaiting coroutine; throws invalid_state outside orca::run.
+inline caf::event_based_actor* require_host() {
+  auto* host = current_host();
+  if (host == nullptr)
+    throw error(errc::invalid_state, "orca operations are awaited inside orca::run(): call this from a task it drives");
+  return host;
+}
+
+template <class ResponseHandle>
+struct reply_types;
+template <class Self, class... Os>
+struct reply_types<caf::response_handle<Self, caf::detail::type_list<Os...>, false>> {
+  using types = caf::detail::type_list<Os...>;
+};
+
+template <class T, class OnReply, class... Os>
+auto typed_reply_handler(detail::outcome<T>* result, caf::event_based_actor* host, coroutine_roots* roots,
+                         std::coroutine_handle<> h, OnReply on_reply, caf::detail::type_list<Os...>) {
+  return [=](Os&... reply) {
+    try {
+      on_reply(*result, reply...);
+    } catch (...) {
+      result->error = std::current_exception();
+    }
+    resume_on(host, roots, h);
+  };
+}
+
+/// Sends `xs...` to `dest`; `on_reply(outcome, reply...)` fills the outcome (it must take
+/// exactly the reply types); errors become orca::error naming `what`.
+template <class T, class Handle, class OnReply, class... Ts>
+detail::operation<T> ask(Handle dest, std::chrono::milliseconds timeout, std::string what, OnReply on_reply,
+                         Ts... xs) {
+  return detail::operation<T>{[=](detail::outcome<T>& out, std::coroutine_handle<> h) {
+    auto* host = require_host();
+    auto* roots = current_roots();
+    auto* result = &out;
+    auto handle = host->request(dest, timeout, xs...);
+    using types = typename reply_types<decltype(handle)>::types;
+    handle.then(typed_reply_handler(result, host, roots, h, on_reply, types{}),
+            [=](caf::error& e) {
+              result->error = std::make_exception_ptr(from_caf_error(e, what));
+              resume_on(host, roots, h);
+            });
+  }};
+}
+
+}  // namespace orca::actors

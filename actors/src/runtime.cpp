@@ -1,0 +1,70 @@
+// The shared actor system and the host-actor bookkeeping of the coroutine facade.
+#include "orca/actors/runtime.hpp"
+
+#include <mutex>
+#include <thread>
+
+namespace orca::actors {
+
+namespace {
+thread_local caf::event_based_actor* current = nullptr;
+thread_local coroutine_roots* current_root_set = nullptr;
+}
+
+runtime::runtime() {
+  // Blocking work runs in detached connection actors; the scheduler only needs a thread per core.
+  config_.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
+  system_ = std::make_unique<caf::actor_system>(config_);
+}
+
+runtime::~runtime() {
+  system_->await_all_actors_done();
+  system_.reset();
+}
+
+std::shared_ptr<runtime> runtime::get() {
+  static std::mutex mutex;
+  static std::weak_ptr<runtime> shared;
+  std::lock_guard<std::mutex> guard{mutex};
+  auto rt = shared.lock();
+  if (!rt) {
+    rt = std::make_shared<runtime>();
+    shared = rt;
+  }
+  return rt;
+}
+
+caf::event_based_actor* current_host() noexcept { return current; }
+coroutine_roots* current_roots() noexcept { return current_root_set; }
+
+host_scope::host_scope(caf::event_based_actor* host, coroutine_roots* roots) noexcept
+    : previous_host_(current), previous_roots_(current_root_set) {
+  current = host;
+  current_root_set = roots;
+}
+
+host_scope::~host_scope() {
+  current = previous_host_;
+  current_root_set = previous_roots_;
+}
+
+void resume_on(caf::event_based_actor* host, coroutine_roots* roots, std::coroutine_handle<> h) {
+  host_scope scope{host, roots};
+  h.resume();
+}
+
+coroutine_roots::~coroutine_roots() {
+  for (auto* frame : frames_) std::coroutine_handle<>::from_address(frame).destroy();
+}
+
+void coroutine_roots::launch(task<void> t, std::function<void(std::exception_ptr)> done) {
+  auto h = t.release();
+  frames_.insert(h.address());
+  h.promise().on_root_done = [this, frame = h.address(), done = std::move(done)](std::exception_ptr e) {
+    frames_.erase(frame);
+    if (done) done(e);
+  };
+  h.resume();
+}
+
+}  // namespace orca::actors

@@ -1,0 +1,276 @@
+// Reading libpq results: cells converted by column type OID, affected rows, and errors
+// translated from SQLSTATEs. Used by the PostgreSQL connection, cursors and pipelines.
+#include "postgresql_result.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+namespace orca::drivers::postgresql {
+
+namespace {
+
+enum class column_kind : std::uint8_t { integer, real, boolean, binary, time, text };
+
+column_kind kind_of(Oid type) noexcept {
+  switch (type) {
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::object_id: return column_kind::integer;
+    case oid::float4:
+    case oid::float8:
+    case oid::numeric: return column_kind::real;
+    case oid::boolean: return column_kind::boolean;
+    case oid::bytea: return column_kind::binary;
+    case oid::timestamp:
+    case oid::timestamptz: return column_kind::time;
+    default: return column_kind::text;
+  }
+}
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// bytea arrives as "\x0a0b..." (bytea_output = hex, the default since 9.0); the old escape
+// format is left to libpq's decoder.
+blob decode_bytea(const char* text, std::size_t length) {
+  blob out;
+  if (length >= 2 && text[0] == '\\' && text[1] == 'x') {
+    out.bytes.reserve((length - 2) / 2);
+    for (std::size_t i = 2; i + 1 < length; i += 2)
+      out.bytes.push_back(static_cast<std::uint8_t>(hex_digit(text[i]) * 16 + hex_digit(text[i + 1])));
+    return out;
+  }
+  std::size_t size = 0;
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &size);
+  if (raw != nullptr) {
+    out.bytes.assign(raw, raw + size);
+    PQfreemem(raw);
+  }
+  return out;
+}
+
+// Numbers the server printed always parse; a numeric beyond double's range does not, and
+// is kept as text rather than turned into infinity.
+value read_cell(column_kind kind, const char* text, std::size_t length) {
+  const char* end = text + length;
+  switch (kind) {
+    case column_kind::integer: {
+      std::int64_t n = 0;
+      if (auto [ptr, ec] = std::from_chars(text, end, n); ec == std::errc{} && ptr == end)
+        return value{n};
+      break;
+    }
+    case column_kind::real: {
+      double x = 0;
+      if (auto [ptr, ec] = std::from_chars(text, end, x); ec == std::errc{} && ptr == end)
+        return value{x};
+      break;
+    }
+    case column_kind::boolean: return value{length > 0 && text[0] == 't'};
+    case column_kind::binary: return value{decode_bytea(text, length)};
+    case column_kind::time:
+      if (auto t = parse_timestamp_output({text, length}))
+        return value{*t};
+      break;
+    case column_kind::text: break;
+  }
+  return value{std::string{text, length}};
+}
+
+}  // namespace
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space)
+      out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool succeeded(const PGresult* result) noexcept {
+  switch (PQresultStatus(result)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_EMPTY_QUERY: return result != nullptr;
+    default: return false;
+  }
+}
+
+void append_rows(const PGresult* result, rowset& out) {
+  int width = PQnfields(result);
+  int rows = PQntuples(result);
+  if (out.width() == 0 && width > 0) {
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(width));
+    for (int column = 0; column < width; ++column)
+      names.emplace_back(PQfname(result, column));
+    out.set_columns(std::move(names));
+  }
+  if (rows == 0)
+    return;
+  std::vector<column_kind> kinds(static_cast<std::size_t>(width));
+  for (int column = 0; column < width; ++column)
+    kinds[static_cast<std::size_t>(column)] = kind_of(PQftype(result, column));
+  out.reserve_rows(out.size() + static_cast<std::size_t>(rows));
+  for (int row = 0; row < rows; ++row) {
+    for (int column = 0; column < width; ++column) {
+      if (PQgetisnull(result, row, column)) {
+        out.push(value{});
+        continue;
+      }
+      out.push(read_cell(kinds[static_cast<std::size_t>(column)], PQgetvalue(result, row, column),
+                         static_cast<std::size_t>(PQgetlength(result, row, column))));
+    }
+  }
+}
+
+rowset to_rowset(const PGresult* result) {
+  rowset out;
+  if (PQresultStatus(result) == PGRES_TUPLES_OK)
+    append_rows(result, out);
+  out.affected_rows = affected_rows(result);
+  return out;
+}
+
+std::int64_t affected_rows(const PGresult* result) noexcept {
+  // PQcmdTuples also counts the rows of SELECT, FETCH and MOVE; those changed nothing.
+  std::string_view tag = PQcmdStatus(const_cast<PGresult*>(result));
+  if (tag.starts_with("SELECT") || tag.starts_with("FETCH") || tag.starts_with("MOVE"))
+    return 0;
+  std::string_view count = PQcmdTuples(const_cast<PGresult*>(result));
+  std::int64_t n = 0;
+  std::from_chars(count.data(), count.data() + count.size(), n);
+  return n;
+}
+
+std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept {
+  using namespace std::chrono;
+  std::size_t i = 0;
+  auto number = [&](std::size_t min_digits, std::size_t max_digits, int& out) {
+    std::size_t start = i;
+    out = 0;
+    while (i < text.size() && i - start < max_digits && text[i] >= '0' && text[i] <= '9')
+      out = out * 10 + (text[i++] - '0');
+    return i - start >= min_digits;
+  };
+  auto skip = [&](char c) {
+    bool found = i < text.size() && text[i] == c;
+    i += found ? 1 : 0;
+    return found;
+  };
+  int y, mo, d, h, mi, s;
+  if (!number(4, 9, y) || !skip('-') || !number(2, 2, mo) || !skip('-') || !number(2, 2, d)
+      || !(skip(' ') || skip('T')) || !number(2, 2, h) || !skip(':') || !number(2, 2, mi)
+      || !skip(':') || !number(2, 2, s))
+    return std::nullopt;
+  std::int64_t micros = 0;
+  if (skip('.')) {
+    int digits = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+      if (digits < 6) {
+        micros = micros * 10 + (text[i] - '0');
+        ++digits;
+      }
+    if (digits == 0)
+      return std::nullopt;
+    for (; digits < 6; ++digits)
+      micros *= 10;
+  }
+  // timestamptz carries the session's offset: "+00", "-05:30", "+05:53:28" (LMT zones).
+  seconds offset{0};
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    int sign = text[i++] == '-' ? -1 : 1;
+    int oh = 0, om = 0, os = 0;
+    if (!number(2, 2, oh) || (skip(':') && !number(2, 2, om)) || (skip(':') && !number(2, 2, os)))
+      return std::nullopt;
+    offset = seconds{sign * (oh * 3600 + om * 60 + os)};
+  } else {
+    skip('Z');
+  }
+  year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (i != text.size() || !date.ok() || h > 23 || mi > 59 || s > 60)
+    return std::nullopt;
+  return timestamp{sys_days{date}} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros}
+         - offset;
+}
+
+orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sql) {
+  auto field = [result](int code) -> std::string_view {
+    const char* text = result != nullptr ? PQresultErrorField(result, code) : nullptr;
+    return text != nullptr ? text : "";
+  };
+  error_details details;
+  details.sql = std::string{sql};
+  std::string_view state = field(PG_DIAG_SQLSTATE);
+  details.sqlstate = std::string{state};
+
+  std::string message{field(PG_DIAG_MESSAGE_PRIMARY)};
+  if (message.empty())
+    message = one_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+  if (message.empty())
+    message = one_line(PQerrorMessage(conn));
+  if (message.empty())
+    message = "the statement failed without an error message from libpq";
+  if (auto detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) {
+    message += ": ";
+    message += one_line(detail);
+  }
+  if (auto hint = field(PG_DIAG_MESSAGE_HINT); !hint.empty()) {
+    message += " (hint: ";
+    message += one_line(hint);
+    message += ')';
+  }
+
+  // 57P01-03: the server is shutting the session down (pg_terminate_backend, shutdown);
+  // libpq may not have noticed the closed socket yet, but the connection is gone.
+  bool lost = PQstatus(conn) == CONNECTION_BAD || state.starts_with("08") || state == "57P01"
+              || state == "57P02" || state == "57P03";
+  errc code = errc::statement_error;
+  if (lost) {
+    code = errc::connection_lost;
+    details.connection_poisoned = true;
+  } else if (state.starts_with("23")) {
+    code = errc::constraint_violation;
+    details.constraint = std::string{field(PG_DIAG_CONSTRAINT_NAME)};
+    if (details.constraint.empty()) {
+      // NOT NULL violations name no constraint, only the table and column.
+      details.constraint = std::string{field(PG_DIAG_TABLE_NAME)};
+      if (auto column = field(PG_DIAG_COLUMN_NAME); !column.empty())
+        details.constraint += "." + std::string{column};
+    }
+  } else if (state == "40001" || state == "40P01") {
+    code = errc::database_busy;
+  } else if (state == "57014") {
+    code = errc::interrupted;
+  } else if (state.starts_with("22")) {
+    code = errc::type_mismatch;
+  }
+  return orca::error{code, std::move(message), std::move(details)};
+}
+
+result_ptr check(PGconn* conn, result_ptr result, std::string_view sql) {
+  if (!succeeded(result.get()))
+    throw make_error(conn, result.get(), sql);
+  return result;
+}
+
+}  // namespace orca::drivers::postgresql

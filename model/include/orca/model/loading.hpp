@@ -1,0 +1,77 @@
+// orca::loader and orca::object_stream: rows become objects through the identity map, and
+// relationships are loaded eagerly (selectinload). Run by sync_session on its connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "orca/drivers/connection.hpp"
+#include "orca/model/identity_map.hpp"
+#include "orca/model/select.hpp"
+
+namespace orca {
+
+/// Tuning of loads.
+struct load_options {
+  std::size_t selectin_batch_size = 500;  ///< parent keys per `... WHERE fk IN (...)`
+};
+
+/// Loads objects for one session.
+class loader {
+public:
+  loader(identity_map& objects, load_options options) : objects_(objects), options_(options) {}
+
+  /// Runs a SELECT and its eager loads; returns the objects in row order (one object per
+  /// primary key: rows of objects the session already has reuse them).
+  std::vector<object_ref> load(drivers::connection& connection, const select_spec& spec);
+
+  /// Turns rows holding every column of `table` (ordinal order) into objects. Existing
+  /// objects keep their values unless expired or `overwrite`; new objects get their
+  /// collections marked not loaded, except those `spec` loads eagerly.
+  std::vector<object_ref> merge(const table_info& table, const drivers::rowset& rows,
+                                const select_spec* spec, bool overwrite = false);
+
+  /// Runs the eager loads of `spec` for `parents` (selectin batches, pipelined where the
+  /// backend can).
+  void load_relationships(drivers::connection& connection, const select_spec& spec,
+                          const std::vector<object_ref>& parents);
+
+private:
+  void load_collection(drivers::connection& connection, const relationship_info& rel,
+                       const std::vector<object_ref>& parents);
+  void load_reference(drivers::connection& connection, const relationship_info& rel,
+                      const std::vector<object_ref>& parents);
+  std::vector<drivers::rowset> select_in(drivers::connection& connection, const table_info& table,
+                                         std::size_t column, const std::vector<std::int64_t>& keys);
+
+  identity_map& objects_;
+  load_options options_;
+};
+
+/// A query read in batches from a cursor: at most one batch of rows is held at a time.
+class object_stream {
+public:
+  /// `keepalive` (if any) is held until the cursor is gone: the connection's owner passes
+  /// the connection itself, so that a cursor never outlives it.
+  object_stream(std::unique_ptr<drivers::cursor> cursor, select_spec spec, std::size_t batch_size,
+                std::shared_ptr<void> keepalive = {})
+      : keepalive_(std::move(keepalive)), cursor_(std::move(cursor)), spec_(std::move(spec)), batch_size_(batch_size) {}
+
+  /// The next batch of objects, with eager loads done; empty once exhausted.
+  std::vector<object_ref> next(drivers::connection& connection, loader& loader);
+  /// True once every row was read.
+  bool exhausted() const noexcept { return cursor_ == nullptr; }
+  /// Closes the cursor (idempotent).
+  void close() noexcept;
+
+private:
+  std::shared_ptr<void> keepalive_;  // declared first: destroyed after the cursor
+  std::unique_ptr<drivers::cursor> cursor_;
+  select_spec spec_;
+  std::size_t batch_size_;
+  drivers::rowset rows_;
+};
+
+}  // namespace orca

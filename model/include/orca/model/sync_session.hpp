@@ -1,0 +1,120 @@
+// orca::sync_session: the synchronous session — identity map, unit of work, loads, streams
+// and the transaction protocol — on a connection its caller passes in. The session actor
+// owns one and runs its calls inside the connection actor (as SQLAlchemy's AsyncSession
+// proxies a sync Session); tests use it directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "orca/drivers/connection.hpp"
+#include "orca/model/identity_map.hpp"
+#include "orca/model/loading.hpp"
+#include "orca/model/select.hpp"
+#include "orca/model/unit_of_work.hpp"
+
+namespace orca {
+
+/// Options of a session (async_sessionmaker passes them through).
+struct session_options {
+  bool expire_on_commit = true;          ///< expire every object after commit (SQLAlchemy's default)
+  bool autoflush = true;                 ///< flush before every query
+  std::size_t selectin_batch_size = 500; ///< parent keys per selectin query
+  std::size_t insert_batch_size = 1000;  ///< rows per multi-row INSERT
+  std::size_t stream_batch_size = 1000;  ///< rows per stream batch
+};
+
+/// A session's objects and transaction, driven synchronously.
+///
+/// Transaction states (the handler that moves between them in brackets):
+///
+///     none --[any database call: begin_if_needed]--> active
+///     active --[commit]--> none        active --[rollback]--> none
+///     active --[flush fails: fail]--> failed (transaction rolled back already)
+///     failed --[rollback]--> none      any --[close]--> closed
+///
+/// In `failed`, every call but rollback() and close() throws errc::pending_rollback.
+class sync_session {
+public:
+  enum class transaction_state : std::uint8_t { none, active, failed, closed };
+
+  explicit sync_session(session_options options = {});
+
+  /// Adds a transient object (pending until flushed); re-adding a deleted one undeletes it.
+  void add(const object_ref& object);
+  /// Marks a persistent object for DELETE at the next flush; a pending one is expunged.
+  void remove(const object_ref& object);
+  /// Removes an object from the session without touching the database.
+  void expunge(const object_ref& object);
+  /// The object's state in this session (transient if unknown).
+  object_state state_of(const void* object);
+  /// Marks an object expired: the next load of its row overwrites its values.
+  void expire(const object_ref& object);
+  /// Expires every object of the session.
+  void expire_all();
+
+  /// Writes pending changes; on failure rolls back and enters `failed`.
+  flush_stats flush(drivers::connection& connection);
+  /// Runs a SELECT (autoflush first), returning objects in row order.
+  std::vector<object_ref> execute(drivers::connection& connection, const select_spec& spec);
+  /// The object with this primary key: from the identity map without SQL when present
+  /// and not expired, else loaded; null if there is no such row.
+  object_ref get(drivers::connection& connection, const table_info& table, std::int64_t key);
+  /// Reloads an object's columns; errc::no_result if its row is gone.
+  void refresh(drivers::connection& connection, const object_ref& object);
+  /// Flushes and commits; expires every object if expire_on_commit. Closes open streams.
+  void commit(drivers::connection& connection);
+  /// Rolls back: objects inserted in the transaction and pending objects leave the session
+  /// (keys reset), deleted ones come back, the rest is expired. Closes open streams.
+  void rollback(drivers::connection& connection) { rollback(&connection); }
+  /// The same without a connection, for a session whose transaction already ended.
+  void rollback(drivers::connection* connection);
+  /// Ends the session: rolls back an open transaction (if a connection is given), closes
+  /// streams, expunges everything.
+  void close(drivers::connection* connection);
+
+  /// Opens a stream over a SELECT (autoflush first); returns its id. `keepalive` is held
+  /// as long as the stream's cursor (pass the connection's owner).
+  std::uint64_t open_stream(drivers::connection& connection, const select_spec& spec, std::size_t batch_size = 0,
+                            std::shared_ptr<void> keepalive = {});
+  /// The next batch of a stream; `more` is false once it is exhausted (it is then closed).
+  std::vector<object_ref> fetch_stream(drivers::connection& connection, std::uint64_t id, bool& more);
+  /// Closes a stream early (idempotent).
+  void close_stream(std::uint64_t id) noexcept;
+  /// Number of open streams.
+  std::size_t open_streams() const noexcept { return streams_.size(); }
+
+  /// Where the transaction stands.
+  transaction_state transaction() const noexcept { return state_; }
+  /// True while the session holds an open transaction (and so needs its connection).
+  bool in_transaction() const noexcept { return state_ == transaction_state::active; }
+  /// The identity map (for tests and diagnostics).
+  identity_map& objects() noexcept { return objects_; }
+  /// The options the session was made with.
+  const session_options& options() const noexcept { return options_; }
+  /// Statistics of the last flush.
+  const flush_stats& last_flush() const noexcept { return last_flush_; }
+
+private:
+  void check_usable() const;
+  void begin_if_needed(drivers::connection& connection);
+  void autoflush(drivers::connection& connection);
+  void end_transaction();
+  void close_streams() noexcept;
+
+  session_options options_;
+  identity_map objects_;
+  unit_of_work work_;
+  loader loader_;
+  transaction_state state_ = transaction_state::none;
+  std::string failure_;  ///< why the transaction failed (for pending_rollback messages)
+  std::map<std::uint64_t, std::unique_ptr<object_stream>> streams_;
+  std::uint64_t next_stream_ = 1;
+  flush_stats last_flush_;
+};
+
+}  // namespace orca

@@ -1,0 +1,53 @@
+// orca::unit_of_work: the flush — cascade, inserts in dependency order with batched
+// multi-row INSERT ... RETURNING, updates of changed columns, deletes. Synchronous; run by
+// sync_session on the connection it is given (inside a connection actor, in orca's actors).
+#pragma once
+
+#include <cstddef>
+
+#include "orca/drivers/connection.hpp"
+#include "orca/model/identity_map.hpp"
+
+namespace orca {
+
+/// Tuning of the flush.
+struct flush_options {
+  std::size_t insert_batch_size = 1000;  ///< rows per multi-row INSERT (also bounded by the
+                                         ///< dialect's parameter limit)
+};
+
+/// What one flush did, for tests, logs and benchmarks.
+struct flush_stats {
+  std::size_t inserted = 0;
+  std::size_t updated = 0;
+  std::size_t deleted = 0;
+  std::size_t statements = 0;
+};
+
+/// Writes a session's changes to the database.
+///
+/// Steps: (1) cascade: objects reachable from pending and persistent objects through
+/// relationships join the session as pending; (2) for each table in dependency order,
+/// children's foreign keys are set from their parents and pending rows are inserted in
+/// batches, generated keys and server defaults written back into the objects; (3) changed
+/// columns of persistent objects are updated (compared with the loaded snapshot);
+/// (4) deleted objects are deleted, children first. All or nothing: if any statement fails,
+/// every object is restored to its state and values from before the flush and the error is
+/// rethrown (the caller rolls the transaction back).
+class unit_of_work {
+public:
+  unit_of_work(identity_map& objects, flush_options options) : objects_(objects), options_(options) {}
+
+  /// Flushes every change on `connection`, inside its open transaction.
+  flush_stats flush(drivers::connection& connection);
+
+  /// True if anything might need flushing without looking at column values: pending or
+  /// deleted objects, or write-only collections with queued changes.
+  bool has_pending_changes();
+
+private:
+  identity_map& objects_;
+  flush_options options_;
+};
+
+}  // namespace orca

@@ -1,0 +1,62 @@
+// The non-template helpers behind where-expressions and select statements: member lookups
+// that fail with a message, and the conditions statements add on their own.
+#include <memory>
+#include <string>
+
+#include "orca/drivers/error.hpp"
+#include "orca/model/expression.hpp"
+#include "orca/model/select.hpp"
+
+namespace orca::detail {
+
+const column_info& require_column(const table_info& table, const column_info* found) {
+  if (found == nullptr)
+    throw error(errc::invalid_argument,
+                "member is not a mapped column of " + table.class_name() +
+                    ": map it with t.column(...) in its orca_table() before using it in a statement");
+  return *found;
+}
+
+const relationship_info& require_relationship(const table_info& table, const relationship_info* found) {
+  if (found == nullptr)
+    throw error(errc::invalid_argument,
+                "member is not a mapped relationship of " + table.class_name() +
+                    ": map it with t.relationship(...) in its orca_table() before loading it");
+  return *found;
+}
+
+std::shared_ptr<const expression_node> and_where(std::shared_ptr<const expression_node> where,
+                                                 std::shared_ptr<const expression_node> more) {
+  if (!where)
+    return more;
+  if (!more)
+    return where;
+  // Chained where() calls extend one flat AND rather than nesting, so the SQL stays
+  // `a AND b AND c` and the compiler recurses no deeper than the user's own expression.
+  auto n = std::make_shared<expression_node>();
+  n->what = expression_node::kind::all_of;
+  if (where->what == expression_node::kind::all_of)
+    n->operands = where->operands;
+  else
+    n->operands.push_back(std::move(where));
+  n->operands.push_back(std::move(more));
+  return n;
+}
+
+std::shared_ptr<const expression_node> foreign_key_equals(const table_info& table, std::size_t column,
+                                                          std::int64_t key) {
+  auto lhs = std::make_shared<expression_node>();
+  lhs->what = expression_node::kind::column;
+  lhs->table = &table;
+  lhs->column = column;
+  auto rhs = std::make_shared<expression_node>();
+  rhs->what = expression_node::kind::parameter;
+  rhs->parameter = value{key};
+  auto n = std::make_shared<expression_node>();
+  n->what = expression_node::kind::compare;
+  n->op = "=";
+  n->operands = {std::move(lhs), std::move(rhs)};
+  return n;
+}
+
+}  // namespace orca::detail

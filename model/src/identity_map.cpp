@@ -1,0 +1,101 @@
+// The identity map: records by object address, persistent objects also by key.
+#include "orca/model/identity_map.hpp"
+
+namespace orca {
+
+object_record* identity_map::find(const void* object) {
+  auto it = by_address_.find(object);
+  if (it == by_address_.end()) return nullptr;
+  // A dead record's address may have been reused by a new object: it is not this one.
+  if (is_dead(it->second)) {
+    erase_record(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+object_record* identity_map::find(const table_info& table, std::int64_t key) {
+  auto k = by_key_.find(key_type{&table, key});
+  if (k == by_key_.end()) return nullptr;
+  auto it = by_address_.find(k->second);
+  if (it == by_address_.end() || is_dead(it->second)) {
+    if (it != by_address_.end()) erase_record(it);
+    else by_key_.erase(k);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+object_record& identity_map::add_pending(const object_ref& object) {
+  auto& r = by_address_[object.object.get()];
+  r = object_record{};
+  r.table = object.table;
+  r.strong = object.object;
+  r.weak = object.object;
+  r.state = object_state::pending;
+  r.sequence = next_sequence_++;
+  return r;
+}
+
+object_record& identity_map::add_persistent(const object_ref& object, std::int64_t key,
+                                            std::vector<value> snapshot) {
+  // Objects die without telling us; sweeping now and then keeps a long stream's map small.
+  if (by_address_.size() >= purge_threshold_) {
+    purge();
+    purge_threshold_ = std::max<std::size_t>(1024, by_address_.size() * 2);
+  }
+  auto& r = by_address_[object.object.get()];
+  r = object_record{};
+  r.table = object.table;
+  r.weak = object.object;
+  r.state = object_state::persistent;
+  r.key = key;
+  r.snapshot = std::move(snapshot);
+  r.sequence = next_sequence_++;
+  by_key_[key_type{object.table, key}] = object.object.get();
+  return r;
+}
+
+void identity_map::make_persistent(object_record& record, std::int64_t key) {
+  record.state = object_state::persistent;
+  record.key = key;
+  if (record.strong) {
+    by_key_[key_type{record.table, key}] = record.strong.get();
+    record.weak = record.strong;
+    record.strong.reset();
+  }
+}
+
+void identity_map::erase(const void* object) {
+  auto it = by_address_.find(object);
+  if (it != by_address_.end()) erase_record(it);
+}
+
+void identity_map::erase_record(std::unordered_map<const void*, object_record>::iterator it) {
+  auto& r = it->second;
+  if (r.state == object_state::persistent || r.state == object_state::deleted) {
+    auto k = by_key_.find(key_type{r.table, r.key});
+    if (k != by_key_.end() && k->second == it->first) by_key_.erase(k);
+  }
+  by_address_.erase(it);
+}
+
+void identity_map::purge() {
+  for (auto it = by_address_.begin(); it != by_address_.end();) {
+    auto next = std::next(it);
+    if (is_dead(it->second)) erase_record(it);
+    it = next;
+  }
+}
+
+void identity_map::for_each(const std::function<void(const std::shared_ptr<void>&, object_record&)>& f) {
+  for (auto& [address, record] : by_address_)
+    if (auto object = record.lock()) f(object, record);
+}
+
+void identity_map::clear() {
+  by_address_.clear();
+  by_key_.clear();
+}
+
+}  // namespace orca

@@ -1,0 +1,175 @@
+// Loading: merge rows into the identity map, then selectin loads per batch of parents.
+#include "orca/model/loading.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "orca/drivers/error.hpp"
+#include "orca/model/compiler.hpp"
+
+namespace orca {
+
+namespace {
+
+bool is_eager(const select_spec* spec, const relationship_info& rel) {
+  if (spec == nullptr) return false;
+  return std::any_of(spec->loaders.begin(), spec->loaders.end(), [&](const loader_option& o) {
+    return o.relationship == &rel && o.what == loader_option::kind::selectin;
+  });
+}
+
+void set_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row) {
+  for (auto& c : table.columns()) {
+    try {
+      c.access->set(object, rows.at(row, c.ordinal));
+    } catch (const error& e) {
+      throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
+                                           table.class_name() + ": " + e.message());
+    }
+  }
+}
+
+std::vector<value> snapshot_of(const table_info& table, const void* object) {
+  std::vector<value> values;
+  values.reserve(table.columns().size());
+  for (auto& c : table.columns()) values.push_back(c.access->get(object));
+  return values;
+}
+
+}  // namespace
+
+std::vector<object_ref> loader::load(drivers::connection& connection, const select_spec& spec) {
+  auto statement = sql::compile_select(spec, connection.sql_dialect());
+  auto rows = connection.execute(statement.text, statement.parameters);
+  auto objects = merge(*spec.table, rows, &spec);
+  load_relationships(connection, spec, objects);
+  return objects;
+}
+
+std::vector<object_ref> loader::merge(const table_info& table, const drivers::rowset& rows,
+                                      const select_spec* spec, bool overwrite) {
+  std::vector<object_ref> result;
+  result.reserve(rows.size());
+  auto pk = table.primary_key().ordinal;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    auto key = rows.at(r, pk).as_integer();
+    if (auto* record = objects_.find(table, key)) {
+      auto object = record->lock();
+      if (record->expired || overwrite) {
+        set_columns(table, object.get(), rows, r);
+        record->snapshot = snapshot_of(table, object.get());
+        record->expired = false;
+      }
+      result.push_back({&table, std::move(object)});
+      continue;
+    }
+    auto object = table.create();
+    set_columns(table, object.get(), rows, r);
+    for (auto& rel : table.relationships()) {
+      if (rel.kind == relationship_kind::write_only) rel.access->bind(object.get(), rel, key);
+      else if (rel.kind == relationship_kind::one_to_many && !is_eager(spec, rel))
+        rel.access->set_unloaded(object.get(), rel);
+    }
+    objects_.add_persistent({&table, object}, key, snapshot_of(table, object.get()));
+    result.push_back({&table, std::move(object)});
+  }
+  return result;
+}
+
+void loader::load_relationships(drivers::connection& connection, const select_spec& spec,
+                                const std::vector<object_ref>& parents) {
+  if (parents.empty()) return;
+  for (auto& option : spec.loaders) {
+    if (option.what != loader_option::kind::selectin) continue;
+    if (option.relationship->kind == relationship_kind::many_to_one)
+      load_reference(connection, *option.relationship, parents);
+    else
+      load_collection(connection, *option.relationship, parents);
+  }
+}
+
+std::vector<drivers::rowset> loader::select_in(drivers::connection& connection, const table_info& table,
+                                               std::size_t column, const std::vector<std::int64_t>& keys) {
+  auto& dialect = connection.sql_dialect();
+  std::size_t batch = std::max<std::size_t>(1, std::min(options_.selectin_batch_size, dialect.max_parameters()));
+  std::vector<std::pair<std::string, params>> statements;
+  std::string full_sql;
+  for (std::size_t start = 0; start < keys.size(); start += batch) {
+    auto n = std::min(batch, keys.size() - start);
+    if (n == batch && full_sql.empty()) full_sql = sql::select_in(table, column, n, dialect);
+    params p(keys.begin() + static_cast<std::ptrdiff_t>(start),
+             keys.begin() + static_cast<std::ptrdiff_t>(start + n));
+    statements.emplace_back(n == batch ? full_sql : sql::select_in(table, column, n, dialect), std::move(p));
+  }
+  if (statements.size() == 1) {
+    std::vector<drivers::rowset> one;
+    one.push_back(connection.execute(statements[0].first, statements[0].second));
+    return one;
+  }
+  return connection.execute_batch(statements);
+}
+
+void loader::load_collection(drivers::connection& connection, const relationship_info& rel,
+                             const std::vector<object_ref>& parents) {
+  auto& child_table = rel.target();
+  std::vector<std::int64_t> keys;
+  keys.reserve(parents.size());
+  std::unordered_set<std::int64_t> seen;
+  for (auto& p : parents) {
+    auto key = p.table->key_of(p.object.get());
+    if (seen.insert(key).second) keys.push_back(key);
+  }
+  std::unordered_map<std::int64_t, std::vector<std::shared_ptr<void>>> children;
+  for (auto& rows : select_in(connection, child_table, rel.foreign_key, keys)) {
+    auto objects = merge(child_table, rows, nullptr);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      children[rows.at(r, rel.foreign_key).as_integer()].push_back(std::move(objects[r].object));
+  }
+  for (auto& p : parents) {
+    auto it = children.find(p.table->key_of(p.object.get()));
+    rel.access->assign(p.object.get(), it == children.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
+  }
+}
+
+void loader::load_reference(drivers::connection& connection, const relationship_info& rel,
+                            const std::vector<object_ref>& owners) {
+  auto& target = rel.target();
+  auto& fk = owners.front().table->columns()[rel.foreign_key];
+  std::vector<std::int64_t> keys;
+  std::unordered_set<std::int64_t> seen;
+  for (auto& o : owners) {
+    auto v = fk.access->get(o.object.get());
+    if (!v.is_null() && seen.insert(v.as_integer()).second) keys.push_back(v.as_integer());
+  }
+  std::unordered_map<std::int64_t, std::shared_ptr<void>> by_key;
+  for (auto& rows : select_in(connection, target, target.primary_key().ordinal, keys))
+    for (auto& object : merge(target, rows, nullptr))
+      by_key[target.key_of(object.object.get())] = std::move(object.object);
+  for (auto& o : owners) {
+    auto v = fk.access->get(o.object.get());
+    std::vector<std::shared_ptr<void>> related;
+    if (!v.is_null())
+      if (auto it = by_key.find(v.as_integer()); it != by_key.end()) related.push_back(it->second);
+    rel.access->assign(o.object.get(), std::move(related));
+  }
+}
+
+std::vector<object_ref> object_stream::next(drivers::connection& connection, loader& loader) {
+  if (cursor_ == nullptr) return {};
+  rows_.clear_rows();
+  bool more = cursor_->fetch(batch_size_, rows_);
+  auto objects = loader.merge(*spec_.table, rows_, &spec_);
+  loader.load_relationships(connection, spec_, objects);
+  if (!more) close();
+  return objects;
+}
+
+void object_stream::close() noexcept {
+  if (cursor_ != nullptr) {
+    cursor_->close();
+    cursor_.reset();
+  }
+}
+
+}  // namespace orca

@@ -1,0 +1,358 @@
+// The flush. State is changed in the identity map only once every statement succeeded;
+// until then new keys live in `assigned_keys_` and old column values in `journal_`, so a
+// failure can put every object back as it was.
+#include "orca/model/unit_of_work.hpp"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "orca/drivers/error.hpp"
+#include "orca/model/compiler.hpp"
+#include "orca/model/dependency_order.hpp"
+
+namespace orca {
+
+namespace {
+
+/// A foreign key to set from a relationship: child.fk = parent.key (or NULL: unlink).
+struct link {
+  std::shared_ptr<void> parent;
+  std::shared_ptr<void> child;
+  const table_info* child_table;
+  std::size_t foreign_key;
+  const relationship_info* relationship;
+  bool unlink;
+};
+
+struct tracked {
+  std::shared_ptr<void> object;
+  object_record* record;
+};
+
+std::vector<value> read_columns(const table_info& table, const void* object) {
+  std::vector<value> values;
+  values.reserve(table.columns().size());
+  for (auto& c : table.columns()) values.push_back(c.access->get(object));
+  return values;
+}
+
+class flush_run {
+public:
+  flush_run(identity_map& objects, drivers::connection& connection, flush_options options)
+      : objects_(objects), connection_(connection), dialect_(connection.sql_dialect()), options_(options) {}
+
+  flush_stats run() {
+    cascade();
+    auto tables = involved_tables();
+    try {
+      for (auto* table : tables) {
+        apply_links(*table);
+        insert_pending(*table);
+      }
+      for (auto* table : tables) update_dirty(*table);
+      for (auto it = tables.rbegin(); it != tables.rend(); ++it) delete_removed(**it);
+    } catch (...) {
+      restore();
+      throw;
+    }
+    finish();
+    return stats_;
+  }
+
+private:
+  // (1) Everything reachable from the session joins it (save-update cascade).
+  void cascade() {
+    objects_.for_each([&](const std::shared_ptr<void>& object, object_record& record) {
+      if (record.state == object_state::pending || record.state == object_state::persistent)
+        work_.push_back({object, &record});
+    });
+    // Pending objects first, in add() order, so that inserts follow the user's order.
+    std::stable_sort(work_.begin(), work_.end(), [](const tracked& a, const tracked& b) {
+      return a.record->sequence < b.record->sequence;
+    });
+    for (std::size_t i = 0; i < work_.size(); ++i) {
+      auto item = work_[i];  // copy: work_ grows below
+      for (auto& rel : item.record->table->relationships()) {
+        auto& target = rel.target();
+        for (auto& related : rel.access->related(item.object.get())) {
+          if (objects_.find(related.get()) == nullptr) {
+            auto& added = objects_.add_pending({&target, related});
+            work_.push_back({related, &added});
+          }
+          if (rel.kind == relationship_kind::many_to_one)
+            links_.push_back({related, item.object, item.record->table, rel.foreign_key, &rel, false});
+          else
+            links_.push_back({item.object, related, &target, rel.foreign_key, &rel, false});
+        }
+        for (auto& removed : rel.access->removed(item.object.get()))
+          links_.push_back({item.object, removed, &target, rel.foreign_key, &rel, true});
+        if (rel.kind == relationship_kind::write_only) write_only_owners_.push_back({item.object, &rel});
+      }
+    }
+  }
+
+  std::vector<const table_info*> involved_tables() const {
+    std::vector<const table_info*> tables;
+    for (auto& t : work_)
+      if (std::find(tables.begin(), tables.end(), t.record->table) == tables.end())
+        tables.push_back(t.record->table);
+    objects_.for_each([&](const std::shared_ptr<void>&, object_record& r) {
+      if (r.state == object_state::deleted && std::find(tables.begin(), tables.end(), r.table) == tables.end())
+        tables.push_back(r.table);
+    });
+    return sort_by_dependency(tables);
+  }
+
+  void journal(const tracked& t) {
+    if (journaled_.insert(t.object.get()).second)
+      journal_.push_back({t.object, t.record->table, read_columns(*t.record->table, t.object.get())});
+  }
+
+  std::int64_t key_of(const std::shared_ptr<void>& object) const {
+    if (auto it = assigned_keys_.find(object.get()); it != assigned_keys_.end()) return it->second;
+    auto* record = const_cast<identity_map&>(objects_).find(object.get());
+    if (record != nullptr && record->state == object_state::persistent) return record->key;
+    throw error(errc::internal, "a parent object has no primary key when its children are flushed");
+  }
+
+  // (2a) Children's foreign keys from their parents (parents' tables come first).
+  void apply_links(const table_info& table) {
+    for (auto& l : links_) {
+      if (l.child_table != &table) continue;
+      auto* record = objects_.find(l.child.get());
+      if (record == nullptr) continue;
+      auto& column = table.columns()[l.foreign_key];
+      value wanted;
+      if (l.unlink) {
+        if (!column.nullable)
+          throw error(errc::invalid_state,
+                      "cannot remove a " + table.class_name() + " from " + l.relationship->owner->class_name() +
+                          "." + l.relationship->name + ": " + table.name() + "." + column.name +
+                          " is NOT NULL; delete the object with session.remove() instead");
+      } else {
+        wanted = value{key_of(l.parent)};
+      }
+      if (column.access->get(l.child.get()) == wanted) continue;
+      journal({l.child, record});
+      column.access->set(l.child.get(), wanted);
+    }
+  }
+
+  // (2b) Batched multi-row INSERT ... RETURNING of one table's pending objects.
+  void insert_pending(const table_info& table) {
+    std::vector<tracked> pending;
+    for (auto& t : work_)
+      if (t.record->table == &table && t.record->state == object_state::pending) pending.push_back(t);
+    if (pending.empty()) return;
+
+    // Rows leaving out the same columns (generated key, server defaults) share a statement.
+    std::map<std::vector<std::size_t>, std::vector<tracked>> groups;
+    for (auto& t : pending) {
+      std::vector<std::size_t> included;
+      for (auto& c : table.columns()) {
+        bool generated = (c.autoincrement || c.server_default) && c.access->is_unset(t.object.get());
+        if (!generated) included.push_back(c.ordinal);
+      }
+      groups[std::move(included)].push_back(t);
+    }
+    for (auto& [included, group] : groups) insert_group(table, included, group);
+  }
+
+  void insert_group(const table_info& table, const std::vector<std::size_t>& included,
+                    const std::vector<tracked>& group) {
+    auto& pk = table.primary_key();
+    bool key_generated = std::find(included.begin(), included.end(), pk.ordinal) == included.end();
+    std::vector<std::size_t> returning{pk.ordinal};
+    for (auto& c : table.columns())
+      if (c.ordinal != pk.ordinal && std::find(included.begin(), included.end(), c.ordinal) == included.end())
+        returning.push_back(c.ordinal);
+
+    std::size_t batch = included.empty() ? 1
+                                         : std::max<std::size_t>(1, std::min(options_.insert_batch_size,
+                                                                             dialect_.max_parameters() / included.size()));
+    std::string full_batch_sql;
+    params parameters;
+    for (std::size_t start = 0; start < group.size(); start += batch) {
+      std::size_t n = std::min(batch, group.size() - start);
+      std::string partial_sql;
+      if (n == batch && full_batch_sql.empty()) full_batch_sql = sql::insert(table, included, n, returning, dialect_);
+      else if (n != batch) partial_sql = sql::insert(table, included, n, returning, dialect_);
+      const std::string& text = n == batch ? full_batch_sql : partial_sql;
+
+      parameters.clear();
+      parameters.reserve(n * included.size());
+      for (std::size_t i = start; i < start + n; ++i)
+        for (auto column : included) parameters.push_back(table.columns()[column].access->get(group[i].object.get()));
+      auto rows = connection_.execute(text, parameters);
+      ++stats_.statements;
+      if (rows.size() != n)
+        throw error(errc::internal, "INSERT INTO " + table.name() + " returned " + std::to_string(rows.size()) +
+                                        " rows for " + std::to_string(n) + " objects",
+                    {text, {}, {}, false});
+
+      // RETURNING rows come in no promised order. Generated keys ascend in VALUES order (the
+      // dialect's insert form guarantees it), so the i-th smallest key is the i-th row's;
+      // explicit keys are matched by value.
+      std::vector<std::size_t> order(n);
+      std::iota(order.begin(), order.end(), 0);
+      std::vector<std::int64_t> keys(n);
+      for (std::size_t r = 0; r < n; ++r) keys[r] = rows.at(r, 0).as_integer();
+      if (key_generated) {
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+      } else {
+        std::unordered_map<std::int64_t, std::size_t> by_key;
+        for (std::size_t r = 0; r < n; ++r) by_key[keys[r]] = r;
+        for (std::size_t i = 0; i < n; ++i)
+          order[i] = by_key.at(group[start + i].object ? table.key_of(group[start + i].object.get()) : 0);
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        auto& t = group[start + i];
+        auto row = order[i];
+        journal(t);
+        for (std::size_t k = 0; k < returning.size(); ++k)
+          table.columns()[returning[k]].access->set(t.object.get(), rows.at(row, k));
+        assigned_keys_[t.object.get()] = keys[row];
+        inserted_.push_back(t);
+      }
+      stats_.inserted += n;
+    }
+  }
+
+  // (3) UPDATE of the columns that differ from the snapshot, grouped by column set.
+  void update_dirty(const table_info& table) {
+    std::map<std::vector<std::size_t>, std::vector<tracked>> groups;
+    for (auto& t : work_) {
+      if (t.record->table != &table || t.record->state != object_state::persistent) continue;
+      std::vector<std::size_t> changed;
+      for (auto& c : table.columns())
+        if (c.ordinal < t.record->snapshot.size() && c.access->get(t.object.get()) != t.record->snapshot[c.ordinal])
+          changed.push_back(c.ordinal);
+      if (changed.empty()) continue;
+      if (std::find(changed.begin(), changed.end(), table.primary_key().ordinal) != changed.end())
+        throw error(errc::invalid_state, "the primary key of a persistent " + table.class_name() + " (" +
+                                             std::to_string(t.record->key) + ") was changed; orca does not update keys");
+      groups[std::move(changed)].push_back(t);
+    }
+    for (auto& [changed, group] : groups) {
+      auto text = sql::update(table, changed, dialect_);
+      std::vector<params> sets;
+      sets.reserve(group.size());
+      for (auto& t : group) {
+        params p;
+        p.reserve(changed.size() + 1);
+        for (auto column : changed) p.push_back(table.columns()[column].access->get(t.object.get()));
+        p.push_back(value{t.record->key});
+        sets.push_back(std::move(p));
+        updated_.push_back(t);
+      }
+      auto affected = connection_.execute_many(text, sets);
+      ++stats_.statements;
+      if (affected != static_cast<std::int64_t>(group.size()))
+        throw error(errc::stale_data,
+                    "UPDATE of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
+                        std::to_string(group.size()) + " rows: a row was deleted by someone else",
+                    {text, {}, {}, false});
+      stats_.updated += group.size();
+    }
+  }
+
+  // (4) DELETE, children's tables before parents'.
+  void delete_removed(const table_info& table) {
+    std::vector<params> sets;
+    objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
+      if (r.table == &table && r.state == object_state::deleted) {
+        sets.push_back({value{r.key}});
+        deleted_.push_back({object, &r});
+      }
+    });
+    if (sets.empty()) return;
+    auto text = sql::delete_by_key(table, dialect_);
+    auto affected = connection_.execute_many(text, sets);
+    ++stats_.statements;
+    if (affected != static_cast<std::int64_t>(sets.size()))
+      throw error(errc::stale_data,
+                  "DELETE of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
+                      std::to_string(sets.size()) + " rows: a row was already deleted by someone else",
+                  {text, {}, {}, false});
+    stats_.deleted += sets.size();
+  }
+
+  void restore() noexcept {
+    for (auto& j : journal_)
+      for (auto& c : j.table->columns()) {
+        try {
+          c.access->set(j.object.get(), j.values[c.ordinal]);
+        } catch (...) {
+          // The values were read from the object itself, so they convert back.
+        }
+      }
+  }
+
+  // Every statement succeeded: now the identity map learns what happened.
+  void finish() {
+    std::unordered_map<const void*, std::vector<value>> before;
+    for (auto& j : journal_) before.emplace(j.object.get(), std::move(j.values));
+    for (auto& t : inserted_) {
+      auto& r = *t.record;
+      r.inserted_in_transaction = true;
+      r.before_insert = std::move(before[t.object.get()]);
+      objects_.make_persistent(r, assigned_keys_.at(t.object.get()));
+      r.snapshot = read_columns(*r.table, t.object.get());
+    }
+    for (auto& t : updated_) t.record->snapshot = read_columns(*t.record->table, t.object.get());
+    for (auto& t : deleted_) objects_.erase(t.object.get());
+    for (auto& [owner, rel] : write_only_owners_) {
+      rel->access->clear_pending(owner.get());
+      if (auto* r = objects_.find(owner.get()); r != nullptr && r->state == object_state::persistent)
+        rel->access->bind(owner.get(), *rel, r->key);
+    }
+  }
+
+  struct saved_values {
+    std::shared_ptr<void> object;
+    const table_info* table;
+    std::vector<value> values;
+  };
+
+  identity_map& objects_;
+  drivers::connection& connection_;
+  const drivers::dialect& dialect_;
+  flush_options options_;
+  flush_stats stats_;
+  std::vector<tracked> work_;
+  std::vector<link> links_;
+  std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
+  std::vector<saved_values> journal_;
+  std::unordered_set<const void*> journaled_;
+  std::unordered_map<const void*, std::int64_t> assigned_keys_;
+  std::vector<tracked> inserted_;
+  std::vector<tracked> updated_;
+  std::vector<tracked> deleted_;
+};
+
+}  // namespace
+
+flush_stats unit_of_work::flush(drivers::connection& connection) {
+  return flush_run{objects_, connection, options_}.run();
+}
+
+bool unit_of_work::has_pending_changes() {
+  bool found = false;
+  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
+    if (found) return;
+    if (r.state == object_state::pending || r.state == object_state::deleted) {
+      found = true;
+      return;
+    }
+    for (auto& rel : r.table->relationships())
+      if (rel.kind == relationship_kind::write_only &&
+          (!rel.access->related(object.get()).empty() || !rel.access->removed(object.get()).empty()))
+        found = true;
+  });
+  return found;
+}
+
+}  // namespace orca
