@@ -29,7 +29,7 @@ usage() {
 # The newest installed server's bin directory (/usr/lib/postgresql/<major>/bin).
 find_bindir() {
   local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  dir=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   if [[ -z "$dir" || ! -x "$dir/initdb" ]]; then
     dir=$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")
   fi
@@ -134,8 +134,10 @@ EOF
     log_tail "$dir"
     die "the server did not start"
   done
-  [[ -n "${port:-}" ]] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1 ||
-    { log_tail "$dir"; die "no free port found"; }
+  if [[ -z "${port:-}" ]] || ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    log_tail "$dir"
+    die "no free port found"
+  fi
 
   if ! "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U orca -d postgres \
       >/dev/null 2>"$dir/setup.log" <<EOF

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "orca/drivers/error.hpp"
+#include "postgresql_connect.hpp"
 #include "postgresql_cursor.hpp"
 #include "postgresql_parameters.hpp"
 #include "postgresql_pipeline.hpp"
@@ -25,12 +25,8 @@ namespace orca::drivers {
 namespace {
 
 namespace pg = postgresql;
+using pg::connection_ptr;
 using pg::prepared_statement;
-
-struct connection_closer {
-  void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
-};
-using connection_ptr = std::unique_ptr<PGconn, connection_closer>;
 
 // One command of a pipeline the connection builds.
 struct command {
@@ -94,7 +90,9 @@ public:
     return pg::succeeded(result.get()) && PQstatus(conn_.get()) == CONNECTION_OK;
   }
 
-  bool is_broken() const noexcept override { return PQstatus(conn_.get()) == CONNECTION_BAD; }
+  bool is_broken() const noexcept override {
+    return broken_ || PQstatus(conn_.get()) == CONNECTION_BAD;
+  }
 
   // PQcancel on the PGcancel made at connect time is documented as thread-safe.
   void interrupt() noexcept override {
@@ -129,13 +127,14 @@ protected:
     // open, since inside one the failure has already aborted it.
     std::string_view state = error_field(result.get(), PG_DIAG_SQLSTATE);
     if (state == "26000" || state == "0A000") {
-      state == "26000" ? cache_.forget(*entry) : cache_.erase(*entry);
+      if (state == "26000")
+        cache_.forget(*entry);
+      else
+        cache_.erase(*entry);
       if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE)
         return prepare_and_execute(sql, parameters);
     }
-    auto failed = pg::make_error(conn_.get(), result.get(), sql);
-    cursors_.observe(conn_.get());
-    throw failed;
+    throw failure(result.get(), sql);
   }
 
   std::int64_t do_execute_many(std::string_view sql, const std::vector<params>& sets) override {
@@ -154,23 +153,25 @@ protected:
     for (std::size_t i = 0; i < sets.size(); ++i)
       commands_.push_back({command::kind::execute, i, entry, &sets[i], nullptr});
     std::int64_t total = 0;
-    auto failure = run_commands(
+    auto failed = run_commands(
         [&](const command&, pg::result_ptr result) { total += pg::affected_rows(result.get()); });
     settle_preparations();
-    if (failure && commands_[failure->index].what == command::kind::execute) {
-      auto set = commands_[failure->index].statement;
-      throw orca::error{failure->error.code(),
-                        fmt::format("{} (parameter set {} of {})", failure->error.message(),
+    if (failed && commands_[failed->index].what == command::kind::execute) {
+      auto set = commands_[failed->index].statement;
+      throw orca::error{failed->error.code(),
+                        fmt::format("{} (parameter set {} of {})", failed->error.message(),
                                     set + 1, sets.size()),
-                        failure->error.details()};
+                        failed->error.details()};
     }
-    if (failure)
-      throw std::move(failure->error);
+    if (failed)
+      throw std::move(failed->error);
     return total;
   }
 
   std::vector<rowset> do_execute_batch(
       const std::vector<std::pair<std::string, params>>& statements) override {
+    if (statements.empty())
+      return {};
     std::vector<rowset> results(statements.size());
     std::vector<prepared_statement> unnamed;  // with no cache: each Parse replaces the last
     unnamed.reserve(statements.size());
@@ -186,12 +187,12 @@ protected:
       schedule_prepare(*entry, i);
       commands_.push_back({command::kind::execute, i, entry, &parameters, nullptr});
     }
-    auto failure = run_commands([&](const command& done, pg::result_ptr result) {
+    auto failed = run_commands([&](const command& done, pg::result_ptr result) {
       results[done.statement] = pg::to_rowset(result.get());
     });
     settle_preparations();
-    if (failure)
-      throw std::move(failure->error);
+    if (failed)
+      throw std::move(failed->error);
     return results;
   }
 
@@ -203,10 +204,11 @@ protected:
   void do_execute_script(std::string_view sql) override {
     std::string text{sql};
     pg::result_ptr result{PQexec(conn_.get(), text.c_str())};
-    cursors_.observe(conn_.get());
     if (contains_ignoring_case(sql, "discard") || contains_ignoring_case(sql, "deallocate"))
       cache_.clear();
-    pg::check(conn_.get(), std::move(result), sql);
+    if (!pg::succeeded(result.get()))
+      throw failure(result.get(), sql);
+    cursors_.observe(conn_.get());
   }
 
   void do_begin() override {
@@ -254,10 +256,21 @@ private:
     return {std::string{sql}, std::string{}, std::move(types), prepared_statement::state::unprepared};
   }
 
+  // The error for a failed result (or failed send, when null); notes a lost connection
+  // and the transaction state the failure left.
+  orca::error failure(const PGresult* result, std::string_view sql) {
+    auto failed = pg::make_error(conn_.get(), result, sql);
+    broken_ = broken_ || failed.details().connection_poisoned;
+    cursors_.observe(conn_.get());
+    return failed;
+  }
+
   pg::result_ptr run_simple(const char* sql) {
     pg::result_ptr result{PQexec(conn_.get(), sql)};
+    if (!pg::succeeded(result.get()))
+      throw failure(result.get(), sql);
     cursors_.observe(conn_.get());
-    return pg::check(conn_.get(), std::move(result), sql);
+    return result;
   }
 
   rowset finish(pg::result_ptr result) {
@@ -271,11 +284,8 @@ private:
     std::string text{sql};
     pg::result_ptr result{PQexecParams(conn_.get(), text.c_str(), buffer_.count(), buffer_.types(),
                                        buffer_.values(), buffer_.lengths(), buffer_.formats(), 0)};
-    if (!pg::succeeded(result.get())) {
-      auto failed = pg::make_error(conn_.get(), result.get(), sql);
-      cursors_.observe(conn_.get());
-      throw failed;
-    }
+    if (!pg::succeeded(result.get()))
+      throw failure(result.get(), sql);
     return finish(std::move(result));
   }
 
@@ -286,10 +296,10 @@ private:
     schedule_prepare(entry, 0);
     commands_.push_back({command::kind::execute, 0, &entry, &parameters, nullptr});
     pg::result_ptr rows;
-    auto failure = run_commands([&](const command&, pg::result_ptr result) { rows = std::move(result); });
+    auto failed = run_commands([&](const command&, pg::result_ptr result) { rows = std::move(result); });
     settle_preparations();
-    if (failure)
-      throw std::move(failure->error);
+    if (failed)
+      throw std::move(failed->error);
     return finish(std::move(rows));
   }
 
@@ -324,7 +334,7 @@ private:
       segments_.push_back(commands_.size());
     }
     PGconn* conn = conn_.get();
-    std::optional<failed_command> failure;
+    std::optional<failed_command> failed;
     pg::send_command send = [&](std::size_t i) -> int {
       const command& c = commands_[i];
       switch (c.what) {
@@ -347,8 +357,8 @@ private:
         if (ok)
           c.text->clear();  // sent: dropped from the pending list below
       } else if (!ok) {
-        if (!failure)
-          failure = failed_command{i, pg::make_error(conn, result.get(), c.prepared->sql)};
+        if (!failed)
+          failed = failed_command{i, failure(result.get(), c.prepared->sql)};
       } else if (c.what == command::kind::prepare) {
         c.prepared->where = prepared_statement::state::prepared;
       } else {
@@ -358,12 +368,16 @@ private:
     auto lost_at = pg::run_pipeline(conn, segments_, send, receive);
     std::erase_if(pending, [](const std::string& text) { return text.empty(); });
     commands_.resize(own);
-    if (lost_at && !failure) {
-      const command& c = commands_[std::min(*lost_at, own - 1)];
-      failure = failed_command{std::min(*lost_at, own - 1), pg::make_error(conn, nullptr, c.prepared->sql)};
+    // The pipeline stopped on an I/O failure: whatever libpq says, the connection is gone.
+    if (lost_at && !failed) {
+      std::size_t index = std::min(*lost_at, own - 1);
+      auto lost = pg::make_error(conn, nullptr, commands_[index].prepared->sql);
+      auto details = lost.details();
+      details.connection_poisoned = broken_ = true;
+      failed = failed_command{index, orca::error{errc::connection_lost, lost.message(), details}};
     }
     cursors_.observe(conn);
-    return failure;
+    return failed;
   }
 
   connection_ptr conn_;
@@ -374,83 +388,13 @@ private:
   std::vector<command> commands_;              ///< the pipeline being built (reused)
   std::vector<std::size_t> segments_;          ///< its sync points
   std::vector<prepared_statement*> preparing_;  ///< entries it prepares
+  bool broken_ = false;                         ///< a failure showed the connection is gone
 };
-
-// Notices (e.g. "relation already exists, skipping" from IF NOT EXISTS) are not errors;
-// they go to spdlog at debug level instead of libpq's default, stderr.
-void log_notice(void*, const char* message) {
-  spdlog::debug("postgresql: {}", pg::one_line(message));
-}
-
-// The password is never part of a libpq message; masking it anyway is cheap insurance
-// (too short a password would mask ordinary letters, so those are left alone).
-std::string mask(std::string text, const std::string& password) {
-  if (password.size() < 3)
-    return text;
-  for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + 3))
-    text.replace(at, password.size(), "***");
-  return text;
-}
 
 }  // namespace
 
 std::unique_ptr<connection> open_postgresql(const url& target, const connection_options& options) {
-  // URL parts first, then orca's defaults, then the query's keywords, which may override
-  // the defaults (libpq takes the last value of a repeated keyword).
-  std::vector<std::pair<std::string, std::string>> settings;
-  auto query = target.query;
-  auto take = [&query](const std::string& key, std::string fallback) {
-    auto found = query.find(key);
-    if (found == query.end())
-      return fallback;
-    auto taken = std::move(found->second);
-    query.erase(found);
-    return taken;
-  };
-  std::string host = take("host", target.host);
-  std::string port = take("port", target.port != 0 ? std::to_string(target.port) : "");
-  std::string password = take("password", target.password);
-  std::string user = take("user", target.user);
-  std::string database = take("dbname", target.database);
-  // UTC and ISO dates so that timestamps read back exactly; shortest exact floats on
-  // servers older than 12. The URL's own `options` come last and win.
-  std::string server_options = "-c TimeZone=UTC -c DateStyle=ISO,MDY -c extra_float_digits=3";
-  if (auto extra = take("options", ""); !extra.empty())
-    server_options += " " + extra;
-  for (auto& [key, value] : std::initializer_list<std::pair<std::string, std::string>>{
-           {"host", host}, {"port", port}, {"user", user}, {"password", password},
-           {"dbname", database}, {"options", server_options}, {"client_encoding", "UTF8"},
-           {"fallback_application_name", "orca"},
-           {"connect_timeout", std::to_string(options.connect_timeout.count())}})
-    if (!value.empty())
-      settings.emplace_back(key, value);
-  for (auto& [key, value] : query)
-    settings.emplace_back(key, value);
-
-  std::vector<const char*> keywords, values;
-  for (const auto& [key, value] : settings) {
-    keywords.push_back(key.c_str());
-    values.push_back(value.c_str());
-  }
-  keywords.push_back(nullptr);
-  values.push_back(nullptr);
-  connection_ptr conn{PQconnectdbParams(keywords.data(), values.data(), 0)};
-  if (conn == nullptr || PQstatus(conn.get()) != CONNECTION_OK) {
-    std::string where = host.empty()            ? "the default socket directory"
-                        : host.starts_with('/') ? "socket directory " + host
-                                                : host;
-    std::string reason = conn != nullptr ? pg::one_line(PQerrorMessage(conn.get()))
-                                         : "libpq could not allocate a connection";
-    throw orca::error{
-        errc::connection_failed,
-        mask(fmt::format("cannot connect to PostgreSQL database \"{}\" at {}, port {}, as user "
-                         "\"{}\": {}",
-                         database.empty() ? user : database, where, port.empty() ? "5432" : port,
-                         user, reason),
-             password)};
-  }
-  PQsetNoticeProcessor(conn.get(), log_notice, nullptr);
-  return std::make_unique<postgresql_connection>(std::move(conn), options);
+  return std::make_unique<postgresql_connection>(postgresql::connect_server(target, options), options);
 }
 
 }  // namespace orca::drivers

@@ -2,6 +2,7 @@
 // translated from SQLSTATEs. Used by the PostgreSQL connection, cursors and pipelines.
 #include "postgresql_result.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -92,15 +93,19 @@ value read_cell(column_kind kind, const char* text, std::size_t length) {
 std::string one_line(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  bool space = false;
+  bool space = false, line_break = false;
   for (char c : text) {
     if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
       space = !out.empty();
+      line_break = line_break || c == '\n';
       continue;
     }
+    // A line that ends without punctuation ends a sentence: "Connection refused. Is the..."
+    if (space && line_break && std::isalnum(static_cast<unsigned char>(out.back())))
+      out.push_back('.');
     if (space)
       out.push_back(' ');
-    space = false;
+    space = line_break = false;
     out.push_back(c);
   }
   return out;
@@ -241,9 +246,11 @@ orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sq
   }
 
   // 57P01-03: the server is shutting the session down (pg_terminate_backend, shutdown);
-  // libpq may not have noticed the closed socket yet, but the connection is gone.
-  bool lost = PQstatus(conn) == CONNECTION_BAD || state.starts_with("08") || state == "57P01"
-              || state == "57P02" || state == "57P03";
+  // libpq may not have noticed the closed socket yet, but the connection is gone. Of class
+  // 08 only 08P01 leaves the session alive: it is how the server refuses a Bind whose
+  // parameter count does not match the statement.
+  bool lost = PQstatus(conn) == CONNECTION_BAD || (state.starts_with("08") && state != "08P01")
+              || state == "57P01" || state == "57P02" || state == "57P03";
   errc code = errc::statement_error;
   if (lost) {
     code = errc::connection_lost;

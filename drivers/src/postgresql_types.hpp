@@ -1,4 +1,4 @@
-// libpq handles and type OIDs shared by the files of the PostgreSQL backend.
+// Owned libpq handles and the type OIDs shared by the files of the PostgreSQL backend.
 // Private to drivers/src: nothing outside the backend sees libpq.
 #pragma once
 
@@ -16,20 +16,28 @@ struct result_deleter {
 /// An owned PGresult.
 using result_ptr = std::unique_ptr<PGresult, result_deleter>;
 
+/// Closes a PGconn.
+struct connection_closer {
+  void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
+};
+
+/// An owned PGconn.
+using connection_ptr = std::unique_ptr<PGconn, connection_closer>;
+
 /// The built-in type OIDs orca binds and reads (fixed in pg_type.dat, the same on every server).
 namespace oid {
 inline constexpr Oid unspecified = 0;  ///< let the server infer the parameter's type
-inline constexpr Oid boolean = 16;
-inline constexpr Oid bytea = 17;
-inline constexpr Oid int8 = 20;
-inline constexpr Oid int2 = 21;
-inline constexpr Oid int4 = 23;
-inline constexpr Oid object_id = 26;
-inline constexpr Oid float4 = 700;
-inline constexpr Oid float8 = 701;
-inline constexpr Oid timestamp = 1114;
-inline constexpr Oid timestamptz = 1184;
-inline constexpr Oid numeric = 1700;
+inline constexpr Oid boolean = 16;       ///< bool
+inline constexpr Oid bytea = 17;         ///< bytea
+inline constexpr Oid int8 = 20;          ///< bigint
+inline constexpr Oid int2 = 21;          ///< smallint
+inline constexpr Oid int4 = 23;          ///< integer
+inline constexpr Oid object_id = 26;     ///< oid
+inline constexpr Oid float4 = 700;       ///< real
+inline constexpr Oid float8 = 701;       ///< double precision
+inline constexpr Oid timestamp = 1114;   ///< timestamp without time zone
+inline constexpr Oid timestamptz = 1184; ///< timestamp with time zone
+inline constexpr Oid numeric = 1700;     ///< numeric
 /// Not a real type: marks a NULL parameter, which fits a statement prepared with any type.
 inline constexpr Oid any = ~Oid{0};
 }  // namespace oid

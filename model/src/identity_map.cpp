@@ -18,15 +18,23 @@ object_record* identity_map::find(const table_info& table, std::int64_t key) {
   auto k = by_key_.find(key_type{&table, key});
   if (k == by_key_.end()) return nullptr;
   auto it = by_address_.find(k->second);
-  if (it == by_address_.end() || is_dead(it->second)) {
-    if (it != by_address_.end()) erase_record(it);
-    else by_key_.erase(k);
+  // The address may now hold another object's record (its old one was replaced): the key
+  // entry is stale then, and must not hand out that object.
+  if (it == by_address_.end() || it->second.table != &table || it->second.key != key ||
+      (it->second.state != object_state::persistent && it->second.state != object_state::deleted)) {
+    by_key_.erase(k);
+    return nullptr;
+  }
+  if (is_dead(it->second)) {
+    erase_record(it);
     return nullptr;
   }
   return &it->second;
 }
 
 object_record& identity_map::add_pending(const object_ref& object) {
+  // A dead object's record at this (reused) address must take its key entry with it.
+  erase(object.object.get());
   auto& r = by_address_[object.object.get()];
   r = object_record{};
   r.table = object.table;
@@ -44,6 +52,7 @@ object_record& identity_map::add_persistent(const object_ref& object, std::int64
     purge();
     purge_threshold_ = std::max<std::size_t>(1024, by_address_.size() * 2);
   }
+  erase(object.object.get());
   auto& r = by_address_[object.object.get()];
   r = object_record{};
   r.table = object.table;

@@ -76,8 +76,16 @@ void sync_session::expire_all() {
 
 flush_stats sync_session::flush(drivers::connection& connection) {
   begin_if_needed(connection);
+  // The flush forgets the objects it deletes; remember them until the transaction ends.
+  std::vector<deleted_row> deleting;
+  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
+    if (r.state == object_state::deleted)
+      deleting.push_back({{r.table, object}, r.key, r.inserted_in_transaction ? r.before_insert : r.snapshot,
+                          r.inserted_in_transaction});
+  });
   try {
     last_flush_ = work_.flush(connection);
+    for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
     return last_flush_;
   } catch (const error& e) {
     // The unit of work restored the objects; the transaction is lost, as in SQLAlchemy.
@@ -132,6 +140,7 @@ void sync_session::commit(drivers::connection& connection) {
     r.inserted_in_transaction = false;
     r.before_insert.clear();
   });
+  deleted_in_transaction_.clear();
   if (options_.expire_on_commit) expire_all();
 }
 
@@ -149,14 +158,28 @@ void sync_session::rollback(drivers::connection* connection) {
       leaving.push_back(object.get());
     } else if (r.state == object_state::pending) {
       leaving.push_back(object.get());
-    } else if (r.state == object_state::deleted) {
-      r.state = object_state::persistent;
-      r.expired = true;
     } else {
+      if (r.state == object_state::deleted) r.state = object_state::persistent;
       r.expired = true;
+      // Unflushed write-only changes are discarded with the rest of the transaction's
+      // changes (else a queued change that made the flush fail would fail every flush).
+      for (auto& rel : r.table->relationships())
+        if (rel.kind == relationship_kind::write_only) rel.access->clear_pending(object.get());
     }
   });
   for (auto* object : leaving) objects_.erase(object);
+  // Rows the transaction deleted exist again, and so do their objects (after the erasures
+  // above: an object inserted in the transaction may have been given a deleted row's key).
+  for (auto& d : deleted_in_transaction_) {
+    if (objects_.find(d.object.object.get()) != nullptr) continue;
+    if (d.inserted_in_transaction) {
+      for (auto& c : d.object.table->columns())
+        if (c.ordinal < d.snapshot.size()) c.access->set(d.object.object.get(), d.snapshot[c.ordinal]);
+      continue;
+    }
+    objects_.add_persistent(d.object, d.key, std::move(d.snapshot)).expired = true;
+  }
+  deleted_in_transaction_.clear();
 }
 
 void sync_session::close(drivers::connection* connection) {
@@ -164,6 +187,7 @@ void sync_session::close(drivers::connection* connection) {
   if (connection != nullptr && state_ != transaction_state::none && state_ != transaction_state::closed)
     connection->rollback();
   objects_.clear();
+  deleted_in_transaction_.clear();
   state_ = transaction_state::closed;
 }
 

@@ -1,5 +1,6 @@
 // The backends a parameterised test runs against, and a throwaway database per test.
-// Used by the model, actor and example tests: `auto target = GENERATE(orca::test::backends());`.
+// Used by the model, actor and example tests:
+// `auto target = GENERATE(from_range(orca::test::backends()));`.
 #pragma once
 
 #include <memory>
@@ -27,6 +28,4 @@ struct backend_target {
 /// unless ORCA_TEST_BACKENDS=sqlite opts out explicitly.
 std::vector<backend_target> backends();
 
-/// Catch2 generator over backends(): `auto target = GENERATE(orca::test::each_backend());`.
-/// Defined in the header so tests need not include the generator machinery twice.
 }  // namespace orca::test

@@ -112,6 +112,15 @@ private:
   loader loader_;
   transaction_state state_ = transaction_state::none;
   std::string failure_;  ///< why the transaction failed (for pending_rollback messages)
+  /// An object whose row a flush of the open transaction deleted: rollback() brings it back
+  /// (or, if the transaction had inserted the row, puts back its values from before that).
+  struct deleted_row {
+    object_ref object;
+    std::int64_t key;
+    std::vector<value> snapshot;
+    bool inserted_in_transaction;
+  };
+  std::vector<deleted_row> deleted_in_transaction_;
   std::map<std::uint64_t, std::unique_ptr<object_stream>> streams_;
   std::uint64_t next_stream_ = 1;
   flush_stats last_flush_;

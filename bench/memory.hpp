@@ -1,0 +1,22 @@
+// Process memory as Linux reports it (/proc/self/status), and the --memory-check mode that
+// runs P3 in a fresh process per size to show that streaming keeps peak memory flat.
+#pragma once
+
+#include "options.hpp"
+
+namespace orca_bench {
+
+/// Resident set size now, in MiB (VmRSS); 0 if unknown.
+double resident_mb();
+/// Peak resident set size since the process started or since reset_peak_rss(), in MiB (VmHWM).
+double peak_resident_mb();
+/// Resets the peak to the current RSS (writes 5 to /proc/self/clear_refs, Linux >= 4.0);
+/// false where the kernel or the sandbox refuses, and then peaks are process-wide.
+bool reset_peak_rss();
+
+/// --memory-check: for every target and size, loads the data (untimed, in this process),
+/// runs `orca-bench --phases P3 --repeat 1` on it in a child process, collects orca's and
+/// raw's peak RSS and says whether orca's peak stays flat. Returns the exit status.
+int run_memory_check(const options& o);
+
+}  // namespace orca_bench

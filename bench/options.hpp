@@ -1,0 +1,56 @@
+// orca-bench's command line: what to run, where, how often, and where to write the results.
+// Parsed once by main(); read by the harness, the report and the memory check.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "workload.hpp"
+
+namespace orca_bench {
+
+/// A database to run against.
+struct target {
+  std::string backend;      ///< "sqlite" or "postgresql"
+  std::string url;          ///< orca URL (libpq takes the same text)
+  bool temporary = false;   ///< a file orca-bench made and removes at exit (SQLite default)
+};
+
+/// When to draw the progress bar on stderr.
+enum class progress_mode : std::uint8_t { automatic, always, never };
+
+/// Everything the command line sets.
+struct options {
+  std::vector<target> targets;                                  ///< one per --backend
+  std::int64_t n = 100000;                                      ///< --n: parents
+  std::vector<phase> phases{all_phases.begin(), all_phases.end()};  ///< --phases
+  int repeat = 3;                                               ///< --repeat: runs per side
+  std::string json_path;                                        ///< --json
+  std::string plot_path;                                        ///< --plot
+  std::vector<std::int64_t> sessions{1, 8, 64, 512};            ///< --k: P6 session counts
+  std::int64_t pool = 8;                                        ///< --pool: P6 connections
+  std::int64_t transactions = 4000;                             ///< --tx: P6 transactions per run
+  int busy_timeout_ms = 5000;                                   ///< --busy-timeout (SQLite, both sides)
+  bool memory_check = false;                                    ///< --memory-check
+  std::vector<std::int64_t> memory_sizes{10000, 100000, 1000000};  ///< --memory-n
+  progress_mode progress = progress_mode::automatic;            ///< --progress / --no-progress
+};
+
+/// A command line that cannot be run; the message says what to write instead.
+class usage_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The --help text.
+std::string usage_text();
+
+/// Parses argv; throws usage_error. Sets `help` when --help was asked for.
+options parse_options(int argc, char** argv, bool& help);
+
+/// A fresh SQLite database file path under $TMPDIR (or /tmp), unique to this process.
+std::string temporary_sqlite_path();
+
+}  // namespace orca_bench

@@ -1,0 +1,89 @@
+// The pool actor: checkout timeouts, connections returned rolled back by sessions that die,
+// dispose with work in flight — on every backend.
+#include <chrono>
+
+#include <catch2/catch.hpp>
+
+#include "support/actor_schema.hpp"
+#include "support/backends.hpp"
+
+using seed::A;
+using namespace std::chrono_literals;
+
+TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and its limits", "[actors][pool]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    auto holder = make();
+    holder.add(A{.data = "holding the only connection"});
+    co_await holder.flush();  // a transaction is open: the connection stays checked out
+    auto waiting = make();
+    try {
+      co_await waiting.scalars(orca::select<A>());
+      FAIL("the checkout did not time out");
+    } catch (const orca::error& e) {
+      CHECK(e.code() == orca::errc::pool_timeout);
+      CHECK_THAT(e.what(), Catch::Contains("size 1") && Catch::Contains("overflow 0"));
+    }
+    co_await holder.commit();  // gives the connection back: the other session can go on
+    auto rows = co_await waiting.scalars(orca::select<A>());
+    CHECK(rows.size() == 1);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_timeout = 300ms})));
+}
+
+TEST_CASE("a session dropped mid-transaction gives its connection back rolled back", "[actors][pool]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    {
+      auto dropped = make();
+      dropped.add(A{.data = "uncommitted"});
+      co_await dropped.flush();
+      auto busy = co_await engine.status();
+      CHECK(busy.checked_out == 1);
+    }  // the session ends here, its transaction open
+    auto next = make();
+    auto rows = co_await next.scalars(orca::select<A>());  // waits for the single connection
+    CHECK(rows.empty());
+    co_await next.commit();
+    auto status = co_await engine.status();
+    CHECK(status.checked_out == 0);
+    CHECK(status.opened == 1);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_timeout = 5000ms})));
+  auto check = target.connect();
+  CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 0);
+}
+
+TEST_CASE("dispose with sessions and streams in flight ends cleanly and they get errors", "[actors][pool][dispose]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    for (int i = 0; i < 50; ++i) session.add(A{.data = "row " + std::to_string(i)});
+    co_await session.commit();
+    auto stream = co_await session.stream(orca::select<A>(), 10);
+    auto first = co_await stream.next();
+    CHECK(first != nullptr);
+    co_await engine.dispose();
+    try {
+      for (int i = 0; i < 100; ++i) (void)co_await stream.next();
+      FAIL("the stream went on after dispose");
+    } catch (const orca::error& e) {
+      CHECK((e.code() == orca::errc::disposed || e.code() == orca::errc::connection_lost ||
+             e.code() == orca::errc::invalid_state));
+    }
+    try {
+      co_await orca::async_sessionmaker(engine)().scalars(orca::select<A>());
+      FAIL("a new session worked after dispose");
+    } catch (const orca::error& e) {
+      CHECK(e.code() == orca::errc::disposed);
+    }
+  }(orca::create_engine(target.url)));
+}

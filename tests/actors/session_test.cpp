@@ -1,0 +1,149 @@
+// Sessions through the coroutine facade: concurrency, identity maps, lazy="raise",
+// transactions and failed flushes — on every backend, effects checked from outside.
+#include <catch2/catch.hpp>
+
+#include "support/actor_schema.hpp"
+#include "support/backends.hpp"
+
+using seed::A;
+using seed::B;
+
+namespace {
+
+std::int64_t count_rows(orca::drivers::connection& c, const std::string& sql) {
+  return c.execute(sql).at(0, 0).as_integer();
+}
+
+}  // namespace
+
+TEST_CASE("200 concurrent sessions on a pool of 4 each write and read their own data", "[actors][session][concurrency]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto engine = orca::create_engine(target.url, {.pool_size = 4, .max_overflow = 0});
+  constexpr int sessions = 200;
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    std::vector<orca::task<int>> work;
+    for (int i = 0; i < sessions; ++i)
+      work.push_back([](orca::async_sessionmaker make, int i) -> orca::task<int> {
+        auto session = make();
+        auto label = "session-" + std::to_string(i);
+        session.add(A{.data = label, .bs = {B{.data = label}, B{.data = label}, B{.data = label}}});
+        co_await session.commit();
+        auto mine = co_await session.scalars(
+            orca::select<A>().where(orca::col(&A::data) == label).options(orca::selectinload(&A::bs)));
+        int children = 0;
+        for (auto& a : mine)
+          for (auto& b : a->bs) children += b->data == label ? 1 : 100;
+        co_return static_cast<int>(mine.size()) * 1000 + children;
+      }(make, i));
+    auto results = co_await orca::when_all(std::move(work));
+    for (auto r : results) CHECK(r == 1003);
+    auto status = co_await engine.status();
+    CHECK(status.opened <= 4);
+    co_await engine.dispose();
+  }(engine));
+
+  auto check = target.connect();
+  CHECK(count_rows(*check, "SELECT count(*) FROM a") == sessions);
+  CHECK(count_rows(*check, "SELECT count(DISTINCT data) FROM a") == sessions);
+  CHECK(count_rows(*check, "SELECT count(*) FROM b JOIN a ON a.id = b.a_id WHERE a.data = b.data") == 3 * sessions);
+}
+
+TEST_CASE("each session has its own identity map: one object per key within a session", "[actors][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    auto writer = make();
+    writer.add(A{.data = "shared"});
+    co_await writer.commit();
+
+    auto first = make();
+    auto second = make();
+    auto a1 = (co_await first.scalars(orca::select<A>())).one();
+    auto a1_again = co_await first.get<A>(a1->id);
+    auto a1_elsewhere = (co_await second.scalars(orca::select<A>())).one();
+    CHECK(a1.get() == a1_again.get());
+    CHECK(a1.get() != a1_elsewhere.get());
+    CHECK(a1_elsewhere->data == "shared");
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+}
+
+TEST_CASE("a collection loaded without selectinload raises naming the class and attribute", "[actors][session][lazy]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    session.add(A{.data = "x", .bs = {B{}}});
+    co_await session.commit();
+    auto fresh = orca::async_sessionmaker(engine)();
+    auto a = (co_await fresh.scalars(orca::select<A>())).one();
+    try {
+      for (auto& b : a->bs) (void)b;
+      FAIL("touching an unloaded collection did not throw");
+    } catch (const orca::error& e) {
+      CHECK(e.code() == orca::errc::not_loaded);
+      CHECK_THAT(e.what(), Catch::Contains("A.bs"));
+    }
+    co_await fresh.load(a, &A::bs);
+    CHECK(a->bs.size() == 1);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+}
+
+TEST_CASE("a failed flush rolls back and leaves the session usable after rollback", "[actors][session][errors]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    auto orphan = session.add(B{.a_id = 4242, .data = "no parent"});
+    try {
+      co_await session.commit();
+      FAIL("a foreign key violation was not reported");
+    } catch (const orca::error& e) {
+      CHECK(e.code() == orca::errc::constraint_violation);
+    }
+    CHECK(orphan->id == 0);  // restored to its pre-flush state
+    try {
+      co_await session.scalars(orca::select<A>());
+      FAIL("the session was usable before rollback()");
+    } catch (const orca::error& e) {
+      CHECK(e.code() == orca::errc::pending_rollback);
+    }
+    co_await session.rollback();
+    auto parent = session.add(A{.data = "parent"});
+    co_await session.flush();
+    orphan->a_id = parent->id;
+    session.add(orphan);
+    co_await session.commit();
+    CHECK(orphan->id > 0);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+  auto check = target.connect();
+  CHECK(count_rows(*check, "SELECT count(*) FROM b WHERE data = 'no parent'") == 1);
+}
+
+TEST_CASE("a transaction dropped without commit is rolled back", "[actors][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    {
+      auto tx = co_await session.begin();
+      session.add(A{.data = "never committed"});
+      co_await session.flush();
+    }
+    auto seen = co_await session.scalars(orca::select<A>());
+    CHECK(seen.empty());
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+  auto check = target.connect();
+  CHECK(count_rows(*check, "SELECT count(*) FROM a") == 0);
+}

@@ -1,0 +1,66 @@
+// A backend made of CAF actors talks to orca's pool and session actors directly, through
+// their typed interfaces, without the coroutine facade.
+#include <future>
+
+#include <caf/event_based_actor.hpp>
+#include <catch2/catch.hpp>
+
+#include "orca/actors/runtime.hpp"
+#include "orca/actors/session_actor.hpp"
+#include "orca/model/metadata.hpp"
+#include "support/backends.hpp"
+#include "support/seed_schema.hpp"
+
+using namespace std::chrono_literals;
+using namespace orca::actors;
+using seed::A;
+
+TEST_CASE("an event-based actor saves and queries through a session actor's typed interface", "[actors][typed]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  {
+    auto setup = target.connect();
+    orca::metadata::of<A, seed::B>().drop_all(*setup);
+    orca::metadata::of<A, seed::B>().create_all(*setup);
+  }
+  std::promise<std::string> outcome;
+  {
+    auto rt = runtime::get();
+    auto& system = rt->system();
+    auto pool = spawn_pool(system, "typed-test", orca::parse_url(target.url), {}, {});
+    auto session = spawn_session(system, pool, {}, 10s);
+    system.spawn([pool, session, &outcome](caf::event_based_actor* self) {
+      auto fail = [=, &outcome](caf::error& e) {
+        outcome.set_value("error: " + from_caf_error(e, "the typed test").message());
+        self->send(session, close_atom::value);
+        self->send(pool, dispose_atom::value);
+        self->quit();
+      };
+      auto a = std::make_shared<A>();
+      a->data = "from an actor";
+      self->request(session, 10s, add_atom::value, object_list{{&orca::table_of<A>(), a}})
+          .then(
+              [=, &outcome](ok_atom) {
+                self->request(session, 10s, commit_atom::value)
+                    .then(
+                        [=, &outcome](ok_atom) {
+                          self->request(session, 10s, execute_atom::value, orca::select<A>().spec())
+                              .then(
+                                  [=, &outcome](object_list& objects) {
+                                    auto& first = *std::static_pointer_cast<A>(objects.at(0).object);
+                                    outcome.set_value(std::to_string(objects.size()) + " " + *first.data);
+                                    self->request(session, 10s, close_atom::value)
+                                        .then([=](ok_atom) { self->send(pool, dispose_atom::value); self->quit(); },
+                                              fail);
+                                  },
+                                  fail);
+                        },
+                        fail);
+              },
+              fail);
+    });
+  }  // the runtime ends once every actor is done
+  CHECK(outcome.get_future().get() == "1 from an actor");
+  auto check = target.connect();
+  CHECK(check->execute("SELECT data FROM a").at(0, 0).as_text() == "from an actor");
+}

@@ -1,0 +1,239 @@
+// Tests of the identity map behind orca::sync_session on every backend: get() without SQL,
+// one object per key, the weak map (dropped objects leave, pending ones stay alive).
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orca/drivers/error.hpp"
+#include "orca/model/identity_map.hpp"
+#include "orca/model/mapping.hpp"
+#include "orca/model/metadata.hpp"
+#include "orca/model/select.hpp"
+#include "orca/model/sync_session.hpp"
+#include "model/session_test_support.hpp"
+#include "support/backends.hpp"
+#include "support/seed_schema.hpp"
+
+using seed::A;
+using seed::B;
+using session_test::recording_connection;
+using session_test::reset_schema;
+using session_test::scalar;
+
+namespace identity_map_test {
+
+/// A new A with `data` (its collection left empty).
+std::shared_ptr<A> new_a(std::string data) {
+  auto a = std::make_shared<A>();
+  a->data = std::move(data);
+  return a;
+}
+
+orca::object_ref object_of(const std::shared_ptr<A>& a) { return {&orca::table_of<A>(), a}; }
+
+/// Commits `n` As with data "0", "1", ... and returns their keys in that order.
+std::vector<std::int64_t> insert_as(orca::drivers::connection& conn, int n) {
+  orca::sync_session s;
+  std::vector<std::shared_ptr<A>> as;
+  for (int i = 0; i < n; ++i) {
+    as.push_back(new_a(std::to_string(i)));
+    s.add(object_of(as.back()));
+  }
+  s.commit(conn);
+  std::vector<std::int64_t> keys;
+  for (auto& a : as) keys.push_back(a->id);
+  return keys;
+}
+
+}  // namespace identity_map_test
+
+using namespace identity_map_test;
+
+TEST_CASE("get() finds a loaded object in the identity map without SQL", "[identity_map][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  recording_connection conn{target.connect()};
+  reset_schema(conn, orca::metadata::of<A, B>());
+  auto keys = insert_as(conn, 2);
+
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto loaded = s.get(conn, orca::table_of<A>(), keys[0]);
+  REQUIRE(loaded);
+  auto a = std::static_pointer_cast<A>(loaded.object);
+  CHECK(a->data == "0");
+  s.commit(conn);
+
+  // The row disappears behind the session's back; the map still answers, so no SQL ran.
+  auto other = target.connect();
+  other->execute("DELETE FROM a WHERE id = " + std::to_string(keys[0]));
+  conn.clear();
+  auto again = s.get(conn, orca::table_of<A>(), keys[0]);
+  CHECK(again.object == a);
+  CHECK(conn.statements().empty());
+
+  // Unknown keys and expired objects go to the database.
+  CHECK_FALSE(s.get(conn, orca::table_of<A>(), 999999));
+  CHECK(conn.count_starting_with("SELECT") == 1);
+  s.expire({&orca::table_of<A>(), a});
+  auto missing = s.get(conn, orca::table_of<A>(), keys[0]);
+  CHECK_FALSE(missing);
+  auto second = s.get(conn, orca::table_of<A>(), keys[1]);
+  REQUIRE(second);
+  CHECK(std::static_pointer_cast<A>(second.object)->data == "1");
+}
+
+TEST_CASE("objects the application dropped leave the identity map", "[identity_map]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  insert_as(*conn, 50);
+
+  orca::sync_session s;
+  auto objects = s.execute(*conn, orca::select<A>().spec());
+  REQUIRE(objects.size() == 50);
+  CHECK(s.objects().size() == 50);
+  auto kept = objects[7];
+  auto kept_key = std::static_pointer_cast<A>(kept.object)->id;
+  objects.clear();
+  s.objects().purge();
+  CHECK(s.objects().size() == 1);
+  CHECK(s.objects().find(orca::table_of<A>(), kept_key) != nullptr);
+  CHECK(s.state_of(kept.object.get()) == orca::object_state::persistent);
+
+  // A dropped object's row loads into a new object, and the kept one is reused.
+  auto again = s.execute(*conn, orca::select<A>().spec());
+  REQUIRE(again.size() == 50);
+  int reused = 0;
+  for (auto& o : again) reused += o.object == kept.object ? 1 : 0;
+  CHECK(reused == 1);
+}
+
+TEST_CASE("the session keeps pending objects alive until they are flushed", "[identity_map][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+
+  orca::sync_session s{{.expire_on_commit = false}};
+  std::weak_ptr<A> watch;
+  {
+    auto a = std::make_shared<A>(A{.data = "only the session holds me", .bs = {B{.data = "me too"}}});
+    watch = a;
+    s.add(object_of(a));
+  }
+  CHECK_FALSE(watch.expired());
+  s.objects().purge();
+  CHECK(s.objects().size() == 1);
+  s.commit(*conn);
+
+  auto check = target.connect();
+  CHECK(check->execute("SELECT data FROM a").at(0, 0).as_text() == "only the session holds me");
+  CHECK(check->execute("SELECT data FROM b").at(0, 0).as_text() == "me too");
+  // Persistent now, so held weakly: nobody else holds it, so it is gone.
+  CHECK(watch.expired());
+  s.objects().purge();
+  CHECK(s.objects().size() == 0);
+}
+
+TEST_CASE("an object marked for deletion is kept alive until the flush deletes its row", "[identity_map][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  auto keys = insert_as(*conn, 1);
+
+  orca::sync_session s;
+  {
+    auto loaded = s.get(*conn, orca::table_of<A>(), keys[0]);
+    REQUIRE(loaded);
+    s.remove(loaded);
+  }
+  s.objects().purge();
+  CHECK(s.objects().size() == 1);
+  s.commit(*conn);
+  CHECK(s.last_flush().deleted == 1);
+  auto check = target.connect();
+  CHECK(scalar(*check, "SELECT count(*) FROM a") == 0);
+}
+
+TEST_CASE("a record whose object died does not answer for its key once the address is reused", "[identity_map]") {
+  // Placement new stands in for the allocator handing a new object a dead one's address.
+  auto& table = orca::table_of<A>();
+  alignas(A) unsigned char storage[sizeof(A)];
+  auto at_storage = [&storage](std::int64_t id) {
+    auto* a = new (storage) A{};
+    a->id = id;
+    return std::shared_ptr<A>(a, [](A* p) { p->~A(); });
+  };
+  orca::identity_map map;
+
+  SECTION("by a loaded object") {
+    map.add_persistent({&table, at_storage(1)}, 1, {});  // dropped at once
+    auto second = at_storage(2);
+    map.add_persistent({&table, second}, 2, {});
+    CHECK(map.find(table, 1) == nullptr);
+    REQUIRE(map.find(table, 2) != nullptr);
+    CHECK(map.find(table, 2)->key == 2);
+  }
+  SECTION("by a pending object") {
+    map.add_persistent({&table, at_storage(1)}, 1, {});
+    auto fresh = at_storage(0);
+    map.add_pending({&table, fresh});
+    CHECK(map.find(table, 1) == nullptr);
+    CHECK(map.find(fresh.get())->state == orca::object_state::pending);
+  }
+}
+
+TEST_CASE("after a stream dropped its objects, get() returns each key's own object", "[identity_map][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  auto keys = insert_as(*conn, 1000);
+
+  // Each batch's objects die before the next batch is loaded, so the allocator is free to
+  // give new objects the addresses of dead ones; the last batch stays alive.
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto id = s.open_stream(*conn, orca::select<A>().order_by(&A::id).spec(), 100);
+  std::vector<orca::object_ref> last;
+  for (bool more = true; more;) {
+    auto batch = s.fetch_stream(*conn, id, more);
+    if (!batch.empty()) last = std::move(batch);
+  }
+  REQUIRE(last.size() == 100);
+  std::size_t wrong = 0;
+  for (auto key : keys) {
+    auto a = s.get(*conn, orca::table_of<A>(), key);
+    REQUIRE(a);
+    if (std::static_pointer_cast<A>(a.object)->id != key) ++wrong;
+  }
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("expunge() and close() detach objects without touching the database", "[identity_map][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  auto keys = insert_as(*conn, 2);
+
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto objects = s.execute(*conn, orca::select<A>().order_by(&A::id).spec());
+  REQUIRE(objects.size() == 2);
+  s.expunge(objects[0]);
+  std::static_pointer_cast<A>(objects[0].object)->data = "not saved";
+  std::static_pointer_cast<A>(objects[1].object)->data = "saved";
+  s.commit(*conn);
+  CHECK(s.state_of(objects[0].object.get()) == orca::object_state::transient);
+  auto reloaded = s.get(*conn, orca::table_of<A>(), keys[0]);
+  CHECK(reloaded.object != objects[0].object);
+  auto check = target.connect();
+  CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[0])).at(0, 0).as_text() == "0");
+  CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
+}

@@ -1,0 +1,324 @@
+// Tests of loading through orca::sync_session on every backend: selectinload, lazy="raise",
+// one object per primary key, and values that do not fit their members.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "orca/drivers/error.hpp"
+#include "orca/model/mapping.hpp"
+#include "orca/model/metadata.hpp"
+#include "orca/model/select.hpp"
+#include "orca/model/sync_session.hpp"
+#include "model/session_test_support.hpp"
+#include "support/backends.hpp"
+#include "support/seed_schema.hpp"
+
+using seed::A;
+using seed::B;
+using session_test::recording_connection;
+using session_test::reset_schema;
+using session_test::scalar;
+
+namespace loading_test {
+
+/// A class whose integer columns a raw INSERT can fill with what does not fit.
+struct N {
+  std::int64_t id = 0;
+  std::int64_t n = 0;
+  int small = 0;
+};
+void orca_table(orca::table_builder<N>& t) {
+  t.table("n_values");
+  t.column("id", &N::id).primary_key();
+  t.column("n", &N::n);
+  t.column("small", &N::small);
+}
+
+/// A new A with `data` (its collection left empty).
+std::shared_ptr<A> new_a(std::string data) {
+  auto a = std::make_shared<A>();
+  a->data = std::move(data);
+  return a;
+}
+
+orca::object_ref object_of(const std::shared_ptr<A>& a) { return {&orca::table_of<A>(), a}; }
+
+/// Commits the seed's three As (2, 1 and 2 Bs) in a session of its own.
+void insert_seed(orca::drivers::connection& conn) {
+  orca::sync_session s;
+  s.add(object_of(std::make_shared<A>(A{.data = "a1", .bs = {B{.data = "b1"}, B{.data = "b2"}}})));
+  s.add(object_of(std::make_shared<A>(A{.data = "a2", .bs = {B{.data = "b3"}}})));
+  s.add(object_of(std::make_shared<A>(A{.data = "a3", .bs = {B{.data = "b4"}, B{.data = "b5"}}})));
+  s.commit(conn);
+}
+
+std::set<std::string> data_of(const orca::collection<B>& bs) {
+  std::set<std::string> out;
+  for (auto& b : bs) out.insert(b->data.value_or("NULL"));
+  return out;
+}
+
+}  // namespace loading_test
+
+using namespace loading_test;
+
+TEST_CASE("selectinload gives each A its Bs with one SELECT for a and one for b", "[loading]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  recording_connection conn{target.connect()};
+  reset_schema(conn, orca::metadata::of<A, B>());
+  insert_seed(conn);
+
+  orca::sync_session s{{.expire_on_commit = false}};
+  conn.clear();
+  auto objects = s.execute(conn, orca::select<A>().order_by(&A::id).options(orca::selectinload(&A::bs)).spec());
+  CHECK(conn.count_starting_with("SELECT") == 2);
+  REQUIRE(objects.size() == 3);
+  std::vector<std::shared_ptr<A>> as;
+  for (auto& o : objects) as.push_back(std::static_pointer_cast<A>(o.object));
+  CHECK(as[0]->data == "a1");
+  CHECK(data_of(as[0]->bs) == std::set<std::string>{"b1", "b2"});
+  CHECK(data_of(as[1]->bs) == std::set<std::string>{"b3"});
+  CHECK(data_of(as[2]->bs) == std::set<std::string>{"b4", "b5"});
+  for (auto& a : as) {
+    CHECK(a->create_date != orca::timestamp{});
+    for (auto& b : a->bs) CHECK(b->a_id == a->id);
+  }
+
+  // One object per primary key: a second query hands back the same objects.
+  auto again = s.execute(conn, orca::select<A>().order_by(orca::desc(&A::id)).spec());
+  REQUIRE(again.size() == 3);
+  CHECK(again[0].object == as[2]);
+  CHECK(again[2].object == as[0]);
+  auto bs = s.execute(conn, orca::select<B>().where(orca::col(&B::data) == "b3").spec());
+  REQUIRE(bs.size() == 1);
+  CHECK(bs[0].object == as[1]->bs[0]);
+  CHECK(as[0]->bs.is_loaded());  // a later query without selectinload keeps a loaded collection
+}
+
+TEST_CASE("selectin loads go in batches of selectin_batch_size parents", "[loading]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  recording_connection conn{target.connect()};
+  reset_schema(conn, orca::metadata::of<A, B>());
+  {
+    orca::sync_session setup;
+    for (int i = 0; i < 25; ++i)
+      setup.add(object_of(std::make_shared<A>(A{.data = std::to_string(i), .bs = {B{.data = std::to_string(i)}}})));
+    setup.commit(conn);
+  }
+  orca::sync_session s{{.selectin_batch_size = 10}};
+  conn.clear();
+  auto objects = s.execute(conn, orca::select<A>().options(orca::selectinload(&A::bs)).spec());
+  REQUIRE(objects.size() == 25);
+  CHECK(conn.count_starting_with("SELECT") == 1 + 3);
+  for (auto& o : objects) {
+    auto a = std::static_pointer_cast<A>(o.object);
+    REQUIRE(a->bs.size() == 1);
+    CHECK(a->bs[0]->data == a->data);
+  }
+}
+
+TEST_CASE("a collection loaded without selectinload raises not_loaded naming A.bs", "[loading]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  insert_seed(*conn);
+
+  orca::sync_session s;
+  auto objects = s.execute(*conn, orca::select<A>().order_by(&A::id).spec());
+  REQUIRE(objects.size() == 3);
+  auto a1 = std::static_pointer_cast<A>(objects[0].object);
+  CHECK(a1->data == "a1");  // columns are loaded
+  CHECK_FALSE(a1->bs.is_loaded());
+  try {
+    (void)a1->bs.size();
+    FAIL("touching an unloaded collection should throw");
+  } catch (const orca::error& e) {
+    CHECK(e.code() == orca::errc::not_loaded);
+    CHECK(std::string{e.what()}.find("A.bs") != std::string::npos);
+  }
+  CHECK_THROWS_AS(a1->bs.begin(), orca::error);
+  CHECK_THROWS_AS(a1->bs.add(B{}), orca::error);
+  auto raised = s.execute(*conn, orca::select<A>().options(orca::raiseload(&A::bs)).spec());
+  REQUIRE(raised.size() == 3);
+  CHECK_THROWS_AS(std::static_pointer_cast<A>(raised[1].object)->bs.empty(), orca::error);
+
+  // An unloaded collection is not an empty one: flushing must not unlink its rows.
+  s.commit(*conn);
+  auto check = target.connect();
+  CHECK(scalar(*check, "SELECT count(*) FROM b") == 5);
+  CHECK(scalar(*check, "SELECT count(*) FROM b WHERE a_id IS NULL") == 0);
+
+  // Asking for it loads it into the same object.
+  auto loaded = s.execute(*conn, orca::select<A>().order_by(&A::id).options(orca::selectinload(&A::bs)).spec());
+  CHECK(loaded[0].object == a1);
+  CHECK(a1->bs.size() == 2);
+}
+
+TEST_CASE("a value that does not fit its member fails the load with type_mismatch naming table.column", "[loading][errors]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<N>());
+  auto other = target.connect();
+
+  SECTION("text in an integer column") {
+    // SQLite stores what it is given; PostgreSQL needs the column's type changed first.
+    if (target.name == "postgresql") other->execute_script("ALTER TABLE n_values ALTER COLUMN n TYPE text");
+    other->execute("INSERT INTO n_values (id, n, small) VALUES (1, 'not a number', 1)");
+    orca::sync_session s;
+    try {
+      s.execute(*conn, orca::select<N>().spec());
+      FAIL("loading text into an integer member should fail");
+    } catch (const orca::error& e) {
+      INFO(e.what());
+      CHECK(e.code() == orca::errc::type_mismatch);
+      CHECK(std::string{e.what()}.find("n_values.n") != std::string::npos);
+    }
+    CHECK_THROWS_AS(s.get(*conn, orca::table_of<N>(), 1), orca::error);
+  }
+  SECTION("an integer too large for an int member") {
+    other->execute("INSERT INTO n_values (id, n, small) VALUES (1, 1, 1099511627776)");
+    orca::sync_session s;
+    try {
+      s.execute(*conn, orca::select<N>().spec());
+      FAIL("loading 2^40 into an int member should fail");
+    } catch (const orca::error& e) {
+      INFO(e.what());
+      CHECK(e.code() == orca::errc::type_mismatch);
+      CHECK(std::string{e.what()}.find("n_values.small") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a stream of 10,000 rows in batches of 100 holds one batch at a time", "[loading][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  {
+    orca::sync_session setup;
+    for (int i = 0; i < 10'000; ++i) setup.add(object_of(new_a(std::to_string(i))));
+    setup.commit(*conn);
+  }
+
+  orca::sync_session s;
+  auto id = s.open_stream(*conn, orca::select<A>().order_by(&A::id).spec(), 100);
+  CHECK(s.open_streams() == 1);
+  std::int64_t previous = 0;
+  std::size_t rows = 0, batches = 0, largest_map = 0;
+  bool more = true;
+  while (more) {
+    auto batch = s.fetch_stream(*conn, id, more);
+    CHECK(batch.size() <= 100);
+    ++batches;
+    for (auto& o : batch) {
+      auto a = std::static_pointer_cast<A>(o.object);
+      CHECK(a->id > previous);
+      CHECK(a->data == std::to_string(rows));
+      previous = a->id;
+      ++rows;
+    }
+    largest_map = std::max(largest_map, s.objects().size());
+  }
+  CHECK(rows == 10'000);
+  CHECK(batches >= 100);
+  CHECK(batches <= 101);
+  // Dropped objects are swept from the map as the stream goes: bounded, not 10,000.
+  CHECK(largest_map <= 1024 + 100);
+  CHECK(s.open_streams() == 0);
+  try {
+    s.fetch_stream(*conn, id, more);
+    FAIL("an exhausted stream should be closed");
+  } catch (const orca::error& e) {
+    CHECK(e.code() == orca::errc::closed);
+  }
+}
+
+TEST_CASE("two streams open at once on one connection can be read interleaved", "[loading][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  {
+    orca::sync_session setup;
+    for (int i = 0; i < 300; ++i)
+      setup.add(object_of(std::make_shared<A>(A{.data = std::to_string(i), .bs = {B{.data = std::to_string(i)}}})));
+    setup.commit(*conn);
+  }
+
+  orca::sync_session s;
+  auto as = s.open_stream(*conn, orca::select<A>().order_by(&A::id).spec(), 100);
+  auto bs = s.open_stream(*conn, orca::select<B>().order_by(orca::desc(&B::id)).spec(), 30);
+  CHECK(s.open_streams() == 2);
+  std::size_t a_rows = 0, b_rows = 0;
+  bool a_more = true, b_more = true;
+  while (a_more || b_more) {
+    if (a_more) a_rows += s.fetch_stream(*conn, as, a_more).size();
+    if (b_more) b_rows += s.fetch_stream(*conn, bs, b_more).size();
+  }
+  CHECK(a_rows == 300);
+  CHECK(b_rows == 300);
+}
+
+TEST_CASE("a stream of As can run a query per A while it is open, with selectinload per batch", "[loading][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  insert_seed(*conn);
+
+  orca::sync_session s;
+  auto id = s.open_stream(*conn, orca::select<A>().order_by(&A::id).options(orca::selectinload(&A::bs)).spec(), 2);
+  std::vector<std::shared_ptr<A>> seen;
+  bool more = true;
+  while (more)
+    for (auto& o : s.fetch_stream(*conn, id, more)) {
+      auto a = std::static_pointer_cast<A>(o.object);
+      seen.push_back(a);
+      auto inner = s.open_stream(*conn, orca::select<B>().where(orca::col(&B::a_id) == a->id).spec());
+      bool inner_more = true;
+      std::size_t count = 0;
+      while (inner_more) count += s.fetch_stream(*conn, inner, inner_more).size();
+      CHECK(count == a->bs.size());
+    }
+  REQUIRE(seen.size() == 3);
+  CHECK(data_of(seen[0]->bs) == std::set<std::string>{"b1", "b2"});
+  CHECK(data_of(seen[2]->bs) == std::set<std::string>{"b4", "b5"});
+}
+
+TEST_CASE("commit and rollback close the streams the transaction had open", "[loading][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  insert_seed(*conn);
+
+  orca::sync_session s;
+  bool more = true;
+  auto id = s.open_stream(*conn, orca::select<A>().spec(), 1);
+  CHECK(s.fetch_stream(*conn, id, more).size() == 1);
+  CHECK(more);
+  s.commit(*conn);
+  CHECK(s.open_streams() == 0);
+  CHECK_THROWS_AS(s.fetch_stream(*conn, id, more), orca::error);
+
+  id = s.open_stream(*conn, orca::select<A>().spec(), 1);
+  s.rollback(*conn);
+  CHECK(s.open_streams() == 0);
+  CHECK_THROWS_AS(s.fetch_stream(*conn, id, more), orca::error);
+
+  id = s.open_stream(*conn, orca::select<A>().spec(), 1);
+  s.close_stream(id);
+  s.close_stream(id);
+  CHECK(s.open_streams() == 0);
+  s.commit(*conn);
+}
