@@ -101,7 +101,12 @@ public:
     s.step();
     return s.integer(0);
   }
-  void settle() override { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+  void settle() override {
+    auto t0 = clock::now();
+    statement s{db_, "PRAGMA wal_checkpoint(TRUNCATE)"};
+    s.step();
+    fprintf(stderr, "DEBUG settle %.3f s busy=%lld log=%lld ckpt=%lld\n", seconds_since(t0), (long long)s.integer(0), (long long)s.integer(1), (long long)s.integer(2));
+  }
 
 private:
   std::int64_t scalar(const char* sql) {

@@ -47,6 +47,32 @@ std::shared_ptr<A> new_a(std::string data) {
   return a;
 }
 
+struct Owner;
+/// A pet refers to its owner (many-to-one); the key may be NULL.
+struct Pet {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> owner_id;
+  std::string name;
+  std::shared_ptr<Owner> owner;
+};
+/// The one side of Pet.owner.
+struct Owner {
+  std::int64_t id = 0;
+  std::string name;
+};
+void orca_table(orca::table_builder<Owner>& t) {
+  t.table("owner");
+  t.column("id", &Owner::id).primary_key();
+  t.column("name", &Owner::name);
+}
+void orca_table(orca::table_builder<Pet>& t) {
+  t.table("pet");
+  t.column("id", &Pet::id).primary_key();
+  t.column("owner_id", &Pet::owner_id).foreign_key(&Owner::id);
+  t.column("name", &Pet::name);
+  t.relationship("owner", &Pet::owner, &Pet::owner_id);
+}
+
 orca::object_ref object_of(const std::shared_ptr<A>& a) { return {&orca::table_of<A>(), a}; }
 
 /// Commits the seed's three As (2, 1 and 2 Bs) in a session of its own.
@@ -123,6 +149,42 @@ TEST_CASE("selectin loads go in batches of selectin_batch_size parents", "[loadi
     REQUIRE(a->bs.size() == 1);
     CHECK(a->bs[0]->data == a->data);
   }
+}
+
+TEST_CASE("a many-to-one reference is saved before its referrer and loaded by selectinload", "[loading][unit_of_work]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<Owner, Pet>());
+  {
+    orca::sync_session setup;
+    auto alice = std::make_shared<Owner>(Owner{.name = "alice"});
+    for (auto name : {"rex", "tom"}) {
+      auto pet = std::make_shared<Pet>();
+      pet->name = name;
+      pet->owner = alice;
+      setup.add({&orca::table_of<Pet>(), pet});  // the owner joins by cascade
+    }
+    auto stray = std::make_shared<Pet>();
+    stray->name = "stray";
+    setup.add({&orca::table_of<Pet>(), stray});
+    setup.commit(*conn);
+    CHECK(alice->id != 0);
+  }
+  auto check = target.connect();
+  CHECK(scalar(*check, "SELECT count(*) FROM owner") == 1);
+  CHECK(scalar(*check, "SELECT count(*) FROM pet JOIN owner ON owner.id = pet.owner_id WHERE owner.name = 'alice'") == 2);
+
+  orca::sync_session s;
+  auto pets = s.execute(*conn, orca::select<Pet>().order_by(&Pet::name).options(orca::selectinload(&Pet::owner)).spec());
+  REQUIRE(pets.size() == 3);
+  auto rex = std::static_pointer_cast<Pet>(pets[0].object);
+  auto stray = std::static_pointer_cast<Pet>(pets[1].object);
+  auto tom = std::static_pointer_cast<Pet>(pets[2].object);
+  REQUIRE(rex->owner);
+  CHECK(rex->owner->name == "alice");
+  CHECK(rex->owner == tom->owner);
+  CHECK(stray->owner == nullptr);
 }
 
 TEST_CASE("a collection loaded without selectinload raises not_loaded naming A.bs", "[loading]") {

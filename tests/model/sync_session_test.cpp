@@ -38,6 +38,15 @@ void orca_table(orca::table_builder<U>& t) {
   t.column("name", &U::name).unique();
 }
 
+/// A mapped class whose table the tests never create.
+struct Missing {
+  std::int64_t id = 0;
+};
+void orca_table(orca::table_builder<Missing>& t) {
+  t.table("missing");
+  t.column("id", &Missing::id).primary_key();
+}
+
 /// A new A with `data` (its collection left empty).
 std::shared_ptr<A> new_a(std::string data) {
   auto a = std::make_shared<A>();
@@ -145,6 +154,12 @@ TEST_CASE("changing one attribute emits exactly one UPDATE of only that column",
   s.commit(conn);
   CHECK(s.last_flush().statements == 0);
   CHECK(conn.count_starting_with("UPDATE") == 0);
+
+  // A nullable column set back to NULL.
+  a1->data.reset();
+  s.commit(conn);
+  CHECK(s.last_flush().updated == 1);
+  CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(a1->id)).at(0, 0).is_null());
 }
 
 TEST_CASE("a change that is never committed leaves the database as it was", "[session]") {
@@ -301,6 +316,41 @@ TEST_CASE("a child whose foreign key points nowhere fails the flush and nothing 
   CHECK(scalar(*check, "SELECT count(*) FROM a") == 1);
   CHECK(scalar(*check, "SELECT count(*) FROM b") == 1);
   CHECK(s.state_of(orphan.get()) == orca::object_state::transient);
+}
+
+TEST_CASE("a query the database rejects never lets commit() drop flushed rows silently", "[session][errors]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto a = new_a("flushed before the failure");
+  s.add(object_of(a));
+  s.flush(*conn);
+  try {
+    s.execute(*conn, orca::select<Missing>().spec());
+    FAIL("selecting from a missing table should fail");
+  } catch (const orca::error& e) {
+    INFO(e.what());
+    CHECK(e.code() == orca::errc::statement_error);
+    CHECK(std::string{e.what()}.find("missing") != std::string::npos);
+  }
+  // SQLite goes on; PostgreSQL has aborted the transaction, and COMMIT must say so.
+  auto check = target.connect();
+  bool committed = false;
+  try {
+    s.commit(*conn);
+    committed = true;
+  } catch (const orca::error& e) {
+    INFO(e.what());
+    CHECK(e.code() == orca::errc::pending_rollback);
+    s.rollback(*conn);
+  }
+  CHECK(scalar(*check, "SELECT count(*) FROM a") == (committed ? 1 : 0));
+  if (target.name == "sqlite") CHECK(committed);
+  s.add(object_of(new_a("after")));
+  s.commit(*conn);
+  CHECK(scalar(*check, "SELECT count(*) FROM a WHERE data = 'after'") == 1);
 }
 
 TEST_CASE("a closed session refuses further work", "[session]") {
