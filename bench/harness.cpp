@@ -60,8 +60,11 @@ std::unique_ptr<raw_side> make_raw(const target& t, int busy_timeout_ms) {
 }
 
 void ensure_data(raw_side& raw, std::int64_t n) {
-  auto [a, b] = raw.count_rows();
-  if (a == n && b >= 2 * n) return;
+  try {
+    auto [a, b] = raw.count_rows();
+    if (a == n && b >= 2 * n) return;
+  } catch (const std::exception&) {  // no tables yet: create them below
+  }
   raw.reset_schema();
   run_context c;
   c.n = n;
@@ -130,7 +133,7 @@ std::vector<phase_summary> run_target(const options& o, const target& t, progres
           try {
             if (p == phase::p1_insert) who->reset_schema(), raw->settle();
             if (p == phase::p6_concurrency) b_before = raw->count_rows().second;
-            s.peak_is_per_run = reset_peak_rss() && s.peak_is_per_run;
+            s.peak_is_per_run = prepare_peak_measurement() && s.peak_is_per_run;
             r = who->run(p, c);
           } catch (const std::exception& e) {
             runs.error = e.what();

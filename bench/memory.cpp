@@ -10,6 +10,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,11 @@ bool reset_peak_rss() {
   clear << "5";
   clear.flush();
   return static_cast<bool>(clear);
+}
+
+bool prepare_peak_measurement() {
+  ::malloc_trim(0);
+  return reset_peak_rss();
 }
 
 int run_memory_check(const options& o) {

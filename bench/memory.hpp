@@ -14,6 +14,11 @@ double peak_resident_mb();
 /// false where the kernel or the sandbox refuses, and then peaks are process-wide.
 bool reset_peak_rss();
 
+/// Gives freed heap memory back to the kernel (malloc_trim), so that a run's peak is not
+/// inflated by what an earlier run freed but the allocator kept; then resets the peak.
+/// False if the peak could not be reset.
+bool prepare_peak_measurement();
+
 /// --memory-check: for every target and size, loads the data (untimed, in this process),
 /// runs `orca-bench --phases P3 --repeat 1` on it in a child process, collects orca's and
 /// raw's peak RSS and says whether orca's peak stays flat. Returns the exit status.

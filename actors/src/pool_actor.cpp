@@ -39,6 +39,7 @@ struct pool_state {
   pool_options options;
   std::vector<pooled> idle;
   std::map<caf::actor_addr, lent_connection> lent;
+  std::map<caf::actor_addr, std::size_t> holders;  ///< connections lent per holder (monitored)
   std::size_t opening = 0;
   std::deque<waiter> waiters;
   std::uint64_t next_waiter = 0;
@@ -71,7 +72,8 @@ void close_connection(pool_pointer self, const connection_actor& c) {
 }
 
 void lend(pool_pointer self, pooled entry, waiter w) {
-  self->monitor(caf::actor_cast<caf::actor>(w.holder));
+  // One monitor per holder, however many connections it borrows over time.
+  if (self->state.holders[w.holder]++ == 0) self->monitor(w.holder);
   auto address = entry.connection.address();
   self->state.lent.emplace(address, lent_connection{entry, w.holder});
   w.promise.deliver(entry.connection);
@@ -169,11 +171,21 @@ void dispatch(pool_pointer self) {
   }
 }
 
+void forget_holder(pool_pointer self, const caf::actor_addr& holder) {
+  auto& holders = self->state.holders;
+  auto it = holders.find(holder);
+  if (it != holders.end() && --it->second == 0) {
+    self->demonitor(holder);
+    holders.erase(it);
+  }
+}
+
 void checkin(pool_pointer self, const caf::actor_addr& address) {
   auto& st = self->state;
   auto it = st.lent.find(address);
   if (it == st.lent.end()) return;
   auto entry = it->second.entry;
+  forget_holder(self, it->second.holder);
   st.lent.erase(it);
   ++st.opening;  // busy resetting: counts against the limits until it is back
   self->request(entry.connection, st.options.request_timeout, reset_atom::value)
@@ -205,7 +217,9 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;
     // A connection died: forget it wherever it was.
-    if (st.lent.erase(down.source) > 0) {
+    if (auto l = st.lent.find(down.source); l != st.lent.end()) {
+      forget_holder(self, l->second.holder);
+      st.lent.erase(l);
       ++st.replaced;
     } else {
       auto it = std::find_if(st.idle.begin(), st.idle.end(),

@@ -147,3 +147,28 @@ TEST_CASE("a transaction dropped without commit is rolled back", "[actors][sessi
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM a") == 0);
 }
+
+TEST_CASE("concurrent calls on one session are served one at a time, never interleaved", "[actors][session][concurrency]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    std::vector<orca::task<std::size_t>> callers;
+    for (int i = 0; i < 20; ++i)
+      callers.push_back([](orca::async_session& session, int i) -> orca::task<std::size_t> {
+        session.add(A{.data = "caller " + std::to_string(i), .bs = {B{}, B{}}});
+        co_await session.flush();
+        auto all = co_await session.scalars(orca::select<A>().options(orca::selectinload(&A::bs)));
+        for (auto& a : all) CHECK(a->bs.size() == 2);
+        co_return all.size();
+      }(session, i));
+    auto seen = co_await orca::when_all(std::move(callers));
+    for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] >= seen[i - 1]);
+    CHECK(seen.back() == 20);
+    co_await session.commit();
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+  auto check = target.connect();
+  CHECK(count_rows(*check, "SELECT count(*) FROM b") == 40);
+}

@@ -2,109 +2,24 @@
 // The server comes from ORCA_TEST_POSTGRESQL_URL (scripts/test.sh starts a throwaway one).
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <optional>
 #include <string>
 #include <thread>
-
-#include <unistd.h>
 
 #include "orca/drivers/connection.hpp"
 #include "orca/drivers/error.hpp"
 #include "orca/drivers/postgresql_connection.hpp"
+#include "postgresql_test_support.hpp"
 
 using namespace std::chrono_literals;
 using orca::errc;
-using orca::drivers::connection;
-using orca::drivers::connection_options;
 using orca::params;
-using orca::drivers::rowset;
+using orca::test::postgresql::at;
+using orca::test::postgresql::count_rows;
+using orca::test::postgresql::error_from;
+using orca::test::postgresql::test_database;
 
-namespace {
-
-// A schema of its own on the server under test, so that tests may run in parallel;
-// connections from connect() see it first on their search_path. Dropped at the end.
-class test_database {
-public:
-  // The server URL, or a failed test saying how to provide one; nullopt (with a warning)
-  // when ORCA_TEST_BACKENDS=sqlite opts out of PostgreSQL.
-  static std::optional<test_database> open() {
-    const char* only = std::getenv("ORCA_TEST_BACKENDS");
-    if (only != nullptr && std::string_view{only} == "sqlite") {
-      WARN("ORCA_TEST_BACKENDS=sqlite: PostgreSQL driver test skipped");
-      return std::nullopt;
-    }
-    const char* text = std::getenv("ORCA_TEST_POSTGRESQL_URL");
-    if (text == nullptr || *text == '\0')
-      FAIL("ORCA_TEST_POSTGRESQL_URL is not set: run scripts/test.sh (it starts a throwaway "
-           "PostgreSQL), or start one with `URL=$(scripts/pg-throwaway.sh start DIR)` and "
-           "export ORCA_TEST_POSTGRESQL_URL=$URL, or set ORCA_TEST_BACKENDS=sqlite");
-    static std::atomic<int> counter{0};
-    test_database db;
-    db.server_ = orca::parse_url(text);
-    db.schema_ = "pgtest_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-    db.admin_ = orca::drivers::open_postgresql(db.server_, {});
-    db.admin_->execute_script("DROP SCHEMA IF EXISTS " + db.schema_ + " CASCADE; CREATE SCHEMA "
-                              + db.schema_);
-    return db;
-  }
-
-  test_database(test_database&&) = default;
-  ~test_database() {
-    if (admin_ != nullptr && !admin_->is_broken()) {
-      try {
-        admin_->execute_script("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-      } catch (const orca::error&) {  // a test left a lock behind: the schema stays
-      }
-    }
-  }
-
-  /// The server's URL with the schema first on the search path.
-  orca::url target() const {
-    auto target = server_;
-    target.query["options"] = "-csearch_path=" + schema_;
-    return target;
-  }
-  /// The server's URL as given.
-  const orca::url& server() const { return server_; }
-  /// A new connection into the schema.
-  std::unique_ptr<connection> connect(connection_options options = {}) const {
-    return orca::drivers::open_postgresql(target(), options);
-  }
-
-private:
-  test_database() = default;
-
-  orca::url server_;
-  std::string schema_;
-  std::unique_ptr<connection> admin_;
-};
-
-// The orca::error a call throws; fails the test if it throws nothing.
-template <class Call>
-orca::error error_from(Call&& call) {
-  try {
-    call();
-  } catch (const orca::error& failed) {
-    return failed;
-  }
-  FAIL("expected an orca::error, but the call succeeded");
-  return orca::error{errc::none, ""};
-}
-
-std::int64_t count_rows(connection& conn, const std::string& table) {
-  return conn.execute("SELECT count(*) FROM " + table).at(0, 0).as_integer();
-}
-
-orca::timestamp at(std::chrono::sys_days day, std::chrono::microseconds time_of_day) {
-  return orca::timestamp{day} + time_of_day;
-}
-
-}  // namespace
-
-TEST_CASE("postgresql binds every value type and reads it back, NULL included", "[postgresql]") {
+TEST_CASE("postgresql binds every value type and reads it back with NULL included", "[postgresql]") {
   auto db = test_database::open();
   if (!db)
     return;
@@ -180,7 +95,7 @@ TEST_CASE("postgresql binds every value type and reads it back, NULL included", 
   }
 }
 
-TEST_CASE("postgresql constraint violations carry the SQLSTATE, the constraint and the SQL", "[postgresql]") {
+TEST_CASE("postgresql constraint violations carry the SQLSTATE with the constraint and the SQL", "[postgresql]") {
   auto db = test_database::open();
   if (!db)
     return;
@@ -372,87 +287,7 @@ TEST_CASE("postgresql execute_batch returns each statement's rows in order", "[p
   }
 }
 
-TEST_CASE("postgresql server-side cursors on one connection can be read interleaved", "[postgresql]") {
-  auto db = test_database::open();
-  if (!db)
-    return;
-  auto conn = db->connect();
-  conn->execute_script("CREATE TABLE c (id BIGINT); INSERT INTO c SELECT generate_series(1, 10)");
-  bool explicit_transaction = GENERATE(false, true);
-  if (explicit_transaction)
-    conn->begin();
-
-  auto first = conn->open_cursor("SELECT id FROM c ORDER BY id");
-  auto second = conn->open_cursor("SELECT id * 100 AS hundreds FROM c WHERE id > $1 ORDER BY id;", {5});
-  rowset a, b;
-  CHECK(first->fetch(3, a));
-  CHECK(second->fetch(2, b));
-  CHECK(first->fetch(3, a));
-  CHECK(second->fetch(10, b));
-  CHECK(first->fetch(10, a));
-  CHECK_FALSE(first->fetch(10, a));
-  CHECK_FALSE(second->fetch(10, b));
-  CHECK(a.columns() == std::vector<std::string>{"id"});
-  CHECK(b.columns() == std::vector<std::string>{"hundreds"});
-  REQUIRE(a.size() == 10);
-  REQUIRE(b.size() == 5);
-  for (std::size_t i = 0; i < 10; ++i)
-    CHECK(a.at(i, 0) == orca::value{static_cast<std::int64_t>(i + 1)});
-  for (std::size_t i = 0; i < 5; ++i)
-    CHECK(b.at(i, 0) == orca::value{static_cast<std::int64_t>((i + 6) * 100)});
-  // Exhausted cursors are closed at once; a transaction they began has ended.
-  CHECK(conn->in_transaction() == explicit_transaction);
-  if (explicit_transaction)
-    conn->commit();
-  CHECK_FALSE(conn->in_transaction());
-}
-
-TEST_CASE("postgresql closes a server-side cursor when it is dropped", "[postgresql]") {
-  auto db = test_database::open();
-  if (!db)
-    return;
-  auto conn = db->connect();
-  const std::string open_cursors = "SELECT count(*) FROM pg_cursors WHERE name LIKE 'orca_cur_%'";
-
-  SECTION("inside a transaction, which goes on") {
-    conn->begin();
-    auto cursor = conn->open_cursor("SELECT generate_series(1, 1000)");
-    rowset rows;
-    CHECK(cursor->fetch(10, rows));
-    CHECK(conn->execute(open_cursors).at(0, 0) == orca::value{1});
-    cursor.reset();
-    CHECK(conn->execute(open_cursors).at(0, 0) == orca::value{0});
-    CHECK(conn->in_transaction());
-    conn->rollback();
-  }
-  SECTION("outside a transaction, ending the one it began") {
-    auto observer = db->connect();
-    auto pid = conn->execute("SELECT pg_backend_pid()").at(0, 0);
-    const std::string idle_in_transaction =
-        "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int AND state = 'idle in transaction'";
-    auto cursor = conn->open_cursor("SELECT generate_series(1, 1000)");
-    CHECK_FALSE(conn->in_transaction());
-    CHECK(observer->execute(idle_in_transaction, {pid}).at(0, 0) == orca::value{1});
-    CHECK(conn->execute(open_cursors).at(0, 0) == orca::value{1});
-    cursor.reset();
-    CHECK(conn->execute(open_cursors).at(0, 0) == orca::value{0});
-    CHECK(observer->execute(idle_in_transaction, {pid}).at(0, 0) == orca::value{0});
-  }
-  SECTION("a cursor whose transaction ended is closed, and sends nothing when dropped") {
-    conn->begin();
-    auto fetched = conn->open_cursor("SELECT generate_series(1, 1000)");
-    auto dropped = conn->open_cursor("SELECT generate_series(1, 1000)");
-    conn->commit();
-    rowset rows;
-    CHECK(error_from([&] { fetched->fetch(10, rows); }).code() == errc::closed);
-    conn->begin();
-    dropped.reset();  // a CLOSE of the vanished cursor would abort this transaction
-    CHECK(conn->execute("SELECT 1").at(0, 0) == orca::value{1});
-    conn->commit();
-  }
-}
-
-TEST_CASE("postgresql transactions begin, commit and roll back", "[postgresql]") {
+TEST_CASE("postgresql transactions begin and then commit or roll back", "[postgresql]") {
   auto db = test_database::open();
   if (!db)
     return;
