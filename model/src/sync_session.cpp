@@ -159,7 +159,11 @@ void sync_session::rollback(drivers::connection* connection) {
     } else if (r.state == object_state::pending) {
       leaving.push_back(object.get());
     } else {
-      if (r.state == object_state::deleted) r.state = object_state::persistent;
+      if (r.state == object_state::deleted) {
+        r.state = object_state::persistent;
+        r.weak = r.strong;  // persistent objects are held weakly again
+        r.strong.reset();
+      }
       r.expired = true;
       // Unflushed write-only changes are discarded with the rest of the transaction's
       // changes (else a queued change that made the flush fail would fail every flush).

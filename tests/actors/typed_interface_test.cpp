@@ -29,7 +29,7 @@ TEST_CASE("an event-based actor saves and queries through a session actor's type
     auto& system = rt->system();
     auto pool = spawn_pool(system, "typed-test", orca::parse_url(target.url), {}, {});
     auto session = spawn_session(system, pool, {}, 10s);
-    system.spawn([pool, session, &outcome](caf::event_based_actor* self) {
+    system.spawn([pool, &outcome](caf::event_based_actor* self, session_actor session) {
       auto fail = [=, &outcome](caf::error& e) {
         outcome.set_value("error: " + from_caf_error(e, "the typed test").message());
         self->send(session, close_atom::value);
@@ -58,7 +58,7 @@ TEST_CASE("an event-based actor saves and queries through a session actor's type
                         fail);
               },
               fail);
-    });
+    }, session);
   }  // the runtime ends once every actor is done
   CHECK(outcome.get_future().get() == "1 from an actor");
   auto check = target.connect();

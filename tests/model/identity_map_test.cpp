@@ -162,6 +162,28 @@ TEST_CASE("an object marked for deletion is kept alive until the flush deletes i
   CHECK(scalar(*check, "SELECT count(*) FROM a") == 0);
 }
 
+TEST_CASE("an object whose deletion was rolled back is held weakly again", "[identity_map][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  auto keys = insert_as(*conn, 1);
+
+  orca::sync_session s;
+  std::weak_ptr<void> watch;
+  {
+    auto loaded = s.get(*conn, orca::table_of<A>(), keys[0]);
+    REQUIRE(loaded);
+    watch = loaded.object;
+    s.remove(loaded);
+    s.rollback(*conn);
+    CHECK(s.state_of(loaded.object.get()) == orca::object_state::persistent);
+  }
+  CHECK(watch.expired());
+  s.objects().purge();
+  CHECK(s.objects().size() == 0);
+}
+
 TEST_CASE("a record whose object died does not answer for its key once the address is reused", "[identity_map]") {
   // Placement new stands in for the allocator handing a new object a dead one's address.
   auto& table = orca::table_of<A>();

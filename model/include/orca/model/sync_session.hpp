@@ -69,7 +69,8 @@ public:
   /// Flushes and commits; expires every object if expire_on_commit. Closes open streams.
   void commit(drivers::connection& connection);
   /// Rolls back: objects inserted in the transaction and pending objects leave the session
-  /// (keys reset), deleted ones come back, the rest is expired. Closes open streams.
+  /// (keys reset), deleted ones (flushed or not) come back, the rest is expired and loses
+  /// its queued write-only changes. Closes open streams.
   void rollback(drivers::connection& connection) { rollback(&connection); }
   /// The same without a connection, for a session whose transaction already ended.
   void rollback(drivers::connection* connection);
