@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 
 #include <fmt/format.h>
 
@@ -121,7 +120,8 @@ std::vector<phase_summary> run_target(const options& o, const target& t, progres
           auto label = fmt::format("{} {}{} {} {}/{}", t.backend, phase_code(p), k > 0 ? fmt::format(" K={}", k) : "",
                                    who->name(), round + 1, o.repeat);
           bar.start_run(label);
-          if (!runs.error.empty()) {  // a side that failed once is not run again in this phase
+          bool wanted = who == orca.get() ? o.run_orca : o.run_raw;
+          if (!wanted || !runs.error.empty()) {  // a side that failed once is not run again in this phase
             bar.finish_run();
             continue;
           }
@@ -155,7 +155,7 @@ std::vector<phase_summary> run_target(const options& o, const target& t, progres
           if (writes(p)) raw->settle();
         }
       }
-      std::cout << machine_line(s) << std::endl;
+      bar.print(machine_line(s));
       results.push_back(std::move(s));
     }
     bar.phase_done(fmt::format("{} {} {}", t.backend, phase_code(p), phase_title(p)),

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     if (!o.json_path.empty()) write_json(o.json_path, o, results);
     if (!o.plot_path.empty())
       write_plot(o.plot_path, results,
-                 fmt::format("{}, n={}, {} runs per side and phase (medians), P6: P={} connections, {} tx per run",
+                 fmt::format("{}, n={}, runs per side and phase: {} (medians), P6: P={} connections, {} tx per run",
                              now_utc(), o.n, o.repeat, o.pool, o.transactions));
     for (auto& s : results)
       if (!s.orca.error.empty() || !s.raw.error.empty() || !s.problems.empty()) return 1;

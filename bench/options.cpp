@@ -75,6 +75,8 @@ prints one line per phase, then a table.
   --busy-timeout MS   SQLite busy timeout of both sides; default 5000
   --memory-check      run P3 in a fresh process per size and check that peak memory is flat
   --memory-n LIST     sizes for --memory-check; default 10k,100k,1m
+  --side WHICH        orca, raw or both (default); one side alone gives no ratios, but a
+                      clean profile: perf record -g ./orca-bench --side orca --phases P5
   --progress | --no-progress   force the progress bar on stderr on or off (default: on a tty)
   --help
 )";
@@ -118,6 +120,13 @@ options parse_options(int argc, char** argv, bool& help) {
     else if (flag == "--memory-n") o.memory_sizes = numbers(flag, arg(), 1);
     else if (flag == "--progress") o.progress = progress_mode::always;
     else if (flag == "--no-progress") o.progress = progress_mode::never;
+    else if (flag == "--side") {
+      auto which = arg();
+      if (which != "orca" && which != "raw" && which != "both")
+        throw usage_error("--side wants orca, raw or both, not '" + std::string{which} + "'");
+      o.run_orca = which != "raw";
+      o.run_raw = which != "orca";
+    }
     else if (flag == "--phases") {
       o.phases.clear();
       for (auto code : split(arg())) {

@@ -36,6 +36,8 @@ struct options {
   bool memory_check = false;                                    ///< --memory-check
   std::vector<std::int64_t> memory_sizes{10000, 100000, 1000000};  ///< --memory-n
   progress_mode progress = progress_mode::automatic;            ///< --progress / --no-progress
+  bool run_orca = true;                                         ///< --side orca|raw|both (for profiling)
+  bool run_raw = true;
 };
 
 /// A command line that cannot be run; the message says what to write instead.

@@ -98,7 +98,12 @@ void pipeline(connection& c, std::size_t count, const std::function<void(std::si
   bool synced = false, finished = false, in_result = false;
   std::string failure;
   while (!finished) {
-    while (sent < count && sent - done < window) send(sent++);
+    while (sent < count && sent - done < window) {
+      send(sent++);
+      // The server holds results back until a Sync or a Flush: without this a full
+      // window would wait for results the server never sends.
+      if (sent < count && PQsendFlushRequest(conn) != 1) throw std::runtime_error("raw libpq: PQsendFlushRequest failed");
+    }
     if (sent == count && !synced) {
       if (PQpipelineSync(conn) != 1) throw std::runtime_error("raw libpq: PQpipelineSync failed");
       synced = true;

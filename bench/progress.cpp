@@ -59,6 +59,14 @@ void progress::message(const std::string& text) {
   if (live_) draw_locked();
 }
 
+void progress::print(const std::string& line) {
+  std::lock_guard lock{mutex_};
+  if (live_) std::fputs("\r\033[K", stderr);
+  std::fprintf(stdout, "%s\n", line.c_str());
+  std::fflush(stdout);
+  if (live_) draw_locked();
+}
+
 void progress::draw_locked() {
   constexpr std::size_t width = 30;
   auto now = std::chrono::steady_clock::now();

@@ -28,8 +28,10 @@ public:
   void finish_run();
   /// A phase ended after `seconds` (printed as a line when not drawing live).
   void phase_done(const std::string& label, double seconds);
-  /// Prints a message on its own line, above the bar.
+  /// Prints a message on its own line on stderr, above the bar.
   void message(const std::string& text);
+  /// Prints a line on stdout without tearing the bar (cleared first, redrawn after).
+  void print(const std::string& line);
 
 private:
   void draw_locked();

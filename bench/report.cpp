@@ -97,8 +97,9 @@ std::optional<bool> phase_summary::met() const {
   auto t = target();
   if (!t) return std::nullopt;
   if (!orca.error.empty() || !raw.error.empty() || !problems.empty()) return false;
+  if (t->at_least && t->limit == 0) return !orca.seconds.empty();  // "no error": none happened
+  if (ratio() == 0) return std::nullopt;                             // a side did not run
   if (!t->at_least) return ratio() <= t->limit;
-  if (t->limit == 0) return true;  // "no error": reaching here means none
   auto r = ratio();
   return r > 0 && 1.0 / r >= t->limit;
 }

@@ -2,6 +2,7 @@
 // (cascade, parent first) and loaded with selectinload — on every backend.
 #include <catch2/catch.hpp>
 
+#include "orca/model/mapping.hpp"
 #include "orca/model/metadata.hpp"
 #include "orca/model/sync_session.hpp"
 #include "support/backends.hpp"

@@ -24,8 +24,8 @@ struct backend_target {
 ///
 /// SQLite always (a fresh file per call under the build's temp dir). PostgreSQL from
 /// ORCA_TEST_POSTGRESQL_URL (scripts/test.sh starts a throwaway server and sets it). If that
-/// variable is unset the PostgreSQL variant *fails* with a message saying how to run it,
-/// unless ORCA_TEST_BACKENDS=sqlite opts out explicitly.
+/// variable is unset the calling test *fails* (FAIL_CHECK) with a message saying how to run
+/// it, unless ORCA_TEST_BACKENDS=sqlite opts out explicitly.
 std::vector<backend_target> backends();
 
 }  // namespace orca::test
