@@ -63,14 +63,26 @@ object_state sync_session::state_of(const void* object) {
   return r == nullptr ? object_state::transient : r->state;
 }
 
+namespace {
+
+// Expired collections are unloaded too: touching one raises until a load fills it again,
+// as SQLAlchemy's expired lazy="raise" relationships do.
+void expire_record(const std::shared_ptr<void>& object, object_record& r) {
+  r.expired = true;
+  for (auto& rel : r.table->relationships())
+    if (rel.kind == relationship_kind::one_to_many) rel.access->set_unloaded(object.get(), rel);
+}
+
+}  // namespace
+
 void sync_session::expire(const object_ref& object) {
   if (auto* r = objects_.find(object.object.get()); r != nullptr && r->state == object_state::persistent)
-    r->expired = true;
+    expire_record(object.object, *r);
 }
 
 void sync_session::expire_all() {
-  objects_.for_each([](const std::shared_ptr<void>&, object_record& r) {
-    if (r.state == object_state::persistent) r.expired = true;
+  objects_.for_each([](const std::shared_ptr<void>& object, object_record& r) {
+    if (r.state == object_state::persistent) expire_record(object, r);
   });
 }
 

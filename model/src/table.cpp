@@ -83,7 +83,7 @@ void throw_not_loaded(const relationship_info& info) {
   throw error(errc::not_loaded,
               attribute + " is not loaded: relationships declared lazy=raise are never loaded "
                           "implicitly; use select<" + owner + ">().options(orca::selectinload(&" +
-                  owner + "::" + info.name + ")) or session.refresh(obj, {\"" + info.name + "\"})");
+                  owner + "::" + info.name + ")) or co_await session.load(obj, &" + owner + "::" + info.name + ")");
 }
 
 void throw_write_only_unbound(const relationship_info* info) {

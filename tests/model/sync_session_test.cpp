@@ -309,10 +309,12 @@ TEST_CASE("a child whose foreign key points nowhere fails the flush and nothing 
   CHECK(scalar(*check, "SELECT count(*) FROM b") == 0);
 
   // Usable again: the parent and its child go in, the orphan stays out.
+  auto child = a->bs[0];
   s.add(object_of(a));
   s.commit(*conn);
   CHECK(a->id != 0);
-  CHECK(a->bs[0]->a_id == a->id);
+  CHECK(child->a_id == a->id);
+  CHECK_FALSE(a->bs.is_loaded());  // expire_on_commit: the collection raises until reloaded
   CHECK(scalar(*check, "SELECT count(*) FROM a") == 1);
   CHECK(scalar(*check, "SELECT count(*) FROM b") == 1);
   CHECK(s.state_of(orphan.get()) == orca::object_state::transient);
