@@ -112,7 +112,11 @@ std::vector<phase_summary> run_target(const options& o, const target& t, progres
       s.backend = t.backend;
       s.which = p;
       s.n = o.n;
-      if (p == phase::p6_concurrency) s.sessions = k, s.pool = o.pool, s.transactions = o.transactions;
+      if (p == phase::p6_concurrency) {
+        s.sessions = k;
+        s.pool = o.pool;
+        s.transactions = o.transactions;
+      }
       std::optional<std::int64_t> checksum;
       for (int round = 0; round < o.repeat; ++round) {
         for (side* who : {static_cast<side*>(orca.get()), static_cast<side*>(raw.get())}) {
@@ -131,7 +135,10 @@ std::vector<phase_summary> run_target(const options& o, const target& t, progres
           std::int64_t b_before = 0;
           run_result r;
           try {
-            if (p == phase::p1_insert) who->reset_schema(), raw->settle();
+            if (p == phase::p1_insert) {
+              who->reset_schema();
+              raw->settle();
+            }
             if (p == phase::p6_concurrency) b_before = raw->count_rows().second;
             s.peak_is_per_run = prepare_peak_measurement() && s.peak_is_per_run;
             r = who->run(p, c);

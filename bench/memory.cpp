@@ -115,8 +115,12 @@ int run_memory_check(const options& o) {
       std::int64_t rows = std::stoll(f["rows"]);
       std::cout << fmt::format("{:<10} {:>9} {:>10} {:>14.1f} {:>14.1f} {:>8}\n", t.backend, n, rows, peak,
                                std::stod(f["raw_peak_rss_mb"]), f["orca_s"]);
-      if (first_rows == 0) first_peak = peak, first_rows = rows;
-      last_peak = peak, last_rows = rows;
+      if (first_rows == 0) {
+        first_peak = peak;
+        first_rows = rows;
+      }
+      last_peak = peak;
+      last_rows = rows;
     }
     if (last_rows > first_rows) {
       double per_row = (last_peak - first_peak) * 1024 * 1024 / static_cast<double>(last_rows - first_rows);

@@ -30,8 +30,9 @@ std::int64_t number(std::string_view flag, std::string_view text, std::int64_t l
   std::int64_t value = 0;
   // Accept 100000, 100k and 1m: the sizes people type.
   std::int64_t scale = 1;
-  if (!text.empty() && (text.back() == 'k' || text.back() == 'K')) scale = 1000, text.remove_suffix(1);
-  else if (!text.empty() && (text.back() == 'm' || text.back() == 'M')) scale = 1000000, text.remove_suffix(1);
+  if (!text.empty() && (text.back() == 'k' || text.back() == 'K')) scale = 1000;
+  if (!text.empty() && (text.back() == 'm' || text.back() == 'M')) scale = 1000000;
+  if (scale > 1) text.remove_suffix(1);
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value * scale < least)
     throw usage_error(std::string{flag} + " wants a whole number >= " + std::to_string(least) + ", not '" +

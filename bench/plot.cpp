@@ -131,7 +131,8 @@ std::string throughput_panel(const std::vector<phase_summary>& results, double y
     auto at = static_cast<double>(std::find(order.begin(), order.end(), k) - order.begin());
     return left + (width - left - right) * (at + 0.5) / static_cast<double>(order.size());
   };
-  for (double tick = 0; tick <= ceiling + step / 2; tick += step / (ceiling / step > 4 ? 1 : 2)) {
+  double tick_step = ceiling / step > 4 ? step : step / 2;
+  for (double tick = 0; tick <= ceiling * 1.0001; tick += tick_step) {
     svg += line(left, y_of(tick), width - right, y_of(tick), "stroke=\"#ddd\"");
     svg += label(left - 8, y_of(tick) + 4, fmt::format("{:.0f}", tick), "end", 11);
   }

@@ -94,9 +94,17 @@ struct p6_connection {
         c, 3,
         [&](std::size_t i) {
           p.clear();
-          if (i == 0) p.text(data), p.int8(parent.id), send_prepared(c, "p6_update", p);
-          else if (i == 1) p.int8(parent.id), p.text(child), send_prepared(c, "p6_insert", p);
-          else send_text(c, "COMMIT");
+          if (i == 0) {
+            p.text(data);
+            p.int8(parent.id);
+            send_prepared(c, "p6_update", p);
+          } else if (i == 1) {
+            p.int8(parent.id);
+            p.text(child);
+            send_prepared(c, "p6_insert", p);
+          } else {
+            send_text(c, "COMMIT");
+          }
         },
         [](std::size_t, const PGresult*) {});
   }
@@ -190,7 +198,10 @@ private:
           auto name = statement("insert_b", 2 * rows_of(i));
           p.clear();
           for (std::int64_t r = 0, first = static_cast<std::int64_t>(i) * batch_rows; r < rows_of(i); ++r)
-            for (std::int64_t j = 0; j < 2; ++j) p.int8(ids[static_cast<std::size_t>(first + r)]), p.text(child_data(first + r, j));
+            for (std::int64_t j = 0; j < 2; ++j) {
+              p.int8(ids[static_cast<std::size_t>(first + r)]);
+              p.text(child_data(first + r, j));
+            }
           send_prepared(c_, name, p);
         },
         [](std::size_t, const PGresult*) {});
@@ -276,8 +287,10 @@ private:
             auto rows = std::min(update_rows, total - first);
             auto name = statement("update_a", rows);
             p.clear();
-            for (auto r = first; r < first + rows; ++r)
-              p.int8(parents[static_cast<std::size_t>(r)].id), p.text(parents[static_cast<std::size_t>(r)].data);
+            for (auto r = first; r < first + rows; ++r) {
+              p.int8(parents[static_cast<std::size_t>(r)].id);
+              p.text(parents[static_cast<std::size_t>(r)].data);
+            }
             send_prepared(c_, name, p);
           },
           [&](std::size_t, const PGresult* r) { out.rows += std::atoll(PQcmdTuples(const_cast<PGresult*>(r))); });

@@ -182,7 +182,10 @@ void write_json(const std::string& path, const options& o, const std::vector<pha
                         phase_code(s.which), phase_title(s.which), s.backend, s.n, s.ratio());
     if (s.which == phase::p6_concurrency)
       file << fmt::format(", \"k\": {}, \"pool\": {}, \"tx\": {}", s.sessions, s.pool, s.transactions);
-    if (t) file << ", \"target\": " << json_string(t->text) << ", \"met\": " << (*s.met() ? "true" : "false");
+    if (t) {
+      auto met = s.met();
+      file << ", \"target\": " << json_string(t->text) << ", \"met\": " << (met ? (*met ? "true" : "false") : "null");
+    }
     file << ", \"peak_is_per_run\": " << (s.peak_is_per_run ? "true" : "false");
     auto tx = s.which == phase::p6_concurrency ? s.transactions : 0;
     file << ",\n     \"orca\": " << json_side(s.orca, tx) << ",\n     \"raw\": " << json_side(s.raw, tx);

@@ -1,0 +1,122 @@
+// DDL: CREATE TABLE / CREATE INDEX / DROP TABLE for one dialect, used by metadata's
+// create_all and drop_all. Server defaults are the only values spelled as literals.
+#include <cmath>
+
+#include "orca/model/compiler.hpp"
+#include "sql_writer.hpp"
+
+namespace orca::sql {
+
+namespace {
+
+// A literal for DDL, where parameters cannot be bound (server defaults).
+void literal(writer& w, const value& x) {
+  static constexpr char hex[] = "0123456789abcdef";
+  switch (x.type()) {
+    case value_type::null: w << "NULL"; return;
+    case value_type::integer: w << std::to_string(x.as_integer()); return;
+    case value_type::boolean: w << (x.as_boolean() ? "TRUE" : "FALSE"); return;
+    case value_type::real: {
+      if (!std::isfinite(x.as_real()))
+        throw error(errc::invalid_argument, "a server default must be a finite number");
+      char buffer[32];
+      auto end = std::to_chars(buffer, buffer + sizeof buffer, x.as_real()).ptr;
+      w << std::string_view(buffer, static_cast<std::size_t>(end - buffer));
+      return;
+    }
+    case value_type::text:
+    case value_type::time: {
+      auto text = x.type() == value_type::text ? x.as_text() : format_timestamp(x.as_timestamp());
+      w << '\'';
+      for (char c : text)
+        w << (c == '\'' ? std::string_view{"''"} : std::string_view{&c, 1});
+      w << '\'';
+      return;
+    }
+    case value_type::binary: {
+      // SQLite reads X'..' as a blob; PostgreSQL reads it as a bit string, so it gets
+      // bytea's hex input format instead.
+      bool postgresql = w.dialect().name() == "postgresql";
+      w << (postgresql ? "'\\x" : "X'");
+      for (auto byte : x.as_blob().bytes)
+        w << hex[byte >> 4] << hex[byte & 0xf];
+      w << (postgresql ? "'::BYTEA" : "'");
+      return;
+    }
+  }
+}
+
+void column_definition(writer& w, const column_info& c) {
+  w.name(c.name) << ' ';
+  if (c.primary_key && c.autoincrement) {
+    w << w.dialect().autoincrement_primary_key();
+  } else {
+    w << w.dialect().type_name(c.type);
+    if (c.server_default) {
+      w << " DEFAULT ";
+      if (c.server_default->what == server_default::kind::now)
+        w << w.dialect().now_expression();
+      else
+        literal(w, c.server_default->literal);
+    }
+    if (!c.nullable || c.primary_key)
+      w << " NOT NULL";
+    if (c.primary_key)
+      w << " PRIMARY KEY";
+  }
+  if (c.unique && !c.primary_key)
+    w << " UNIQUE";
+}
+
+}  // namespace
+
+std::string create_table(const table_info& table, bool if_not_exists, const drivers::dialect& dialect) {
+  std::string sql;
+  sql.reserve(estimate(table, 64));
+  writer w{sql, dialect};
+  w << (if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
+  w.name(table.name()) << " (";
+  for (std::size_t i = 0; i < table.columns().size(); ++i) {
+    if (i > 0)
+      w << ", ";
+    column_definition(w, table.columns()[i]);
+  }
+  for (auto& c : table.columns()) {
+    if (!c.foreign_key)
+      continue;
+    auto& target = c.foreign_key->target();
+    w << ", FOREIGN KEY(";
+    w.name(c.name) << ") REFERENCES ";
+    w.name(target.name()) << " (";
+    w.name(c.foreign_key->column) << ')';
+  }
+  w << ')';
+  return sql;
+}
+
+std::vector<std::string> create_indexes(const table_info& table, bool if_not_exists,
+                                        const drivers::dialect& dialect) {
+  std::vector<std::string> result;
+  for (auto& c : table.columns()) {
+    // The primary key is indexed by its constraint already.
+    if (c.primary_key || (!c.indexed && !c.foreign_key))
+      continue;
+    auto& sql = result.emplace_back();
+    writer w{sql, dialect};
+    w << (if_not_exists ? "CREATE INDEX IF NOT EXISTS " : "CREATE INDEX ");
+    w.name("ix_" + table.name() + "_" + c.name) << " ON ";
+    w.name(table.name()) << " (";
+    w.name(c.name) << ')';
+  }
+  return result;
+}
+
+std::string drop_table(const table_info& table, bool if_exists, const drivers::dialect& dialect) {
+  std::string sql;
+  writer w{sql, dialect};
+  w << (if_exists ? "DROP TABLE IF EXISTS " : "DROP TABLE ");
+  w.name(table.name());
+  return sql;
+}
+
+}  // namespace orca::sql
