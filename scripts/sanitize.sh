@@ -3,6 +3,7 @@
 # PostgreSQL. Usage: scripts/sanitize.sh address,undefined | thread  [ctest arguments...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 kind="${1:?usage: scripts/sanitize.sh address,undefined|thread [ctest args]}"
 shift
 dir="build-${kind//,/-}"
@@ -12,7 +13,7 @@ cmake --build "$dir" -j "$(nproc)"
 
 if [[ -z "${ORCA_TEST_POSTGRESQL_URL:-}" ]]; then
   pgdir=$(mktemp -d /tmp/orca-pg.XXXXXX)
-  trap 'scripts/pg-throwaway.sh stop "$pgdir"' EXIT
+  trap '"$root/scripts/pg-throwaway.sh" stop "$pgdir" || true' EXIT
   ORCA_TEST_POSTGRESQL_URL=$(scripts/pg-throwaway.sh start "$pgdir")
   export ORCA_TEST_POSTGRESQL_URL
 fi
@@ -22,5 +23,4 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # mailboxes is invisible to TSan, so actor-layer runs report CAF's own message handoffs.
 # Meaningful TSan runs of the actor tests need a TSan-built CAF; see README.
 export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1"
-cd "$dir"
-ctest --output-on-failure --timeout 1200 "$@"
+ctest --test-dir "$dir" --output-on-failure --timeout 1200 "$@"

@@ -4,12 +4,13 @@
 # whatever the outcome. Set ORCA_TEST_POSTGRESQL_URL to use a server of your own instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 scripts/install-deps.sh --with-postgresql-server
 scripts/build.sh
 
 if [[ -z "${ORCA_TEST_POSTGRESQL_URL:-}" ]]; then
   pgdir=$(mktemp -d /tmp/orca-pg.XXXXXX)
-  trap 'scripts/pg-throwaway.sh stop "$pgdir"' EXIT
+  trap '"$root/scripts/pg-throwaway.sh" stop "$pgdir" || true' EXIT
   if ! ORCA_TEST_POSTGRESQL_URL=$(scripts/pg-throwaway.sh start "$pgdir"); then
     echo "orca: could not start the throwaway PostgreSQL (see above); the PostgreSQL tests cannot run" >&2
     exit 1
@@ -18,5 +19,4 @@ if [[ -z "${ORCA_TEST_POSTGRESQL_URL:-}" ]]; then
 fi
 echo "orca: PostgreSQL tests use ${ORCA_TEST_POSTGRESQL_URL%%\?*}" >&2
 
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 600 "$@"
+ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 "$@"
