@@ -112,6 +112,15 @@ void lend_idle(pool_pointer self) {
           });
 }
 
+// Connecting failed, or a connection died young: wait 100 ms, doubling up to 5 s, before
+// opening the next one, so that a database that is down is not hammered.
+void back_off(pool_pointer self) {
+  auto& st = self->state;
+  ++st.failures_in_a_row;
+  auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row, 6));
+  st.retry_after = clock::now() + std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
+}
+
 // Opens a connection for the first waiter; a failure is that waiter's error.
 void open_for_waiter(pool_pointer self) {
   auto& st = self->state;
@@ -138,10 +147,7 @@ void open_for_waiter(pool_pointer self) {
             auto& st = self->state;
             --st.opening;
             close_connection(self, c);
-            // Back off while the database keeps refusing: 100 ms doubling up to 5 s.
-            ++st.failures_in_a_row;
-            auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row, 6));
-            st.retry_after = clock::now() + std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
+            back_off(self);
             w.promise.deliver(std::move(e));
             dispatch(self);
           });
@@ -216,17 +222,22 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
   st.options = options;
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;
-    // A connection died: forget it wherever it was.
+    // A connection died: forget it wherever it was. One that dies young counts as a
+    // failed connect (a crash loop backs off like a refused connection).
+    auto died = [&](const pooled& p) {
+      ++st.replaced;
+      if (clock::now() - p.opened < std::chrono::seconds(1)) back_off(self);
+    };
     if (auto l = st.lent.find(down.source); l != st.lent.end()) {
+      died(l->second.entry);
       forget_holder(self, l->second.holder);
       st.lent.erase(l);
-      ++st.replaced;
     } else {
       auto it = std::find_if(st.idle.begin(), st.idle.end(),
                              [&](const pooled& p) { return p.connection.address() == down.source; });
       if (it != st.idle.end()) {
+        died(*it);
         st.idle.erase(it);
-        ++st.replaced;
       }
     }
     // A holder died: its connections come back, rolled back.
