@@ -15,14 +15,14 @@ object_record* identity_map::find(const void* object) {
 }
 
 object_record* identity_map::find(const table_info& table, std::int64_t key) {
-  auto k = by_key_.find(key_type{&table, key});
-  if (k == by_key_.end()) return nullptr;
-  auto it = by_address_.find(k->second);
+  auto* address = by_key_.find(&table, key);
+  if (address == nullptr) return nullptr;
+  auto it = by_address_.find(address);
   // The address may now hold another object's record (its old one was replaced): the key
   // entry is stale then, and must not hand out that object.
   if (it == by_address_.end() || it->second.table != &table || it->second.key != key ||
       (it->second.state != object_state::persistent && it->second.state != object_state::deleted)) {
-    by_key_.erase(k);
+    by_key_.erase(&table, key, address);
     return nullptr;
   }
   if (is_dead(it->second)) {
@@ -61,7 +61,7 @@ object_record& identity_map::add_persistent(const object_ref& object, std::int64
   r.key = key;
   r.snapshot = std::move(snapshot);
   r.sequence = next_sequence_++;
-  by_key_[key_type{object.table, key}] = object.object.get();
+  by_key_.put(object.table, key, object.object.get());
   return r;
 }
 
@@ -69,7 +69,7 @@ void identity_map::make_persistent(object_record& record, std::int64_t key) {
   record.state = object_state::persistent;
   record.key = key;
   if (record.strong) {
-    by_key_[key_type{record.table, key}] = record.strong.get();
+    by_key_.put(record.table, key, record.strong.get());
     record.weak = record.strong;
     record.strong.reset();
   }
@@ -83,8 +83,7 @@ void identity_map::erase(const void* object) {
 void identity_map::erase_record(std::unordered_map<const void*, object_record>::iterator it) {
   auto& r = it->second;
   if (r.state == object_state::persistent || r.state == object_state::deleted) {
-    auto k = by_key_.find(key_type{r.table, r.key});
-    if (k != by_key_.end() && k->second == it->first) by_key_.erase(k);
+    by_key_.erase(r.table, r.key, it->first);
   }
   by_address_.erase(it);
 }
@@ -97,9 +96,9 @@ void identity_map::purge() {
   }
 }
 
-void identity_map::for_each(const std::function<void(const std::shared_ptr<void>&, object_record&)>& f) {
-  for (auto& [address, record] : by_address_)
-    if (auto object = record.lock()) f(object, record);
+void identity_map::reserve(std::size_t n) {
+  by_address_.reserve(by_address_.size() + n);
+  by_key_.reserve(n);
 }
 
 void identity_map::clear() {

@@ -67,22 +67,28 @@ namespace {
 
 // Expired collections are unloaded too: touching one raises until a load fills it again,
 // as SQLAlchemy's expired lazy="raise" relationships do.
-void expire_record(const std::shared_ptr<void>& object, object_record& r) {
+void expire_record(object_record& r) {
   r.expired = true;
   for (auto& rel : r.table->relationships())
-    if (rel.kind == relationship_kind::one_to_many) rel.access->set_unloaded(object.get(), rel);
+    if (rel.kind == relationship_kind::one_to_many)
+      if (auto object = r.lock()) rel.access->set_unloaded(object.get(), rel);
+}
+
+void restore_columns(const table_info& table, void* object, const std::vector<std::pair<std::size_t, value>>& values) {
+  // Newest first: a column written twice gets its oldest value last.
+  for (auto it = values.rbegin(); it != values.rend(); ++it) table.columns()[it->first].access->set(object, it->second);
 }
 
 }  // namespace
 
 void sync_session::expire(const object_ref& object) {
   if (auto* r = objects_.find(object.object.get()); r != nullptr && r->state == object_state::persistent)
-    expire_record(object.object, *r);
+    expire_record(*r);
 }
 
 void sync_session::expire_all() {
-  objects_.for_each([](const std::shared_ptr<void>& object, object_record& r) {
-    if (r.state == object_state::persistent) expire_record(object, r);
+  objects_.for_each_record([](object_record& r) {
+    if (r.state == object_state::persistent) expire_record(r);
   });
 }
 
@@ -90,10 +96,9 @@ flush_stats sync_session::flush(drivers::connection& connection) {
   begin_if_needed(connection);
   // The flush forgets the objects it deletes; remember them until the transaction ends.
   std::vector<deleted_row> deleting;
-  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-    if (r.state == object_state::deleted)
-      deleting.push_back({{r.table, object}, r.key, r.inserted_in_transaction ? r.before_insert : r.snapshot,
-                          r.inserted_in_transaction});
+  objects_.for_each_record([&](object_record& r) {
+    if (r.state == object_state::deleted)  // deleted objects are held strongly
+      deleting.push_back({{r.table, r.strong}, r.key, r.snapshot, r.before_insert, r.inserted_in_transaction});
   });
   try {
     last_flush_ = work_.flush(connection);
@@ -148,9 +153,11 @@ void sync_session::commit(drivers::connection& connection) {
   close_streams();
   connection.commit();
   end_transaction();
-  objects_.for_each([](const std::shared_ptr<void>&, object_record& r) {
-    r.inserted_in_transaction = false;
-    r.before_insert.clear();
+  objects_.for_each_record([](object_record& r) {
+    if (r.inserted_in_transaction) {
+      r.inserted_in_transaction = false;
+      r.before_insert.clear();
+    }
   });
   deleted_in_transaction_.clear();
   if (options_.expire_on_commit) expire_all();
@@ -165,8 +172,7 @@ void sync_session::rollback(drivers::connection* connection) {
   objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
     if (r.inserted_in_transaction) {
       // The row is gone: put back the values the object had before its INSERT.
-      for (auto& c : r.table->columns())
-        if (c.ordinal < r.before_insert.size()) c.access->set(object.get(), r.before_insert[c.ordinal]);
+      restore_columns(*r.table, object.get(), r.before_insert);
       leaving.push_back(object.get());
     } else if (r.state == object_state::pending) {
       leaving.push_back(object.get());
@@ -189,8 +195,7 @@ void sync_session::rollback(drivers::connection* connection) {
   for (auto& d : deleted_in_transaction_) {
     if (objects_.find(d.object.object.get()) != nullptr) continue;
     if (d.inserted_in_transaction) {
-      for (auto& c : d.object.table->columns())
-        if (c.ordinal < d.snapshot.size()) c.access->set(d.object.object.get(), d.snapshot[c.ordinal]);
+      restore_columns(*d.object.table, d.object.object.get(), d.before_insert);
       continue;
     }
     objects_.add_persistent(d.object, d.key, std::move(d.snapshot)).expired = true;

@@ -21,6 +21,7 @@ namespace {
 struct link {
   std::shared_ptr<void> parent;
   std::shared_ptr<void> child;
+  object_record* child_record;  ///< null for an unlinked object the session does not know
   const table_info* child_table;
   std::size_t foreign_key;
   const relationship_info* relationship;
@@ -78,17 +79,18 @@ private:
       for (auto& rel : item.record->table->relationships()) {
         auto& target = rel.target();
         for (auto& related : rel.access->related(item.object.get())) {
-          if (objects_.find(related.get()) == nullptr) {
-            auto& added = objects_.add_pending({&target, related});
-            work_.push_back({related, &added});
+          auto* record = objects_.find(related.get());
+          if (record == nullptr) {
+            record = &objects_.add_pending({&target, related});
+            work_.push_back({related, record});
           }
           if (rel.kind == relationship_kind::many_to_one)
-            links_.push_back({related, item.object, item.record->table, rel.foreign_key, &rel, false});
+            links_.push_back({related, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
           else
-            links_.push_back({item.object, related, &target, rel.foreign_key, &rel, false});
+            links_.push_back({item.object, related, record, &target, rel.foreign_key, &rel, false});
         }
         for (auto& removed : rel.access->removed(item.object.get()))
-          links_.push_back({item.object, removed, &target, rel.foreign_key, &rel, true});
+          links_.push_back({item.object, removed, objects_.find(removed.get()), &target, rel.foreign_key, &rel, true});
         if (rel.kind == relationship_kind::write_only) write_only_owners_.push_back({item.object, &rel});
       }
     }
@@ -99,16 +101,21 @@ private:
     for (auto& t : work_)
       if (std::find(tables.begin(), tables.end(), t.record->table) == tables.end())
         tables.push_back(t.record->table);
-    objects_.for_each([&](const std::shared_ptr<void>&, object_record& r) {
+    objects_.for_each_record([&](object_record& r) {
       if (r.state == object_state::deleted && std::find(tables.begin(), tables.end(), r.table) == tables.end())
         tables.push_back(r.table);
     });
     return sort_by_dependency(tables);
   }
 
-  void journal(const tracked& t) {
-    if (journaled_.insert(t.object.get()).second)
-      journal_.push_back({t.object, t.record->table, read_columns(*t.record->table, t.object.get())});
+  // Sets one column during the flush, remembering its old value: all of them are put back
+  // if the flush fails, and a pending object's are kept for a rollback of its INSERT.
+  void write(object_record& record, void* object, const column_info& column, const value& x) {
+    auto old = column.access->get(object);
+    if (old == x) return;
+    if (record.state == object_state::pending) record.before_insert.emplace_back(column.ordinal, old);
+    journal_.push_back({object, &column, std::move(old)});
+    column.access->set(object, x);
   }
 
   std::int64_t key_of(const std::shared_ptr<void>& object) const {
@@ -121,9 +128,7 @@ private:
   // (2a) Children's foreign keys from their parents (parents' tables come first).
   void apply_links(const table_info& table) {
     for (auto& l : links_) {
-      if (l.child_table != &table) continue;
-      auto* record = objects_.find(l.child.get());
-      if (record == nullptr) continue;
+      if (l.child_table != &table || l.child_record == nullptr) continue;
       auto& column = table.columns()[l.foreign_key];
       value wanted;
       if (l.unlink) {
@@ -135,9 +140,7 @@ private:
       } else {
         wanted = value{key_of(l.parent)};
       }
-      if (column.access->get(l.child.get()) == wanted) continue;
-      journal({l.child, record});
-      column.access->set(l.child.get(), wanted);
+      write(*l.child_record, l.child.get(), column, wanted);
     }
   }
 
@@ -149,16 +152,29 @@ private:
     if (pending.empty()) return;
 
     // Rows leaving out the same columns (generated key, server defaults) share a statement.
-    std::map<std::vector<std::size_t>, std::vector<tracked>> groups;
+    // Only those columns can be left out, so a bit per such column tells the groups apart.
+    std::vector<std::size_t> optional_columns;
+    for (auto& c : table.columns())
+      if (c.autoincrement || c.server_default) optional_columns.push_back(c.ordinal);
+    if (optional_columns.size() > 63)
+      throw error(errc::invalid_argument, "table " + table.name() + " has more than 63 columns with defaults");
+    std::map<std::uint64_t, std::vector<tracked>> groups;
     for (auto& t : pending) {
-      std::vector<std::size_t> included;
-      for (auto& c : table.columns()) {
-        bool generated = (c.autoincrement || c.server_default) && c.access->is_unset(t.object.get());
-        if (!generated) included.push_back(c.ordinal);
-      }
-      groups[std::move(included)].push_back(t);
+      std::uint64_t left_out = 0;
+      for (std::size_t i = 0; i < optional_columns.size(); ++i)
+        if (table.columns()[optional_columns[i]].access->is_unset(t.object.get())) left_out |= std::uint64_t{1} << i;
+      groups[left_out].push_back(t);
     }
-    for (auto& [included, group] : groups) insert_group(table, included, group);
+    for (auto& [left_out, group] : groups) {
+      std::vector<std::size_t> included;
+      std::size_t next_optional = 0;
+      for (auto& c : table.columns()) {
+        bool optional = next_optional < optional_columns.size() && optional_columns[next_optional] == c.ordinal;
+        if (optional && (left_out >> next_optional++ & 1)) continue;
+        included.push_back(c.ordinal);
+      }
+      insert_group(table, included, group);
+    }
   }
 
   void insert_group(const table_info& table, const std::vector<std::size_t>& included,
@@ -211,9 +227,8 @@ private:
       for (std::size_t i = 0; i < n; ++i) {
         auto& t = group[start + i];
         auto row = order[i];
-        journal(t);
         for (std::size_t k = 0; k < returning.size(); ++k)
-          table.columns()[returning[k]].access->set(t.object.get(), rows.at(row, k));
+          write(*t.record, t.object.get(), table.columns()[returning[k]], rows.at(row, k));
         assigned_keys_[t.object.get()] = keys[row];
         inserted_.push_back(t);
       }
@@ -262,10 +277,10 @@ private:
   // (4) DELETE, children's tables before parents'.
   void delete_removed(const table_info& table) {
     std::vector<params> sets;
-    objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-      if (r.table == &table && r.state == object_state::deleted) {
+    objects_.for_each_record([&](object_record& r) {
+      if (r.table == &table && r.state == object_state::deleted) {  // held strongly
         sets.push_back({value{r.key}});
-        deleted_.push_back({object, &r});
+        deleted_.push_back({r.strong, &r});
       }
     });
     if (sets.empty()) return;
@@ -281,24 +296,23 @@ private:
   }
 
   void restore() noexcept {
-    for (auto& j : journal_)
-      for (auto& c : j.table->columns()) {
-        try {
-          c.access->set(j.object.get(), j.values[c.ordinal]);
-        } catch (...) {
-          // The values were read from the object itself, so they convert back.
-        }
+    for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
+      try {
+        it->column->access->set(it->object, it->old);
+      } catch (...) {
+        // The values were read from the object itself, so they convert back.
       }
+    }
+    for (auto& t : work_)
+      if (t.record->state == object_state::pending) t.record->before_insert.clear();
   }
 
   // Every statement succeeded: now the identity map learns what happened.
   void finish() {
-    std::unordered_map<const void*, std::vector<value>> before;
-    for (auto& j : journal_) before.emplace(j.object.get(), std::move(j.values));
+    objects_.reserve(inserted_.size());
     for (auto& t : inserted_) {
       auto& r = *t.record;
       r.inserted_in_transaction = true;
-      r.before_insert = std::move(before[t.object.get()]);
       objects_.make_persistent(r, assigned_keys_.at(t.object.get()));
       r.snapshot = read_columns(*r.table, t.object.get());
     }
@@ -311,10 +325,10 @@ private:
     }
   }
 
-  struct saved_values {
-    std::shared_ptr<void> object;
-    const table_info* table;
-    std::vector<value> values;
+  struct saved_value {
+    void* object;  ///< kept alive by work_ or links_ for the flush's duration
+    const column_info* column;
+    value old;
   };
 
   identity_map& objects_;
@@ -325,8 +339,7 @@ private:
   std::vector<tracked> work_;
   std::vector<link> links_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
-  std::vector<saved_values> journal_;
-  std::unordered_set<const void*> journaled_;
+  std::vector<saved_value> journal_;
   std::unordered_map<const void*, std::int64_t> assigned_keys_;
   std::vector<tracked> inserted_;
   std::vector<tracked> updated_;
@@ -337,22 +350,6 @@ private:
 
 flush_stats unit_of_work::flush(drivers::connection& connection) {
   return flush_run{objects_, connection, options_}.run();
-}
-
-bool unit_of_work::has_pending_changes() {
-  bool found = false;
-  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-    if (found) return;
-    if (r.state == object_state::pending || r.state == object_state::deleted) {
-      found = true;
-      return;
-    }
-    for (auto& rel : r.table->relationships())
-      if (rel.kind == relationship_kind::write_only &&
-          (!rel.access->related(object.get()).empty() || !rel.access->removed(object.get()).empty()))
-        found = true;
-  });
-  return found;
 }
 
 }  // namespace orca

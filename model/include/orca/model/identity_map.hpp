@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
 #include "orca/drivers/value.hpp"
+#include "orca/model/key_index.hpp"
 #include "orca/model/object_state.hpp"
 #include "orca/model/table.hpp"
 
@@ -28,7 +30,9 @@ struct object_record {
   std::vector<value> snapshot;        ///< column values as last loaded or flushed
   bool expired = false;               ///< the next load overwrites the object's values
   bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
-  std::vector<value> before_insert;   ///< column values before that INSERT (for rollback)
+  /// The columns that INSERT's flush wrote (key, server defaults, foreign keys) with their
+  /// values from before it, so that a rollback can give the object back as it was.
+  std::vector<std::pair<std::size_t, value>> before_insert;
   std::uint64_t sequence = 0;         ///< order of add(), so inserts keep the user's order
 
   /// The object, if it is still alive.
@@ -56,28 +60,31 @@ public:
   /// Forgets records whose objects the application has dropped.
   void purge();
   /// Calls f(object, record) for every live object (records may not be added meanwhile).
-  void for_each(const std::function<void(const std::shared_ptr<void>&, object_record&)>& f);
+  template <class F>
+  void for_each(F&& f) {
+    for (auto& [address, record] : by_address_)
+      if (auto object = record.lock()) f(object, record);
+  }
+  /// Calls f(record) for every record whose object is alive, without taking a reference
+  /// to the object (cheaper: no atomic increment per record).
+  template <class F>
+  void for_each_record(F&& f) {
+    for (auto& [address, record] : by_address_)
+      if (!is_dead(record)) f(record);
+  }
+  /// Makes room for `n` more records.
+  void reserve(std::size_t n);
   /// Number of records (live or not yet purged).
   std::size_t size() const noexcept { return by_address_.size(); }
   /// Removes every record.
   void clear();
 
 private:
-  struct key_type {
-    const table_info* table;
-    std::int64_t key;
-    bool operator==(const key_type&) const = default;
-  };
-  struct key_hash {
-    std::size_t operator()(const key_type& k) const noexcept {
-      return std::hash<const void*>{}(k.table) ^ (std::hash<std::int64_t>{}(k.key) * 0x9e3779b97f4a7c15ULL);
-    }
-  };
   bool is_dead(const object_record& r) const noexcept { return !r.strong && r.weak.expired(); }
   void erase_record(std::unordered_map<const void*, object_record>::iterator it);
 
   std::unordered_map<const void*, object_record> by_address_;
-  std::unordered_map<key_type, const void*, key_hash> by_key_;
+  key_index by_key_;
   std::uint64_t next_sequence_ = 0;
   std::size_t purge_threshold_ = 1024;
 };

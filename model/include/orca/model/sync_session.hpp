@@ -118,7 +118,8 @@ private:
   struct deleted_row {
     object_ref object;
     std::int64_t key;
-    std::vector<value> snapshot;
+    std::vector<value> snapshot;                            ///< the row's values
+    std::vector<std::pair<std::size_t, value>> before_insert;  ///< if inserted in the transaction
     bool inserted_in_transaction;
   };
   std::vector<deleted_row> deleted_in_transaction_;

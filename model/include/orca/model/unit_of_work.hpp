@@ -41,10 +41,6 @@ public:
   /// Flushes every change on `connection`, inside its open transaction.
   flush_stats flush(drivers::connection& connection);
 
-  /// True if anything might need flushing without looking at column values: pending or
-  /// deleted objects, or write-only collections with queued changes.
-  bool has_pending_changes();
-
 private:
   identity_map& objects_;
   flush_options options_;

@@ -1,0 +1,89 @@
+// The identity map's key index: open addressing, linear probing, capacity a power of two,
+// kept at most half full (tombstones included) so that probes stay short.
+#include "orca/model/key_index.hpp"
+
+#include <bit>
+
+namespace orca {
+
+namespace {
+// A tombstone: a slot whose entry was erased; probing goes on past it.
+const void* const tombstone = &tombstone;
+}  // namespace
+
+std::size_t key_index::hash(const table_info* table, std::int64_t key) noexcept {
+  auto h = static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ULL ^ reinterpret_cast<std::uintptr_t>(table);
+  return static_cast<std::size_t>(h ^ (h >> 29));
+}
+
+const void* key_index::find(const table_info* table, std::int64_t key) const noexcept {
+  if (slots_.empty()) return nullptr;
+  auto mask = slots_.size() - 1;
+  for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
+    auto& s = slots_[i];
+    if (s.table == table && s.key == key) return s.address;
+    if (s.table == nullptr && s.address == nullptr) return nullptr;
+  }
+}
+
+void key_index::put(const table_info* table, std::int64_t key, const void* address) {
+  if ((used_ + 1) * 2 > slots_.size()) grow(std::max<std::size_t>(16, size_ * 4));
+  auto mask = slots_.size() - 1;
+  slot* free = nullptr;
+  for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
+    auto& s = slots_[i];
+    if (s.table == table && s.key == key) {
+      s.address = address;
+      return;
+    }
+    if (s.table == nullptr) {
+      if (s.address == tombstone) {
+        if (free == nullptr) free = &s;
+        continue;
+      }
+      if (free == nullptr) {
+        free = &s;
+        ++used_;
+      }
+      *free = slot{table, key, address};
+      ++size_;
+      return;
+    }
+  }
+}
+
+void key_index::erase(const table_info* table, std::int64_t key, const void* address) noexcept {
+  if (slots_.empty()) return;
+  auto mask = slots_.size() - 1;
+  for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
+    auto& s = slots_[i];
+    if (s.table == table && s.key == key) {
+      if (address == nullptr || s.address == address) {
+        s = slot{nullptr, 0, tombstone};
+        --size_;
+      }
+      return;
+    }
+    if (s.table == nullptr && s.address == nullptr) return;
+  }
+}
+
+void key_index::reserve(std::size_t n) {
+  if ((used_ + n) * 2 > slots_.size()) grow(std::bit_ceil((size_ + n) * 2));
+}
+
+void key_index::clear() noexcept {
+  slots_.clear();
+  size_ = used_ = 0;
+}
+
+void key_index::grow(std::size_t capacity) {
+  capacity = std::bit_ceil(std::max<std::size_t>(capacity, 16));
+  std::vector<slot> old(capacity);
+  old.swap(slots_);
+  size_ = used_ = 0;
+  for (auto& s : old)
+    if (s.table != nullptr) put(s.table, s.key, s.address);
+}
+
+}  // namespace orca
