@@ -1,5 +1,5 @@
 // The flush. State is changed in the identity map only once every statement succeeded;
-// until then new keys live in `assigned_keys_` and old column values in `journal_`, so a
+// until then new keys live in the pending records and old column values in `journal_`, so a
 // failure can put every object back as it was.
 #include "orca/model/unit_of_work.hpp"
 
@@ -20,6 +20,7 @@ namespace {
 /// A foreign key to set from a relationship: child.fk = parent.key (or NULL: unlink).
 struct link {
   std::shared_ptr<void> parent;
+  object_record* parent_record;
   std::shared_ptr<void> child;
   object_record* child_record;  ///< null for an unlinked object the session does not know
   const table_info* child_table;
@@ -85,12 +86,13 @@ private:
             work_.push_back({related, record});
           }
           if (rel.kind == relationship_kind::many_to_one)
-            links_.push_back({related, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
+            links_.push_back({related, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
           else
-            links_.push_back({item.object, related, record, &target, rel.foreign_key, &rel, false});
+            links_.push_back({item.object, item.record, related, record, &target, rel.foreign_key, &rel, false});
         }
         for (auto& removed : rel.access->removed(item.object.get()))
-          links_.push_back({item.object, removed, objects_.find(removed.get()), &target, rel.foreign_key, &rel, true});
+          links_.push_back({item.object, item.record, removed, objects_.find(removed.get()), &target, rel.foreign_key,
+                            &rel, true});
         if (rel.kind == relationship_kind::write_only) write_only_owners_.push_back({item.object, &rel});
       }
     }
@@ -118,10 +120,10 @@ private:
     column.access->set(object, x);
   }
 
-  std::int64_t key_of(const std::shared_ptr<void>& object) const {
-    if (auto it = assigned_keys_.find(object.get()); it != assigned_keys_.end()) return it->second;
-    auto* record = const_cast<identity_map&>(objects_).find(object.get());
-    if (record != nullptr && record->state == object_state::persistent) return record->key;
+  // A parent's key: a persistent one's, or the one its INSERT in this flush returned.
+  static std::int64_t key_of(const object_record& parent) {
+    if (parent.state == object_state::persistent || (parent.state == object_state::pending && parent.key != 0))
+      return parent.key;
     throw error(errc::internal, "a parent object has no primary key when its children are flushed");
   }
 
@@ -138,7 +140,7 @@ private:
                           "." + l.relationship->name + ": " + table.name() + "." + column.name +
                           " is NOT NULL; delete the object with session.remove() instead");
       } else {
-        wanted = value{key_of(l.parent)};
+        wanted = value{key_of(*l.parent_record)};
       }
       write(*l.child_record, l.child.get(), column, wanted);
     }
@@ -146,9 +148,9 @@ private:
 
   // (2b) Batched multi-row INSERT ... RETURNING of one table's pending objects.
   void insert_pending(const table_info& table) {
-    std::vector<tracked> pending;
+    std::vector<const tracked*> pending;
     for (auto& t : work_)
-      if (t.record->table == &table && t.record->state == object_state::pending) pending.push_back(t);
+      if (t.record->table == &table && t.record->state == object_state::pending) pending.push_back(&t);
     if (pending.empty()) return;
 
     // Rows leaving out the same columns (generated key, server defaults) share a statement.
@@ -158,11 +160,11 @@ private:
       if (c.autoincrement || c.server_default) optional_columns.push_back(c.ordinal);
     if (optional_columns.size() > 63)
       throw error(errc::invalid_argument, "table " + table.name() + " has more than 63 columns with defaults");
-    std::map<std::uint64_t, std::vector<tracked>> groups;
-    for (auto& t : pending) {
+    std::map<std::uint64_t, std::vector<const tracked*>> groups;
+    for (auto* t : pending) {
       std::uint64_t left_out = 0;
       for (std::size_t i = 0; i < optional_columns.size(); ++i)
-        if (table.columns()[optional_columns[i]].access->is_unset(t.object.get())) left_out |= std::uint64_t{1} << i;
+        if (table.columns()[optional_columns[i]].access->is_unset(t->object.get())) left_out |= std::uint64_t{1} << i;
       groups[left_out].push_back(t);
     }
     for (auto& [left_out, group] : groups) {
@@ -178,7 +180,7 @@ private:
   }
 
   void insert_group(const table_info& table, const std::vector<std::size_t>& included,
-                    const std::vector<tracked>& group) {
+                    const std::vector<const tracked*>& group) {
     auto& pk = table.primary_key();
     bool key_generated = std::find(included.begin(), included.end(), pk.ordinal) == included.end();
     std::vector<std::size_t> returning{pk.ordinal};
@@ -201,7 +203,7 @@ private:
       parameters.clear();
       parameters.reserve(n * included.size());
       for (std::size_t i = start; i < start + n; ++i)
-        for (auto column : included) parameters.push_back(table.columns()[column].access->get(group[i].object.get()));
+        for (auto column : included) parameters.push_back(table.columns()[column].access->get(group[i]->object.get()));
       auto rows = connection_.execute(text, parameters);
       ++stats_.statements;
       if (rows.size() != n)
@@ -222,14 +224,14 @@ private:
         std::unordered_map<std::int64_t, std::size_t> by_key;
         for (std::size_t r = 0; r < n; ++r) by_key[keys[r]] = r;
         for (std::size_t i = 0; i < n; ++i)
-          order[i] = by_key.at(group[start + i].object ? table.key_of(group[start + i].object.get()) : 0);
+          order[i] = by_key.at(table.key_of(group[start + i]->object.get()));
       }
       for (std::size_t i = 0; i < n; ++i) {
-        auto& t = group[start + i];
+        auto& t = *group[start + i];
         auto row = order[i];
         for (std::size_t k = 0; k < returning.size(); ++k)
           write(*t.record, t.object.get(), table.columns()[returning[k]], rows.at(row, k));
-        assigned_keys_[t.object.get()] = keys[row];
+        t.record->key = keys[row];  // still pending: the identity map learns it in finish()
         inserted_.push_back(t);
       }
       stats_.inserted += n;
@@ -304,7 +306,10 @@ private:
       }
     }
     for (auto& t : work_)
-      if (t.record->state == object_state::pending) t.record->before_insert.clear();
+      if (t.record->state == object_state::pending) {
+        t.record->before_insert.clear();
+        t.record->key = 0;
+      }
   }
 
   // Every statement succeeded: now the identity map learns what happened.
@@ -313,7 +318,7 @@ private:
     for (auto& t : inserted_) {
       auto& r = *t.record;
       r.inserted_in_transaction = true;
-      objects_.make_persistent(r, assigned_keys_.at(t.object.get()));
+      objects_.make_persistent(r, r.key);
       r.snapshot = read_columns(*r.table, t.object.get());
     }
     for (auto& t : updated_) t.record->snapshot = read_columns(*t.record->table, t.object.get());
@@ -340,7 +345,6 @@ private:
   std::vector<link> links_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
   std::vector<saved_value> journal_;
-  std::unordered_map<const void*, std::int64_t> assigned_keys_;
   std::vector<tracked> inserted_;
   std::vector<tracked> updated_;
   std::vector<tracked> deleted_;
