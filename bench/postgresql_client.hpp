@@ -30,9 +30,11 @@ public:
   void int8(std::int64_t x);
   /// Number of parameters.
   int count() const noexcept { return static_cast<int>(lengths_.size()); }
-  /// The arrays libpq's PQsend*/PQexec* functions take (valid until the next append).
+  /// The value pointers libpq's PQsend*/PQexec* functions take (valid until the next append).
   const char* const* values();
+  /// The value lengths, for the same calls.
   const int* lengths() const noexcept { return lengths_.data(); }
+  /// The value formats (0 text, 1 binary), for the same calls.
   const int* formats() const noexcept { return formats_.data(); }
   /// Forgets every parameter (keeps the memory).
   void clear() noexcept;

@@ -42,13 +42,14 @@ struct target_spec {
 
 /// One line of results: a phase on a backend (P6: one per K).
 struct phase_summary {
-  std::string backend;
-  phase which = phase::p1_insert;
-  std::int64_t n = 0;
+  std::string backend;            ///< "sqlite" or "postgresql"
+  phase which = phase::p1_insert; ///< the phase
+  std::int64_t n = 0;             ///< parents
   std::int64_t sessions = 0;      ///< P6: K
   std::int64_t pool = 0;          ///< P6: P
   std::int64_t transactions = 0;  ///< P6
-  side_runs orca, raw;
+  side_runs orca;                 ///< orca's runs
+  side_runs raw;                  ///< the raw baseline's runs
   std::vector<std::string> problems;  ///< verification failures and errors
   bool peak_is_per_run = true;    ///< false if VmHWM could not be reset between runs
 

@@ -14,6 +14,7 @@ thread_local coroutine_roots* current_root_set = nullptr;
 runtime::runtime() {
   // Blocking work runs in detached connection actors; the scheduler only needs a thread per core.
   config_.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
+  config_.set("scheduler.policy", caf::atom("sharing"));
   system_ = std::make_unique<caf::actor_system>(config_);
 }
 

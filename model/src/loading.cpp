@@ -67,7 +67,7 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
     auto object = table.create();
     set_columns(table, object.get(), rows, r);
     for (auto& rel : table.relationships()) {
-      if (rel.kind == relationship_kind::write_only) rel.access->bind(object.get(), rel, key);
+      if (rel.kind == relationship_kind::write_only) rel.access->bind(object.get(), rel, key, objects_.write_only_changed());
       else if (rel.kind == relationship_kind::one_to_many && !is_eager(spec, rel))
         rel.access->set_unloaded(object.get(), rel);
     }

@@ -32,6 +32,7 @@ void sync_session::begin_if_needed(drivers::connection& connection) {
 void sync_session::add(const object_ref& object) {
   check_usable();
   if (!object) throw error(errc::invalid_argument, "session.add() was given a null object");
+  added_or_removed_ = true;
   if (auto* r = objects_.find(object.object.get())) {
     if (r->state == object_state::deleted) {
       r->state = object_state::persistent;
@@ -45,6 +46,7 @@ void sync_session::add(const object_ref& object) {
 
 void sync_session::remove(const object_ref& object) {
   check_usable();
+  added_or_removed_ = true;
   auto* r = objects_.find(object.object.get());
   if (r == nullptr)
     throw error(errc::invalid_state, "cannot delete a " + object.table->class_name() + " that is not in this session");
@@ -102,6 +104,7 @@ flush_stats sync_session::flush(drivers::connection& connection) {
   });
   try {
     last_flush_ = work_.flush(connection);
+    added_or_removed_ = false;
     for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
     return last_flush_;
   } catch (const error& e) {
@@ -115,7 +118,9 @@ flush_stats sync_session::flush(drivers::connection& connection) {
 }
 
 void sync_session::autoflush(drivers::connection& connection) {
-  if (options_.autoflush) flush(connection);
+  // exchange() clears the flag either way: a flush writes every queued write-only change.
+  bool write_only_changed = objects_.write_only_changed()->exchange(false);
+  if (options_.autoflush && (added_or_removed_ || write_only_changed)) flush(connection);
 }
 
 std::vector<object_ref> sync_session::execute(drivers::connection& connection, const select_spec& spec) {

@@ -326,7 +326,7 @@ private:
     for (auto& [owner, rel] : write_only_owners_) {
       rel->access->clear_pending(owner.get());
       if (auto* r = objects_.find(owner.get()); r != nullptr && r->state == object_state::persistent)
-        rel->access->bind(owner.get(), *rel, r->key);
+        rel->access->bind(owner.get(), *rel, r->key, objects_.write_only_changed());
     }
   }
 

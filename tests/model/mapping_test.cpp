@@ -219,7 +219,7 @@ TEST_CASE("a bound write-only collection selects its children by foreign key", "
   auto& bs = a.relationships()[0];
   seed_writeonly::A object{.data = "a1", .bs = {seed_writeonly::B{}, seed_writeonly::B{}}};
   CHECK(bs.access->related(&object).size() == 2);
-  bs.access->bind(&object, bs, 7);
+  bs.access->bind(&object, bs, 7, std::make_shared<std::atomic<bool>>(false));
   auto statement = object.bs.select();
   auto& spec = statement.spec();
   CHECK(spec.table == &orca::table_of<seed_writeonly::B>());

@@ -2,6 +2,7 @@
 // (state, loaded snapshot). Owned by a sync_session (and so by a session actor).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -78,6 +79,8 @@ public:
   std::size_t size() const noexcept { return by_address_.size(); }
   /// Removes every record.
   void clear();
+  /// The flag write-only collections of this session's objects raise when changed.
+  const std::shared_ptr<std::atomic<bool>>& write_only_changed() const noexcept { return write_only_changed_; }
 
 private:
   bool is_dead(const object_record& r) const noexcept { return !r.strong && r.weak.expired(); }
@@ -85,6 +88,7 @@ private:
 
   std::unordered_map<const void*, object_record> by_address_;
   key_index by_key_;
+  std::shared_ptr<std::atomic<bool>> write_only_changed_ = std::make_shared<std::atomic<bool>>(false);
   std::uint64_t next_sequence_ = 0;
   std::size_t purge_threshold_ = 1024;
 };

@@ -82,9 +82,11 @@ public:
   static std::vector<std::shared_ptr<C>>& removed(write_only<C>& c) { return c.removed_; }
   static const std::vector<std::shared_ptr<C>>& added(const write_only<C>& c) { return c.added_; }
   static const std::vector<std::shared_ptr<C>>& removed(const write_only<C>& c) { return c.removed_; }
-  static void bind(write_only<C>& c, const relationship_info* info, std::int64_t key) {
+  static void bind(write_only<C>& c, const relationship_info* info, std::int64_t key,
+                   const std::shared_ptr<std::atomic<bool>>& changed) {
     c.info_ = info;
     c.owner_key_ = key;
+    c.changed_ = changed;
   }
 };
 
@@ -113,7 +115,7 @@ public:
     access::set_unloaded(c, &info);
   }
   bool is_loaded(const void* owner) const override { return access::loaded(static_cast<const T*>(owner)->*member_); }
-  void bind(void*, const relationship_info&, std::int64_t) const override {}
+  void bind(void*, const relationship_info&, std::int64_t, const std::shared_ptr<std::atomic<bool>>&) const override {}
 private:
   collection<C> T::*member_;
 };
@@ -137,8 +139,9 @@ public:
   void assign(void*, std::vector<std::shared_ptr<void>>) const override {}
   void set_unloaded(void*, const relationship_info&) const override {}
   bool is_loaded(const void*) const override { return false; }
-  void bind(void* owner, const relationship_info& info, std::int64_t key) const override {
-    access::bind(static_cast<T*>(owner)->*member_, &info, key);
+  void bind(void* owner, const relationship_info& info, std::int64_t key,
+            const std::shared_ptr<std::atomic<bool>>& changed) const override {
+    access::bind(static_cast<T*>(owner)->*member_, &info, key, changed);
   }
 private:
   write_only<C> T::*member_;
@@ -160,7 +163,7 @@ public:
   }
   void set_unloaded(void*, const relationship_info&) const override {}
   bool is_loaded(const void* owner) const override { return true; }
-  void bind(void*, const relationship_info&, std::int64_t) const override {}
+  void bind(void*, const relationship_info&, std::int64_t, const std::shared_ptr<std::atomic<bool>>&) const override {}
 private:
   std::shared_ptr<P> T::*member_;
 };

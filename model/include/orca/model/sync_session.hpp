@@ -22,7 +22,11 @@ namespace orca {
 /// Options of a session (async_sessionmaker passes them through).
 struct session_options {
   bool expire_on_commit = true;          ///< expire every object after commit (SQLAlchemy's default)
-  bool autoflush = true;                 ///< flush before every query
+  /// Flush before every query when objects were added or deleted since the last flush
+  /// (the flush then writes changed objects too). Changes to loaded objects alone wait for
+  /// flush()/commit(): finding them means comparing every object of the session with its
+  /// snapshot, which would make every query cost as much as the session is large.
+  bool autoflush = true;
   std::size_t selectin_batch_size = 500; ///< parent keys per selectin query
   std::size_t insert_batch_size = 1000;  ///< rows per multi-row INSERT
   std::size_t stream_batch_size = 1000;  ///< rows per stream batch
@@ -104,6 +108,7 @@ private:
   void check_usable() const;
   void begin_if_needed(drivers::connection& connection);
   void autoflush(drivers::connection& connection);
+  bool added_or_removed_ = false;  ///< add() or remove() since the last flush
   void end_transaction();
   void close_streams() noexcept;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <any>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -64,8 +65,10 @@ public:
   virtual void set_unloaded(void* owner, const relationship_info& info) const = 0;
   /// True if the collection's contents are known (loaded or built by the user).
   virtual bool is_loaded(const void* owner) const = 0;
-  /// Tells a write-only collection who owns it, so that select() can filter on it.
-  virtual void bind(void* owner, const relationship_info& info, std::int64_t owner_key) const = 0;
+  /// Tells a write-only collection who owns it, so that select() can filter on it, and
+  /// which flag to raise when it is changed (so that the session's autoflush notices).
+  virtual void bind(void* owner, const relationship_info& info, std::int64_t owner_key,
+                    const std::shared_ptr<std::atomic<bool>>& changed) const = 0;
 };
 
 }  // namespace detail

@@ -2,6 +2,7 @@
 // WriteOnlyMapped). Appended to and removed from; read by executing its select().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -34,16 +35,25 @@ public:
   explicit write_only(R&& items) { add_all(std::forward<R>(items)); }
 
   /// Queues a new object for insertion with the owner.
-  std::shared_ptr<T> add(T item) { return added_.emplace_back(std::make_shared<T>(std::move(item))); }
+  std::shared_ptr<T> add(T item) {
+    note_change();
+    return added_.emplace_back(std::make_shared<T>(std::move(item)));
+  }
   /// Queues an existing object.
-  void add(std::shared_ptr<T> item) { added_.push_back(std::move(item)); }
+  void add(std::shared_ptr<T> item) {
+    note_change();
+    added_.push_back(std::move(item));
+  }
   /// Queues every element of a range.
   template <std::ranges::input_range R>
   void add_all(R&& items) {
     for (auto&& x : items) add(x);
   }
   /// Queues the removal of an object: its foreign key is set to NULL at the next flush.
-  void remove(std::shared_ptr<T> item) { removed_.push_back(std::move(item)); }
+  void remove(std::shared_ptr<T> item) {
+    note_change();
+    removed_.push_back(std::move(item));
+  }
 
   /// The statement selecting this collection's rows. Throws errc::invalid_state while the
   /// owner has no primary key yet (flush it first).
@@ -57,10 +67,14 @@ public:
 
 private:
   friend class detail::write_only_access<T>;
+  void note_change() noexcept {
+    if (changed_) changed_->store(true, std::memory_order_relaxed);
+  }
   std::vector<std::shared_ptr<T>> added_;
   std::vector<std::shared_ptr<T>> removed_;
   std::optional<std::int64_t> owner_key_;
   const relationship_info* info_ = nullptr;
+  std::shared_ptr<std::atomic<bool>> changed_;  ///< the owning session's autoflush flag
 };
 
 }  // namespace orca
