@@ -83,7 +83,8 @@ task<void> run_sync_on(std::shared_ptr<detail::engine_state> state, std::functio
   } catch (...) {
     failure = std::current_exception();
   }
-  caf::anon_send(state->pool, actors::checkin_atom::value, conn);
+  // run_sync committed or rolled back; only a failure of the connection itself leaves doubt.
+  caf::anon_send(state->pool, actors::checkin_atom::value, conn, failure == nullptr);
   if (failure) std::rethrow_exception(failure);
 }
 

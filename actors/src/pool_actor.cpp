@@ -186,24 +186,41 @@ void forget_holder(pool_pointer self, const caf::actor_addr& holder) {
   }
 }
 
-void checkin(pool_pointer self, const caf::actor_addr& address) {
+// Keeps a returned connection idle (or hands it to a waiter), or closes it if it is too old
+// or beyond the pool size.
+void keep_or_close(pool_pointer self, const pooled& entry) {
+  auto& st = self->state;
+  bool keep = !st.disposed && !st.expired(entry) && (st.total() + 1 <= st.options.size || !st.waiters.empty());
+  if (keep) st.idle.push_back(entry);
+  else close_connection(self, entry.connection);
+  dispatch(self);
+}
+
+// A connection comes back. `clean`: its holder ended its transaction itself (commit or
+// rollback), so it is ready at once; otherwise it is rolled back first.
+void checkin(pool_pointer self, const caf::actor_addr& address, bool clean) {
   auto& st = self->state;
   auto it = st.lent.find(address);
   if (it == st.lent.end()) return;
   auto entry = it->second.entry;
   forget_holder(self, it->second.holder);
   st.lent.erase(it);
+  if (clean) {
+    keep_or_close(self, entry);
+    return;
+  }
   ++st.opening;  // busy resetting: counts against the limits until it is back
   self->request(entry.connection, st.options.request_timeout, reset_atom::value)
       .then(
           [=](bool healthy) {
-            auto& st = self->state;
-            --st.opening;
-            bool keep = healthy && !st.disposed && !st.expired(entry) &&
-                        (st.total() + 1 <= st.options.size || !st.waiters.empty());
-            if (keep) st.idle.push_back(entry);
-            else close_connection(self, entry.connection);
-            dispatch(self);
+            --self->state.opening;
+            if (healthy) {
+              keep_or_close(self, entry);
+            } else {
+              ++self->state.replaced;
+              close_connection(self, entry.connection);
+              dispatch(self);
+            }
           },
           [=](caf::error&) {
             --self->state.opening;
@@ -244,7 +261,7 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
     std::vector<caf::actor_addr> orphaned;
     for (auto& [address, l] : st.lent)
       if (l.holder == down.source) orphaned.push_back(address);
-    for (auto& address : orphaned) checkin(self, address);
+    for (auto& address : orphaned) checkin(self, address, false);
     dispatch(self);
   });
   return {
@@ -258,7 +275,7 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
         dispatch(self);
         return promise;
       },
-      [=](checkin_atom, const connection_actor& c) { checkin(self, c.address()); },
+      [=](checkin_atom, const connection_actor& c, bool clean) { checkin(self, c.address(), clean); },
       [=](timeout_atom, std::uint64_t id) {
         auto& st = self->state;
         auto it = std::find_if(st.waiters.begin(), st.waiters.end(), [&](const waiter& w) { return w.id == id; });

@@ -37,10 +37,13 @@ struct session_state {
 
 using session_pointer = session_actor::stateful_pointer<session_state>;
 
-void release_if_idle(session_pointer self) {
+// Gives the connection back once no transaction or stream needs it. `clean`: the last job
+// succeeded, so the transaction was ended by commit/rollback; after a failure the pool
+// rolls the connection back itself.
+void release_if_idle(session_pointer self, bool clean = true) {
   auto& st = self->state;
   if (st.connection && !st.sync->in_transaction() && st.sync->open_streams() == 0) {
-    self->send(st.pool, checkin_atom::value, st.connection);
+    self->send(st.pool, checkin_atom::value, st.connection, clean);
     st.connection = nullptr;
   }
 }
@@ -56,7 +59,8 @@ void deliver_value(Promise& promise, std::pair<A, B>&& value) {
 
 void finish_close(session_pointer self) {
   auto& st = self->state;
-  if (st.connection) self->send(st.pool, checkin_atom::value, st.connection);
+  // Clean only if close() ended the transaction itself (a poisoned session's may still run).
+  if (st.connection) self->send(st.pool, checkin_atom::value, st.connection, st.poisoned.empty());
   st.connection = nullptr;
   self->quit();
 }
@@ -86,7 +90,7 @@ void run_job(session_pointer self, Promise promise, Work work, std::string_view 
               st.poisoned = "its connection was lost during " + what;
               e = to_caf_error(error{errc::connection_lost, "the session's connection was lost during " + what});
             } else {
-              release_if_idle(self);
+              release_if_idle(self, false);
             }
             promise.deliver(std::move(e));
             if (quit_after) finish_close(self);

@@ -53,7 +53,7 @@ TEST_CASE("a connection actor that dies is dropped and the next checkout gets a 
     REQUIRE(first);
     REQUIRE(ping(self, first));
     caf::anon_send_exit(first, caf::exit_reason::kill);  // a crash of the connection's thread
-    self->send(pool, checkin_atom::value, first);
+    self->send(pool, checkin_atom::value, first, false);
     auto second = checkout(self, pool);
     REQUIRE(second);
     CHECK(second.address() != first.address());
@@ -93,10 +93,10 @@ TEST_CASE("with pre-ping and recycle the pool lends only live, young connections
                                       .recycle = std::chrono::seconds(1)});
   auto c = checkout(self, pool);
   REQUIRE(c);
-  self->send(pool, checkin_atom::value, c);
+  self->send(pool, checkin_atom::value, c, false);
   auto again = checkout(self, pool);  // young: the same connection, pinged
   CHECK(again.address() == c.address());
-  self->send(pool, checkin_atom::value, again);
+  self->send(pool, checkin_atom::value, again, false);
   std::this_thread::sleep_for(1100ms);  // let it age past pool_recycle
   auto fresh = checkout(self, pool);
   REQUIRE(fresh);

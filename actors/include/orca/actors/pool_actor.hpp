@@ -30,8 +30,9 @@ struct pool_options {
 ///   actor the pool monitors: if it dies, the connection comes back rolled back). Waits up
 ///   to `timeout`; errors: pool_timeout (naming the pool and its limits), connection_failed,
 ///   disposed.
-/// - `(checkin_atom, connection)`: gives a connection back; it is rolled back, then lent
-///   to the next waiter or kept idle (or closed if too old or beyond the pool size).
+/// - `(checkin_atom, connection, clean)`: gives a connection back. Unless `clean` (the
+///   holder committed or rolled back itself) it is rolled back first; then it is lent to the
+///   next waiter or kept idle (or closed if too old or beyond the pool size).
 /// - `(status_atom)` -> pool_status.
 /// - `(dispose_atom)` -> ok: fails waiters, closes every connection (lent ones too), quits.
 /// - `(timeout_atom, id)`, `(retry_atom)`: the pool's own timers (internal).
@@ -39,7 +40,7 @@ struct pool_options {
 /// connecting keeps failing.
 using pool_actor = caf::typed_actor<
     caf::replies_to<checkout_atom, caf::actor_addr>::with<connection_actor>,
-    caf::reacts_to<checkin_atom, connection_actor>,
+    caf::reacts_to<checkin_atom, connection_actor, bool>,
     caf::replies_to<status_atom>::with<pool_status>,
     caf::replies_to<dispose_atom>::with<ok_atom>,
     caf::reacts_to<timeout_atom, std::uint64_t>,
