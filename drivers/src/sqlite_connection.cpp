@@ -92,6 +92,14 @@ public:
   void forget(sqlite_cursor* closed) noexcept { std::erase(cursors_, closed); }
 
 protected:
+  // BEGIN IMMEDIATE takes the write lock up front, waiting up to the busy timeout: a
+  // transaction that reads and then writes cannot fail with SQLITE_BUSY_SNAPSHOT when
+  // another connection committed in between.
+  void do_begin() override {
+    static const params none;
+    do_execute(options().sqlite_begin_immediate ? "BEGIN IMMEDIATE" : "BEGIN", none);
+  }
+
   rowset do_execute(std::string_view sql, const params& parameters) override {
     return marking_broken(broken_, [&] {
       auto lease = sqlite::checkout(db_, cache_, sql);

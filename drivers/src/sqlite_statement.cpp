@@ -63,6 +63,9 @@ error make_error(sqlite3* db, int rc, std::string_view sql) {
   if (code == errc::constraint_violation)
     details.constraint = constraint_of(message);
   details.connection_poisoned = code == errc::connection_lost;
+  if (rc == SQLITE_BUSY_SNAPSHOT)
+    message += " (another connection committed after this transaction read; retry the transaction, "
+               "or begin transactions with BEGIN IMMEDIATE: engine option sqlite_begin_immediate)";
   return error{code, std::move(message), std::move(details)};
 }
 

@@ -172,3 +172,29 @@ TEST_CASE("concurrent calls on one session are served one at a time, never inter
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM b") == 40);
 }
+
+TEST_CASE("with sqlite_begin_immediate sessions that read then write queue instead of failing", "[actors][session][concurrency][sqlite]") {
+  auto target = orca::test::backends().front();  // the option is SQLite's
+  REQUIRE(target.name == "sqlite");
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    auto setup = make();
+    setup.add(A{.data = "counter", .bs = {}});
+    co_await setup.commit();
+    std::vector<orca::task<void>> writers;
+    for (int i = 0; i < 16; ++i)
+      writers.push_back([](orca::async_sessionmaker make) -> orca::task<void> {
+        for (int round = 0; round < 5; ++round) {
+          auto session = make();
+          auto a = (co_await session.scalars(orca::select<A>())).one();  // read ...
+          session.add(B{.a_id = a->id, .data = "child"});                // ... then write
+          co_await session.commit();
+        }
+      }(make));
+    co_await orca::when_all(std::move(writers));
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 4, .max_overflow = 0, .sqlite_begin_immediate = true})));
+  auto check = target.connect();
+  CHECK(count_rows(*check, "SELECT count(*) FROM b") == 16 * 5);
+}

@@ -27,6 +27,9 @@ struct engine_options {
   std::chrono::seconds pool_recycle{0};              ///< close connections older than this (0: never)
   std::chrono::milliseconds request_timeout{60000};  ///< longest wait for any one operation
   std::chrono::milliseconds busy_timeout{5000};      ///< SQLite: wait on database locks this long
+  /// SQLite: start every transaction with BEGIN IMMEDIATE, so that concurrent sessions that
+  /// read before they write queue for the write lock instead of failing with database_busy.
+  bool sqlite_begin_immediate = false;
 };
 
 /// What a pool holds right now.

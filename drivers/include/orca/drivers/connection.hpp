@@ -23,6 +23,9 @@ struct connection_options {
   std::chrono::milliseconds busy_timeout{5000};           ///< SQLite: wait on locks this long
   std::chrono::seconds connect_timeout{10};                ///< PostgreSQL: give up connecting
   std::size_t statement_cache_size = 128;                  ///< prepared statements kept
+  /// SQLite: begin transactions with BEGIN IMMEDIATE (writers queue on the busy timeout
+  /// instead of failing with "database is locked" when they read before writing).
+  bool sqlite_begin_immediate = false;
 };
 
 /// One database connection. Not thread-safe: one thread uses it at a time (a connection
