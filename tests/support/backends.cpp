@@ -2,6 +2,7 @@
 #include "support/backends.hpp"
 
 #include <atomic>
+#include <random>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -17,9 +18,12 @@ namespace orca::test {
 
 namespace {
 
+// Process id, a per-process counter and a random part: schemas on a long-lived server
+// outlive their processes, and process ids come back.
 std::string unique_suffix() {
   static std::atomic<int> counter{0};
-  return std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  static const auto random = std::random_device{}();
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(random % 100000);
 }
 
 std::string fresh_sqlite_url() {
@@ -61,7 +65,11 @@ std::vector<backend_target> backends() {
                "ORCA_TEST_BACKENDS=sqlite to run SQLite only");
     return result;
   }
-  result.push_back({"postgresql", fresh_postgresql_url(pg)});
+  try {
+    result.push_back({"postgresql", fresh_postgresql_url(pg)});
+  } catch (const std::exception& e) {
+    FAIL_CHECK("the PostgreSQL test server at ORCA_TEST_POSTGRESQL_URL cannot be used: " << e.what());
+  }
   return result;
 }
 
