@@ -21,7 +21,7 @@ struct A {
   std::int64_t id = 0;
   std::optional<std::string> data;
   orca::timestamp create_date{};
-  orca::collection<B> bs;  // lazy="raise": read it unloaded and it throws
+  orca::collection<B> bs{};  // lazy="raise": read it unloaded and it throws
 };
 
 inline void orca_table(orca::table_builder<A>& t) {

@@ -21,7 +21,7 @@ struct A {
   std::int64_t id = 0;
   std::optional<std::string> data;
   orca::timestamp create_date{};
-  orca::write_only<B> bs;  // never loaded: filled, appended to, and read via bs.select()
+  orca::write_only<B> bs{};  // never loaded: filled, appended to, and read via bs.select()
 };
 
 inline void orca_table(orca::table_builder<A>& t) {
