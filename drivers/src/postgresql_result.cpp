@@ -1,5 +1,6 @@
 // Reading libpq results: cells converted by column type OID, affected rows, and errors
 // translated from SQLSTATEs. Used by the PostgreSQL connection, cursors and pipelines.
+#include "hex.hpp"
 #include "postgresql_result.hpp"
 
 #include <cctype>
@@ -31,15 +32,7 @@ column_kind kind_of(Oid type) noexcept {
   }
 }
 
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+using detail::hex_digit;
 
 // bytea arrives as "\x0a0b..." (bytea_output = hex, the default since 9.0); the old escape
 // format is left to libpq's decoder.

@@ -1,5 +1,6 @@
 // parse_url and orca::url's helpers: database URLs as SQLAlchemy and libpq spell them.
 // Used by drivers::connect() and the engine; errors quote the URL with the password masked.
+#include "hex.hpp"
 #include "orca/drivers/url.hpp"
 
 #include <algorithm>
@@ -69,15 +70,7 @@ std::string mask_password(std::string_view text) {
   throw error{errc::invalid_url, std::move(message)};
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+using drivers::detail::hex_digit;
 
 // Percent-decodes one URL component; `what` names it in the error message. '+' stays a
 // plus, as libpq reads it: URLs here are not HTML form data.
