@@ -32,11 +32,18 @@ object_record* identity_map::find(const table_info& table, std::int64_t key) {
   return &it->second;
 }
 
+object_record& identity_map::fresh_record(const void* address) {
+  auto [it, inserted] = by_address_.try_emplace(address);
+  if (!inserted) {
+    // A dead object's record at this (reused) address must take its key entry with it.
+    erase_record(it);
+    it = by_address_.try_emplace(address).first;
+  }
+  return it->second;
+}
+
 object_record& identity_map::add_pending(const object_ref& object) {
-  // A dead object's record at this (reused) address must take its key entry with it.
-  erase(object.object.get());
-  auto& r = by_address_[object.object.get()];
-  r = object_record{};
+  auto& r = fresh_record(object.object.get());
   r.table = object.table;
   r.strong = object.object;
   r.weak = object.object;
@@ -52,9 +59,7 @@ object_record& identity_map::add_persistent(const object_ref& object, std::int64
     purge();
     purge_threshold_ = std::max<std::size_t>(1024, by_address_.size() * 2);
   }
-  erase(object.object.get());
-  auto& r = by_address_[object.object.get()];
-  r = object_record{};
+  auto& r = fresh_record(object.object.get());
   r.table = object.table;
   r.weak = object.object;
   r.state = object_state::persistent;

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <coroutine>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -107,17 +109,35 @@ public:
     if (more_ && session_) session_->close_stream_later(id_);
   }
 
-  /// The next object, or null at the end.
-  task<std::shared_ptr<T>> next() {
-    while (index_ >= batch_.size()) {
-      if (!more_) co_return nullptr;
-      auto [objects, more] = co_await session_->fetch(id_);
-      batch_ = std::move(objects);
-      index_ = 0;
-      more_ = more;
+  /// Awaiting next(): ready at once while the current batch has objects; otherwise it asks
+  /// the session for the next batch. No coroutine frame per object.
+  class next_awaiter {
+  public:
+    explicit next_awaiter(async_result& result) : result_(result) {}
+    bool await_ready() const noexcept { return result_.index_ < result_.batch_.size() || !result_.more_; }
+    void await_suspend(std::coroutine_handle<> h) {
+      fetch_.emplace(result_.session_->fetch(result_.id_));
+      fetch_->await_suspend(h);
     }
-    co_return detail::typed<T>(batch_[index_++]);
-  }
+    std::shared_ptr<T> await_resume() {
+      if (fetch_) {
+        auto [objects, more] = fetch_->await_resume();
+        result_.batch_ = std::move(objects);
+        result_.index_ = 0;
+        // A batch is never empty while rows remain; an empty one ends the stream.
+        result_.more_ = more && !result_.batch_.empty();
+      }
+      if (result_.index_ < result_.batch_.size()) return detail::typed<T>(result_.batch_[result_.index_++]);
+      return nullptr;
+    }
+
+  private:
+    async_result& result_;
+    std::optional<detail::operation<std::pair<std::vector<object_ref>, bool>>> fetch_;
+  };
+
+  /// The next object, or null at the end (`while (auto a = co_await result.next())`).
+  next_awaiter next() { return next_awaiter{*this}; }
   /// The next batch (at most the stream's batch size); empty at the end.
   task<std::vector<std::shared_ptr<T>>> next_batch() {
     std::vector<std::shared_ptr<T>> out;

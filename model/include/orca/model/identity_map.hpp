@@ -85,6 +85,8 @@ public:
 private:
   bool is_dead(const object_record& r) const noexcept { return !r.strong && r.weak.expired(); }
   void erase_record(std::unordered_map<const void*, object_record>::iterator it);
+  /// An empty record at `address`, replacing (and unindexing) a stale one.
+  object_record& fresh_record(const void* address);
 
   std::unordered_map<const void*, object_record> by_address_;
   key_index by_key_;
