@@ -121,22 +121,6 @@ public:
     c_.exec(create_sql);
   }
 
-  run_result run(phase p, const run_context& ctx) override {
-    switch (p) {
-      case phase::p1_insert: return insert(ctx);
-      case phase::p2_selectin: return load(ctx);
-      case phase::p3_stream: return stream(ctx);
-      case phase::p4_update: return update(ctx);
-      case phase::p5_get: return get(ctx);
-      case phase::p6_concurrency: return concurrency(ctx);
-    }
-    throw std::logic_error("unknown phase");
-  }
-
-  std::pair<std::int64_t, std::int64_t> count_rows() override {
-    return {scalar("SELECT count(*) FROM a"), scalar("SELECT count(*) FROM b")};
-  }
-  std::int64_t first_parent_id() override { return scalar("SELECT coalesce(min(id), 0) FROM a"); }
   std::int64_t count_updated(std::int64_t run) override {
     auto sql = "SELECT count(*) FROM a WHERE data = 'updated-" + std::to_string(run) + "-' || id";
     return scalar(sql.c_str());
@@ -144,7 +128,7 @@ public:
   void settle() override { c_.exec("VACUUM ANALYZE a, b"); }
 
 private:
-  std::int64_t scalar(const char* sql) { return std::stoll(std::string{pg::text(c_.exec(sql).get(), 0, 0)}); }
+  std::int64_t scalar(const char* sql) override { return std::stoll(std::string{pg::text(c_.exec(sql).get(), 0, 0)}); }
 
   // The name of the multi-row statement `kind` for `rows` rows (prepared by prepare_batches).
   static std::string statement(std::string_view kind, std::int64_t rows) {
@@ -169,7 +153,7 @@ private:
 
   // P1: parents in 1000-row INSERT ... RETURNING id statements, all pipelined; then their
   // children in 2000-row INSERTs, pipelined; one transaction.
-  run_result insert(const run_context& ctx) {
+  run_result insert(const run_context& ctx) override {
     run_result out;
     auto start = clock::now();
     auto batches = static_cast<std::size_t>((ctx.n + batch_rows - 1) / batch_rows);
@@ -212,7 +196,7 @@ private:
   }
 
   // P2: every parent, then every child in one query, attached through a hash map.
-  run_result load(const run_context& ctx) {
+  run_result load(const run_context& ctx) override {
     run_result out;
     auto start = clock::now();
     {
@@ -239,7 +223,7 @@ private:
   }
 
   // P3: a server-side cursor read with FETCH FORWARD 1000 (binary rows) in a transaction.
-  run_result stream(const run_context&) {
+  run_result stream(const run_context&) override {
     run_result out;
     auto start = clock::now();
     pg::parameters none;
@@ -264,7 +248,7 @@ private:
 
   // P4: load every parent, then UPDATE ... FROM (VALUES ...) 200 rows a statement,
   // pipelined, one transaction.
-  run_result update(const run_context& ctx) {
+  run_result update(const run_context& ctx) override {
     run_result out;
     auto start = clock::now();
     {
@@ -301,7 +285,7 @@ private:
   }
 
   // P5: one prepared point SELECT per id, each its own round trip, rows materialised.
-  run_result get(const run_context& ctx) {
+  run_result get(const run_context& ctx) override {
     run_result out;
     auto start = clock::now();
     c_.prepare("get_a", "SELECT id, data, create_date FROM a WHERE id = $1");
@@ -321,7 +305,7 @@ private:
   }
 
   // P6: P threads, each with its own connection, take transaction numbers from a counter.
-  run_result concurrency(const run_context& ctx) {
+  run_result concurrency(const run_context& ctx) override {
     while (connections_.size() < static_cast<std::size_t>(ctx.pool))
       connections_.push_back(std::make_unique<p6_connection>(url_));
     run_result out;

@@ -79,22 +79,6 @@ public:
     db_.exec(create_sql);
   }
 
-  run_result run(phase p, const run_context& c) override {
-    switch (p) {
-      case phase::p1_insert: return insert(c);
-      case phase::p2_selectin: return load(c);
-      case phase::p3_stream: return stream(c);
-      case phase::p4_update: return update(c);
-      case phase::p5_get: return get(c);
-      case phase::p6_concurrency: return concurrency(c);
-    }
-    throw std::logic_error("unknown phase");
-  }
-
-  std::pair<std::int64_t, std::int64_t> count_rows() override {
-    return {scalar("SELECT count(*) FROM a"), scalar("SELECT count(*) FROM b")};
-  }
-  std::int64_t first_parent_id() override { return scalar("SELECT coalesce(min(id), 0) FROM a"); }
   std::int64_t count_updated(std::int64_t run) override {
     statement s{db_, "SELECT count(*) FROM a WHERE data = 'updated-' || ? || '-' || id"};
     s.bind(1, run);
@@ -109,7 +93,7 @@ public:
   }
 
 private:
-  std::int64_t scalar(const char* sql) {
+  std::int64_t scalar(const char* sql) override {
     statement s{db_, sql};
     s.step();
     return s.integer(0);
@@ -117,7 +101,7 @@ private:
 
   // P1: one transaction; per parent one INSERT (its rowid from sqlite3_last_insert_rowid)
   // and two child INSERTs, all through two prepared statements.
-  run_result insert(const run_context& c) {
+  run_result insert(const run_context& c) override {
     run_result out;
     auto start = clock::now();
     db_.exec("BEGIN");
@@ -145,7 +129,7 @@ private:
 
   // P2: every parent, then every child in one scan, attached through a hash map (what the
   // selectin loader achieves, without the IN batches a full load does not need).
-  run_result load(const run_context& c) {
+  run_result load(const run_context& c) override {
     run_result out;
     auto start = clock::now();
     {
@@ -171,7 +155,7 @@ private:
   }
 
   // P3: one SELECT stepped row by row (SQLite's own cursor): constant memory.
-  run_result stream(const run_context&) {
+  run_result stream(const run_context&) override {
     run_result out;
     auto start = clock::now();
     db_.exec("BEGIN");
@@ -187,7 +171,7 @@ private:
   }
 
   // P4: load every parent, then one prepared UPDATE per parent, one transaction.
-  run_result update(const run_context& c) {
+  run_result update(const run_context& c) override {
     run_result out;
     auto start = clock::now();
     {
@@ -213,7 +197,7 @@ private:
   }
 
   // P5: one prepared point SELECT per id, each row materialised, in one read transaction.
-  run_result get(const run_context& c) {
+  run_result get(const run_context& c) override {
     run_result out;
     auto start = clock::now();
     db_.exec("BEGIN");
@@ -235,7 +219,7 @@ private:
   // P6: P threads, each with its own connection, take transaction numbers from a shared
   // counter; BEGIN IMMEDIATE takes the write lock up front, so a busy database makes the
   // thread wait in SQLite's busy handler instead of failing at COMMIT.
-  run_result concurrency(const run_context& c) {
+  run_result concurrency(const run_context& c) override {
     while (connections_.size() < static_cast<std::size_t>(c.pool))
       connections_.push_back(std::make_unique<p6_connection>(path_, busy_ms_));
     run_result out;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,14 +67,39 @@ public:
 /// A raw baseline: a side that also does the harness's database chores (never timed).
 class raw_side : public side {
 public:
+  /// Runs one phase through the backend's hand-written code below.
+  run_result run(phase p, const run_context& c) final {
+    switch (p) {
+      case phase::p1_insert: return insert(c);
+      case phase::p2_selectin: return load(c);
+      case phase::p3_stream: return stream(c);
+      case phase::p4_update: return update(c);
+      case phase::p5_get: return get(c);
+      case phase::p6_concurrency: return concurrency(c);
+    }
+    throw std::logic_error("unknown phase");
+  }
   /// Rows in a and b.
-  virtual std::pair<std::int64_t, std::int64_t> count_rows() = 0;
+  std::pair<std::int64_t, std::int64_t> count_rows() {
+    return {scalar("SELECT count(*) FROM a"), scalar("SELECT count(*) FROM b")};
+  }
   /// Smallest a.id (0 when empty).
-  virtual std::int64_t first_parent_id() = 0;
+  std::int64_t first_parent_id() { return scalar("SELECT coalesce(min(id), 0) FROM a"); }
   /// Parents whose data equals updated_data(run, id).
   virtual std::int64_t count_updated(std::int64_t run) = 0;
   /// Housekeeping between runs so that runs start alike (WAL checkpoint / VACUUM ANALYZE).
   virtual void settle() = 0;
+
+protected:
+  /// The single integer a query returns.
+  virtual std::int64_t scalar(const char* sql) = 0;
+  /// The phases, as the fastest honest code for the backend (see bench/README.md).
+  virtual run_result insert(const run_context& c) = 0;
+  virtual run_result load(const run_context& c) = 0;
+  virtual run_result stream(const run_context& c) = 0;
+  virtual run_result update(const run_context& c) = 0;
+  virtual run_result get(const run_context& c) = 0;
+  virtual run_result concurrency(const run_context& c) = 0;
 };
 
 /// "parent-<i>" (i counts from 0).
