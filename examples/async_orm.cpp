@@ -5,13 +5,8 @@
 
 namespace async_orm {
 
-std::ostream& operator<<(std::ostream& out, const A& a) {
-  return out << "A(id=" << a.id << ", data=" << examples::quoted(a.data) << ")";
-}
-
-std::ostream& operator<<(std::ostream& out, const B& b) {
-  return out << "B(id=" << b.id << ", a_id=" << b.a_id << ", data=" << examples::quoted(b.data) << ")";
-}
+std::ostream& operator<<(std::ostream& out, const A& a) { return examples::print_a(out, a); }
+std::ostream& operator<<(std::ostream& out, const B& b) { return examples::print_b(out, b); }
 
 orca::task<void> async_main(orca::engine engine, std::ostream& out) {
   // async with engine.begin() as conn: await conn.run_sync(Base.metadata.drop_all)
