@@ -62,30 +62,30 @@ task<void> run_sync_on(std::shared_ptr<detail::engine_state> state, std::functio
   auto timeout = state->facade_timeout();
   // A pseudo-holder: the host actor. If the host dies, the pool takes the connection back.
   auto* host = actors::require_host();
-  auto conn = co_await actors::ask<actors::connection_actor>(
+  auto conn = co_await actors::ask<actors::connection_handle>(
       state->pool, timeout, "checking out a connection for engine.begin()",
-      [](detail::outcome<actors::connection_actor>& out, actors::connection_actor& c) { out.value = c; },
+      [](detail::outcome<actors::connection_handle>& out, actors::connection_handle& c) { out.value = c; },
       actors::checkout_atom::value, host->address());
   std::exception_ptr failure;
   try {
-    actors::connection_job job{[fn](const std::shared_ptr<drivers::connection>& c) {
-      c->begin();
+    actors::connection_job job{[fn](drivers::connection& c) {
+      c.begin();
       try {
-        fn(*c);
+        fn(c);
       } catch (...) {
-        c->rollback();
+        c.rollback();
         throw;
       }
-      c->commit();
+      c.commit();
     }};
     co_await actors::ask<void>(
-        conn, timeout, "engine.begin().run_sync()",
+        conn.actor, timeout, "engine.begin().run_sync()",
         [](detail::outcome<void>& out, actors::ok_atom) { out.done = true; }, actors::run_atom::value, job);
   } catch (...) {
     failure = std::current_exception();
   }
   // run_sync committed or rolled back; only a failure of the connection itself leaves doubt.
-  caf::anon_send(state->pool, actors::checkin_atom::value, conn, failure == nullptr);
+  caf::anon_send(state->pool, actors::checkin_atom::value, conn.actor, failure == nullptr);
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -10,6 +10,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "orca/actors/caf_error.hpp"
+
 namespace orca::actors {
 
 namespace {
@@ -17,7 +19,7 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 struct pooled {
-  connection_actor connection;
+  connection_handle connection;
   clock::time_point opened;
 };
 
@@ -28,7 +30,7 @@ struct lent_connection {
 
 struct waiter {
   std::uint64_t id;
-  caf::typed_response_promise<connection_actor> promise;
+  caf::typed_response_promise<connection_handle> promise;
   caf::actor_addr holder;
 };
 
@@ -66,15 +68,15 @@ using pool_pointer = pool_actor::stateful_pointer<pool_state>;
 
 void dispatch(pool_pointer self);
 
-void close_connection(pool_pointer self, const connection_actor& c) {
-  self->demonitor(c.address());
-  self->send_exit(c, caf::exit_reason::user_shutdown);
+void close_connection(pool_pointer self, const connection_handle& c) {
+  self->demonitor(c.actor.address());
+  self->send_exit(c.actor, caf::exit_reason::user_shutdown);
 }
 
 void lend(pool_pointer self, pooled entry, waiter w) {
   // One monitor per holder, however many connections it borrows over time.
   if (self->state.holders[w.holder]++ == 0) self->monitor(w.holder);
-  auto address = entry.connection.address();
+  auto address = entry.connection.actor.address();
   self->state.lent.emplace(address, lent_connection{entry, w.holder});
   w.promise.deliver(entry.connection);
 }
@@ -91,7 +93,7 @@ void lend_idle(pool_pointer self) {
     return;
   }
   ++st.opening;  // counted as being opened while the ping is in flight
-  self->request(entry.connection, st.options.request_timeout, ping_atom::value)
+  self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value)
       .then(
           [=](bool alive) mutable {
             --self->state.opening;
@@ -127,11 +129,11 @@ void open_for_waiter(pool_pointer self) {
   auto w = std::move(st.waiters.front());
   st.waiters.pop_front();
   auto c = spawn_connection(self->system(), st.target, st.connection_options);
-  self->monitor(c);
+  self->monitor(c.actor);
   ++st.opening;
   ++st.opened;
   auto timeout = st.connection_options.connect_timeout + std::chrono::seconds(5);
-  self->request(c, timeout, ping_atom::value)
+  self->request(c.actor, timeout, ping_atom::value)
       .then(
           [=](bool) mutable {
             auto& st = self->state;
@@ -210,7 +212,7 @@ void checkin(pool_pointer self, const caf::actor_addr& address, bool clean) {
     return;
   }
   ++st.opening;  // busy resetting: counts against the limits until it is back
-  self->request(entry.connection, st.options.request_timeout, reset_atom::value)
+  self->request(entry.connection.actor, st.options.request_timeout, reset_atom::value)
       .then(
           [=](bool healthy) {
             --self->state.opening;
@@ -251,7 +253,7 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
       st.lent.erase(l);
     } else {
       auto it = std::find_if(st.idle.begin(), st.idle.end(),
-                             [&](const pooled& p) { return p.connection.address() == down.source; });
+                             [&](const pooled& p) { return p.connection.actor.address() == down.source; });
       if (it != st.idle.end()) {
         died(*it);
         st.idle.erase(it);
@@ -265,10 +267,10 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
     dispatch(self);
   });
   return {
-      [=](checkout_atom, caf::actor_addr holder) -> caf::result<connection_actor> {
+      [=](checkout_atom, caf::actor_addr holder) -> caf::result<connection_handle> {
         auto& st = self->state;
         if (st.disposed) return to_caf_error(error{errc::disposed, "pool '" + st.pool_name + "' is disposed"});
-        auto promise = self->make_response_promise<connection_actor>();
+        auto promise = self->make_response_promise<connection_handle>();
         auto id = st.next_waiter++;
         st.waiters.push_back(waiter{id, promise, std::move(holder)});
         self->delayed_send(self, st.options.timeout, timeout_atom::value, id);

@@ -8,7 +8,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_handle.hpp>
 
-#include "orca/actors/messages.hpp"
+#include "orca/actors/atoms.hpp"
+#include "orca/actors/caf_error.hpp"
+#include "orca/actors/message_types.hpp"
 #include "orca/actors/runtime.hpp"
 #include "orca/operation.hpp"
 

@@ -6,7 +6,9 @@
 
 #include <caf/stateful_actor.hpp>
 
-#include "orca/actors/messages.hpp"
+#include "orca/actors/atoms.hpp"
+#include "orca/actors/caf_error.hpp"
+#include "orca/actors/message_types.hpp"
 #include "orca/actors/runtime.hpp"
 #include "orca/drivers/error.hpp"
 

@@ -15,6 +15,24 @@ struct session_core::impl {
   std::chrono::milliseconds timeout;
 };
 
+struct stream_core::impl {
+  stream_actor actor;
+  std::chrono::milliseconds timeout;
+};
+
+stream_core::stream_core(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
+
+stream_core::~stream_core() { caf::anon_send(impl_->actor, close_atom::value); }
+
+operation<std::pair<std::vector<object_ref>, bool>> stream_core::fetch() {
+  return ask<std::pair<std::vector<object_ref>, bool>>(
+      impl_->actor, impl_->timeout, "fetching a stream batch",
+      [](outcome<std::pair<std::vector<object_ref>, bool>>& out, object_list& objects, bool more) {
+        out.value.emplace(std::move(objects), more);
+      },
+      fetch_atom::value);
+}
+
 namespace {
 
 void set_done(outcome<void>& out, ok_atom) { out.done = true; }
@@ -23,7 +41,8 @@ void set_done(outcome<void>& out, ok_atom) { out.done = true; }
 
 session_core::session_core(std::shared_ptr<engine_state> engine, session_options options)
     : impl_(std::make_unique<impl>()) {
-  impl_->actor = spawn_session(engine->runtime->system(), engine->pool, options, engine->options.request_timeout);
+  impl_->actor = spawn_session(engine->runtime->system(), engine->pool, engine->target.backend, options,
+                               engine->session_limits());
   impl_->timeout = engine->facade_timeout();
   impl_->engine = std::move(engine);
 }
@@ -76,27 +95,17 @@ operation<void> session_core::expire(object_ref object) {
   return ask<void>(impl_->actor, impl_->timeout, "session.expire()", set_done, expire_atom::value, std::move(object));
 }
 
-operation<std::uint64_t> session_core::open_stream(const select_spec& spec, std::size_t batch_size) {
-  return ask<std::uint64_t>(
-      impl_->actor, impl_->timeout, "session.stream()",
-      [](outcome<std::uint64_t>& out, std::uint64_t id) { out.value = id; }, stream_atom::value, spec,
-      std::uint64_t{batch_size});
-}
-
-operation<std::pair<std::vector<object_ref>, bool>> session_core::fetch(std::uint64_t stream) {
-  return ask<std::pair<std::vector<object_ref>, bool>>(
-      impl_->actor, impl_->timeout, "fetching a stream batch",
-      [](outcome<std::pair<std::vector<object_ref>, bool>>& out, object_list& objects, bool more) {
-        out.value.emplace(std::move(objects), more);
+operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_spec& spec, std::size_t batch_size) {
+  auto timeout = impl_->timeout;
+  return ask<std::shared_ptr<stream_core>>(
+      impl_->actor, timeout, "session.stream()",
+      [timeout](outcome<std::shared_ptr<stream_core>>& out, stream_actor& stream) {
+        out.value = std::make_shared<stream_core>(std::make_unique<stream_core::impl>(stream_core::impl{stream, timeout}));
       },
-      fetch_atom::value, stream);
+      stream_atom::value, spec, std::uint64_t{batch_size});
 }
 
 void session_core::rollback_later() noexcept { caf::anon_send(impl_->actor, rollback_atom::value); }
-
-void session_core::close_stream_later(std::uint64_t stream) noexcept {
-  caf::anon_send(impl_->actor, close_atom::value, stream);
-}
 
 operation<void> session_core::close() {
   return ask<void>(impl_->actor, impl_->timeout, "session.close()", set_done, close_atom::value);

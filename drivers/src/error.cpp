@@ -66,6 +66,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::request_timeout: return "request_timeout";
     case errc::disposed: return "disposed";
     case errc::closed: return "closed";
+    case errc::commit_outcome_unknown: return "commit_outcome_unknown";
     case errc::internal: return "internal";
   }
   return "unknown";

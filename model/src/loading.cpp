@@ -39,12 +39,17 @@ std::vector<value> snapshot_of(const table_info& table, const void* object) {
 
 }  // namespace
 
-std::vector<object_ref> loader::load(drivers::connection& connection, const select_spec& spec) {
-  auto statement = sql::compile_select(spec, connection.sql_dialect());
-  auto rows = connection.execute(statement.text, statement.parameters);
+plan<std::vector<object_ref>> loader::load(select_spec spec, const drivers::dialect& dialect) {
+  auto statement = sql::compile_select(spec, dialect);
+  io::execute query{std::move(statement.text), std::move(statement.parameters)};
+  auto rows = co_await query;
   auto objects = merge(*spec.table, rows, &spec);
-  load_relationships(connection, spec, objects);
-  return objects;
+  co_await load_relationships(spec, objects, dialect);
+  co_return objects;
+}
+
+std::vector<object_ref> loader::load(drivers::connection& connection, const select_spec& spec) {
+  return drive(load(spec, connection.sql_dialect()), connection);
 }
 
 std::vector<object_ref> loader::merge(const table_info& table, const drivers::rowset& rows,
@@ -77,21 +82,26 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
   return result;
 }
 
-void loader::load_relationships(drivers::connection& connection, const select_spec& spec,
-                                const std::vector<object_ref>& parents) {
-  if (parents.empty()) return;
+plan<void> loader::load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
+                                      const drivers::dialect& dialect) {
+  if (parents.empty()) co_return;
   for (auto& option : spec.loaders) {
     if (option.what != loader_option::kind::selectin) continue;
     if (option.relationship->kind == relationship_kind::many_to_one)
-      load_reference(connection, *option.relationship, parents);
+      co_await load_reference(*option.relationship, parents, dialect);
     else
-      load_collection(connection, *option.relationship, parents);
+      co_await load_collection(*option.relationship, parents, dialect);
   }
 }
 
-std::vector<drivers::rowset> loader::select_in(drivers::connection& connection, const table_info& table,
-                                               std::size_t column, const std::vector<std::int64_t>& keys) {
-  auto& dialect = connection.sql_dialect();
+void loader::load_relationships(drivers::connection& connection, const select_spec& spec,
+                                const std::vector<object_ref>& parents) {
+  drive(load_relationships(spec, parents, connection.sql_dialect()), connection);
+}
+
+plan<std::vector<drivers::rowset>> loader::select_in(const table_info& table, std::size_t column,
+                                                     const std::vector<std::int64_t>& keys,
+                                                     const drivers::dialect& dialect) {
   std::size_t batch = std::max<std::size_t>(1, std::min(options_.selectin_batch_size, dialect.max_parameters()));
   std::vector<std::pair<std::string, params>> statements;
   std::string full_sql;
@@ -104,14 +114,16 @@ std::vector<drivers::rowset> loader::select_in(drivers::connection& connection, 
   }
   if (statements.size() == 1) {
     std::vector<drivers::rowset> one;
-    one.push_back(connection.execute(statements[0].first, statements[0].second));
-    return one;
+    io::execute query{std::move(statements[0].first), std::move(statements[0].second)};
+    one.push_back(co_await query);
+    co_return one;
   }
-  return connection.execute_batch(statements);
+  io::execute_batch pipeline{std::move(statements)};
+  co_return co_await pipeline;
 }
 
-void loader::load_collection(drivers::connection& connection, const relationship_info& rel,
-                             const std::vector<object_ref>& parents) {
+plan<void> loader::load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
+                                   const drivers::dialect& dialect) {
   auto& child_table = rel.target();
   std::vector<std::int64_t> keys;
   keys.reserve(parents.size());
@@ -121,7 +133,7 @@ void loader::load_collection(drivers::connection& connection, const relationship
     if (seen.insert(key).second) keys.push_back(key);
   }
   std::unordered_map<std::int64_t, std::vector<std::shared_ptr<void>>> children;
-  for (auto& rows : select_in(connection, child_table, rel.foreign_key, keys)) {
+  for (auto& rows : co_await select_in(child_table, rel.foreign_key, keys, dialect)) {
     auto objects = merge(child_table, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r)
       children[rows.at(r, rel.foreign_key).as_integer()].push_back(std::move(objects[r].object));
@@ -132,8 +144,8 @@ void loader::load_collection(drivers::connection& connection, const relationship
   }
 }
 
-void loader::load_reference(drivers::connection& connection, const relationship_info& rel,
-                            const std::vector<object_ref>& owners) {
+plan<void> loader::load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
+                                  const drivers::dialect& dialect) {
   auto& target = rel.target();
   auto& fk = owners.front().table->columns()[rel.foreign_key];
   std::vector<std::int64_t> keys;
@@ -143,7 +155,7 @@ void loader::load_reference(drivers::connection& connection, const relationship_
     if (!v.is_null() && seen.insert(v.as_integer()).second) keys.push_back(v.as_integer());
   }
   std::unordered_map<std::int64_t, std::shared_ptr<void>> by_key;
-  for (auto& rows : select_in(connection, target, target.primary_key().ordinal, keys))
+  for (auto& rows : co_await select_in(target, target.primary_key().ordinal, keys, dialect))
     for (auto& object : merge(target, rows, nullptr))
       by_key[target.key_of(object.object.get())] = std::move(object.object);
   for (auto& o : owners) {

@@ -21,10 +21,10 @@ void sync_session::check_usable() const {
                     "); call rollback() before using the session again");
 }
 
-void sync_session::begin_if_needed(drivers::connection& connection) {
+plan<void> sync_session::begin_if_needed() {
   check_usable();
   if (state_ == transaction_state::none) {
-    if (!connection.in_transaction()) connection.begin();
+    co_await io::begin{};
     state_ = transaction_state::active;
   }
 }
@@ -94,69 +94,83 @@ void sync_session::expire_all() {
   });
 }
 
-flush_stats sync_session::flush(drivers::connection& connection) {
-  begin_if_needed(connection);
+plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
+  co_await begin_if_needed();
   // The flush forgets the objects it deletes; remember them until the transaction ends.
   std::vector<deleted_row> deleting;
   objects_.for_each_record([&](object_record& r) {
     if (r.state == object_state::deleted)  // deleted objects are held strongly
       deleting.push_back({{r.table, r.strong}, r.key, r.snapshot, r.before_insert, r.inserted_in_transaction});
   });
+  std::exception_ptr failure;
   try {
-    last_flush_ = work_.flush(connection);
+    last_flush_ = co_await work_.flush(dialect);
     added_or_removed_ = false;
     for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
-    return last_flush_;
-  } catch (const error& e) {
+    co_return last_flush_;
+  } catch (const std::exception& e) {
     // The unit of work restored the objects; the transaction is lost, as in SQLAlchemy.
     failure_ = e.what();
-    connection.rollback();
-    state_ = transaction_state::failed;
-    close_streams();
-    throw;
+    failure = std::current_exception();
   }
+  state_ = transaction_state::failed;
+  close_streams();
+  try {
+    co_await io::rollback{};
+  } catch (const error&) {
+    // A lost connection took the transaction with it: nothing is left to roll back.
+  }
+  std::rethrow_exception(failure);
 }
 
-void sync_session::autoflush(drivers::connection& connection) {
+plan<void> sync_session::autoflush(const drivers::dialect& dialect) {
   // exchange() clears the flag either way: a flush writes every queued write-only change.
   bool write_only_changed = objects_.write_only_changed()->exchange(false);
-  if (options_.autoflush && (added_or_removed_ || write_only_changed)) flush(connection);
+  if (options_.autoflush && (added_or_removed_ || write_only_changed)) co_await flush(dialect);
 }
 
-std::vector<object_ref> sync_session::execute(drivers::connection& connection, const select_spec& spec) {
-  begin_if_needed(connection);
-  autoflush(connection);
-  return loader_.load(connection, spec);
+plan<std::vector<object_ref>> sync_session::execute(select_spec spec, const drivers::dialect& dialect) {
+  co_await begin_if_needed();
+  co_await autoflush(dialect);
+  co_return co_await loader_.load(std::move(spec), dialect);
 }
 
-object_ref sync_session::get(drivers::connection& connection, const table_info& table, std::int64_t key) {
+object_ref sync_session::identity_lookup(const table_info& table, std::int64_t key) {
   check_usable();
   if (auto* r = objects_.find(table, key); r != nullptr && !r->expired && r->state == object_state::persistent)
     return {&table, r->lock()};
-  begin_if_needed(connection);
-  autoflush(connection);
-  auto rows = connection.execute(sql::select_by_key(table, connection.sql_dialect()), {value{key}});
-  auto objects = loader_.merge(table, rows, nullptr);
-  return objects.empty() ? object_ref{&table, nullptr} : objects.front();
+  return {&table, nullptr};
 }
 
-void sync_session::refresh(drivers::connection& connection, const object_ref& object) {
-  begin_if_needed(connection);
+plan<object_ref> sync_session::get(const table_info& table, std::int64_t key, const drivers::dialect& dialect) {
+  if (auto found = identity_lookup(table, key)) co_return found;
+  co_await begin_if_needed();
+  co_await autoflush(dialect);
+  io::execute query{sql::select_by_key(table, dialect), params{value{key}}};
+  auto rows = co_await query;
+  auto objects = loader_.merge(table, rows, nullptr);
+  co_return objects.empty() ? object_ref{&table, nullptr} : objects.front();
+}
+
+plan<void> sync_session::refresh(object_ref object, const drivers::dialect& dialect) {
+  co_await begin_if_needed();
   auto* r = objects_.find(object.object.get());
   if (r == nullptr || r->state != object_state::persistent)
     throw error(errc::invalid_state, "cannot refresh a " + object.table->class_name() + " that is not persistent in this session");
-  auto rows = connection.execute(sql::select_by_key(*object.table, connection.sql_dialect()), {value{r->key}});
+  auto key = r->key;
+  io::execute query{sql::select_by_key(*object.table, dialect), params{value{key}}};
+  auto rows = co_await query;
   if (rows.empty())
     throw error(errc::no_result, object.table->class_name() + " with " + object.table->primary_key().name + " = " +
-                                     std::to_string(r->key) + " no longer exists");
+                                     std::to_string(key) + " no longer exists");
   loader_.merge(*object.table, rows, nullptr, true);
 }
 
-void sync_session::commit(drivers::connection& connection) {
+plan<void> sync_session::commit(const drivers::dialect& dialect) {
   check_usable();
-  flush(connection);
+  co_await flush(dialect);
   close_streams();
-  connection.commit();
+  co_await io::commit{};
   end_transaction();
   objects_.for_each_record([](object_record& r) {
     if (r.inserted_in_transaction) {
@@ -168,10 +182,21 @@ void sync_session::commit(drivers::connection& connection) {
   if (options_.expire_on_commit) expire_all();
 }
 
+plan<void> sync_session::rollback() {
+  if (state_ == transaction_state::closed) throw error(errc::closed, "the session is closed");
+  close_streams();
+  co_await io::rollback{};
+  forget_transaction();
+}
+
 void sync_session::rollback(drivers::connection* connection) {
   if (state_ == transaction_state::closed) throw error(errc::closed, "the session is closed");
   close_streams();
   if (connection != nullptr) connection->rollback();
+  forget_transaction();
+}
+
+void sync_session::forget_transaction() {
   end_transaction();
   std::vector<const void*> leaving;
   objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
@@ -212,10 +237,54 @@ void sync_session::close(drivers::connection* connection) {
   close_streams();
   if (connection != nullptr && state_ != transaction_state::none && state_ != transaction_state::closed)
     connection->rollback();
+  close_without_io();
+}
+
+void sync_session::lose_transaction(const std::string& why) {
+  if (state_ != transaction_state::active) return;
+  state_ = transaction_state::failed;
+  failure_ = why;
+  close_streams();
+}
+
+void sync_session::close_without_io() {
+  close_streams();
   objects_.clear();
   deleted_in_transaction_.clear();
   state_ = transaction_state::closed;
 }
+
+plan<sql::statement> sync_session::prepare_stream(select_spec spec, const drivers::dialect& dialect) {
+  co_await begin_if_needed();
+  co_await autoflush(dialect);
+  co_return sql::compile_select(spec, dialect);
+}
+
+plan<std::vector<object_ref>> sync_session::load_batch(select_spec spec, drivers::rowset rows,
+                                                       const drivers::dialect& dialect) {
+  check_usable();
+  auto objects = loader_.merge(*spec.table, rows, &spec);
+  co_await loader_.load_relationships(spec, objects, dialect);
+  co_return objects;
+}
+
+flush_stats sync_session::flush(drivers::connection& connection) {
+  return drive(flush(connection.sql_dialect()), connection);
+}
+
+std::vector<object_ref> sync_session::execute(drivers::connection& connection, const select_spec& spec) {
+  return drive(execute(spec, connection.sql_dialect()), connection);
+}
+
+object_ref sync_session::get(drivers::connection& connection, const table_info& table, std::int64_t key) {
+  return drive(get(table, key, connection.sql_dialect()), connection);
+}
+
+void sync_session::refresh(drivers::connection& connection, const object_ref& object) {
+  drive(refresh(object, connection.sql_dialect()), connection);
+}
+
+void sync_session::commit(drivers::connection& connection) { drive(commit(connection.sql_dialect()), connection); }
 
 void sync_session::end_transaction() {
   state_ = transaction_state::none;
@@ -224,9 +293,7 @@ void sync_session::end_transaction() {
 
 std::uint64_t sync_session::open_stream(drivers::connection& connection, const select_spec& spec,
                                         std::size_t batch_size, std::shared_ptr<void> keepalive) {
-  begin_if_needed(connection);
-  autoflush(connection);
-  auto statement = sql::compile_select(spec, connection.sql_dialect());
+  auto statement = drive(prepare_stream(spec, connection.sql_dialect()), connection);
   auto cursor = connection.open_cursor(statement.text, statement.parameters);
   auto id = next_stream_++;
   streams_.emplace(id, std::make_unique<object_stream>(std::move(cursor), spec,

@@ -43,25 +43,29 @@ std::vector<value> read_columns(const table_info& table, const void* object) {
 
 class flush_run {
 public:
-  flush_run(identity_map& objects, drivers::connection& connection, flush_options options)
-      : objects_(objects), connection_(connection), dialect_(connection.sql_dialect()), options_(options) {}
+  flush_run(identity_map& objects, const drivers::dialect& dialect, flush_options options)
+      : objects_(objects), dialect_(dialect), options_(options) {}
 
-  flush_stats run() {
+  plan<flush_stats> run() {
     cascade();
     auto tables = involved_tables();
+    std::exception_ptr failure;
     try {
       for (auto* table : tables) {
         apply_links(*table);
-        insert_pending(*table);
+        co_await insert_pending(*table);
       }
-      for (auto* table : tables) update_dirty(*table);
-      for (auto it = tables.rbegin(); it != tables.rend(); ++it) delete_removed(**it);
+      for (auto* table : tables) co_await update_dirty(*table);
+      for (auto it = tables.rbegin(); it != tables.rend(); ++it) co_await delete_removed(**it);
     } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) {
       restore();
-      throw;
+      std::rethrow_exception(failure);
     }
     finish();
-    return stats_;
+    co_return stats_;
   }
 
 private:
@@ -147,11 +151,11 @@ private:
   }
 
   // (2b) Batched multi-row INSERT ... RETURNING of one table's pending objects.
-  void insert_pending(const table_info& table) {
+  plan<void> insert_pending(const table_info& table) {
     std::vector<const tracked*> pending;
     for (auto& t : work_)
       if (t.record->table == &table && t.record->state == object_state::pending) pending.push_back(&t);
-    if (pending.empty()) return;
+    if (pending.empty()) co_return;
 
     // Rows leaving out the same columns (generated key, server defaults) share a statement.
     // Only those columns can be left out, so a bit per such column tells the groups apart.
@@ -175,12 +179,12 @@ private:
         if (optional && (left_out >> next_optional++ & 1)) continue;
         included.push_back(c.ordinal);
       }
-      insert_group(table, included, group);
+      co_await insert_group(table, included, group);
     }
   }
 
-  void insert_group(const table_info& table, const std::vector<std::size_t>& included,
-                    const std::vector<const tracked*>& group) {
+  plan<void> insert_group(const table_info& table, std::vector<std::size_t> included,
+                          std::vector<const tracked*> group) {
     auto& pk = table.primary_key();
     bool key_generated = std::find(included.begin(), included.end(), pk.ordinal) == included.end();
     std::vector<std::size_t> returning{pk.ordinal};
@@ -204,7 +208,8 @@ private:
       parameters.reserve(n * included.size());
       for (std::size_t i = start; i < start + n; ++i)
         for (auto column : included) parameters.push_back(table.columns()[column].access->get(group[i]->object.get()));
-      auto rows = connection_.execute(text, parameters);
+      io::execute insert{text, std::move(parameters)};
+      auto rows = co_await insert;
       ++stats_.statements;
       if (rows.size() != n)
         throw error(errc::internal, "INSERT INTO " + table.name() + " returned " + std::to_string(rows.size()) +
@@ -239,7 +244,7 @@ private:
   }
 
   // (3) UPDATE of the columns that differ from the snapshot, grouped by column set.
-  void update_dirty(const table_info& table) {
+  plan<void> update_dirty(const table_info& table) {
     std::map<std::vector<std::size_t>, std::vector<tracked>> groups;
     for (auto& t : work_) {
       if (t.record->table != &table || t.record->state != object_state::persistent) continue;
@@ -265,7 +270,8 @@ private:
         sets.push_back(std::move(p));
         updated_.push_back(t);
       }
-      auto affected = connection_.execute_many(text, sets);
+      io::execute_many update{text, std::move(sets)};
+      auto affected = co_await update;
       ++stats_.statements;
       if (affected != static_cast<std::int64_t>(group.size()))
         throw error(errc::stale_data,
@@ -277,7 +283,7 @@ private:
   }
 
   // (4) DELETE, children's tables before parents'.
-  void delete_removed(const table_info& table) {
+  plan<void> delete_removed(const table_info& table) {
     std::vector<params> sets;
     objects_.for_each_record([&](object_record& r) {
       if (r.table == &table && r.state == object_state::deleted) {  // held strongly
@@ -285,16 +291,18 @@ private:
         deleted_.push_back({r.strong, &r});
       }
     });
-    if (sets.empty()) return;
+    if (sets.empty()) co_return;
     auto text = sql::delete_by_key(table, dialect_);
-    auto affected = connection_.execute_many(text, sets);
+    auto count = sets.size();
+    io::execute_many removal{text, std::move(sets)};
+    auto affected = co_await removal;
     ++stats_.statements;
-    if (affected != static_cast<std::int64_t>(sets.size()))
+    if (affected != static_cast<std::int64_t>(count))
       throw error(errc::stale_data,
                   "DELETE of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
-                      std::to_string(sets.size()) + " rows: a row was already deleted by someone else",
+                      std::to_string(count) + " rows: a row was already deleted by someone else",
                   {text, {}, {}, false});
-    stats_.deleted += sets.size();
+    stats_.deleted += count;
   }
 
   void restore() noexcept {
@@ -337,7 +345,6 @@ private:
   };
 
   identity_map& objects_;
-  drivers::connection& connection_;
   const drivers::dialect& dialect_;
   flush_options options_;
   flush_stats stats_;
@@ -352,8 +359,13 @@ private:
 
 }  // namespace
 
+plan<flush_stats> unit_of_work::flush(const drivers::dialect& dialect) {
+  flush_run run{objects_, dialect, options_};
+  co_return co_await run.run();
+}
+
 flush_stats unit_of_work::flush(drivers::connection& connection) {
-  return flush_run{objects_, connection, options_}.run();
+  return drive(flush(connection.sql_dialect()), connection);
 }
 
 }  // namespace orca

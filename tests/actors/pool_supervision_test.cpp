@@ -7,6 +7,7 @@
 #include <caf/scoped_actor.hpp>
 #include <catch2/catch.hpp>
 
+#include "orca/actors/caf_error.hpp"
 #include "orca/actors/pool_actor.hpp"
 #include "orca/actors/runtime.hpp"
 #include "support/backends.hpp"
@@ -20,7 +21,7 @@ namespace {
 connection_actor checkout(caf::scoped_actor& self, const pool_actor& pool, std::string* error = nullptr) {
   connection_actor result;
   self->request(pool, 10s, checkout_atom::value, self->address())
-      .receive([&](connection_actor& c) { result = c; },
+      .receive([&](connection_handle& c) { result = c.actor; },
                [&](caf::error& e) {
                  if (error != nullptr) *error = from_caf_error(e, "checkout").what();
                });

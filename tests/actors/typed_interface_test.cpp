@@ -5,6 +5,7 @@
 #include <caf/event_based_actor.hpp>
 #include <catch2/catch.hpp>
 
+#include "orca/actors/caf_error.hpp"
 #include "orca/actors/runtime.hpp"
 #include "orca/actors/session_actor.hpp"
 #include "orca/model/metadata.hpp"
@@ -28,7 +29,7 @@ TEST_CASE("an event-based actor saves and queries through a session actor's type
     auto rt = runtime::get();
     auto& system = rt->system();
     auto pool = spawn_pool(system, "typed-test", orca::parse_url(target.url), {}, {});
-    auto session = spawn_session(system, pool, {}, 10s);
+    auto session = spawn_session(system, pool, orca::parse_url(target.url).backend, {}, {});
     system.spawn([pool, &outcome](caf::event_based_actor* self, session_actor session) {
       auto fail = [=, &outcome](caf::error& e) {
         outcome.set_value("error: " + from_caf_error(e, "the typed test").message());

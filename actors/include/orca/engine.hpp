@@ -22,10 +22,13 @@ struct engine_options {
   bool echo = false;                                 ///< log every statement (logger orca.sql)
   std::size_t pool_size = 5;                         ///< connections kept open
   std::size_t max_overflow = 10;                     ///< extra connections under load
-  std::chrono::milliseconds pool_timeout{30000};     ///< how long a checkout may wait
+  std::chrono::milliseconds pool_timeout{10000};     ///< how long a checkout may wait
   bool pool_pre_ping = false;                        ///< ping idle connections before use
   std::chrono::seconds pool_recycle{0};              ///< close connections older than this (0: never)
-  std::chrono::milliseconds request_timeout{60000};  ///< longest wait for any one operation
+  /// Longest run of one statement: past it the statement is cancelled and the caller told
+  /// (a COMMIT reports whether it committed).
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds stream_idle_timeout{60000};  ///< close streams nobody fetched from this long
   std::chrono::milliseconds busy_timeout{5000};      ///< SQLite: wait on database locks this long
   /// SQLite: start every transaction with BEGIN IMMEDIATE, so that concurrent sessions that
   /// read before they write queue for the write lock instead of failing with database_busy.

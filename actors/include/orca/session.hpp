@@ -23,6 +23,20 @@ namespace orca {
 
 namespace detail {
 
+/// The untyped pull calls behind async_result: one stream actor (defined in session.cpp).
+class stream_core {
+public:
+  struct impl;
+  explicit stream_core(std::unique_ptr<impl> state);
+  ~stream_core();  ///< closes the stream if it is still open
+  stream_core(const stream_core&) = delete;
+  /// The next batch and whether more follow.
+  operation<std::pair<std::vector<object_ref>, bool>> fetch();
+
+private:
+  std::unique_ptr<impl> impl_;
+};
+
 /// The untyped calls behind async_session (defined next to the actors, in session.cpp).
 class session_core {
 public:
@@ -41,12 +55,9 @@ public:
   operation<void> rollback();
   operation<void> refresh(object_ref object);
   operation<void> expire(object_ref object);
-  operation<std::uint64_t> open_stream(const select_spec& spec, std::size_t batch_size);
-  operation<std::pair<std::vector<object_ref>, bool>> fetch(std::uint64_t stream);
+  operation<std::shared_ptr<stream_core>> open_stream(const select_spec& spec, std::size_t batch_size);
   /// Rolls back without waiting (used by destructors).
   void rollback_later() noexcept;
-  /// Closes a stream without waiting (used by destructors).
-  void close_stream_later(std::uint64_t stream) noexcept;
   operation<void> close();
 
 private:
@@ -99,15 +110,11 @@ private:
 template <class T>
 class async_result {
 public:
-  async_result(std::shared_ptr<detail::session_core> session, std::uint64_t id)
-      : session_(std::move(session)), id_(id) {}
+  explicit async_result(std::shared_ptr<detail::stream_core> stream) : stream_(std::move(stream)) {}
   async_result(async_result&& other) noexcept
-      : session_(std::move(other.session_)), id_(other.id_), batch_(std::move(other.batch_)),
-        index_(other.index_), more_(std::exchange(other.more_, false)) {}
+      : stream_(std::move(other.stream_)), batch_(std::move(other.batch_)), index_(other.index_),
+        more_(std::exchange(other.more_, false)) {}
   async_result& operator=(async_result&&) = delete;
-  ~async_result() {
-    if (more_ && session_) session_->close_stream_later(id_);
-  }
 
   /// Awaiting next(): ready at once while the current batch has objects; otherwise it asks
   /// the session for the next batch. No coroutine frame per object.
@@ -116,7 +123,7 @@ public:
     explicit next_awaiter(async_result& result) : result_(result) {}
     bool await_ready() const noexcept { return result_.index_ < result_.batch_.size() || !result_.more_; }
     void await_suspend(std::coroutine_handle<> h) {
-      fetch_.emplace(result_.session_->fetch(result_.id_));
+      fetch_.emplace(result_.stream_->fetch());
       fetch_->await_suspend(h);
     }
     std::shared_ptr<T> await_resume() {
@@ -142,7 +149,7 @@ public:
   task<std::vector<std::shared_ptr<T>>> next_batch() {
     std::vector<std::shared_ptr<T>> out;
     if (index_ >= batch_.size() && more_) {
-      auto [objects, more] = co_await session_->fetch(id_);
+      auto [objects, more] = co_await stream_->fetch();
       batch_ = std::move(objects);
       index_ = 0;
       more_ = more;
@@ -154,8 +161,7 @@ public:
   async_result& scalars() noexcept { return *this; }
 
 private:
-  std::shared_ptr<detail::session_core> session_;
-  std::uint64_t id_;
+  std::shared_ptr<detail::stream_core> stream_;
   std::vector<object_ref> batch_;
   std::size_t index_ = 0;
   bool more_ = true;
@@ -235,8 +241,7 @@ public:
   template <class T>
   task<async_result<T>> stream(select_statement<T> statement, std::size_t batch_size = 0) {
     co_await send_adds();
-    auto id = co_await core_->open_stream(statement.spec(), batch_size);
-    co_return async_result<T>{core_, id};
+    co_return async_result<T>{co_await core_->open_stream(statement.spec(), batch_size)};
   }
   /// The object with this primary key (null if none); no SQL if the session has it.
   template <class T>

@@ -1,33 +1,67 @@
-// The connection actor: owns one driver connection on its own (detached) thread, because
-// drivers block. Spawned and supervised by the pool; used by session actors.
+// The connection actor: owns one driver connection and speaks data — statements in, rows
+// out. Spawned and supervised by the pool; used by session, stream and engine code.
 #pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
 
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "orca/actors/messages.hpp"
+#include "orca/actors/atoms.hpp"
+#include "orca/actors/message_types.hpp"
 
 namespace orca::actors {
 
 /// The interface of a connection actor. States: unopened -> open -> (broken | closed).
+/// Messages are handled one at a time, in arrival order. Every failure is an orca error
+/// reply; a connection found broken replies first and then quits (its pool replaces it).
 ///
-/// - `(run_atom, connection_job)` -> ok: runs the job with the connection (opening it
-///   first if needed); an exception thrown by the job is the error reply.
-/// - `(execute_atom, sql, params)` -> rowset: one statement with bound parameters.
-/// - `(ping_atom)` -> bool: opens the connection if needed and checks it (SELECT 1);
-///   a connection that cannot be opened replies the connect error.
-/// - `(reset_atom)` -> bool: rolls back any open transaction; false if the connection is
-///   broken (the pool then drops it).
-/// A connection found broken after a request quits after replying (its pool replaces it).
+/// - `(execute, sql, params)` -> rowset: one statement with bound parameters.
+/// - `(many, sql, parameter_sets)` -> affected rows: one statement per set (pipelined on
+///   PostgreSQL).
+/// - `(batch, statements)` -> rowsets: several statements (pipelined on PostgreSQL).
+/// - `(begin)` -> ok: BEGIN unless a transaction is open. `(commit)` / `(rollback)` -> ok:
+///   both close the connection's cursors first.
+/// - `(savepoint, op, name)` -> ok: op "set", "release" or "rollback".
+/// - `(cursor, sql, params)` -> cursor id: opens a cursor; `(fetch, id, n)` -> (rows, more):
+///   up to n rows (the cursor closes itself once exhausted); `(close, id)` -> ok.
+/// - `(ping)` -> bool: opens the connection if needed and checks it; the connect error is
+///   the reply if it cannot open.
+/// - `(reset)` -> bool: rolls back; false if broken.
+/// - `(status)` -> connection_status: answered after everything sent before it, so a
+///   session learns what a request that timed out did (committed or not).
+/// - `(run, job)` -> ok: runs user code with the driver connection (run_sync).
 using connection_actor = caf::typed_actor<
-    caf::replies_to<run_atom, connection_job>::with<ok_atom>,
     caf::replies_to<execute_atom, std::string, params>::with<drivers::rowset>,
+    caf::replies_to<many_atom, std::string, parameter_sets>::with<std::int64_t>,
+    caf::replies_to<batch_atom, statement_list>::with<rowset_list>,
+    caf::replies_to<begin_atom>::with<ok_atom>,
+    caf::replies_to<commit_atom>::with<ok_atom>,
+    caf::replies_to<rollback_atom>::with<ok_atom>,
+    caf::replies_to<savepoint_atom, std::string, std::string>::with<ok_atom>,
+    caf::replies_to<cursor_atom, std::string, params>::with<std::uint64_t>,
+    caf::replies_to<fetch_atom, std::uint64_t, std::uint64_t>::with<drivers::rowset, bool>,
+    caf::replies_to<close_atom, std::uint64_t>::with<ok_atom>,
     caf::replies_to<ping_atom>::with<bool>,
-    caf::replies_to<reset_atom>::with<bool>>;
+    caf::replies_to<reset_atom>::with<bool>,
+    caf::replies_to<status_atom>::with<connection_status>,
+    caf::replies_to<run_atom, connection_job>::with<ok_atom>>;
 
-/// Spawns a detached connection actor for `target` (the connection opens on first use).
-connection_actor spawn_connection(caf::actor_system& system, const url& target,
-                                  const drivers::connection_options& options);
+/// A connection actor and the handle that cancels its running statement.
+struct connection_handle {
+  connection_actor actor;
+  std::shared_ptr<interrupter> interrupt;
+
+  explicit operator bool() const noexcept { return static_cast<bool>(actor); }
+};
+
+/// Spawns a connection actor for `target` (the connection opens on first use).
+connection_handle spawn_connection(caf::actor_system& system, const url& target,
+                                   const drivers::connection_options& options);
 
 }  // namespace orca::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::connection_handle)

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "orca/actors/pool_actor.hpp"
+#include "orca/actors/session_actor.hpp"
 #include "orca/actors/runtime.hpp"
 #include "orca/engine.hpp"
 
@@ -16,9 +17,15 @@ struct engine_state {
   engine_options options;
   actors::pool_actor pool;
 
-  /// Timeout of one facade request: the operation's own timeout plus a pool checkout.
+  /// Timeout of one facade request. Sessions answer by themselves within their own limits
+  /// (a checkout, then a statement and its cancellation); this only catches an actor that
+  /// is gone.
   std::chrono::milliseconds facade_timeout() const {
-    return options.request_timeout + options.pool_timeout + std::chrono::seconds(5);
+    return options.request_timeout + options.pool_timeout + std::chrono::seconds(10);
+  }
+  /// The limits a session actor works within.
+  actors::session_limits session_limits() const {
+    return {options.request_timeout, options.pool_timeout, options.stream_idle_timeout};
   }
   ~engine_state();
 };

@@ -10,7 +10,8 @@
 #include <caf/typed_actor.hpp>
 
 #include "orca/actors/connection_actor.hpp"
-#include "orca/actors/messages.hpp"
+#include "orca/actors/atoms.hpp"
+#include "orca/actors/message_types.hpp"
 
 namespace orca::actors {
 
@@ -26,7 +27,7 @@ struct pool_options {
 
 /// The interface of a pool actor.
 ///
-/// - `(checkout_atom, holder)` -> connection_actor: lends a connection to `holder` (a session
+/// - `(checkout_atom, holder)` -> connection_handle: lends a connection to `holder` (a session
 ///   actor the pool monitors: if it dies, the connection comes back rolled back). Waits up
 ///   to `timeout`; errors: pool_timeout (naming the pool and its limits), connection_failed,
 ///   disposed.
@@ -39,7 +40,7 @@ struct pool_options {
 /// Connection actors that die are dropped and replaced on demand, with backoff while
 /// connecting keeps failing.
 using pool_actor = caf::typed_actor<
-    caf::replies_to<checkout_atom, caf::actor_addr>::with<connection_actor>,
+    caf::replies_to<checkout_atom, caf::actor_addr>::with<connection_handle>,
     caf::reacts_to<checkin_atom, connection_actor, bool>,
     caf::replies_to<status_atom>::with<pool_status>,
     caf::replies_to<dispose_atom>::with<ok_atom>,

@@ -31,6 +31,7 @@ enum class errc : std::uint8_t {
   request_timeout,         ///< an actor did not answer within the request timeout
   disposed,                ///< the engine was disposed while the request was in flight
   closed,                  ///< the session, stream or connection is closed
+  commit_outcome_unknown,  ///< COMMIT was sent but whether it took effect cannot be learned
   internal,                ///< a bug in orca: please report it
 };
 

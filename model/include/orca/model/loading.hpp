@@ -9,6 +9,7 @@
 
 #include "orca/drivers/connection.hpp"
 #include "orca/model/identity_map.hpp"
+#include "orca/model/plan.hpp"
 #include "orca/model/select.hpp"
 
 namespace orca {
@@ -25,6 +26,8 @@ public:
 
   /// Runs a SELECT and its eager loads; returns the objects in row order (one object per
   /// primary key: rows of objects the session already has reuse them).
+  plan<std::vector<object_ref>> load(select_spec spec, const drivers::dialect& dialect);
+  /// The same, driven on a connection.
   std::vector<object_ref> load(drivers::connection& connection, const select_spec& spec);
 
   /// Turns rows holding every column of `table` (ordinal order) into objects. Existing
@@ -34,17 +37,21 @@ public:
                                 const select_spec* spec, bool overwrite = false);
 
   /// Runs the eager loads of `spec` for `parents` (selectin batches, pipelined where the
-  /// backend can).
+  /// backend can). `spec` and `parents` must outlive the plan.
+  plan<void> load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
+                                const drivers::dialect& dialect);
+  /// The same, driven on a connection.
   void load_relationships(drivers::connection& connection, const select_spec& spec,
                           const std::vector<object_ref>& parents);
 
 private:
-  void load_collection(drivers::connection& connection, const relationship_info& rel,
-                       const std::vector<object_ref>& parents);
-  void load_reference(drivers::connection& connection, const relationship_info& rel,
-                      const std::vector<object_ref>& parents);
-  std::vector<drivers::rowset> select_in(drivers::connection& connection, const table_info& table,
-                                         std::size_t column, const std::vector<std::int64_t>& keys);
+  plan<void> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
+                             const drivers::dialect& dialect);
+  plan<void> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
+                            const drivers::dialect& dialect);
+  plan<std::vector<drivers::rowset>> select_in(const table_info& table, std::size_t column,
+                                               const std::vector<std::int64_t>& keys,
+                                               const drivers::dialect& dialect);
 
   identity_map& objects_;
   load_options options_;

@@ -1,7 +1,8 @@
-// orca::sync_session: the synchronous session — identity map, unit of work, loads, streams
-// and the transaction protocol — on a connection its caller passes in. The session actor
-// owns one and runs its calls inside the connection actor (as SQLAlchemy's AsyncSession
-// proxies a sync Session); tests use it directly.
+// orca::sync_session: a session's state — identity map, unit of work, loads and the
+// transaction protocol. Its database work comes as plans (plan.hpp): the session actor owns
+// one and drives its plans with messages to a connection actor (as SQLAlchemy's
+// AsyncSession proxies a sync Session); the overloads taking a connection drive the same
+// plans in a loop, for tests and synchronous use.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,9 @@
 
 #include "orca/drivers/connection.hpp"
 #include "orca/model/identity_map.hpp"
+#include "orca/model/compiler.hpp"
 #include "orca/model/loading.hpp"
+#include "orca/model/plan.hpp"
 #include "orca/model/select.hpp"
 #include "orca/model/unit_of_work.hpp"
 
@@ -30,6 +33,7 @@ struct session_options {
   std::size_t selectin_batch_size = 500; ///< parent keys per selectin query
   std::size_t insert_batch_size = 1000;  ///< rows per multi-row INSERT
   std::size_t stream_batch_size = 1000;  ///< rows per stream batch
+  bool stream_prefetch = true;           ///< streams fetch the next batch while one is consumed
 };
 
 /// A session's objects and transaction, driven synchronously.
@@ -60,6 +64,33 @@ public:
   void expire(const object_ref& object);
   /// Expires every object of the session.
   void expire_all();
+
+  /// Writes pending changes; on failure rolls back and enters `failed`.
+  plan<flush_stats> flush(const drivers::dialect& dialect);
+  /// Runs a SELECT (autoflush first), returning objects in row order.
+  plan<std::vector<object_ref>> execute(select_spec spec, const drivers::dialect& dialect);
+  /// The object with this key from the identity map (no SQL), or null if the session has
+  /// no live, unexpired, persistent one.
+  object_ref identity_lookup(const table_info& table, std::int64_t key);
+  /// The object with this primary key: identity map first, else loaded; null if no row.
+  plan<object_ref> get(const table_info& table, std::int64_t key, const drivers::dialect& dialect);
+  /// Reloads an object's columns; errc::no_result if its row is gone.
+  plan<void> refresh(object_ref object, const drivers::dialect& dialect);
+  /// Flushes and commits; expires every object if expire_on_commit.
+  plan<void> commit(const drivers::dialect& dialect);
+  /// Rolls back on the connection, then as rollback(nullptr).
+  plan<void> rollback();
+  /// Begins (and autoflushes) for a stream; yields the statement for its cursor.
+  plan<sql::statement> prepare_stream(select_spec spec, const drivers::dialect& dialect);
+  /// Merges one batch of a stream's rows and runs its eager loads.
+  plan<std::vector<object_ref>> load_batch(select_spec spec, drivers::rowset rows,
+                                           const drivers::dialect& dialect);
+  /// The connection died in the open transaction: the transaction is gone, so the session
+  /// fails (pending_rollback) until rollback(), which then needs no connection.
+  void lose_transaction(const std::string& why);
+  /// Ends the session without a connection (its transaction, if any, is gone or rolled
+  /// back by whoever holds the connection): expunges everything.
+  void close_without_io();
 
   /// Writes pending changes; on failure rolls back and enters `failed`.
   flush_stats flush(drivers::connection& connection);
@@ -106,8 +137,9 @@ public:
 
 private:
   void check_usable() const;
-  void begin_if_needed(drivers::connection& connection);
-  void autoflush(drivers::connection& connection);
+  plan<void> begin_if_needed();
+  plan<void> autoflush(const drivers::dialect& dialect);
+  void forget_transaction();
   bool added_or_removed_ = false;  ///< add() or remove() since the last flush
   void end_transaction();
   void close_streams() noexcept;

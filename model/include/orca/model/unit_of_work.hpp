@@ -7,6 +7,7 @@
 
 #include "orca/drivers/connection.hpp"
 #include "orca/model/identity_map.hpp"
+#include "orca/model/plan.hpp"
 
 namespace orca {
 
@@ -38,6 +39,9 @@ class unit_of_work {
 public:
   unit_of_work(identity_map& objects, flush_options options) : objects_(objects), options_(options) {}
 
+  /// The flush as a plan: its statements go to whoever drives it, inside the open
+  /// transaction. The identity map must not change until the plan ends.
+  plan<flush_stats> flush(const drivers::dialect& dialect);
   /// Flushes every change on `connection`, inside its open transaction.
   flush_stats flush(drivers::connection& connection);
 

@@ -1,6 +1,6 @@
 // orca::error <-> caf::error: orca's errors cross actors as category "orca" with their
 // message and driver details as context, and come back as the same orca::error.
-#include "orca/actors/messages.hpp"
+#include "orca/actors/caf_error.hpp"
 
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
@@ -23,6 +23,14 @@ caf::error current_exception_to_caf_error() {
     return to_caf_error(orca::error{errc::internal, std::string{"unexpected exception: "} + e.what()});
   } catch (...) {
     return to_caf_error(orca::error{errc::internal, "unexpected exception of unknown type"});
+  }
+}
+
+caf::error to_caf_error(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (...) {
+    return current_exception_to_caf_error();
   }
 }
 

@@ -1,0 +1,143 @@
+// The stream actor. At most two batches exist at once: the one the consumer is working on
+// and the one prefetched behind it.
+//
+// States (the handler that moves between them in brackets):
+//
+//     fetching --[rows arrive: on_rows]--> ready        (a fetch request is in flight)
+//     ready --[consumer fetch: serve]--> fetching       (prefetch of the next batch starts
+//                                                        while the session merges this one)
+//     fetching --[consumer fetch]--> fetching + waiting (served when the rows arrive)
+//     any --[last rows served, close, consumer down, idle timeout, error]--> closed (quit)
+#include "orca/actors/stream_actor.hpp"
+
+#include <optional>
+
+#include <caf/actor_system.hpp>
+#include <caf/after.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "orca/actors/caf_error.hpp"
+
+namespace orca::actors {
+
+namespace {
+
+struct stream_state {
+  // Not an aggregate: CAF would construct it from the actor pointer (into `session`).
+  stream_state() = default;
+  batch_merger session;
+  connection_actor connection;
+  std::uint64_t cursor = 0;
+  select_spec spec;
+  stream_options options;
+  bool cursor_open = true;    ///< the cursor has rows left to fetch
+  bool fetching = false;      ///< a fetch request to the connection is in flight
+  std::optional<drivers::rowset> ready;  ///< rows fetched and not yet served
+  std::optional<caf::error> failure;     ///< the fetch failed: every later fetch gets it
+  std::optional<caf::typed_response_promise<object_list, bool>> waiting;  ///< a consumer fetch
+  static inline const char* name = "orca.stream";
+
+  ~stream_state() {
+    // The cursor lives in the connection actor: tell it to let go (idempotent there).
+    if (cursor_open && connection) caf::anon_send(connection, close_atom::value, cursor);
+  }
+};
+
+using stream_pointer = stream_actor::stateful_pointer<stream_state>;
+
+void serve(stream_pointer self);
+
+// Closes the stream; a consumer still waiting learns why.
+void close_stream(stream_pointer self, const char* why) {
+  auto& st = self->state;
+  if (st.waiting) {
+    st.waiting->deliver(to_caf_error(error{errc::closed, std::string{"the stream was closed: "} + why}));
+    st.waiting.reset();
+  }
+  self->quit();
+}
+
+void fetch_next(stream_pointer self) {
+  auto& st = self->state;
+  st.fetching = true;
+  self->request(st.connection, st.options.request_timeout, fetch_atom::value, st.cursor, st.options.batch_size)
+      .then(
+          [=](drivers::rowset& rows, bool more) {
+            auto& st = self->state;
+            st.fetching = false;
+            st.cursor_open = more;
+            st.ready.emplace(std::move(rows));
+            if (st.waiting) serve(self);
+          },
+          [=](caf::error& e) {
+            auto& st = self->state;
+            st.fetching = false;
+            st.cursor_open = false;
+            st.failure = e;
+            if (st.waiting) serve(self);
+          });
+}
+
+// Hands the ready rows to the session for merging and answers the waiting consumer.
+void serve(stream_pointer self) {
+  auto& st = self->state;
+  auto promise = std::move(*st.waiting);
+  st.waiting.reset();
+  if (!st.ready) {
+    promise.deliver(*st.failure);
+    self->quit();
+    return;
+  }
+  auto rows = std::move(*st.ready);
+  st.ready.reset();
+  bool more = st.cursor_open;
+  if (more && st.options.prefetch) fetch_next(self);
+  self->request(st.session, st.options.request_timeout, merge_atom::value, st.spec, std::move(rows))
+      .then(
+          [=](object_list& objects) mutable {
+            promise.deliver(std::move(objects), more);
+            if (!more) self->quit();
+          },
+          [=](caf::error& e) mutable {
+            promise.deliver(std::move(e));
+            self->quit();
+          });
+}
+
+stream_actor::behavior_type stream_impl(stream_pointer self, batch_merger session, connection_actor connection,
+                                        std::uint64_t cursor, select_spec spec, caf::actor_addr consumer,
+                                        stream_options options) {
+  auto& st = self->state;
+  st.session = std::move(session);
+  st.connection = std::move(connection);
+  st.cursor = cursor;
+  st.spec = std::move(spec);
+  st.options = options;
+  if (consumer) self->monitor(consumer);
+  self->set_down_handler([=](caf::down_msg&) { close_stream(self, "its consumer is gone"); });
+  fetch_next(self);
+  return {
+      [=](fetch_atom) -> caf::result<object_list, bool> {
+        auto& st = self->state;
+        if (st.waiting)
+          return to_caf_error(error{errc::invalid_state, "a stream serves one fetch at a time; await the last one first"});
+        auto promise = self->make_response_promise<object_list, bool>();
+        st.waiting = promise;
+        if (st.ready || st.failure) serve(self);
+        else if (!st.fetching) fetch_next(self);  // no prefetch: ask now
+        return promise;
+      },
+      [=](close_atom) { close_stream(self, "closed by its session or consumer"); },
+      caf::after(options.idle_timeout) >> [=] { close_stream(self, "idle timeout"); },
+  };
+}
+
+}  // namespace
+
+stream_actor spawn_stream(caf::actor_system& system, batch_merger session, connection_actor connection,
+                          std::uint64_t cursor, select_spec spec, caf::actor_addr consumer, stream_options options) {
+  return system.spawn(stream_impl, std::move(session), std::move(connection), cursor, std::move(spec),
+                      std::move(consumer), options);
+}
+
+}  // namespace orca::actors

@@ -1,0 +1,53 @@
+// The synchronous driver of plans: each request becomes one call on a driver connection.
+#include "orca/model/plan.hpp"
+
+namespace orca {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+}  // namespace
+
+io_reply perform(drivers::connection& connection, io_request& request) {
+  return std::visit(
+      overloaded{
+          [&](io::execute& r) -> io_reply { return connection.execute(r.sql, r.parameters); },
+          [&](io::execute_many& r) -> io_reply { return connection.execute_many(r.sql, r.sets); },
+          [&](io::execute_batch& r) -> io_reply { return connection.execute_batch(r.statements); },
+          [&](io::begin&) -> io_reply {
+            if (!connection.in_transaction()) connection.begin();
+            return {};
+          },
+          [&](io::commit&) -> io_reply {
+            connection.commit();
+            return {};
+          },
+          [&](io::rollback&) -> io_reply {
+            connection.rollback();
+            return {};
+          },
+      },
+      request);
+}
+
+std::string describe(const io_request& request) {
+  return std::visit(overloaded{
+                        [](const io::execute& r) { return r.sql; },
+                        [](const io::execute_many& r) { return r.sql; },
+                        [](const io::execute_batch& r) {
+                          return r.statements.empty() ? std::string{"an empty batch"} : r.statements.front().first;
+                        },
+                        [](const io::begin&) { return std::string{"BEGIN"}; },
+                        [](const io::commit&) { return std::string{"COMMIT"}; },
+                        [](const io::rollback&) { return std::string{"ROLLBACK"}; },
+                    },
+                    request);
+}
+
+}  // namespace orca
