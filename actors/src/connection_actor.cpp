@@ -4,11 +4,13 @@
 #include "orca/actors/connection_actor.hpp"
 
 #include <map>
+#include <optional>
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "orca/actors/caf_error.hpp"
+#include "write_lock_queue.hpp"
 
 namespace orca::actors {
 
@@ -28,7 +30,22 @@ void interrupter::set(const std::shared_ptr<drivers::connection>& connection) no
 
 namespace {
 
+using clock = std::chrono::steady_clock;
+
+// Retry ids with this bit come from the write-lock queue, the others from the actor's timer.
+constexpr std::uint64_t queue_wakeup = std::uint64_t{1} << 63;
+
+/// A BEGIN or COMMIT waiting for SQLite's write lock.
+struct lock_wait {
+  std::uint64_t id;
+  bool commit;
+  caf::typed_response_promise<ok_atom> promise;
+  clock::time_point deadline;
+  std::chrono::microseconds delay;
+};
+
 struct connection_state {
+  connection_state() = default;  // not an aggregate: CAF would construct it from the actor
   url target;
   drivers::connection_options options;
   std::shared_ptr<interrupter> interrupt;
@@ -36,7 +53,16 @@ struct connection_state {
   std::map<std::uint64_t, std::unique_ptr<drivers::cursor>> cursors;  // destroyed before the connection
   std::uint64_t next_cursor = 1;
   commit_result last_commit = commit_result::none;
+  bool scheduled = false;  ///< SQLite on the scheduler: lock waits are retried, never slept
+  std::chrono::milliseconds busy_timeout{0};  ///< how long a lock wait may last
+  std::optional<lock_wait> waiting;
+  std::uint64_t next_wait = 1;
   static inline const char* name = "orca.connection";
+
+  ~connection_state() {
+    // A transaction this connection held ends with it: let the next waiter try.
+    if (scheduled) write_lock_released(target.database);
+  }
 
   drivers::connection& open() {
     if (!connection) {
@@ -63,6 +89,93 @@ caf::result<T> guarded(connection_pointer self, F&& f) {
   }
 }
 
+// One try at BEGIN or COMMIT; false if SQLite's write lock is held by another connection.
+bool try_write_lock_step(connection_pointer self, bool commit) {
+  auto& st = self->state;
+  auto& c = st.open();
+  try {
+    if (commit && st.scheduled && !c.in_transaction()) {
+      st.close_cursors();  // a transaction that only read in autocommit: nothing to commit
+      st.last_commit = commit_result::committed;
+    } else if (commit) {
+      st.close_cursors();
+      st.last_commit = commit_result::failed;  // until COMMIT returns
+      c.commit();
+      st.last_commit = commit_result::committed;
+      if (st.scheduled) write_lock_released(st.target.database);
+    } else if (!c.in_transaction()) {
+      c.begin();
+    }
+    return true;
+  } catch (const error& e) {
+    // Plain SQLITE_BUSY leaves nothing half done (a busy COMMIT keeps its transaction), so
+    // the step can be tried again; BUSY_SNAPSHOT (517) cannot succeed by waiting.
+    if (st.scheduled && e.code() == errc::database_busy && e.details().sqlstate != "sqlite:517") return false;
+    throw;
+  }
+}
+
+// Waits for the write lock without blocking: queued behind this process's holders, with a
+// timer (doubling from 100 µs to 5 ms) for holders in other processes.
+void wait_for_lock(connection_pointer self) {
+  auto& st = self->state;
+  auto& w = *st.waiting;
+  wait_for_write_lock(st.target.database, connection_actor{self}, w.id | queue_wakeup);
+  self->delayed_send(self, w.delay, retry_atom::value, w.id);
+  w.delay = std::min<std::chrono::microseconds>(w.delay * 2, std::chrono::milliseconds(5));
+}
+
+caf::result<ok_atom> with_write_lock(connection_pointer self, bool commit) {
+  auto& st = self->state;
+  try {
+    if (try_write_lock_step(self, commit)) return ok_atom::value;
+  } catch (...) {
+    auto e = current_exception_to_caf_error();
+    if (st.broken() || !st.connection) self->quit();
+    return e;
+  }
+  auto promise = self->make_response_promise<ok_atom>();
+  st.waiting = lock_wait{st.next_wait++, commit, promise, clock::now() + st.busy_timeout,
+                         std::chrono::microseconds(100)};
+  wait_for_lock(self);
+  return promise;
+}
+
+void retry_write_lock(connection_pointer self, std::uint64_t id) {
+  auto& st = self->state;
+  if (!st.waiting || st.waiting->id != (id & ~queue_wakeup)) {
+    // A wake-up meant for a wait that is over: pass it on to the next waiter.
+    if (id & queue_wakeup) write_lock_released(st.target.database);
+    return;
+  }
+  try {
+    if (try_write_lock_step(self, st.waiting->commit)) {
+      auto promise = std::move(st.waiting->promise);
+      st.waiting.reset();
+      promise.deliver(ok_atom::value);
+      return;
+    }
+  } catch (...) {
+    auto promise = std::move(st.waiting->promise);
+    st.waiting.reset();
+    promise.deliver(current_exception_to_caf_error());
+    if (st.broken()) self->quit();
+    return;
+  }
+  if (clock::now() < st.waiting->deadline) {
+    if (!(id & queue_wakeup)) wait_for_lock(self);  // a queue wake-up leaves the timer running
+    else wait_for_write_lock(st.target.database, connection_actor{self}, st.waiting->id | queue_wakeup);
+    return;
+  }
+  auto promise = std::move(st.waiting->promise);
+  st.waiting.reset();
+  promise.deliver(to_caf_error(error{
+      errc::database_busy, "the database stayed locked by another connection for the whole busy timeout (" +
+                               std::to_string(st.busy_timeout.count()) + " ms): a transaction holds it from its first flush to its commit, so a task that "
+                               "flushed one session must commit it before another session of the same task can "
+                               "write; otherwise raise busy_timeout or shorten the transactions that write"}));
+}
+
 connection_actor::behavior_type connection_impl(connection_pointer self, url target,
                                                 drivers::connection_options options,
                                                 std::shared_ptr<interrupter> interrupt) {
@@ -70,6 +183,12 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
   st.target = std::move(target);
   st.options = options;
   st.interrupt = std::move(interrupt);
+  if (st.target.backend == backend::sqlite) {
+    // Lock waits are the actor's business (with_write_lock): SQLite itself never sleeps.
+    st.scheduled = true;
+    st.busy_timeout = st.options.busy_timeout;
+    st.options.busy_timeout = std::chrono::milliseconds(0);
+  }
   return {
       [=](execute_atom, const std::string& sql, const params& parameters) {
         return guarded<drivers::rowset>(self, [&](drivers::connection& c) { return c.execute(sql, parameters); });
@@ -80,25 +199,17 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
       [=](batch_atom, const statement_list& statements) {
         return guarded<rowset_list>(self, [&](drivers::connection& c) { return c.execute_batch(statements); });
       },
-      [=](begin_atom) {
-        return guarded<ok_atom>(self, [&](drivers::connection& c) {
-          if (!c.in_transaction()) c.begin();
-          return ok_atom::value;
-        });
+      [=](begin_atom, bool write) -> caf::result<ok_atom> {
+        auto& st = self->state;
+        if (st.scheduled && st.options.sqlite_begin_immediate && !write) return ok_atom::value;
+        return with_write_lock(self, false);
       },
-      [=](commit_atom) {
-        return guarded<ok_atom>(self, [&](drivers::connection& c) {
-          self->state.close_cursors();
-          self->state.last_commit = commit_result::failed;  // until COMMIT returns
-          c.commit();
-          self->state.last_commit = commit_result::committed;
-          return ok_atom::value;
-        });
-      },
+      [=](commit_atom) { return with_write_lock(self, true); },
       [=](rollback_atom) {
         return guarded<ok_atom>(self, [&](drivers::connection& c) {
           self->state.close_cursors();
           c.rollback();
+          if (self->state.scheduled) write_lock_released(self->state.target.database);
           return ok_atom::value;
         });
       },
@@ -146,6 +257,7 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
         if (!st.connection) return true;
         try {
           st.connection->rollback();
+          if (st.scheduled) write_lock_released(st.target.database);
           return !st.broken();
         } catch (...) {
           self->quit();
@@ -163,9 +275,11 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
       [=](run_atom, connection_job& job) {
         return guarded<ok_atom>(self, [&](drivers::connection& c) {
           job.run(c);
+          if (self->state.scheduled && !c.in_transaction()) write_lock_released(self->state.target.database);
           return ok_atom::value;
         });
       },
+      [=](retry_atom, std::uint64_t id) { retry_write_lock(self, id); },
   };
 }
 
@@ -174,7 +288,12 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
 connection_handle spawn_connection(caf::actor_system& system, const url& target,
                                    const drivers::connection_options& options) {
   auto interrupt = std::make_shared<interrupter>();
-  auto actor = system.spawn<caf::detached>(connection_impl, target, options, interrupt);
+  // SQLite calls are CPU work on the page cache and never wait for a lock (see above), so
+  // SQLite connections run on the scheduler; libpq blocks on the network, so PostgreSQL
+  // connections get a thread of their own.
+  auto actor = target.backend == backend::sqlite
+                   ? system.spawn(connection_impl, target, options, interrupt)
+                   : system.spawn<caf::detached>(connection_impl, target, options, interrupt);
   return {std::move(actor), std::move(interrupt)};
 }
 

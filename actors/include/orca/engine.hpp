@@ -30,9 +30,11 @@ struct engine_options {
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds stream_idle_timeout{60000};  ///< close streams nobody fetched from this long
   std::chrono::milliseconds busy_timeout{5000};      ///< SQLite: wait on database locks this long
-  /// SQLite: start every transaction with BEGIN IMMEDIATE, so that concurrent sessions that
-  /// read before they write queue for the write lock instead of failing with database_busy.
-  bool sqlite_begin_immediate = false;
+  /// SQLite: start every transaction with BEGIN IMMEDIATE (the default), so that sessions
+  /// that read before they write queue for the write lock instead of failing with
+  /// database_busy (SQLITE_BUSY_SNAPSHOT). Read-only transactions queue too; set false for
+  /// read-mostly workloads whose writers never read first.
+  bool sqlite_begin_immediate = true;
 };
 
 /// What a pool holds right now.

@@ -23,7 +23,9 @@ namespace orca::actors {
 /// - `(many, sql, parameter_sets)` -> affected rows: one statement per set (pipelined on
 ///   PostgreSQL).
 /// - `(batch, statements)` -> rowsets: several statements (pipelined on PostgreSQL).
-/// - `(begin)` -> ok: BEGIN unless a transaction is open. `(commit)` / `(rollback)` -> ok:
+/// - `(begin, write)` -> ok: BEGIN unless a transaction is open. On SQLite with BEGIN
+///   IMMEDIATE, a read-only begin (write = false) begins nothing: reads run in autocommit and
+///   the writing begin takes the write lock, so readers never hold it. `(commit)` / `(rollback)` -> ok:
 ///   both close the connection's cursors first.
 /// - `(savepoint, op, name)` -> ok: op "set", "release" or "rollback".
 /// - `(cursor, sql, params)` -> cursor id: opens a cursor; `(fetch, id, n)` -> (rows, more):
@@ -34,11 +36,18 @@ namespace orca::actors {
 /// - `(status)` -> connection_status: answered after everything sent before it, so a
 ///   session learns what a request that timed out did (committed or not).
 /// - `(run, job)` -> ok: runs user code with the driver connection (run_sync).
+/// - `(retry, id)`: its own timer and wake-up while it waits for SQLite's write lock.
+///
+/// SQLite connection actors run on the scheduler (a point read costs microseconds, not a
+/// thread hop); they never sleep in a lock wait: a BEGIN or COMMIT that finds the write lock
+/// taken is retried when the holder in this process ends its transaction, or after a short
+/// timer for holders in other processes, until the busy timeout is spent. PostgreSQL
+/// connection actors are detached: libpq blocks.
 using connection_actor = caf::typed_actor<
     caf::replies_to<execute_atom, std::string, params>::with<drivers::rowset>,
     caf::replies_to<many_atom, std::string, parameter_sets>::with<std::int64_t>,
     caf::replies_to<batch_atom, statement_list>::with<rowset_list>,
-    caf::replies_to<begin_atom>::with<ok_atom>,
+    caf::replies_to<begin_atom, bool>::with<ok_atom>,
     caf::replies_to<commit_atom>::with<ok_atom>,
     caf::replies_to<rollback_atom>::with<ok_atom>,
     caf::replies_to<savepoint_atom, std::string, std::string>::with<ok_atom>,
@@ -48,7 +57,8 @@ using connection_actor = caf::typed_actor<
     caf::replies_to<ping_atom>::with<bool>,
     caf::replies_to<reset_atom>::with<bool>,
     caf::replies_to<status_atom>::with<connection_status>,
-    caf::replies_to<run_atom, connection_job>::with<ok_atom>>;
+    caf::replies_to<run_atom, connection_job>::with<ok_atom>,
+    caf::reacts_to<retry_atom, std::uint64_t>>;
 
 /// A connection actor and the handle that cancels its running statement.
 struct connection_handle {

@@ -35,8 +35,11 @@ struct execute_many {
 struct execute_batch {
   std::vector<std::pair<std::string, params>> statements;
 };
-/// BEGIN, unless the connection is in a transaction already.
-struct begin {};
+/// BEGIN, unless the connection is in a transaction already. `write`: the transaction is
+/// about to write (a driver may begin read transactions lazily and take the write lock here).
+struct begin {
+  bool write = false;
+};
 /// COMMIT.
 struct commit {};
 /// ROLLBACK.
@@ -137,16 +140,16 @@ private:
 };
 
 struct plan_promise_io : plan_promise_base {
-  // Requests that carry data are awaited as named lvalues (`io::execute q{...}; co_await q;`)
+  // Requests that own data are awaited as named lvalues (`io::execute q{...}; co_await q;`)
   // and moved from: g++ 12 destroys a non-trivial temporary inside a co_await operand
   // twice, so taking only lvalues turns that crash into a compile error.
   template <class Request>
-    requires requires { typename reply_of<Request>::type; } && (!std::is_empty_v<Request>)
+    requires requires { typename reply_of<Request>::type; } && (!std::is_trivially_destructible_v<Request>)
   io_awaiter<typename reply_of<Request>::type> await_transform(Request& request) {
     return {channel, io_request{std::move(request)}};
   }
   template <class Request>
-    requires requires { typename reply_of<Request>::type; } && std::is_empty_v<Request>
+    requires requires { typename reply_of<Request>::type; } && std::is_trivially_destructible_v<Request>
   io_awaiter<void> await_transform(Request request) {
     return {channel, io_request{request}};
   }
