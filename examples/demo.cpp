@@ -1,7 +1,8 @@
 // orca-demo [URL]: runs both seed programs on the embedded SQLite default (or on URL) with
-// SQL echo on, then shows what they left in the database through a plain connection.
+// SQL echo on, then the actor backend, and shows what each left through a plain connection.
 #include <iostream>
 
+#include "actor_backend.hpp"
 #include "async_orm.hpp"
 #include "async_orm_writeonly.hpp"
 
@@ -9,19 +10,31 @@ namespace {
 
 void banner(const std::string& text) { std::cout << "\n=== " << text << " ===\n" << std::flush; }
 
+// Prints the rows of a query.
+void show_rows(const orca::drivers::rowset& rows) {
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    std::cout << "  ";
+    for (std::size_t c = 0; c < rows.width(); ++c)
+      std::cout << (c ? ", " : "") << rows.columns()[c] << "=" << orca::to_string(rows.at(r, c));
+    std::cout << "\n";
+  }
+}
+
 // What the tables hold, read through the driver (no ORM, no actors).
 void show_tables(const std::string& url) {
   auto connection = orca::drivers::connect(orca::parse_url(url));
   for (auto* table : {"a", "b"}) {
     auto rows = connection->execute(std::string{"SELECT * FROM "} + table + " ORDER BY id");
     std::cout << "table " << table << " (" << rows.size() << " rows)\n";
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      std::cout << "  ";
-      for (std::size_t c = 0; c < rows.width(); ++c)
-        std::cout << (c ? ", " : "") << rows.columns()[c] << "=" << orca::to_string(rows.at(r, c));
-      std::cout << "\n";
-    }
+    show_rows(rows);
   }
+}
+
+// The orders per customer, summed by the database (to compare with the actors' report).
+void show_order_totals(const std::string& url) {
+  auto connection = orca::drivers::connect(orca::parse_url(url));
+  show_rows(connection->execute("SELECT customer, count(*) AS orders, sum(amount_cents) AS total_cents "
+                                "FROM orders GROUP BY customer ORDER BY customer"));
 }
 
 }  // namespace
@@ -32,20 +45,27 @@ int main(int argc, char** argv) {
     banner("orca demo on " + orca::parse_url(url).redacted());
     std::cout << "Each seed program drops and creates tables a and b, saves three A objects with\n"
                  "their B children in one transaction, loads them back (buffered, then streamed),\n"
-                 "and changes the first A. Lines prefixed 'orca.sql' are the SQL orca runs.\n";
+                 "and changes the first A. Lines prefixed 'orca.sql' are the SQL orca runs.\n"
+                 "Then a backend made only of CAF actors creates and lists orders, one session\n"
+                 "per request, and a report actor streams every order to total them per customer.\n";
 
-    banner("1/2 async_orm: one-to-many collection, selectinload, streaming");
+    banner("1/3 async_orm: one-to-many collection, selectinload, streaming");
     if (int rc = orca::run(async_orm::async_main(orca::create_engine(url, {.echo = true}), std::cout)); rc != 0)
       return rc;
     banner("what async_orm left (a1 was renamed and committed)");
     show_tables(url);
 
-    banner("2/2 async_orm_writeonly: write-only collection, nested streams");
+    banner("2/3 async_orm_writeonly: write-only collection, nested streams");
     if (int rc = orca::run(async_orm_writeonly::async_main(orca::create_engine(url, {.echo = true}), std::cout));
         rc != 0)
       return rc;
     banner("what async_orm_writeonly left (its rename was never committed)");
     show_tables(url);
+
+    banner("3/3 actor_backend: CAF actors on orca's session, pool and stream actors");
+    if (int rc = actor_backend::run_actor_backend(url, std::cout, std::cerr); rc != 0) return rc;
+    banner("what actor_backend left, summed by the database (compare with the report)");
+    show_order_totals(url);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "orca-demo: " << e.what() << "\n";

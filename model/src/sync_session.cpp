@@ -24,9 +24,11 @@ void sync_session::check_usable() const {
 plan<void> sync_session::begin_if_needed(bool write) {
   check_usable();
   if (state_ == transaction_state::none) {
-    co_await io::begin{write};
+    // Unless the driver may defer it, the first BEGIN is a full one, whatever comes first.
+    bool full = write || !defer_begin_until_write_;
+    co_await io::begin{full};
     state_ = transaction_state::active;
-    began_for_write_ = write;
+    began_for_write_ = full;
   } else if (write && !began_for_write_ && defer_begin_until_write_) {
     co_await io::begin{true};
     began_for_write_ = true;
