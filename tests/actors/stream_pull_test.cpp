@@ -125,40 +125,6 @@ caf::behavior pulling_consumer(caf::event_based_actor* self, session_actor sessi
   };
 }
 
-// Polls `condition` until it holds or `limit` passes. Only for state outside the actor
-// system (a server's activity view), which sends no message to wait on.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
-// The server process (pid) of the one other connection that holds a lock on `table`: the
-// session's, while its transaction reads from it. Zero if there is not exactly one.
-std::int64_t backend_locking(orca::drivers::connection& observer, const std::string& table) {
-  auto rows = observer.execute("SELECT DISTINCT pid FROM pg_locks WHERE relation = '" + table +
-                               "'::regclass AND pid <> pg_backend_pid()");
-  return rows.size() == 1 ? rows.at(0, 0).as_integer() : 0;
-}
-
-// pg_stat_activity's (state, query) of a backend.
-std::pair<std::string, std::string> activity_of(orca::drivers::connection& observer, std::int64_t pid) {
-  auto rows = observer.execute("SELECT coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity WHERE pid = $1::int",
-                               {pid});
-  if (rows.empty()) return {"gone", ""};
-  return {rows.at(0, 0).as_text(), rows.at(0, 1).as_text()};
-}
-
-pool_status status_of(caf::scoped_actor& self, const pool_actor& pool) {
-  pool_status result;
-  self->request(pool, 10s, status_atom::value)
-      .receive([&](pool_status& s) { result = s; },
-               [&](caf::error& e) { FAIL_CHECK(from_caf_error(e, "pool status").what()); });
-  return result;
-}
 
 }  // namespace
 
