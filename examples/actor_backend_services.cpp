@@ -219,12 +219,10 @@ report_service spawn_report_service(caf::actor_system& system, orca::actors::poo
 }
 
 backend_actors spawn_backend(caf::actor_system& system, const orca::url& target, std::size_t pool_size) {
-  // The two settings go together: the connections skip a reading BEGIN, and the sessions
-  // send a writing one before their first flush (see orca/actors/connection_actor.hpp).
+  // Default connection options: on SQLite, BEGIN IMMEDIATE, so concurrent writers queue for
+  // the write lock (see orca/actors/connection_actor.hpp).
   orca::drivers::connection_options connection_options;
-  connection_options.sqlite_begin_immediate = true;
   service_limits limits;
-  limits.session.reads_before_write_lock = target.backend == orca::backend::sqlite;
   orca::actors::pool_options pool_options;
   pool_options.size = pool_size;
   pool_options.max_overflow = pool_size;

@@ -94,10 +94,7 @@ bool try_write_lock_step(connection_pointer self, bool commit) {
   auto& st = self->state;
   auto& c = st.open();
   try {
-    if (commit && st.scheduled && !c.in_transaction()) {
-      st.close_cursors();  // a transaction that only read in autocommit: nothing to commit
-      st.last_commit = commit_result::committed;
-    } else if (commit) {
+    if (commit) {
       st.close_cursors();
       st.last_commit = commit_result::failed;  // until COMMIT returns
       c.commit();
@@ -171,9 +168,10 @@ void retry_write_lock(connection_pointer self, std::uint64_t id) {
   st.waiting.reset();
   promise.deliver(to_caf_error(error{
       errc::database_busy, "the database stayed locked by another connection for the whole busy timeout (" +
-                               std::to_string(st.busy_timeout.count()) + " ms): a transaction holds it from its first flush to its commit, so a task that "
-                               "flushed one session must commit it before another session of the same task can "
-                               "write; otherwise raise busy_timeout or shorten the transactions that write"}));
+                               std::to_string(st.busy_timeout.count()) + " ms). With BEGIN IMMEDIATE (engine option sqlite_begin_immediate, the default) a "
+                               "transaction holds it from its first statement to its end, so one task cannot hold "
+                               "open transactions on two sessions at once: commit or roll back one first, shorten "
+                               "the transactions, or raise busy_timeout"}));
 }
 
 connection_actor::behavior_type connection_impl(connection_pointer self, url target,
@@ -199,11 +197,7 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
       [=](batch_atom, const statement_list& statements) {
         return guarded<rowset_list>(self, [&](drivers::connection& c) { return c.execute_batch(statements); });
       },
-      [=](begin_atom, bool write) -> caf::result<ok_atom> {
-        auto& st = self->state;
-        if (st.scheduled && st.options.sqlite_begin_immediate && !write) return ok_atom::value;
-        return with_write_lock(self, false);
-      },
+      [=](begin_atom) { return with_write_lock(self, false); },
       [=](commit_atom) { return with_write_lock(self, true); },
       [=](rollback_atom) {
         return guarded<ok_atom>(self, [&](drivers::connection& c) {

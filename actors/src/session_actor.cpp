@@ -192,8 +192,8 @@ void perform(session_pointer self, io_request& request, reply_handler on_reply, 
                    ask_connection<rowset_list>(self, false, false, what, on_reply, on_fail, batch_atom::value,
                                                std::move(r.statements));
                  },
-                 [&](io::begin& r) {
-                   ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, begin_atom::value, r.write);
+                 [&](io::begin&) {
+                   ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, begin_atom::value);
                  },
                  [&](io::commit&) {
                    ask_connection<ok_atom>(self, true, false, what, on_reply, on_fail, commit_atom::value);
@@ -324,7 +324,6 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
                                           session_options options, session_limits limits) {
   auto& st = self->state;
   st.core = std::make_unique<sync_session>(options);
-  st.core->defer_begin_until_write(limits.reads_before_write_lock);
   st.dialect = which == backend::postgresql ? &drivers::postgresql_dialect() : &drivers::sqlite_dialect();
   st.pool = std::move(pool);
   st.limits = limits;
@@ -400,8 +399,9 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
       },
       [=](stream_atom, select_spec& spec, std::uint64_t batch) -> caf::result<stream_actor> {
         auto& st = self->state;
-        auto promise = self->make_response_promise<stream_actor>();
+        // Before the promise: making it takes the sender out of the current message.
         auto consumer = caf::actor_cast<caf::actor_addr>(self->current_sender());
+        auto promise = self->make_response_promise<stream_actor>();
         try {
           auto prepare = st.core->prepare_stream(spec, *st.dialect);
           start_plan(self, std::move(prepare),

@@ -21,17 +21,11 @@ void sync_session::check_usable() const {
                     "); call rollback() before using the session again");
 }
 
-plan<void> sync_session::begin_if_needed(bool write) {
+plan<void> sync_session::begin_if_needed() {
   check_usable();
   if (state_ == transaction_state::none) {
-    // Unless the driver may defer it, the first BEGIN is a full one, whatever comes first.
-    bool full = write || !defer_begin_until_write_;
-    co_await io::begin{full};
+    co_await io::begin{};
     state_ = transaction_state::active;
-    began_for_write_ = full;
-  } else if (write && !began_for_write_ && defer_begin_until_write_) {
-    co_await io::begin{true};
-    began_for_write_ = true;
   }
 }
 
@@ -101,7 +95,7 @@ void sync_session::expire_all() {
 }
 
 plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
-  co_await begin_if_needed(true);
+  co_await begin_if_needed();
   // The flush forgets the objects it deletes; remember them until the transaction ends.
   std::vector<deleted_row> deleting;
   objects_.for_each_record([&](object_record& r) {
@@ -294,7 +288,6 @@ void sync_session::commit(drivers::connection& connection) { drive(commit(connec
 
 void sync_session::end_transaction() {
   state_ = transaction_state::none;
-  began_for_write_ = false;
   failure_.clear();
 }
 

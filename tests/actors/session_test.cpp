@@ -70,7 +70,9 @@ TEST_CASE("each session has its own identity map: one object per key within a se
     CHECK(a1.get() != a1_elsewhere.get());
     CHECK(a1_elsewhere->data == "shared");
     co_await engine.dispose();
-  }(orca::create_engine(target.url)));
+    // One task holds read transactions on two sessions at once: on SQLite that needs
+    // deferred BEGIN (with BEGIN IMMEDIATE, the default, the second waits for the first).
+  }(orca::create_engine(target.url, {.sqlite_begin_immediate = false})));
 }
 
 TEST_CASE("a collection loaded without selectinload raises naming the class and attribute", "[actors][session][lazy]") {

@@ -23,9 +23,8 @@ namespace orca::actors {
 /// - `(many, sql, parameter_sets)` -> affected rows: one statement per set (pipelined on
 ///   PostgreSQL).
 /// - `(batch, statements)` -> rowsets: several statements (pipelined on PostgreSQL).
-/// - `(begin, write)` -> ok: BEGIN unless a transaction is open. On SQLite with BEGIN
-///   IMMEDIATE, a read-only begin (write = false) begins nothing: reads run in autocommit and
-///   the writing begin takes the write lock, so readers never hold it. `(commit)` / `(rollback)` -> ok:
+/// - `(begin)` -> ok: BEGIN unless a transaction is open (BEGIN IMMEDIATE on SQLite by
+///   default: the write lock is taken, or waited for, here). `(commit)` / `(rollback)` -> ok:
 ///   both close the connection's cursors first.
 /// - `(savepoint, op, name)` -> ok: op "set", "release" or "rollback".
 /// - `(cursor, sql, params)` -> cursor id: opens a cursor; `(fetch, id, n)` -> (rows, more):
@@ -47,7 +46,7 @@ using connection_actor = caf::typed_actor<
     caf::replies_to<execute_atom, std::string, params>::with<drivers::rowset>,
     caf::replies_to<many_atom, std::string, parameter_sets>::with<std::int64_t>,
     caf::replies_to<batch_atom, statement_list>::with<rowset_list>,
-    caf::replies_to<begin_atom, bool>::with<ok_atom>,
+    caf::replies_to<begin_atom>::with<ok_atom>,
     caf::replies_to<commit_atom>::with<ok_atom>,
     caf::replies_to<rollback_atom>::with<ok_atom>,
     caf::replies_to<savepoint_atom, std::string, std::string>::with<ok_atom>,

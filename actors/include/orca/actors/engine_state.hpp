@@ -25,8 +25,7 @@ struct engine_state {
   }
   /// The limits a session actor works within.
   actors::session_limits session_limits() const {
-    return {options.request_timeout, options.pool_timeout, options.stream_idle_timeout,
-            target.backend == backend::sqlite && options.sqlite_begin_immediate};
+    return {options.request_timeout, options.pool_timeout, options.stream_idle_timeout};
   }
   ~engine_state();
 };

@@ -58,9 +58,6 @@ struct session_limits {
   std::chrono::milliseconds request_timeout{10000};  ///< per statement; then it is cancelled
   std::chrono::milliseconds checkout_timeout{10000};  ///< the pool's own checkout timeout
   std::chrono::milliseconds stream_idle_timeout{60000};  ///< streams close when unused this long
-  /// SQLite with BEGIN IMMEDIATE: a transaction's reads run before it takes the write lock,
-  /// which its first flush takes (see connection_actor.hpp).
-  bool reads_before_write_lock = false;
 };
 
 /// Spawns a session actor drawing connections from `pool`; `backend` picks the SQL dialect.

@@ -25,7 +25,7 @@ struct connection_options {
   std::size_t statement_cache_size = 128;                  ///< prepared statements kept
   /// SQLite: begin transactions with BEGIN IMMEDIATE (writers queue on the busy timeout
   /// instead of failing with "database is locked" when they read before writing).
-  bool sqlite_begin_immediate = false;
+  bool sqlite_begin_immediate = true;
 };
 
 /// One database connection. Not thread-safe: one thread uses it at a time (a connection

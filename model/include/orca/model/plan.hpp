@@ -35,11 +35,8 @@ struct execute_many {
 struct execute_batch {
   std::vector<std::pair<std::string, params>> statements;
 };
-/// BEGIN, unless the connection is in a transaction already. `write`: the transaction is
-/// about to write (a driver may begin read transactions lazily and take the write lock here).
-struct begin {
-  bool write = false;
-};
+/// BEGIN, unless the connection is in a transaction already.
+struct begin {};
 /// COMMIT.
 struct commit {};
 /// ROLLBACK.

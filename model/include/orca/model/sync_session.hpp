@@ -130,10 +130,6 @@ public:
   bool in_transaction() const noexcept { return state_ == transaction_state::active; }
   /// The identity map (for tests and diagnostics).
   identity_map& objects() noexcept { return objects_; }
-  /// Asks for a second, writing BEGIN before the first flush of a transaction that began
-  /// for reading (SQLite connection actors run reads in autocommit and take the write lock
-  /// there, so readers never hold it).
-  void defer_begin_until_write(bool on) noexcept { defer_begin_until_write_ = on; }
   /// The options the session was made with.
   const session_options& options() const noexcept { return options_; }
   /// Statistics of the last flush.
@@ -141,12 +137,10 @@ public:
 
 private:
   void check_usable() const;
-  plan<void> begin_if_needed(bool write = false);
+  plan<void> begin_if_needed();
   plan<void> autoflush(const drivers::dialect& dialect);
   void forget_transaction();
   bool added_or_removed_ = false;  ///< add() or remove() since the last flush
-  bool defer_begin_until_write_ = false;
-  bool began_for_write_ = false;    ///< the open transaction has sent its writing BEGIN
   void end_transaction();
   void close_streams() noexcept;
 
