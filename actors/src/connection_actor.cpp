@@ -60,6 +60,10 @@ struct connection_state {
   static inline const char* name = "orca.connection";
 
   ~connection_state() {
+    // Requests to a SQLite connection carry no CAF timeout: a lock wait cut short by the
+    // actor's end must still be answered.
+    if (waiting) waiting->promise.deliver(to_caf_error(error{errc::closed, "the connection was closed while it "
+                                                                            "waited for the database's write lock"}));
     // A transaction this connection held ends with it: let the next waiter try.
     if (scheduled) write_lock_released(target.database);
   }

@@ -29,6 +29,7 @@ engine create_engine(std::string_view text, engine_options options) {
   connection_options.echo = options.echo;
   connection_options.busy_timeout = options.busy_timeout;
   connection_options.sqlite_begin_immediate = options.sqlite_begin_immediate;
+  connection_options.statement_timeout = options.request_timeout;
   actors::pool_options pool_options;
   pool_options.size = options.pool_size;
   pool_options.max_overflow = options.max_overflow;

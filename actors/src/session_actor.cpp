@@ -139,7 +139,12 @@ template <class Reply, class... Ts>
 void ask_connection(session_pointer self, bool is_commit, bool is_rollback, std::string what, reply_handler on_reply,
                     failure_handler on_fail, Ts&&... xs) {
   auto& st = self->state;
-  self->request(st.connection.actor, st.limits.request_timeout, std::forward<Ts>(xs)...)
+  // A SQLite connection actor never blocks and enforces the statement timeout itself (inside
+  // SQLite's VM) and the lock-wait budget (busy_timeout), so it always answers: no CAF timer,
+  // which would cost a wake-up of CAF's clock thread per statement.
+  auto timeout = st.dialect == &drivers::sqlite_dialect() ? caf::duration{caf::infinite}
+                                                          : caf::duration{st.limits.request_timeout};
+  self->request(st.connection.actor, timeout, std::forward<Ts>(xs)...)
       .await(
           [on_reply](Reply& reply) {
             if constexpr (std::is_same_v<Reply, ok_atom>) on_reply({});

@@ -3,6 +3,7 @@
 #include "orca/drivers/sqlite_connection.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include <fmt/format.h>
@@ -61,7 +62,14 @@ private:
 class sqlite_connection final : public connection {
 public:
   sqlite_connection(sqlite3* db, const connection_options& options)
-      : connection(options), db_(db), cache_(options.statement_cache_size) {}
+      : connection(options), db_(db), cache_(options.statement_cache_size) {
+    if (options.statement_timeout.count() > 0) sqlite3_progress_handler(db_, 1000, &past_deadline, this);
+  }
+
+  /// Starts the statement timeout for the statement about to run.
+  void arm() noexcept {
+    if (options().statement_timeout.count() > 0) deadline_ = std::chrono::steady_clock::now() + options().statement_timeout;
+  }
 
   ~sqlite_connection() override {
     for (auto* open : cursors_)
@@ -83,6 +91,12 @@ public:
 
   /// The error for a failed call; marks the connection broken if the error poisons it.
   error failure(int rc, std::string_view sql) {
+    if (rc == SQLITE_INTERRUPT && options().statement_timeout.count() > 0 &&
+        std::chrono::steady_clock::now() >= deadline_)
+      return error{errc::request_timeout,
+                   fmt::format("the statement ran longer than its timeout ({} ms) and was interrupted",
+                               options().statement_timeout.count()),
+                   error_details{std::string{sql}, fmt::format("sqlite:{}", rc), {}, false}};
     auto failed = sqlite::make_error(db_, rc, sql);
     broken_ = broken_ || failed.details().connection_poisoned;
     return failed;
@@ -101,6 +115,7 @@ protected:
   }
 
   rowset do_execute(std::string_view sql, const params& parameters) override {
+    arm();
     return marking_broken(broken_, [&] {
       auto lease = sqlite::checkout(db_, cache_, sql);
       auto* statement = lease.get();
@@ -123,6 +138,7 @@ protected:
   }
 
   std::int64_t do_execute_many(std::string_view sql, const std::vector<params>& sets) override {
+    arm();
     return marking_broken(broken_, [&] {
       auto lease = sqlite::checkout(db_, cache_, sql);
       auto* statement = lease.get();
@@ -143,6 +159,7 @@ protected:
   }
 
   std::unique_ptr<cursor> do_open_cursor(std::string_view sql, const params& parameters) override {
+    arm();
     return marking_broken(broken_, [&] {
       auto lease = sqlite::checkout(db_, cache_, sql);
       // The cursor steps after this call returns: SQLite must copy text and blobs.
@@ -154,6 +171,7 @@ protected:
   }
 
   void do_execute_script(std::string_view sql) override {
+    arm();
     marking_broken(broken_, [&] {
       // Statement by statement rather than sqlite3_exec, so that an error names the one
       // statement of the script that failed.
@@ -189,10 +207,16 @@ private:
     return sqlite3_total_changes64(db_) != total_before ? sqlite3_changes64(db_) : 0;
   }
 
+  // SQLite's progress handler: a nonzero answer interrupts the running statement.
+  static int past_deadline(void* self) noexcept {
+    return std::chrono::steady_clock::now() >= static_cast<sqlite_connection*>(self)->deadline_ ? 1 : 0;
+  }
+
   sqlite3* db_;
   sqlite::statement_cache cache_;
   std::vector<sqlite_cursor*> cursors_;
   bool broken_ = false;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };
 
 // The first step runs here, for two reasons: it re-prepares a cached statement whose
@@ -224,6 +248,7 @@ bool sqlite_cursor::fetch(std::size_t max_rows, rowset& out) {
   }
   if (state_ == state::exhausted)
     return false;
+  owner_->arm();
   auto* statement = lease_.get();
   std::size_t appended = 0;
   while (appended < max_rows) {

@@ -146,7 +146,7 @@ plan<object_ref> sync_session::get(const table_info& table, std::int64_t key, co
   if (auto found = identity_lookup(table, key)) co_return found;
   co_await begin_if_needed();
   co_await autoflush(dialect);
-  io::execute query{sql::select_by_key(table, dialect), params{value{key}}};
+  io::execute query{select_by_key(table, dialect), params{value{key}}};
   auto rows = co_await query;
   auto objects = loader_.merge(table, rows, nullptr);
   co_return objects.empty() ? object_ref{&table, nullptr} : objects.front();
@@ -158,7 +158,7 @@ plan<void> sync_session::refresh(object_ref object, const drivers::dialect& dial
   if (r == nullptr || r->state != object_state::persistent)
     throw error(errc::invalid_state, "cannot refresh a " + object.table->class_name() + " that is not persistent in this session");
   auto key = r->key;
-  io::execute query{sql::select_by_key(*object.table, dialect), params{value{key}}};
+  io::execute query{select_by_key(*object.table, dialect), params{value{key}}};
   auto rows = co_await query;
   if (rows.empty())
     throw error(errc::no_result, object.table->class_name() + " with " + object.table->primary_key().name + " = " +
@@ -238,6 +238,12 @@ void sync_session::close(drivers::connection* connection) {
   if (connection != nullptr && state_ != transaction_state::none && state_ != transaction_state::closed)
     connection->rollback();
   close_without_io();
+}
+
+const std::string& sync_session::select_by_key(const table_info& table, const drivers::dialect& dialect) {
+  for (auto& known : by_key_sql_)
+    if (known.table == &table && known.dialect == &dialect) return known.sql;
+  return by_key_sql_.emplace_back(by_key_statement{&table, &dialect, sql::select_by_key(table, dialect)}).sql;
 }
 
 void sync_session::lose_transaction(const std::string& why) {

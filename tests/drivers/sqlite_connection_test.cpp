@@ -254,3 +254,21 @@ TEST_CASE("two memory connections do not share a database", "[sqlite]") {
   first->execute_script("CREATE TABLE only_here (x)");
   CHECK(error_from([&] { second->execute("SELECT * FROM only_here"); }).code() == orca::errc::statement_error);
 }
+
+TEST_CASE("a statement past its statement timeout is interrupted with request_timeout and the connection goes on", "[sqlite]") {
+  orca::drivers::connection_options options;
+  options.statement_timeout = std::chrono::milliseconds(100);
+  auto db = orca::drivers::connect(orca::parse_url("sqlite://"), options);
+  auto endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+  auto start = std::chrono::steady_clock::now();
+  auto failure = error_from([&] { db->execute(endless); });
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(failure.code() == orca::errc::request_timeout);
+  CHECK_THAT(failure.message(), Catch::Contains("100 ms"));
+  CHECK(took >= std::chrono::milliseconds(100));
+  CHECK(took < std::chrono::seconds(5));
+  // The deadline is per statement: the next one runs in full.
+  CHECK(db->execute("SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                    "WHERE x < 100000) SELECT x FROM c)")
+            .at(0, 0) == orca::value{100000});
+}

@@ -26,6 +26,10 @@ struct connection_options {
   /// SQLite: begin transactions with BEGIN IMMEDIATE (writers queue on the busy timeout
   /// instead of failing with "database is locked" when they read before writing).
   bool sqlite_begin_immediate = true;
+  /// SQLite: a statement (or a cursor's fetch) running longer than this is interrupted
+  /// and fails with errc::request_timeout (0: never). Checked inside SQLite's VM, so it
+  /// needs no timer and no other thread.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 /// One database connection. Not thread-safe: one thread uses it at a time (a connection

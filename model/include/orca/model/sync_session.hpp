@@ -140,6 +140,15 @@ private:
   plan<void> begin_if_needed();
   plan<void> autoflush(const drivers::dialect& dialect);
   void forget_transaction();
+  /// The SELECT of one row by key, compiled once per table and dialect (get() and refresh()
+  /// run it once per call).
+  const std::string& select_by_key(const table_info& table, const drivers::dialect& dialect);
+  struct by_key_statement {
+    const table_info* table;
+    const drivers::dialect* dialect;
+    std::string sql;
+  };
+  std::vector<by_key_statement> by_key_sql_;
   bool added_or_removed_ = false;  ///< add() or remove() since the last flush
   void end_transaction();
   void close_streams() noexcept;
