@@ -33,8 +33,10 @@ struct reply_types<caf::response_handle<Self, caf::detail::type_list<Os...>, fal
 
 template <class T, class OnReply, class... Os>
 auto typed_reply_handler(detail::outcome<T>* result, caf::event_based_actor* host, coroutine_roots* roots,
-                         std::coroutine_handle<> h, OnReply on_reply, caf::detail::type_list<Os...>) {
+                         std::uint64_t watched, std::coroutine_handle<> h, OnReply on_reply,
+                         caf::detail::type_list<Os...>) {
   return [=](Os&... reply) {
+    if (!roots->settle(watched)) return;  // too late: the caller was already told it timed out
     try {
       on_reply(*result, reply...);
     } catch (...) {
@@ -45,7 +47,8 @@ auto typed_reply_handler(detail::outcome<T>* result, caf::event_based_actor* hos
 }
 
 /// Sends `xs...` to `dest`; `on_reply(outcome, reply...)` fills the outcome (it must take
-/// exactly the reply types); errors become orca::error naming `what`.
+/// exactly the reply types); errors become orca::error naming `what`. Past `timeout` the
+/// caller gets errc::request_timeout (checked by the host's tick, see coroutine_roots).
 template <class T, class Handle, class OnReply, class... Ts>
 detail::operation<T> ask(Handle dest, std::chrono::milliseconds timeout, std::string what, OnReply on_reply,
                          Ts... xs) {
@@ -53,13 +56,20 @@ detail::operation<T> ask(Handle dest, std::chrono::milliseconds timeout, std::st
     auto* host = require_host();
     auto* roots = current_roots();
     auto* result = &out;
-    auto handle = host->request(dest, timeout, xs...);
+    auto [watched, start_ticking] = roots->watch(coroutine_roots::clock::now() + timeout, [=] {
+      result->error = std::make_exception_ptr(
+          error{errc::request_timeout, what + " did not answer within " + std::to_string(timeout.count()) + " ms"});
+      resume_on(host, roots, h);
+    });
+    if (start_ticking) host->delayed_send(host, coroutine_roots::tick_interval, timeout_atom::value);
+    auto handle = host->request(dest, caf::infinite, xs...);
     using types = typename reply_types<decltype(handle)>::types;
-    handle.then(typed_reply_handler(result, host, roots, h, on_reply, types{}),
-            [=](caf::error& e) {
-              result->error = std::make_exception_ptr(from_caf_error(e, what));
-              resume_on(host, roots, h);
-            });
+    handle.then(typed_reply_handler(result, host, roots, watched, h, on_reply, types{}),
+                [=, watched = watched](caf::error& e) {
+                  if (!roots->settle(watched)) return;
+                  result->error = std::make_exception_ptr(from_caf_error(e, what));
+                  resume_on(host, roots, h);
+                });
   }};
 }
 

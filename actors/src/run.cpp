@@ -39,7 +39,13 @@ caf::behavior host_impl(caf::stateful_actor<host_state>* self, std::shared_ptr<t
     finished->set_value(e);
     self->quit();
   });
-  return {[](actors::ok_atom) {}};
+  return {
+      [](actors::ok_atom) {},
+      [self](actors::timeout_atom) {
+        if (self->state.roots.tick())
+          self->delayed_send(self, actors::coroutine_roots::tick_interval, actors::timeout_atom::value);
+      },
+  };
 }
 
 task<void> capture_status(task<int> main, int* status) { *status = co_await std::move(main); }

@@ -2,6 +2,7 @@
 #include "orca/actors/runtime.hpp"
 
 #include <mutex>
+#include <vector>
 #include <thread>
 
 namespace orca::actors {
@@ -56,6 +57,30 @@ void resume_on(caf::event_based_actor* host, coroutine_roots* roots, std::corout
 
 coroutine_roots::~coroutine_roots() {
   for (auto* frame : frames_) std::coroutine_handle<>::from_address(frame).destroy();
+}
+
+std::pair<std::uint64_t, bool> coroutine_roots::watch(clock::time_point deadline, std::function<void()> expire) {
+  auto id = next_deadline_++;
+  deadlines_.emplace(id, std::make_pair(deadline, std::move(expire)));
+  return {id, !std::exchange(ticking_, true)};
+}
+
+bool coroutine_roots::settle(std::uint64_t id) noexcept { return deadlines_.erase(id) == 1; }
+
+bool coroutine_roots::tick() {
+  auto now = clock::now();
+  std::vector<std::function<void()>> due;
+  for (auto it = deadlines_.begin(); it != deadlines_.end();) {
+    if (it->second.first <= now) {
+      due.push_back(std::move(it->second.second));
+      it = deadlines_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& expire : due) expire();  // may watch new requests
+  ticking_ = !deadlines_.empty();
+  return ticking_;
 }
 
 void coroutine_roots::launch(task<void> t, std::function<void(std::exception_ptr)> done) {
