@@ -78,6 +78,14 @@ double resident_mb() { return status_field_mb("VmRSS"); }
 
 double peak_resident_mb() { return status_field_mb("VmHWM"); }
 
+std::int64_t resident_bytes() {
+  // statm: size, resident, shared, ... in pages; VmRSS is only kB-exact and slower to parse.
+  std::ifstream statm{"/proc/self/statm"};
+  std::int64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<std::int64_t>(::sysconf(_SC_PAGESIZE));
+}
+
 bool reset_peak_rss() {
   std::ofstream clear{"/proc/self/clear_refs"};
   clear << "5";

@@ -1,6 +1,8 @@
-// Process memory as Linux reports it (/proc/self/status), and the --memory-check mode that
+// Process memory as Linux reports it (/proc/self/status and statm), and the --memory-check mode that
 // runs P3 in a fresh process per size to show that streaming keeps peak memory flat.
 #pragma once
+
+#include <cstdint>
 
 #include "options.hpp"
 
@@ -8,6 +10,8 @@ namespace orca_bench {
 
 /// Resident set size now, in MiB (VmRSS); 0 if unknown.
 double resident_mb();
+/// Resident set size now, in bytes (/proc/self/statm: resident pages times the page size); 0 if unknown.
+std::int64_t resident_bytes();
 /// Peak resident set size since the process started or since reset_peak_rss(), in MiB (VmHWM).
 double peak_resident_mb();
 /// Resets the peak to the current RSS (writes 5 to /proc/self/clear_refs, Linux >= 4.0);

@@ -13,9 +13,7 @@
 
 namespace orca_bench {
 
-namespace {
-
-std::vector<std::string_view> split(std::string_view text) {
+std::vector<std::string_view> split_list(std::string_view text) {
   std::vector<std::string_view> parts;
   while (!text.empty()) {
     auto comma = text.find(',');
@@ -26,7 +24,7 @@ std::vector<std::string_view> split(std::string_view text) {
   return parts;
 }
 
-std::int64_t number(std::string_view flag, std::string_view text, std::int64_t least) {
+std::int64_t parse_count(std::string_view flag, std::string_view text, std::int64_t least) {
   std::int64_t value = 0;
   // Accept 100000, 100k and 1m: the sizes people type.
   std::int64_t scale = 1;
@@ -40,9 +38,11 @@ std::int64_t number(std::string_view flag, std::string_view text, std::int64_t l
   return value * scale;
 }
 
+namespace {
+
 std::vector<std::int64_t> numbers(std::string_view flag, std::string_view text, std::int64_t least) {
   std::vector<std::int64_t> values;
-  for (auto part : split(text)) values.push_back(number(flag, part, least));
+  for (auto part : split_list(text)) values.push_back(parse_count(flag, part, least));
   if (values.empty()) throw usage_error(std::string{flag} + " wants a comma-separated list of numbers");
   return values;
 }
@@ -89,6 +89,33 @@ std::string temporary_sqlite_path() {
   return base + "/orca-bench-" + std::to_string(::getpid()) + ".db";
 }
 
+std::vector<target> make_targets(std::vector<std::string> backends, const std::vector<std::string>& urls) {
+  std::vector<target> targets;
+  if (backends.empty()) {
+    for (auto& u : urls) backends.push_back(backend_of(u));
+    if (backends.empty()) backends.emplace_back("sqlite");
+  }
+  for (auto& b : backends) {
+    if (b != "sqlite" && b != "postgresql")
+      throw usage_error("--backend: '" + b + "' is not sqlite or postgresql");
+    target t{b, {}, false};
+    for (auto& u : urls)
+      if (backend_of(u) == b) t.url = u;
+    if (t.url.empty() && b == "sqlite") {
+      t.url = "sqlite:///" + temporary_sqlite_path();
+      t.temporary = true;
+    }
+    if (t.url.empty())
+      throw usage_error("--backend postgresql needs --url postgresql://...; start a throwaway server with "
+                        "scripts/pg-throwaway.sh start /tmp/orca-bench-pg (it prints the URL)");
+    targets.push_back(std::move(t));
+  }
+  for (auto& u : urls)
+    if (std::find_if(targets.begin(), targets.end(), [&](auto& t) { return t.url == u; }) == targets.end())
+      throw usage_error("--url " + u + " is for a backend that --backend does not name");
+  return targets;
+}
+
 options parse_options(int argc, char** argv, bool& help) {
   options o;
   help = false;
@@ -107,16 +134,16 @@ options parse_options(int argc, char** argv, bool& help) {
       return argv[++i];
     };
     if (flag == "--help" || flag == "-h") help = true;
-    else if (flag == "--backend") for (auto b : split(arg())) backends.emplace_back(b);
+    else if (flag == "--backend") for (auto b : split_list(arg())) backends.emplace_back(b);
     else if (flag == "--url") urls.emplace_back(arg());
-    else if (flag == "--n") o.n = number(flag, arg(), 1);
-    else if (flag == "--repeat") o.repeat = static_cast<int>(number(flag, arg(), 1));
+    else if (flag == "--n") o.n = parse_count(flag, arg(), 1);
+    else if (flag == "--repeat") o.repeat = static_cast<int>(parse_count(flag, arg(), 1));
     else if (flag == "--json") o.json_path = arg();
     else if (flag == "--plot") o.plot_path = arg();
     else if (flag == "--k") o.sessions = numbers(flag, arg(), 1);
-    else if (flag == "--pool") o.pool = number(flag, arg(), 1);
-    else if (flag == "--tx") o.transactions = number(flag, arg(), 1);
-    else if (flag == "--busy-timeout") o.busy_timeout_ms = static_cast<int>(number(flag, arg(), 0));
+    else if (flag == "--pool") o.pool = parse_count(flag, arg(), 1);
+    else if (flag == "--tx") o.transactions = parse_count(flag, arg(), 1);
+    else if (flag == "--busy-timeout") o.busy_timeout_ms = static_cast<int>(parse_count(flag, arg(), 0));
     else if (flag == "--memory-check") o.memory_check = true;
     else if (flag == "--memory-n") o.memory_sizes = numbers(flag, arg(), 1);
     else if (flag == "--progress") o.progress = progress_mode::always;
@@ -130,7 +157,7 @@ options parse_options(int argc, char** argv, bool& help) {
     }
     else if (flag == "--phases") {
       o.phases.clear();
-      for (auto code : split(arg())) {
+      for (auto code : split_list(arg())) {
         auto p = parse_phase(code);
         if (!p) throw usage_error("--phases: unknown phase '" + std::string{code} + "'; use P1 ... P6");
         o.phases.push_back(*p);
@@ -140,29 +167,7 @@ options parse_options(int argc, char** argv, bool& help) {
     }
   }
   if (help) return o;
-
-  if (backends.empty()) {
-    for (auto& u : urls) backends.push_back(backend_of(u));
-    if (backends.empty()) backends.emplace_back("sqlite");
-  }
-  for (auto& b : backends) {
-    if (b != "sqlite" && b != "postgresql")
-      throw usage_error("--backend: '" + b + "' is not sqlite or postgresql");
-    target t{b, {}, false};
-    for (auto& u : urls)
-      if (backend_of(u) == b) t.url = u;
-    if (t.url.empty() && b == "sqlite") {
-      t.url = "sqlite:///" + temporary_sqlite_path();
-      t.temporary = true;
-    }
-    if (t.url.empty())
-      throw usage_error("--backend postgresql needs --url postgresql://...; start a throwaway server with "
-                        "scripts/pg-throwaway.sh start /tmp/orca-bench-pg (it prints the URL)");
-    o.targets.push_back(std::move(t));
-  }
-  for (auto& u : urls)
-    if (std::find_if(o.targets.begin(), o.targets.end(), [&](auto& t) { return t.url == u; }) == o.targets.end())
-      throw usage_error("--url " + u + " is for a backend that --backend does not name");
+  o.targets = make_targets(std::move(backends), urls);
   return o;
 }
 

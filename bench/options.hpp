@@ -1,10 +1,12 @@
 // orca-bench's command line: what to run, where, how often, and where to write the results.
-// Parsed once by main(); read by the harness, the report and the memory check.
+// Parsed once by main(); read by the harness, the report and the memory check. The list,
+// number and target helpers serve orca-bench-actors' command line too.
 #pragma once
 
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workload.hpp"
@@ -51,6 +53,17 @@ std::string usage_text();
 
 /// Parses argv; throws usage_error. Sets `help` when --help was asked for.
 options parse_options(int argc, char** argv, bool& help);
+
+/// The non-empty parts of a comma-separated list ("sqlite,postgresql").
+std::vector<std::string_view> split_list(std::string_view text);
+
+/// A whole number >= `least` (100000, 100k and 1m accepted); usage_error naming `flag` otherwise.
+std::int64_t parse_count(std::string_view flag, std::string_view text, std::int64_t least);
+
+/// The databases that --backend and --url name: each backend gets the --url of its kind
+/// (SQLite without one: a temporary file); no backend means those of the URLs, or SQLite.
+/// Throws usage_error for an unknown backend, PostgreSQL without a URL, or a stray URL.
+std::vector<target> make_targets(std::vector<std::string> backends, const std::vector<std::string>& urls);
 
 /// A fresh SQLite database file path under $TMPDIR (or /tmp), unique to this process.
 std::string temporary_sqlite_path();

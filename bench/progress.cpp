@@ -3,6 +3,7 @@
 #include "progress.hpp"
 
 #include <cstdio>
+#include <utility>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -18,7 +19,8 @@ std::string clock_text(double seconds) {
 
 }  // namespace
 
-progress::progress(progress_mode mode, std::size_t total_runs) : total_(total_runs) {
+progress::progress(progress_mode mode, std::size_t total_runs, std::string program)
+    : total_(total_runs), program_(std::move(program)) {
   live_ = mode == progress_mode::always || (mode == progress_mode::automatic && ::isatty(STDERR_FILENO) == 1);
   if (live_) ticker_ = std::thread{[this] { tick(); }};
 }
@@ -49,7 +51,7 @@ void progress::finish_run() {
 
 void progress::phase_done(const std::string& label, double seconds) {
   // Off a terminal a line per phase keeps a CI log readable; short phases stay silent.
-  if (!live_ && seconds >= 3.0) message(fmt::format("orca-bench: {} done in {:.1f} s", label, seconds));
+  if (!live_ && seconds >= 3.0) message(fmt::format("{}: {} done in {:.1f} s", program_, label, seconds));
 }
 
 void progress::message(const std::string& text) {

@@ -16,8 +16,9 @@ namespace orca_bench {
 /// Counts runs done out of a known total and shows what runs now.
 class progress {
 public:
-  /// `total_runs` runs will be reported through start_run / finish_run.
-  progress(progress_mode mode, std::size_t total_runs);
+  /// `total_runs` runs will be reported through start_run / finish_run; `program` prefixes
+  /// the plain per-phase lines.
+  progress(progress_mode mode, std::size_t total_runs, std::string program = "orca-bench");
   ~progress();
   progress(const progress&) = delete;
   progress& operator=(const progress&) = delete;
@@ -39,6 +40,7 @@ private:
 
   bool live_ = false;
   std::size_t total_;
+  std::string program_;
   std::size_t done_ = 0;
   std::string label_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
