@@ -1,7 +1,7 @@
 // The engine facade: create_engine spawns the pool; run_sync, status and dispose ask it.
 #include "orca/engine.hpp"
 
-#include "orca/actors/engine_state.hpp"
+#include "engine_state.hpp"
 #include "request.hpp"
 
 namespace orca {

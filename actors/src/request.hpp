@@ -11,6 +11,7 @@
 #include "orca/actors/atoms.hpp"
 #include "orca/actors/caf_error.hpp"
 #include "orca/actors/message_types.hpp"
+#include "host.hpp"
 #include "orca/actors/runtime.hpp"
 #include "orca/operation.hpp"
 

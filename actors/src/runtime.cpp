@@ -1,6 +1,8 @@
 // The shared actor system and the host-actor bookkeeping of the coroutine facade.
 #include "orca/actors/runtime.hpp"
 
+#include "host.hpp"
+
 #include <mutex>
 #include <vector>
 #include <thread>

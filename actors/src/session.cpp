@@ -1,7 +1,7 @@
 // The session facade: session_core sends one typed request per call to its session actor.
 #include "orca/session.hpp"
 
-#include "orca/actors/engine_state.hpp"
+#include "engine_state.hpp"
 #include "orca/actors/session_actor.hpp"
 #include "request.hpp"
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include <fmt/format.h>
@@ -321,7 +322,10 @@ std::unique_ptr<connection> open_sqlite(const url& target, const connection_opti
                             raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
                 error_details{{}, fmt::format("sqlite:{}", rc), {}, false}};
   sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), static_cast<int>(options.busy_timeout.count()));
+  // Switching a new file to WAL takes an exclusive lock, so connections opened at the same
+  // moment wait for each other here, even where the caller handles lock waits itself
+  // (busy_timeout 0): up to a second, once per connection.
+  sqlite3_busy_timeout(db.get(), static_cast<int>(std::max<std::int64_t>(options.busy_timeout.count(), 1000)));
   configure(db.get(), "PRAGMA foreign_keys=ON", path);
   if (!target.is_memory()) {
     // WAL lets readers run while one connection writes; NORMAL is durable enough in WAL
@@ -329,6 +333,7 @@ std::unique_ptr<connection> open_sqlite(const url& target, const connection_opti
     configure(db.get(), "PRAGMA journal_mode=WAL", path);
     configure(db.get(), "PRAGMA synchronous=NORMAL", path);
   }
+  sqlite3_busy_timeout(db.get(), static_cast<int>(options.busy_timeout.count()));
   return std::make_unique<sqlite_connection>(db.release(), options);
 }
 

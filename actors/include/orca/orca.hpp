@@ -10,4 +10,5 @@
 #include "orca/model/select.hpp"
 #include "orca/run.hpp"
 #include "orca/session.hpp"
+#include "orca/sessionmaker.hpp"
 #include "orca/task.hpp"

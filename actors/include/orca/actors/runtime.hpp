@@ -1,21 +1,11 @@
-// orca::actors::runtime: the actor system shared by the engines and orca::run of a process,
-// and the host actor coroutines run on. Internal to the actors layer and its facade.
+// orca::actors::runtime: the actor system shared by the engines and orca::run of a process.
+// Programs made of CAF actors spawn theirs on it (runtime::get()->system()).
 #pragma once
 
-#include <exception>
-#include <chrono>
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <utility>
 #include <memory>
-#include <unordered_set>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/event_based_actor.hpp>
-
-#include "orca/task.hpp"
 
 namespace orca::actors {
 
@@ -34,59 +24,5 @@ private:
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
 };
-
-/// The root coroutines of a host actor and the deadlines of the requests they await. Kept
-/// in the host's state: frames still suspended when the host quits are destroyed with it.
-///
-/// Deadlines: a CAF request timeout registers with CAF's clock thread and wakes it once per
-/// request; the facade instead sends its requests without one and keeps their deadlines
-/// here, checked by one tick of the host (tick_interval) while any is pending.
-class coroutine_roots {
-public:
-  using clock = std::chrono::steady_clock;
-  /// How often pending deadlines are checked: a request fails at most this late.
-  static constexpr std::chrono::milliseconds tick_interval{250};
-
-  coroutine_roots() = default;
-  coroutine_roots(const coroutine_roots&) = delete;
-  ~coroutine_roots();
-  /// Runs `t` until its first suspension; `done` runs (noexcept context) when it finishes.
-  void launch(task<void> t, std::function<void(std::exception_ptr)> done);
-
-  /// Watches a request: `expire` runs if it is not settled by `deadline`. Returns its id and
-  /// whether the host must start ticking (no tick was pending).
-  std::pair<std::uint64_t, bool> watch(clock::time_point deadline, std::function<void()> expire);
-  /// Settles a watched request; false if it already expired (its reply must be ignored).
-  bool settle(std::uint64_t id) noexcept;
-  /// Runs the expiries that are due; returns whether the host must tick again.
-  bool tick();
-
-private:
-  std::unordered_set<void*> frames_;  // keyed by address: libstdc++ 12 cannot hash handles
-  std::map<std::uint64_t, std::pair<clock::time_point, std::function<void()>>> deadlines_;
-  std::uint64_t next_deadline_ = 0;
-  bool ticking_ = false;
-};
-
-/// The host actor running the current coroutine step, or null outside orca::run.
-caf::event_based_actor* current_host() noexcept;
-/// The roots of the current host, or null outside orca::run.
-coroutine_roots* current_roots() noexcept;
-
-/// Marks `host` as the current host for the scope's duration (on this thread). Every
-/// resumption of a facade coroutine happens inside one.
-class host_scope {
-public:
-  host_scope(caf::event_based_actor* host, coroutine_roots* roots) noexcept;
-  ~host_scope();
-  host_scope(const host_scope&) = delete;
-
-private:
-  caf::event_based_actor* previous_host_;
-  coroutine_roots* previous_roots_;
-};
-
-/// Resumes a facade coroutine on `host` (sets the host scope around the resumption).
-void resume_on(caf::event_based_actor* host, coroutine_roots* roots, std::coroutine_handle<> h);
 
 }  // namespace orca::actors
