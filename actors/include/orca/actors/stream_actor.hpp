@@ -20,8 +20,10 @@ namespace orca::actors {
 /// The interface of a stream actor.
 ///
 /// - `(fetch)` -> (objects, more): the next batch, merged into the session's identity map
-///   with its eager loads done; `more` is false with the last batch (the stream then
-///   closes). Errors: the database's, or `closed` once the stream is closed.
+///   with its eager loads done. `more` false ends the stream (it then closes); a cursor
+///   learns it is exhausted only from a short batch, so the last batch may be followed by
+///   an empty one with `more` false. Errors: the database's, or `closed` once the stream is
+///   closed.
 /// - `(close)`: closes the cursor and quits.
 ///
 /// The stream closes by itself when its consumer (the actor that opened it) dies, when no
