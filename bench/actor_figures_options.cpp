@@ -59,18 +59,7 @@ figure_options parse_figure_options(int argc, char** argv, bool& help) {
   help = false;
   std::vector<std::string> backends;
   std::vector<std::string> urls;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i];
-    std::string_view value;
-    if (auto eq = flag.find('='); flag.starts_with("--") && eq != std::string_view::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    }
-    auto arg = [&]() -> std::string_view {
-      if (!value.empty()) return value;
-      if (i + 1 >= argc) throw usage_error(std::string{flag} + " needs a value (see --help)");
-      return argv[++i];
-    };
+  read_flags(argc, argv, [&](std::string_view flag, const flag_value& arg) {
     if (flag == "--help" || flag == "-h") help = true;
     else if (flag == "--backend") for (auto b : split_list(arg())) backends.emplace_back(b);
     else if (flag == "--url") urls.emplace_back(arg());
@@ -86,9 +75,10 @@ figure_options parse_figure_options(int argc, char** argv, bool& help) {
       for (auto code : split_list(arg())) o.figures.push_back(parse_figure(code));
       if (o.figures.empty()) throw usage_error("--figures wants a list such as 1,2 or identity_get");
     } else {
-      throw usage_error("unknown flag '" + std::string{argv[i]} + "' (see --help)");
+      return false;
     }
-  }
+    return true;
+  });
   if (help) return o;
   o.targets = make_targets(std::move(backends), urls);
   return o;

@@ -116,11 +116,7 @@ std::vector<target> make_targets(std::vector<std::string> backends, const std::v
   return targets;
 }
 
-options parse_options(int argc, char** argv, bool& help) {
-  options o;
-  help = false;
-  std::vector<std::string> backends;
-  std::vector<std::string> urls;
+void read_flags(int argc, char** argv, const flag_handler& handle) {
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
     std::string_view value;
@@ -133,6 +129,16 @@ options parse_options(int argc, char** argv, bool& help) {
       if (i + 1 >= argc) throw usage_error(std::string{flag} + " needs a value (see --help)");
       return argv[++i];
     };
+    if (!handle(flag, arg)) throw usage_error("unknown flag '" + std::string{argv[i]} + "' (see --help)");
+  }
+}
+
+options parse_options(int argc, char** argv, bool& help) {
+  options o;
+  help = false;
+  std::vector<std::string> backends;
+  std::vector<std::string> urls;
+  read_flags(argc, argv, [&](std::string_view flag, const flag_value& arg) {
     if (flag == "--help" || flag == "-h") help = true;
     else if (flag == "--backend") for (auto b : split_list(arg())) backends.emplace_back(b);
     else if (flag == "--url") urls.emplace_back(arg());
@@ -154,8 +160,7 @@ options parse_options(int argc, char** argv, bool& help) {
         throw usage_error("--side wants orca, raw or both, not '" + std::string{which} + "'");
       o.run_orca = which != "raw";
       o.run_raw = which != "orca";
-    }
-    else if (flag == "--phases") {
+    } else if (flag == "--phases") {
       o.phases.clear();
       for (auto code : split_list(arg())) {
         auto p = parse_phase(code);
@@ -163,9 +168,10 @@ options parse_options(int argc, char** argv, bool& help) {
         o.phases.push_back(*p);
       }
     } else {
-      throw usage_error("unknown flag '" + std::string{argv[i]} + "' (see --help)");
+      return false;
     }
-  }
+    return true;
+  });
   if (help) return o;
   o.targets = make_targets(std::move(backends), urls);
   return o;

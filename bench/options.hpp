@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -50,6 +51,14 @@ public:
 
 /// The --help text.
 std::string usage_text();
+
+/// The value of the flag being read (the text after '=' or the next argument).
+using flag_value = std::function<std::string_view()>;
+/// Handles one flag; false if the flag is unknown.
+using flag_handler = std::function<bool(std::string_view flag, const flag_value& value)>;
+/// Calls `handle` for each flag of argv (`--flag value` and `--flag=value`); throws
+/// usage_error for an unknown flag or a missing value.
+void read_flags(int argc, char** argv, const flag_handler& handle);
 
 /// Parses argv; throws usage_error. Sets `help` when --help was asked for.
 options parse_options(int argc, char** argv, bool& help);
