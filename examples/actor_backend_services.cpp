@@ -11,6 +11,7 @@
 
 #include "orca/actors/caf_error.hpp"
 #include "orca/actors/stream_actor.hpp"
+#include "orca/actors/typed_objects.hpp"
 #include "orca/model/select.hpp"
 
 namespace actor_backend {
@@ -107,7 +108,7 @@ void create_order(order_pointer self, std::string customer, std::int64_t amount_
   auto placed = std::make_shared<order>(order{0, std::move(customer), amount_cents});
   auto step = self->state.limits.step_timeout;
   auto fail = [=](caf::error& e) { settle(self, session, promise, caf::expected<std::int64_t>{std::move(e)}); };
-  self->request(session, step, orca::actors::add_atom::value, object_list{{&orca::table_of<order>(), placed}})
+  self->request(session, step, orca::actors::add_atom::value, object_list{orca::actors::ref_of(placed)})
       .then(
           [=](ok_atom) {
             self->request(session, step, orca::actors::commit_atom::value)
@@ -125,7 +126,7 @@ void list_orders(order_pointer self, const std::string& customer,
       .then(
           [=](object_list& objects) {
             std::vector<order> orders;
-            for (auto& o : objects) orders.push_back(*std::static_pointer_cast<order>(o.object));
+            for (auto& o : orca::actors::objects_as<order>(objects)) orders.push_back(*o);
             settle(self, session, promise, caf::expected<std::vector<order>>{std::move(orders)});
           },
           [=](caf::error& e) { settle(self, session, promise, caf::expected<std::vector<order>>{std::move(e)}); });
@@ -162,7 +163,7 @@ void count_batch(order_report& report, const object_list& batch) {
   ++report.batches;
   report.largest_batch = std::max<std::int64_t>(report.largest_batch, static_cast<std::int64_t>(batch.size()));
   for (auto& o : batch) {
-    auto& placed = *std::static_pointer_cast<order>(o.object);
+    auto& placed = *orca::actors::object_as<order>(o);
     ++report.orders;
     ++report.counts[placed.customer];
     report.totals[placed.customer] += placed.amount_cents;

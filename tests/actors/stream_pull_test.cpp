@@ -15,6 +15,7 @@
 #include "orca/actors/caf_error.hpp"
 #include "orca/actors/runtime.hpp"
 #include "orca/actors/session_actor.hpp"
+#include "orca/actors/typed_objects.hpp"
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
 
@@ -76,7 +77,7 @@ void pull(caf::event_based_actor* self, stream_actor stream, std::shared_ptr<pul
       .then(
           [=](object_list& objects, bool more) {
             record->batch_sizes.push_back(objects.size());
-            for (auto& o : objects) record->ns.push_back(std::static_pointer_cast<item>(o.object)->n);
+            for (auto& i : objects_as<item>(objects)) record->ns.push_back(i->n);
             if (more) {
               pull(self, stream, record, finish);
               return;

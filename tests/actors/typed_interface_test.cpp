@@ -8,6 +8,7 @@
 #include "orca/actors/caf_error.hpp"
 #include "orca/actors/runtime.hpp"
 #include "orca/actors/session_actor.hpp"
+#include "orca/actors/typed_objects.hpp"
 #include "orca/model/metadata.hpp"
 #include "support/backends.hpp"
 #include "support/seed_schema.hpp"
@@ -64,4 +65,18 @@ TEST_CASE("an event-based actor saves and queries through a session actor's type
   CHECK(outcome.get_future().get() == "1 from an actor");
   auto check = target.connect();
   CHECK(check->execute("SELECT data FROM a").at(0, 0).as_text() == "from an actor");
+}
+
+TEST_CASE("objects from actor messages are read back as their own class and refused as another", "[actors][typed]") {
+  auto a = std::make_shared<A>();
+  auto ref = ref_of(a);
+  CHECK(object_as<A>(ref).get() == a.get());
+  CHECK(objects_as<A>(object_list{ref, ref}).size() == 2);
+  try {
+    object_as<seed::B>(ref);
+    FAIL("an A was read as a B");
+  } catch (const orca::error& e) {
+    CHECK(e.code() == orca::errc::type_mismatch);
+    CHECK_THAT(e.message(), Catch::Contains("read as a B"));
+  }
 }
