@@ -3,6 +3,7 @@
 #include "sqlite_phases.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -87,9 +88,15 @@ public:
   }
   // The C API rather than PRAGMA wal_checkpoint: the PRAGMA, run right after another
   // connection changed the schema, holds a read lock of its own and so reports busy.
+  // A checkpoint fails at once while another one runs (orca's checkpointer may be finishing
+  // the last run's): settling is untimed, so it tries again for up to a few seconds.
   void settle() override {
-    db_.check(sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr),
-              "wal_checkpoint(TRUNCATE)");
+    int rc = SQLITE_BUSY;
+    for (int attempt = 0; attempt < 300 && rc == SQLITE_BUSY; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
+    db_.check(rc, "wal_checkpoint(TRUNCATE)");
   }
 
 private:

@@ -11,6 +11,7 @@ namespace detail {
 engine_state::~engine_state() {
   // Connections must close before the actor system can end (dispose is idempotent).
   caf::anon_send(pool, actors::dispose_atom::value);
+  if (checkpointer) caf::anon_send_exit(checkpointer, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace detail
@@ -30,6 +31,13 @@ engine create_engine(std::string_view text, engine_options options) {
   connection_options.busy_timeout = options.busy_timeout;
   connection_options.sqlite_begin_immediate = options.sqlite_begin_immediate;
   connection_options.statement_timeout = options.request_timeout;
+  if (target.backend == backend::sqlite && !target.is_memory()) {
+    // Checkpoints run on the checkpointer's thread, never inside a COMMIT on the scheduler.
+    state->checkpointer = actors::spawn_checkpointer(state->runtime->system(), target, connection_options);
+    connection_options.sqlite_checkpoint_needed = [checkpointer = state->checkpointer] {
+      caf::anon_send(checkpointer, actors::checkpoint_atom::value);
+    };
+  }
   actors::pool_options pool_options;
   pool_options.size = options.pool_size;
   pool_options.max_overflow = options.max_overflow;
@@ -67,26 +75,30 @@ task<void> run_sync_on(std::shared_ptr<detail::engine_state> state, std::functio
       state->pool, timeout, "checking out a connection for engine.begin()",
       [](detail::outcome<actors::connection_handle>& out, actors::connection_handle& c) { out.value = c; },
       actors::checkout_atom::value, host->address());
+  auto done = [](detail::outcome<void>& out, actors::ok_atom) { out.done = true; };
+  // BEGIN and COMMIT as messages, so that a SQLite connection waits for the write lock the
+  // way it does for sessions (in the actor, never in the driver); the job runs in between.
   std::exception_ptr failure;
+  bool began = false;
   try {
-    actors::connection_job job{[fn](drivers::connection& c) {
-      c.begin();
-      try {
-        fn(c);
-      } catch (...) {
-        c.rollback();
-        throw;
-      }
-      c.commit();
-    }};
-    co_await actors::ask<void>(
-        conn.actor, timeout, "engine.begin().run_sync()",
-        [](detail::outcome<void>& out, actors::ok_atom) { out.done = true; }, actors::run_atom::value, job);
+    co_await actors::ask<void>(conn.actor, timeout, "engine.begin()", done, actors::begin_atom::value);
+    began = true;
+    actors::connection_job job{[fn](drivers::connection& c) { fn(c); }};
+    co_await actors::ask<void>(conn.actor, timeout, "engine.begin().run_sync()", done, actors::run_atom::value, job);
+    co_await actors::ask<void>(conn.actor, timeout, "COMMIT of engine.begin()", done, actors::commit_atom::value);
   } catch (...) {
     failure = std::current_exception();
   }
-  // run_sync committed or rolled back; only a failure of the connection itself leaves doubt.
-  caf::anon_send(state->pool, actors::checkin_atom::value, conn.actor, failure == nullptr);
+  bool clean = failure == nullptr;
+  if (failure && began) {
+    try {
+      co_await actors::ask<void>(conn.actor, timeout, "ROLLBACK of engine.begin()", done, actors::rollback_atom::value);
+      clean = true;
+    } catch (...) {
+      // The connection goes back unclean: the pool resets or drops it.
+    }
+  }
+  caf::anon_send(state->pool, actors::checkin_atom::value, conn.actor, clean);
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -1,9 +1,10 @@
 // orca::detail::engine_state: what an engine shares with its sessions — the runtime, the
-// pool actor and the options. Internal to the facade's .cpp files (includes CAF).
+// pool actor, the SQLite checkpointer and the options. Internal to the facade's .cpp files (includes CAF).
 #pragma once
 
 #include <memory>
 
+#include "checkpointer.hpp"
 #include "orca/actors/pool_actor.hpp"
 #include "orca/actors/session_actor.hpp"
 #include "orca/actors/runtime.hpp"
@@ -16,6 +17,7 @@ struct engine_state {
   orca::url target;
   engine_options options;
   actors::pool_actor pool;
+  actors::checkpointer_actor checkpointer;  ///< SQLite files only
 
   /// Timeout of one facade request. Sessions answer by themselves within their own limits
   /// (a checkout, then a statement and its cancellation); this only catches an actor that

@@ -65,6 +65,8 @@ public:
   sqlite_connection(sqlite3* db, const connection_options& options)
       : connection(options), db_(db), cache_(options.statement_cache_size) {
     if (options.statement_timeout.count() > 0) sqlite3_progress_handler(db_, 1000, &past_deadline, this);
+    // Replaces the auto-checkpoint (itself a WAL hook): the checkpoint runs elsewhere.
+    if (options.sqlite_checkpoint_needed) sqlite3_wal_hook(db_, &wal_committed, this);
   }
 
   /// Starts the statement timeout for the statement about to run.
@@ -206,6 +208,12 @@ private:
   // SELECT or DDL: the total-changes counter tells whether this statement changed rows.
   std::int64_t changes_of(sqlite3_int64 total_before) const noexcept {
     return sqlite3_total_changes64(db_) != total_before ? sqlite3_changes64(db_) : 0;
+  }
+
+  // SQLite's WAL hook, after each commit: asks for a checkpoint once the WAL is large.
+  static int wal_committed(void* self, sqlite3*, const char*, int pages) noexcept {
+    if (pages >= 1000) static_cast<sqlite_connection*>(self)->options().sqlite_checkpoint_needed();
+    return SQLITE_OK;
   }
 
   // SQLite's progress handler: a nonzero answer interrupts the running statement.

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ struct connection_options {
   /// and fails with errc::request_timeout (0: never). Checked inside SQLite's VM, so it
   /// needs no timer and no other thread.
   std::chrono::milliseconds statement_timeout{0};
+  /// SQLite in WAL mode: when set, the connection never checkpoints inside its own COMMIT
+  /// (SQLite's auto-checkpoint is replaced); instead this is called, on the committing
+  /// thread, after each commit that leaves at least 1,000 pages in the WAL, so that a
+  /// checkpoint can run elsewhere. It must be cheap and must not throw.
+  std::function<void()> sqlite_checkpoint_needed;
 };
 
 /// One database connection. Not thread-safe: one thread uses it at a time (a connection
