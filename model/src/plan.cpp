@@ -1,18 +1,9 @@
 // The synchronous driver of plans: each request becomes one call on a driver connection.
 #include "orca/model/plan.hpp"
 
+#include "orca/model/overloaded.hpp"
+
 namespace orca {
-
-namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-}  // namespace
 
 io_reply perform(drivers::connection& connection, io_request& request) {
   return std::visit(

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "orca/model/coroutine_result.hpp"
+
 namespace orca {
 
 namespace detail {
@@ -43,23 +45,7 @@ struct promise_base {
 };
 
 template <class T>
-struct promise_of : promise_base {
-  std::optional<T> value;
-  template <class U>
-  void return_value(U&& x) { value.emplace(std::forward<U>(x)); }
-  T take() {
-    if (error) std::rethrow_exception(error);
-    return std::move(*value);
-  }
-};
-
-template <>
-struct promise_of<void> : promise_base {
-  void return_void() noexcept {}
-  void take() {
-    if (error) std::rethrow_exception(error);
-  }
-};
+using promise_of = with_result<promise_base, T>;
 
 }  // namespace detail
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "orca/drivers/connection.hpp"
+#include "orca/model/coroutine_result.hpp"
 
 namespace orca {
 
@@ -157,23 +158,7 @@ struct plan_promise_io : plan_promise_base {
 };
 
 template <class T>
-struct plan_promise : plan_promise_io {
-  std::optional<T> value;
-  template <class U>
-  void return_value(U&& x) { value.emplace(std::forward<U>(x)); }
-  T take() {
-    if (error) std::rethrow_exception(error);
-    return std::move(*value);
-  }
-};
-
-template <>
-struct plan_promise<void> : plan_promise_io {
-  void return_void() noexcept {}
-  void take() {
-    if (error) std::rethrow_exception(error);
-  }
-};
+using plan_promise = with_result<plan_promise_io, T>;
 
 }  // namespace detail
 

@@ -1,0 +1,182 @@
+// The session actor's I/O: plans' requests as messages to its connection actor, checkout,
+// cancellation after a timeout, and what a lost connection means for the transaction.
+#include "session_io.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/blocking_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "orca/actors/caf_error.hpp"
+#include "orca/model/overloaded.hpp"
+
+namespace orca::actors {
+
+namespace {
+
+// How long a connection may take to answer `status` after a cancel before it is given up.
+constexpr std::chrono::milliseconds cancel_grace{5000};
+
+// Cancels the statement the connection runs, on a thread of its own: PQcancel blocks.
+void interrupt_later(session_pointer self) {
+  auto interrupt = self->state.connection.interrupt;
+  // The interrupter goes as a spawn argument: CAF's spawn of a function without arguments
+  // trips UBSan inside CAF (init_fun_factory binds a null tuple).
+  if (interrupt)
+    self->system().spawn<caf::detached>(
+        [](caf::blocking_actor*, const std::shared_ptr<interrupter>& target) { target->interrupt(); }, interrupt);
+}
+
+bool lost(const caf::error& e) {
+  return e == caf::sec::request_receiver_down ||
+         (e.category() == caf::atom("orca") && static_cast<errc>(e.code()) == errc::connection_lost);
+}
+
+// A request to the connection timed out: cancel it, then learn what it did from the
+// connection's status, which it answers once the cancelled statement has returned.
+void on_timeout(session_pointer self, bool is_commit, const std::string& what, const reply_handler& on_reply,
+                const failure_handler& on_fail) {
+  auto& st = self->state;
+  auto limit = std::to_string(st.limits.request_timeout.count()) + " ms";
+  interrupt_later(self);
+  self->request(st.connection.actor, cancel_grace, status_atom::value)
+      .await(
+          [=](connection_status& status) {
+            if (is_commit && status.last_commit == commit_result::committed) {
+              spdlog::warn("orca: COMMIT ran past the request timeout ({}) but committed before it could be cancelled",
+                           limit);
+              on_reply({});
+              return;
+            }
+            auto message = is_commit ? "COMMIT did not finish within " + limit +
+                                           "; it was cancelled and the transaction rolled back"
+                                     : what + " did not finish within " + limit + " and was cancelled";
+            if (!status.open) abandon(self, message);
+            on_fail(std::make_exception_ptr(error{errc::request_timeout, message}));
+          },
+          [=](caf::error&) {
+            auto message = what + " did not finish within " + limit +
+                           " and its connection did not answer after a cancel; the connection was closed";
+            abandon(self, message);
+            if (is_commit)
+              on_fail(std::make_exception_ptr(error{
+                  errc::commit_outcome_unknown,
+                  "COMMIT was sent but did not finish within " + limit +
+                      " and its connection stopped answering: whether the transaction committed cannot be known"}));
+            else
+              on_fail(std::make_exception_ptr(error{errc::request_timeout, message}));
+          });
+}
+
+// Sends one request of a plan to the connection actor, awaiting its reply.
+template <class Reply, class... Ts>
+void ask_connection(session_pointer self, bool is_commit, bool is_rollback, std::string what, reply_handler on_reply,
+                    failure_handler on_fail, Ts&&... xs) {
+  auto& st = self->state;
+  // A SQLite connection actor never blocks and enforces the statement timeout itself (inside
+  // SQLite's VM) and the lock-wait budget (busy_timeout), so it always answers: no CAF timer,
+  // which would cost a wake-up of CAF's clock thread per statement.
+  auto timeout = st.dialect == &drivers::sqlite_dialect() ? caf::duration{caf::infinite}
+                                                          : caf::duration{st.limits.request_timeout};
+  self->request(st.connection.actor, timeout, std::forward<Ts>(xs)...)
+      .await(
+          [on_reply](Reply& reply) {
+            if constexpr (std::is_same_v<Reply, ok_atom>) on_reply({});
+            else on_reply(io_reply{std::move(reply)});
+          },
+             [=](caf::error& e) { on_request_error(self, e, is_commit, is_rollback, what, on_reply, on_fail); });
+}
+
+
+// Checks a connection out of the pool (the pool's timeout governs), then performs `request`.
+void checkout_then(session_pointer self, io_request& request, reply_handler on_reply, failure_handler on_fail) {
+  auto& st = self->state;
+  // The pool answers within its checkout timeout; the margin only covers a pool that is gone.
+  self->request(st.pool, st.limits.checkout_timeout + std::chrono::seconds(2), checkout_atom::value, self->address())
+      .await(
+          [=, &request](connection_handle& c) {
+            self->state.connection = std::move(c);
+            perform(self, request, on_reply, on_fail);
+          },
+          [=](caf::error& e) { on_fail(std::make_exception_ptr(from_caf_error(e, "checking out a connection"))); });
+}
+
+}  // namespace
+
+// Gives the connection back once no transaction or stream needs it.
+void release_if_idle(session_pointer self) {
+  auto& st = self->state;
+  if (st.connection && !st.core->in_transaction() && st.streams.empty()) {
+    self->send(st.pool, checkin_atom::value, st.connection.actor, true);
+    st.connection = {};
+  }
+}
+
+// Drops a connection that is lost or stuck: it is killed (its pool sees it die and
+// replaces it), and the session's transaction is gone with it.
+void abandon(session_pointer self, const std::string& why) {
+  auto& st = self->state;
+  if (st.connection) self->send_exit(st.connection.actor, caf::exit_reason::kill);
+  st.connection = {};
+  st.core->lose_transaction(why);
+  for (auto& s : st.streams) self->send(s, close_atom::value);
+  st.streams.clear();
+}
+
+// Handles the failure of a request to the connection.
+void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool is_rollback, const std::string& what,
+                      const reply_handler& on_reply, const failure_handler& on_fail) {
+  if (e == caf::sec::request_timeout) {
+    on_timeout(self, is_commit, what, on_reply, on_fail);
+    return;
+  }
+  if (lost(e)) {
+    auto message = "the session's connection was lost during " + what;
+    abandon(self, message);
+    if (is_rollback) on_reply({});  // the server rolled the transaction back when it lost the connection
+    else if (is_commit)
+      on_fail(std::make_exception_ptr(
+          error{errc::commit_outcome_unknown,
+                "the connection was lost while COMMIT was in flight: whether the transaction committed cannot be known"}));
+    else on_fail(std::make_exception_ptr(error{errc::connection_lost, message}));
+    return;
+  }
+  on_fail(std::make_exception_ptr(from_caf_error(e, what)));
+}
+
+void perform(session_pointer self, io_request& request, reply_handler on_reply, failure_handler on_fail) {
+  auto& st = self->state;
+  if (!st.connection) {
+    // Without a connection there is no transaction: a ROLLBACK has nothing to do.
+    if (std::holds_alternative<io::rollback>(request)) on_reply({});
+    else checkout_then(self, request, std::move(on_reply), std::move(on_fail));
+    return;
+  }
+  auto what = describe(request);
+  std::visit(overloaded{
+                 [&](io::execute& r) {
+                   ask_connection<drivers::rowset>(self, false, false, what, on_reply, on_fail, execute_atom::value,
+                                                   std::move(r.sql), std::move(r.parameters));
+                 },
+                 [&](io::execute_many& r) {
+                   ask_connection<std::int64_t>(self, false, false, what, on_reply, on_fail, many_atom::value,
+                                                std::move(r.sql), std::move(r.sets));
+                 },
+                 [&](io::execute_batch& r) {
+                   ask_connection<rowset_list>(self, false, false, what, on_reply, on_fail, batch_atom::value,
+                                               std::move(r.statements));
+                 },
+                 [&](io::begin&) {
+                   ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, begin_atom::value);
+                 },
+                 [&](io::commit&) {
+                   ask_connection<ok_atom>(self, true, false, what, on_reply, on_fail, commit_atom::value);
+                 },
+                 [&](io::rollback&) {
+                   ask_connection<ok_atom>(self, false, true, what, on_reply, on_fail, rollback_atom::value);
+                 },
+             },
+             request);
+}
+
+}  // namespace orca::actors
