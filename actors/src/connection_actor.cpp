@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "orca/actors/caf_error.hpp"
+#include "postgresql_connection_actor.hpp"
 #include "write_lock_queue.hpp"
 
 namespace orca::actors {
@@ -278,6 +279,7 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
         });
       },
       [=](retry_atom, std::uint64_t id) { retry_write_lock(self, id); },
+      [=](ready_atom) {},
   };
 }
 
@@ -286,12 +288,12 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
 connection_handle spawn_connection(caf::actor_system& system, const url& target,
                                    const drivers::connection_options& options) {
   auto interrupt = std::make_shared<interrupter>();
-  // SQLite calls are CPU work on the page cache and never wait for a lock (see above), so
-  // SQLite connections run on the scheduler; libpq blocks on the network, so PostgreSQL
-  // connections get a thread of their own.
+  // Both run on the scheduler. SQLite calls are CPU work on the page cache and never wait
+  // for a lock (see above); PostgreSQL calls never wait for the network (they are woken by
+  // the poller, see postgresql_connection_actor.cpp).
   auto actor = target.backend == backend::sqlite
                    ? system.spawn(connection_impl, target, options, interrupt)
-                   : system.spawn<caf::detached>(connection_impl, target, options, interrupt);
+                   : spawn_postgresql_connection(system, target, options, interrupt);
   return {std::move(actor), std::move(interrupt)};
 }
 

@@ -3,6 +3,8 @@
 #include "orca/drivers/connection.hpp"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 #include "orca/drivers/echo.hpp"
 #include "orca/drivers/error.hpp"
@@ -142,6 +144,123 @@ void connection::do_commit() {
 void connection::do_rollback() {
   do_execute("ROLLBACK", no_params);
 }
+
+// The non-blocking API: start() records the call and hands it to the backend; settle()
+// turns an exception into the call's error; the finish_*() calls log it and give its result.
+
+io_wait connection::start(call::kind what) {
+  if (call_.what != call::kind::none)
+    throw error{errc::invalid_state, "a call is already in flight on this connection; finish it first"};
+  call_.what = what;
+  call_.result = std::monostate{};
+  call_.error = nullptr;
+  if (options_.echo)
+    call_.started = clock::now();
+  io_wait wait = io_wait::done;
+  try {
+    wait = do_start(call_);
+  } catch (...) {
+    call_.error = std::current_exception();
+  }
+  return wait;
+}
+
+io_wait connection::start_execute(std::string_view sql, const params& parameters) {
+  call_.sql = sql;
+  call_.parameters = &parameters;
+  return start(call::kind::execute);
+}
+
+io_wait connection::start_execute_many(std::string_view sql, const std::vector<params>& sets) {
+  call_.sql = sql;
+  call_.sets = &sets;
+  return start(call::kind::many);
+}
+
+io_wait connection::start_execute_batch(const std::vector<std::pair<std::string, params>>& statements) {
+  call_.statements = &statements;
+  return start(call::kind::batch);
+}
+
+io_wait connection::start_begin() {
+  if (in_transaction())
+    throw error{errc::invalid_state,
+                "cannot BEGIN: a transaction is already open on this connection; commit or roll "
+                "it back first, or use a savepoint"};
+  call_.sql = "BEGIN";
+  return start(call::kind::begin);
+}
+
+io_wait connection::start_commit() {
+  call_.sql = "COMMIT";
+  return start(call::kind::commit);
+}
+
+io_wait connection::start_rollback() {
+  call_.sql = "ROLLBACK";
+  if (!in_transaction()) {
+    call_.what = call::kind::rollback;
+    call_.result = std::monostate{};
+    call_.error = nullptr;
+    call_.started = {};
+    return io_wait::done;
+  }
+  return start(call::kind::rollback);
+}
+
+io_wait connection::advance() {
+  try {
+    return do_advance(call_);
+  } catch (...) {
+    call_.error = std::current_exception();
+    return io_wait::done;
+  }
+}
+
+void connection::echo_call() {
+  if (!options_.echo || call_.started == clock::time_point{})
+    return;
+  auto elapsed = clock::now() - call_.started;
+  switch (call_.what) {
+    case call::kind::many: echo_batch(call_.sql, call_.sets->size(), elapsed); break;
+    case call::kind::batch:
+      for (const auto& [sql, parameters] : *call_.statements)
+        echo_statement(sql, parameters, elapsed);
+      break;
+    case call::kind::execute: echo_statement(call_.sql, *call_.parameters, elapsed); break;
+    default: echo_statement(call_.sql, no_params, elapsed); break;
+  }
+}
+
+template <class T>
+T connection::take() {
+  echo_call();
+  call_.what = call::kind::none;
+  if (auto failed = std::exchange(call_.error, nullptr))
+    std::rethrow_exception(failed);
+  if constexpr (!std::is_void_v<T>)
+    return std::get<T>(std::move(call_.result));
+}
+
+rowset connection::finish_rows() { return take<rowset>(); }
+std::int64_t connection::finish_count() { return take<std::int64_t>(); }
+std::vector<rowset> connection::finish_rowsets() { return take<std::vector<rowset>>(); }
+void connection::finish() { take<void>(); }
+
+io_wait connection::do_start(call& c) {
+  switch (c.what) {
+    case call::kind::execute: c.result = do_execute(c.sql, *c.parameters); break;
+    case call::kind::many: c.result = do_execute_many(c.sql, *c.sets); break;
+    case call::kind::batch: c.result = do_execute_batch(*c.statements); break;
+    case call::kind::begin: do_begin(); break;
+    case call::kind::commit: do_commit(); break;
+    case call::kind::rollback: do_rollback(); break;
+    case call::kind::none: break;
+  }
+  return io_wait::done;
+}
+
+io_wait connection::do_advance(call&) { return io_wait::done; }
 
 std::unique_ptr<connection> connect(const url& target, const connection_options& options) {
   switch (target.backend) {

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "orca/config.hpp"
 #include "orca/drivers/error.hpp"
 #include "postgresql_connect.hpp"
 #include "postgresql_cursor.hpp"
@@ -30,12 +31,12 @@ using pg::prepared_statement;
 
 // One command of a pipeline the connection builds.
 struct command {
-  enum class kind : std::uint8_t { prepare, execute, deallocate };
+  enum class kind : std::uint8_t { prepare, execute, simple, deallocate };
   kind what;
   std::size_t statement;          ///< the caller's statement / parameter set it serves
   prepared_statement* prepared;   ///< prepare, execute
   const params* parameters;       ///< execute
-  std::string* text;              ///< deallocate: "DEALLOCATE orca_N"
+  std::string* text;              ///< simple: the statement; deallocate: "DEALLOCATE orca_N"
 };
 
 struct failed_command {
@@ -110,90 +111,83 @@ public:
   }
 
 protected:
+  int socket() const noexcept override { return ORCA_HAVE_PQ_PIPELINE ? PQsocket(conn_.get()) : -1; }
+
+  // The blocking calls are the non-blocking ones with a poll() in between.
   rowset do_execute(std::string_view sql, const params& parameters) override {
-    buffer_.bind(parameters);
-    if (cache_.capacity() == 0)
-      return execute_unnamed(sql);
-    auto* entry = cache_.find(sql, buffer_.signature());
-    if (entry == nullptr || entry->where != prepared_statement::state::prepared)
-      return prepare_and_execute(sql, parameters);
-    pg::result_ptr result{PQexecPrepared(conn_.get(), entry->name.c_str(), buffer_.count(),
-                                         buffer_.values(), buffer_.lengths(), buffer_.formats(), 0)};
-    if (pg::succeeded(result.get()))
-      return finish(std::move(result));
-    // The server forgot the statement (26000: someone ran DISCARD ALL) or will not reuse
-    // it because a table it reads changed shape (0A000 "cached plan must not change result
-    // type"). Either way prepare it afresh; retry at once only when no transaction was
-    // open, since inside one the failure has already aborted it.
-    std::string_view state = error_field(result.get(), PG_DIAG_SQLSTATE);
-    if (state == "26000" || state == "0A000") {
-      if (state == "26000")
-        cache_.forget(*entry);
-      else
-        cache_.erase(*entry);
-      if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE)
-        return prepare_and_execute(sql, parameters);
-    }
-    throw failure(result.get(), sql);
+    call c;
+    c.what = call::kind::execute;
+    c.sql = sql;
+    c.parameters = &parameters;
+    drive(c);
+    return std::get<rowset>(std::move(c.result));
   }
 
   std::int64_t do_execute_many(std::string_view sql, const std::vector<params>& sets) override {
-    if (sets.empty())
-      return 0;
-    auto signature = pg::common_signature(sets);
-    prepared_statement unnamed;
-    prepared_statement* entry = &unnamed;
-    if (cache_.capacity() == 0)
-      unnamed = unnamed_statement(sql, signature);
-    else if (entry = cache_.find(sql, signature);
-             entry == nullptr || entry->where != prepared_statement::state::prepared)
-      entry = &cache_.add(sql, signature);
-    commands_.clear();
-    schedule_prepare(*entry, 0);
-    for (std::size_t i = 0; i < sets.size(); ++i)
-      commands_.push_back({command::kind::execute, i, entry, &sets[i], nullptr});
-    std::int64_t total = 0;
-    auto failed = run_commands(
-        [&](const command&, pg::result_ptr result) { total += pg::affected_rows(result.get()); });
-    settle_preparations();
-    if (failed && commands_[failed->index].what == command::kind::execute) {
-      auto set = commands_[failed->index].statement;
-      throw orca::error{failed->error.code(),
-                        fmt::format("{} (parameter set {} of {})", failed->error.message(),
-                                    set + 1, sets.size()),
-                        failed->error.details()};
-    }
-    if (failed)
-      throw std::move(failed->error);
-    return total;
+    call c;
+    c.what = call::kind::many;
+    c.sql = sql;
+    c.sets = &sets;
+    drive(c);
+    return std::get<std::int64_t>(c.result);
   }
 
   std::vector<rowset> do_execute_batch(
       const std::vector<std::pair<std::string, params>>& statements) override {
-    if (statements.empty())
-      return {};
-    std::vector<rowset> results(statements.size());
-    std::vector<prepared_statement> unnamed;  // with no cache: each Parse replaces the last
-    unnamed.reserve(statements.size());
+    call c;
+    c.what = call::kind::batch;
+    c.statements = &statements;
+    drive(c);
+    return std::get<std::vector<rowset>>(std::move(c.result));
+  }
+
+  void do_begin() override { drive_simple(call::kind::begin); }
+  void do_commit() override { drive_simple(call::kind::commit); }
+  void do_rollback() override { drive_simple(call::kind::rollback); }
+
+  // Every call is a pipeline of commands (prepare, execute, simple statement), so each
+  // costs one round trip however many statements it carries.
+  io_wait do_start(call& c) override {
     commands_.clear();
-    for (std::size_t i = 0; i < statements.size(); ++i) {
-      const auto& [sql, parameters] = statements[i];
-      buffer_.bind(parameters);
-      prepared_statement* entry;
-      if (cache_.capacity() == 0)
-        entry = &unnamed.emplace_back(unnamed_statement(sql, buffer_.signature()));
-      else if (entry = cache_.find(sql, buffer_.signature()); entry == nullptr)
-        entry = &cache_.add(sql, buffer_.signature());
-      schedule_prepare(*entry, i);
-      commands_.push_back({command::kind::execute, i, entry, &parameters, nullptr});
+    collected_ = {};
+    retry_prepared_ = false;
+    switch (c.what) {
+      case call::kind::execute: plan_execute(c.sql, *c.parameters); break;
+      case call::kind::many:
+        if (c.sets->empty()) {
+          c.result = std::int64_t{0};
+          return io_wait::done;
+        }
+        plan_many(c.sql, *c.sets);
+        break;
+      case call::kind::batch:
+        if (c.statements->empty()) {
+          c.result = std::vector<rowset>{};
+          return io_wait::done;
+        }
+        plan_batch(*c.statements);
+        break;
+      case call::kind::begin:
+        // A transaction begun by a cursor becomes the caller's: nothing to send.
+        if (cursors_.cursor_owns_transaction && PQtransactionStatus(conn_.get()) == PQTRANS_INTRANS) {
+          cursors_.cursor_owns_transaction = false;
+          return io_wait::done;
+        }
+        plan_simple("BEGIN");
+        break;
+      case call::kind::commit:
+        check_commit();
+        plan_simple("COMMIT");
+        break;
+      case call::kind::rollback: plan_simple("ROLLBACK"); break;
+      case call::kind::none: return io_wait::done;
     }
-    auto failed = run_commands([&](const command& done, pg::result_ptr result) {
-      results[done.statement] = pg::to_rowset(result.get());
-    });
-    settle_preparations();
-    if (failed)
-      throw std::move(failed->error);
-    return results;
+    return start_commands(c);
+  }
+
+  io_wait do_advance(call& c) override {
+    auto wait = pipeline_.advance();
+    return wait == io_wait::done ? complete(c) : wait;
   }
 
   std::unique_ptr<cursor> do_open_cursor(std::string_view sql, const params& parameters) override {
@@ -210,30 +204,6 @@ protected:
       throw failure(result.get(), sql);
     cursors_.observe(conn_.get());
   }
-
-  void do_begin() override {
-    // A transaction begun by a cursor becomes the caller's: nothing to send.
-    if (cursors_.cursor_owns_transaction && PQtransactionStatus(conn_.get()) == PQTRANS_INTRANS) {
-      cursors_.cursor_owns_transaction = false;
-      return;
-    }
-    run_simple("BEGIN");
-  }
-
-  // COMMIT in a failed transaction "succeeds" as a ROLLBACK; refuse it, so that work
-  // is never dropped without an error.
-  void do_commit() override {
-    if (PQtransactionStatus(conn_.get()) == PQTRANS_INERROR)
-      throw orca::error{errc::pending_rollback,
-                        "cannot COMMIT: a statement failed earlier in this transaction, so "
-                        "PostgreSQL has aborted it; call rollback() and retry the transaction",
-                        error_details{"COMMIT", "25P02", {}, false}};
-    if (!in_transaction())
-      throw orca::error{errc::invalid_state, "cannot COMMIT: no transaction is open (call begin() first)"};
-    run_simple("COMMIT");
-  }
-
-  void do_rollback() override { run_simple("ROLLBACK"); }
 
 private:
   static std::string_view error_field(const PGresult* result, int code) {
@@ -273,34 +243,81 @@ private:
     return result;
   }
 
-  rowset finish(pg::result_ptr result) {
-    cursors_.observe(conn_.get());
-    if (discards_statements(PQcmdStatus(result.get())))
-      cache_.clear();
-    return pg::to_rowset(result.get());
+  // COMMIT in a failed transaction "succeeds" as a ROLLBACK; refuse it, so that work
+  // is never dropped without an error.
+  void check_commit() const {
+    if (PQtransactionStatus(conn_.get()) == PQTRANS_INERROR)
+      throw orca::error{errc::pending_rollback,
+                        "cannot COMMIT: a statement failed earlier in this transaction, so "
+                        "PostgreSQL has aborted it; call rollback() and retry the transaction",
+                        error_details{"COMMIT", "25P02", {}, false}};
+    if (!in_transaction())
+      throw orca::error{errc::invalid_state, "cannot COMMIT: no transaction is open (call begin() first)"};
   }
 
-  rowset execute_unnamed(std::string_view sql) {
-    std::string text{sql};
-    pg::result_ptr result{PQexecParams(conn_.get(), text.c_str(), buffer_.count(), buffer_.types(),
-                                       buffer_.values(), buffer_.lengths(), buffer_.formats(), 0)};
-    if (!pg::succeeded(result.get()))
-      throw failure(result.get(), sql);
-    return finish(std::move(result));
+  void drive(call& c) {
+    for (auto wait = do_start(c); wait != io_wait::done; wait = do_advance(c))
+      if (!pg::wait_for_socket(conn_.get(), wait)) {
+        broken_ = true;
+        throw orca::error{errc::connection_lost, "waiting for the PostgreSQL server failed (poll)"};
+      }
   }
 
-  // First run of a statement: PREPARE and EXECUTE in one pipeline.
-  rowset prepare_and_execute(std::string_view sql, const params& parameters) {
-    auto& entry = cache_.add(sql, buffer_.signature());
-    commands_.clear();
-    schedule_prepare(entry, 0);
-    commands_.push_back({command::kind::execute, 0, &entry, &parameters, nullptr});
-    pg::result_ptr rows;
-    auto failed = run_commands([&](const command&, pg::result_ptr result) { rows = std::move(result); });
-    settle_preparations();
-    if (failed)
-      throw std::move(failed->error);
-    return finish(std::move(rows));
+  void drive_simple(call::kind what) {
+    call c;
+    c.what = what;
+    drive(c);
+  }
+
+  // -- planning: each call becomes commands_ ------------------------------------------
+
+  void plan_execute(std::string_view sql, const params& parameters) {
+    buffer_.bind(parameters);
+    prepared_statement* entry;
+    if (cache_.capacity() == 0) {
+      entry = &unnamed_.emplace_back(unnamed_statement(sql, buffer_.signature()));
+    } else if (entry = cache_.find(sql, buffer_.signature());
+               entry == nullptr || entry->where != prepared_statement::state::prepared) {
+      entry = &cache_.add(sql, buffer_.signature());
+    } else {
+      retry_prepared_ = true;  // the server may have dropped it: see complete()
+    }
+    schedule_prepare(*entry, 0);
+    commands_.push_back({command::kind::execute, 0, entry, &parameters, nullptr});
+  }
+
+  void plan_many(std::string_view sql, const std::vector<params>& sets) {
+    auto signature = pg::common_signature(sets);
+    prepared_statement* entry;
+    if (cache_.capacity() == 0)
+      entry = &unnamed_.emplace_back(unnamed_statement(sql, signature));
+    else if (entry = cache_.find(sql, signature);
+             entry == nullptr || entry->where != prepared_statement::state::prepared)
+      entry = &cache_.add(sql, signature);
+    schedule_prepare(*entry, 0);
+    for (std::size_t i = 0; i < sets.size(); ++i)
+      commands_.push_back({command::kind::execute, i, entry, &sets[i], nullptr});
+  }
+
+  void plan_batch(const std::vector<std::pair<std::string, params>>& statements) {
+    collected_.rowsets.resize(statements.size());
+    unnamed_.reserve(statements.size());  // with no cache: each Parse replaces the last
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+      const auto& [sql, parameters] = statements[i];
+      buffer_.bind(parameters);
+      prepared_statement* entry;
+      if (cache_.capacity() == 0)
+        entry = &unnamed_.emplace_back(unnamed_statement(sql, buffer_.signature()));
+      else if (entry = cache_.find(sql, buffer_.signature()); entry == nullptr)
+        entry = &cache_.add(sql, buffer_.signature());
+      schedule_prepare(*entry, i);
+      commands_.push_back({command::kind::execute, i, entry, &parameters, nullptr});
+    }
+  }
+
+  void plan_simple(const char* sql) {
+    simple_ = sql;
+    commands_.push_back({command::kind::simple, 0, nullptr, nullptr, &simple_});
   }
 
   void schedule_prepare(prepared_statement& entry, std::size_t statement) {
@@ -320,65 +337,131 @@ private:
     cache_.trim();
   }
 
-  // Runs commands_ in one pipeline, plus the pending DEALLOCATEs after a sync point of
+  // -- running: commands_ in one pipeline -----------------------------------------------
+
+  // Starts commands_ in one pipeline, plus the pending DEALLOCATEs after a sync point of
   // their own (their failure must not abort the caller's statements, nor theirs ours).
-  // `on_success` gets each successful execute's result; the first failure is returned.
-  template <class OnSuccess>
-  std::optional<failed_command> run_commands(OnSuccess&& on_success) {
-    std::size_t own = commands_.size();
-    segments_.assign(1, own);
+  io_wait start_commands(call& c) {
+    collecting_ = c.what;
+    own_ = commands_.size();
+    segments_.assign(1, own_);
     auto& pending = cache_.pending_deallocations();
     if (!pending.empty() && PQtransactionStatus(conn_.get()) != PQTRANS_INERROR) {
       for (auto& text : pending)
         commands_.push_back({command::kind::deallocate, 0, nullptr, nullptr, &text});
       segments_.push_back(commands_.size());
     }
+    auto wait = pipeline_.start(conn_.get(), segments_, send_, receive_);
+    return wait == io_wait::done ? complete(c) : wait;
+  }
+
+  int send(std::size_t i) {
+    const command& c = commands_[i];
     PGconn* conn = conn_.get();
-    std::optional<failed_command> failed;
-    pg::send_command send = [&](std::size_t i) -> int {
-      const command& c = commands_[i];
-      switch (c.what) {
-        case command::kind::prepare:
-          return PQsendPrepare(conn, c.prepared->name.c_str(), c.prepared->sql.c_str(),
-                               static_cast<int>(c.prepared->types.size()), c.prepared->types.data());
-        case command::kind::execute:
-          buffer_.bind(*c.parameters);
-          return PQsendQueryPrepared(conn, c.prepared->name.c_str(), buffer_.count(),
-                                     buffer_.values(), buffer_.lengths(), buffer_.formats(), 0);
-        case command::kind::deallocate:
-          return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    switch (c.what) {
+      case command::kind::prepare:
+        return PQsendPrepare(conn, c.prepared->name.c_str(), c.prepared->sql.c_str(),
+                             static_cast<int>(c.prepared->types.size()), c.prepared->types.data());
+      case command::kind::execute:
+        buffer_.bind(*c.parameters);
+        return PQsendQueryPrepared(conn, c.prepared->name.c_str(), buffer_.count(), buffer_.values(),
+                                   buffer_.lengths(), buffer_.formats(), 0);
+      case command::kind::simple:
+      case command::kind::deallocate:
+        return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    }
+    return 0;
+  }
+
+  void receive(std::size_t i, pg::result_ptr result) {
+    const command& c = commands_[i];
+    bool ok = pg::succeeded(result.get());
+    if (c.what == command::kind::deallocate) {
+      if (ok)
+        c.text->clear();  // sent: dropped from the pending list by complete()
+    } else if (!ok) {
+      if (!failed_)
+        failed_ = failed_command{i, failure(result.get(), sql_of(c))};
+    } else if (c.what == command::kind::prepare) {
+      c.prepared->where = prepared_statement::state::prepared;
+    } else if (c.what == command::kind::execute) {
+      switch (collecting_) {
+        case call::kind::execute: collected_.rows = std::move(result); break;
+        case call::kind::many: collected_.total += pg::affected_rows(result.get()); break;
+        case call::kind::batch: collected_.rowsets[c.statement] = pg::to_rowset(result.get()); break;
+        default: break;
       }
-      return 0;
-    };
-    pg::receive_result receive = [&](std::size_t i, pg::result_ptr result) {
-      const command& c = commands_[i];
-      bool ok = pg::succeeded(result.get());
-      if (c.what == command::kind::deallocate) {
-        if (ok)
-          c.text->clear();  // sent: dropped from the pending list below
-      } else if (!ok) {
-        if (!failed)
-          failed = failed_command{i, failure(result.get(), c.prepared->sql)};
-      } else if (c.what == command::kind::prepare) {
-        c.prepared->where = prepared_statement::state::prepared;
-      } else {
-        on_success(c, std::move(result));
-      }
-    };
-    auto lost_at = pg::run_pipeline(conn, segments_, send, receive);
-    std::erase_if(pending, [](const std::string& text) { return text.empty(); });
-    commands_.resize(own);
+    }
+  }
+
+  static const std::string& sql_of(const command& c) { return c.prepared ? c.prepared->sql : *c.text; }
+
+  // The pipeline ended: the call's result, or its error. A prepared statement the server
+  // forgot (26000: someone ran DISCARD ALL) or will not reuse because a table it reads
+  // changed shape (0A000 "cached plan must not change result type") is prepared afresh and
+  // run again, but only when no transaction was open: inside one the failure aborted it.
+  io_wait complete(call& c) {
+    PGconn* conn = conn_.get();
+    std::erase_if(cache_.pending_deallocations(), [](const std::string& text) { return text.empty(); });
+    commands_.resize(own_);
     // The pipeline stopped on an I/O failure: whatever libpq says, the connection is gone.
-    if (lost_at && !failed) {
-      std::size_t index = std::min(*lost_at, own - 1);
-      auto lost = pg::make_error(conn, nullptr, commands_[index].prepared->sql);
+    if (auto lost_at = pipeline_.lost_at(); lost_at && !failed_) {
+      std::size_t index = std::min(*lost_at, own_ - 1);
+      auto lost = pg::make_error(conn, nullptr, sql_of(commands_[index]));
       auto details = lost.details();
       details.connection_poisoned = broken_ = true;
-      failed = failed_command{index, orca::error{errc::connection_lost, lost.message(), details}};
+      failed_ = failed_command{index, orca::error{errc::connection_lost, lost.message(), details}};
     }
     cursors_.observe(conn);
-    return failed;
+    settle_preparations();
+    unnamed_.clear();
+    auto failed = std::exchange(failed_, std::nullopt);
+    if (failed && c.what == call::kind::execute && retry_prepared_) {
+      auto& entry = *commands_[0].prepared;
+      std::string_view state = failed->error.details().sqlstate;
+      if (state == "26000" || state == "0A000") {
+        if (state == "26000")
+          cache_.forget(entry);
+        else
+          cache_.erase(entry);
+        if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
+          commands_.clear();
+          retry_prepared_ = false;
+          plan_execute(c.sql, *c.parameters);
+          return start_commands(c);
+        }
+      }
+    }
+    if (failed && c.what == call::kind::many && commands_[failed->index].what == command::kind::execute) {
+      auto set = commands_[failed->index].statement;
+      throw orca::error{failed->error.code(),
+                        fmt::format("{} (parameter set {} of {})", failed->error.message(), set + 1,
+                                    c.sets->size()),
+                        failed->error.details()};
+    }
+    if (failed)
+      throw std::move(failed->error);
+    switch (c.what) {
+      case call::kind::execute: {
+        auto rows = std::move(collected_.rows);
+        if (discards_statements(PQcmdStatus(rows.get())))
+          cache_.clear();
+        c.result = pg::to_rowset(rows.get());
+        break;
+      }
+      case call::kind::many: c.result = collected_.total; break;
+      case call::kind::batch: c.result = std::move(collected_.rowsets); break;
+      default: break;
+    }
+    return io_wait::done;
   }
+
+  /// What receive() keeps of a call's successful executes.
+  struct collected {
+    pg::result_ptr rows;          ///< execute: the statement's result
+    std::int64_t total = 0;       ///< many: affected rows
+    std::vector<rowset> rowsets;  ///< batch: each statement's rows
+  };
 
   connection_ptr conn_;
   PGcancel* cancel_;
@@ -386,9 +469,19 @@ private:
   pg::statement_cache cache_;
   pg::cursor_registry cursors_;
   std::vector<command> commands_;              ///< the pipeline being built (reused)
+  std::size_t own_ = 0;                         ///< commands_ of the call, before DEALLOCATEs
   std::vector<std::size_t> segments_;          ///< its sync points
   std::vector<prepared_statement*> preparing_;  ///< entries it prepares
-  bool broken_ = false;                         ///< a failure showed the connection is gone
+  std::vector<prepared_statement> unnamed_;     ///< statements of a call without a cache
+  std::string simple_;                          ///< BEGIN, COMMIT or ROLLBACK
+  pg::pipeline pipeline_;
+  pg::send_command send_{[this](std::size_t i) { return send(i); }};
+  pg::receive_result receive_{[this](std::size_t i, pg::result_ptr r) { receive(i, std::move(r)); }};
+  call::kind collecting_ = call::kind::none;  ///< the call receive() collects for
+  collected collected_;
+  std::optional<failed_command> failed_;      ///< the call's first failure
+  bool retry_prepared_ = false;               ///< the call ran a cached statement as is
+  bool broken_ = false;                       ///< a failure showed the connection is gone
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ namespace orca::drivers::postgresql {
 //   open --fetch() fails--> closed                            (release())
 //   open | exhausted --close() / destructor--> closed         (release() if still open)
 //   any --connection destroyed--> detached                     (detach(), nothing sent)
+//   any --abandon()--> closed, nothing sent (the caller ends the transaction)
 // fetch() on closed or detached throws errc::closed; on exhausted it returns false.
 class postgresql_cursor final : public cursor {
 public:
@@ -32,6 +33,15 @@ public:
 
   bool fetch(std::size_t max_rows, rowset& out) override;
   void close() noexcept override;
+  /// The transaction is ending (or the connection closing): forget the cursor, send nothing.
+  void abandon() noexcept override {
+    if (registry_ != nullptr)
+      std::erase(registry_->open, this);
+    if (state_ != state::detached)
+      state_ = state::closed;
+    registry_ = nullptr;
+    conn_ = nullptr;
+  }
   /// The connection is closing: forget it without sending anything.
   void detach() noexcept {
     conn_ = nullptr;

@@ -33,5 +33,6 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using merge_atom = caf::atom_constant<caf::atom("merge")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 }  // namespace orca::actors

@@ -36,12 +36,15 @@ namespace orca::actors {
 ///   session learns what a request that timed out did (committed or not).
 /// - `(run, job)` -> ok: runs user code with the driver connection (run_sync).
 /// - `(retry, id)`: its own timer and wake-up while it waits for SQLite's write lock.
+/// - `(ready)`: from the poller, the socket of a PostgreSQL call in flight is ready.
 ///
 /// SQLite connection actors run on the scheduler (a point read costs microseconds, not a
 /// thread hop); they never sleep in a lock wait: a BEGIN or COMMIT that finds the write lock
 /// taken is retried when the holder in this process ends its transaction, or after a short
 /// timer for holders in other processes, until the busy timeout is spent. PostgreSQL
-/// connection actors are detached: libpq blocks.
+/// connection actors run on the scheduler too: statements, batches and transaction control
+/// use libpq's non-blocking calls, woken by the process's poller; the calls libpq only has
+/// in blocking form (connect, cursors, ping, savepoints, run) run on a detached lane.
 using connection_actor = caf::typed_actor<
     caf::replies_to<execute_atom, std::string, params>::with<drivers::rowset>,
     caf::replies_to<many_atom, std::string, parameter_sets>::with<std::int64_t>,
@@ -57,7 +60,8 @@ using connection_actor = caf::typed_actor<
     caf::replies_to<reset_atom>::with<bool>,
     caf::replies_to<status_atom>::with<connection_status>,
     caf::replies_to<run_atom, connection_job>::with<ok_atom>,
-    caf::reacts_to<retry_atom, std::uint64_t>>;
+    caf::reacts_to<retry_atom, std::uint64_t>,
+    caf::reacts_to<ready_atom>>;
 
 /// A connection actor and the handle that cancels its running statement.
 struct connection_handle {

@@ -4,14 +4,17 @@
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "orca/drivers/cursor.hpp"
 #include "orca/drivers/dialect.hpp"
+#include "orca/drivers/io_wait.hpp"
 #include "orca/drivers/rowset.hpp"
 #include "orca/drivers/url.hpp"
 #include "orca/drivers/value.hpp"
@@ -94,7 +97,47 @@ public:
   /// The options the connection was opened with.
   const connection_options& options() const noexcept { return options_; }
 
+  // Non-blocking calls, for callers that wait on the socket themselves (the connection
+  // actors). Where the backend can (PostgreSQL: socket() >= 0), start_*() sends what the
+  // socket takes and returns what the call waits for; once the socket is ready for that,
+  // advance() goes on, until io_wait::done; then the matching finish_*() gives the result or
+  // throws the call's error, exactly as the blocking call would. One call at a time; its
+  // arguments must outlive it. Elsewhere (SQLite) start_*() runs the call at once.
+
+  /// The socket to wait on; -1 when calls never wait (they finish in start_*()).
+  virtual int socket() const noexcept { return -1; }
+  io_wait start_execute(std::string_view sql, const params& parameters);  ///< then finish_rows()
+  io_wait start_execute_many(std::string_view sql, const std::vector<params>& sets);  ///< finish_count()
+  io_wait start_execute_batch(const std::vector<std::pair<std::string, params>>& statements);  ///< finish_rowsets()
+  io_wait start_begin();     ///< then finish(); throws invalid_state in a transaction
+  io_wait start_commit();    ///< then finish()
+  io_wait start_rollback();  ///< then finish(); nothing is sent outside a transaction
+  /// Goes on with the call in flight once the socket is ready.
+  io_wait advance();
+  rowset finish_rows();
+  std::int64_t finish_count();
+  std::vector<rowset> finish_rowsets();
+  void finish();
+
 protected:
+  /// A call of the non-blocking API: what it is, its arguments and, once done, its result.
+  struct call {
+    enum class kind : std::uint8_t { none, execute, many, batch, begin, commit, rollback };
+    kind what = kind::none;
+    std::string_view sql;
+    const params* parameters = nullptr;
+    const std::vector<params>* sets = nullptr;
+    const std::vector<std::pair<std::string, params>>* statements = nullptr;
+    std::variant<std::monostate, rowset, std::int64_t, std::vector<rowset>> result;
+    std::exception_ptr error;
+    std::chrono::steady_clock::time_point started;
+  };
+  /// Starts `c` (result or exception when it finishes at once). The default runs the
+  /// blocking do_* call.
+  virtual io_wait do_start(call& c);
+  /// Goes on with `c`; throws its error. The default is never called (calls finish at once).
+  virtual io_wait do_advance(call& c);
+
   virtual rowset do_execute(std::string_view sql, const params& parameters) = 0;
   virtual std::int64_t do_execute_many(std::string_view sql, const std::vector<params>& sets) = 0;
   virtual std::vector<rowset> do_execute_batch(
@@ -107,7 +150,13 @@ protected:
   virtual void do_rollback();
 
 private:
+  io_wait start(call::kind what);
+  void echo_call();
+  template <class T>
+  T take();
+
   connection_options options_;
+  call call_;
 };
 
 /// Opens a connection to the database a URL names; throws orca::error

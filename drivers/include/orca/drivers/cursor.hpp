@@ -19,6 +19,9 @@ public:
   virtual bool fetch(std::size_t max_rows, rowset& out) = 0;
   /// Releases the statement / server-side cursor early (the destructor does it too).
   virtual void close() noexcept = 0;
+  /// Forgets the cursor without any I/O, for a caller about to end its transaction (which
+  /// closes server-side cursors) or to close the connection. The default closes it.
+  virtual void abandon() noexcept { close(); }
 };
 
 }  // namespace orca::drivers
