@@ -77,6 +77,8 @@ public:
   const dialect& sql_dialect() const noexcept override { return postgresql_dialect(); }
 
   bool in_transaction() const noexcept override {
+    if (begin_pending_)
+      return true;
     auto status = PQtransactionStatus(conn_.get());
     return status == PQTRANS_INERROR
            || (status == PQTRANS_INTRANS && !cursors_.cursor_owns_transaction);
@@ -106,6 +108,7 @@ public:
   // INSERT ... RETURNING, which is exact even for multi-row inserts. This is for callers
   // that insert one row without RETURNING.
   std::int64_t last_insert_id() override {
+    send_pending_begin();
     auto result = run_simple("SELECT lastval()");
     return pg::to_rowset(result.get()).at(0, 0).as_integer();
   }
@@ -173,13 +176,20 @@ protected:
           cursors_.cursor_owns_transaction = false;
           return io_wait::done;
         }
-        plan_simple("BEGIN");
-        break;
+        // BEGIN goes out with the transaction's first statement: no round trip of its own.
+        begin_pending_ = true;
+        return io_wait::done;
       case call::kind::commit:
         check_commit();
+        if (std::exchange(begin_pending_, false))
+          return io_wait::done;  // nothing was sent: nothing to commit
         plan_simple("COMMIT");
         break;
-      case call::kind::rollback: plan_simple("ROLLBACK"); break;
+      case call::kind::rollback:
+        if (std::exchange(begin_pending_, false))
+          return io_wait::done;
+        plan_simple("ROLLBACK");
+        break;
       case call::kind::none: return io_wait::done;
     }
     return start_commands(c);
@@ -191,11 +201,13 @@ protected:
   }
 
   std::unique_ptr<cursor> do_open_cursor(std::string_view sql, const params& parameters) override {
+    send_pending_begin();
     return pg::open_cursor(conn_.get(), cursors_, buffer_, sql, parameters);
   }
 
   // The simple query protocol: several statements allowed, no parameters.
   void do_execute_script(std::string_view sql) override {
+    send_pending_begin();
     std::string text{sql};
     pg::result_ptr result{PQexec(conn_.get(), text.c_str())};
     if (contains_ignoring_case(sql, "discard") || contains_ignoring_case(sql, "deallocate"))
@@ -253,6 +265,12 @@ private:
                         error_details{"COMMIT", "25P02", {}, false}};
     if (!in_transaction())
       throw orca::error{errc::invalid_state, "cannot COMMIT: no transaction is open (call begin() first)"};
+  }
+
+  // The blocking calls that bypass the pipeline send a deferred BEGIN first.
+  void send_pending_begin() {
+    if (std::exchange(begin_pending_, false))
+      run_simple("BEGIN");
   }
 
   void drive(call& c) {
@@ -342,6 +360,8 @@ private:
   // Starts commands_ in one pipeline, plus the pending DEALLOCATEs after a sync point of
   // their own (their failure must not abort the caller's statements, nor theirs ours).
   io_wait start_commands(call& c) {
+    if (std::exchange(begin_pending_, false))
+      commands_.insert(commands_.begin(), {command::kind::simple, 0, nullptr, nullptr, &begin_sql_});
     collecting_ = c.what;
     own_ = commands_.size();
     segments_.assign(1, own_);
@@ -473,7 +493,12 @@ private:
   std::vector<std::size_t> segments_;          ///< its sync points
   std::vector<prepared_statement*> preparing_;  ///< entries it prepares
   std::vector<prepared_statement> unnamed_;     ///< statements of a call without a cache
-  std::string simple_;                          ///< BEGIN, COMMIT or ROLLBACK
+  std::string simple_;                          ///< COMMIT or ROLLBACK
+  std::string begin_sql_{"BEGIN"};
+  /// begin() was called and BEGIN not sent yet: it rides with the next statement (PostgreSQL
+  /// takes a transaction's snapshot at its first statement, not at BEGIN, so this changes
+  /// nothing but the round trip).
+  bool begin_pending_ = false;
   pg::pipeline pipeline_;
   pg::send_command send_{[this](std::size_t i) { return send(i); }};
   pg::receive_result receive_{[this](std::size_t i, pg::result_ptr r) { receive(i, std::move(r)); }};
