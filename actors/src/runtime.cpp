@@ -1,7 +1,13 @@
 // The shared actor system and the host-actor bookkeeping of the coroutine facade.
 #include "orca/actors/runtime.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
+#include <caf/scheduler/coordinator.hpp>
+
 #include "host.hpp"
+#include "scheduler_policy.hpp"
 
 #include <mutex>
 #include <vector>
@@ -11,13 +17,22 @@ namespace orca::actors {
 
 namespace {
 thread_local caf::event_based_actor* current = nullptr;
+
+// ORCA_SCHEDULER=caf-sharing runs CAF's own work-sharing policy instead of orca's
+// (scheduler_policy.hpp), to compare the two.
+bool caf_sharing_requested() {
+  const char* choice = std::getenv("ORCA_SCHEDULER");
+  return choice != nullptr && std::string_view{choice} == "caf-sharing";
+}
 thread_local coroutine_roots* current_root_set = nullptr;
 }
 
 runtime::runtime() {
-  // Blocking work runs in detached connection actors; the scheduler only needs a thread per core.
+  // Nothing on the scheduler blocks (SQLite waits in its actors, PostgreSQL in the poller,
+  // blocking libpq calls on lanes): one worker per core.
   config_.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
   config_.set("scheduler.policy", caf::atom("sharing"));
+  if (!caf_sharing_requested()) config_.load<caf::scheduler::coordinator<lazy_sharing>>();
   system_ = std::make_unique<caf::actor_system>(config_);
 }
 
