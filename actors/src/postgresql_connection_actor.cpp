@@ -47,7 +47,13 @@ struct job {
   std::function<void(drivers::connection&)> blocking;
   std::function<void(std::exception_ptr)> finish;
   bool needs_connection = true;
+  bool is_commit = false;
 };
+
+using clock = std::chrono::steady_clock;
+
+// How long a cancelled call may take to end before the connection is given up.
+constexpr std::chrono::seconds cancel_grace{5};
 
 struct postgresql_state {
   postgresql_state() = default;  // not an aggregate: CAF would construct it from the actor
@@ -64,6 +70,13 @@ struct postgresql_state {
   std::optional<job> current;     ///< the request in flight
   std::deque<job> queue;          ///< requests that arrived meanwhile, in order
   int watched = -1;               ///< the socket registered with the poller
+  std::chrono::milliseconds limit{0};     ///< request_timeout for a socket call (0: none)
+  clock::time_point deadline;             ///< of the socket call in flight
+  io_wait waiting_for = io_wait::done;    ///< what it waits for
+  bool cancelled = false;                 ///< it ran past its deadline and was cancelled
+  bool cancel_in_flight = false;          ///< the lane is sending the cancel request
+  bool given_up = false;                  ///< no answer after the cancel: the connection is done
+  std::exception_ptr timeout_failure;     ///< what a cancelled call fails with, while it ends
   static inline const char* name = "orca.connection";
 
   ~postgresql_state() {
@@ -82,7 +95,7 @@ struct postgresql_state {
     for (auto& [id, c] : cursors) c->abandon();
     cursors.clear();
   }
-  bool broken() const noexcept { return connection && connection->is_broken(); }
+  bool broken() const noexcept { return given_up || (connection && connection->is_broken()); }
 };
 
 using self_pointer = connection_actor::stateful_pointer<postgresql_state>;
@@ -94,7 +107,18 @@ void end_current(self_pointer self, std::exception_ptr failure) {
   auto& st = self->state;
   auto finished = std::move(*st.current);
   st.current.reset();
+  // A call cancelled at its deadline fails with request_timeout (if it finished anyway,
+  // a COMMIT included, its result stands).
+  if (std::exchange(st.cancelled, false) && !st.given_up) {
+    auto limit = std::to_string(st.limit.count()) + " ms";
+    st.timeout_failure = std::make_exception_ptr(error{
+        errc::request_timeout, finished.is_commit ? "COMMIT did not finish within " + limit +
+                                                        "; it was cancelled and the transaction rolled back"
+                                                  : "the statement did not finish within " + limit +
+                                                        " and was cancelled"});
+  }
   finished.finish(failure);
+  st.timeout_failure = nullptr;
   if (st.broken()) {
     self->quit();  // the state's destructor fails what is queued
     return;
@@ -104,17 +128,49 @@ void end_current(self_pointer self, std::exception_ptr failure) {
 
 void wait_for_socket(self_pointer self, io_wait what) {
   auto& st = self->state;
+  st.waiting_for = what;
   try {
     st.watched = st.connection->socket();
-    st.sockets->watch(st.watched, what, caf::actor_cast<caf::actor>(self));
+    st.sockets->watch(st.watched, what, caf::actor_cast<caf::actor>(self), st.deadline);
   } catch (...) {
     end_current(self, std::current_exception());
   }
 }
 
+void on_lane(self_pointer self, std::function<void()> work, std::function<void(std::exception_ptr)> then);
+
+// The call in flight ran past its deadline: cancel it (PQcancel blocks: on the lane) and
+// give it `cancel_grace` to end; past that, give the connection up.
+void on_deadline(self_pointer self) {
+  auto& st = self->state;
+  if (!st.cancelled) {
+    st.cancelled = st.cancel_in_flight = true;
+    st.deadline = clock::now() + cancel_grace;
+    // The next call waits until the cancel request is through, so that it cannot be hit.
+    on_lane(self, [connection = st.connection] { connection->interrupt(); }, [self](std::exception_ptr) {
+      self->state.cancel_in_flight = false;
+      run_next(self);
+    });
+    wait_for_socket(self, st.waiting_for);
+    return;
+  }
+  st.given_up = true;
+  auto limit = std::to_string(st.limit.count()) + " ms";
+  end_current(self, std::make_exception_ptr(
+                        st.current->is_commit
+                            ? error{errc::commit_outcome_unknown,
+                                    "COMMIT was sent but did not finish within " + limit +
+                                        " and the server did not answer its cancellation: whether the transaction "
+                                        "committed cannot be known; the connection was closed"}
+                            : error{errc::request_timeout, "the statement did not finish within " + limit +
+                                                               " and the server did not answer its cancellation; "
+                                                               "the connection was closed"}));
+}
+
 // Goes on with the call in flight: `wait` is what it waits for now.
 void on_progress(self_pointer self, io_wait wait) {
   if (wait == io_wait::done) end_current(self, nullptr);
+  else if (clock::now() >= self->state.deadline) on_deadline(self);
   else wait_for_socket(self, wait);
 }
 
@@ -151,6 +207,7 @@ void start_current(self_pointer self) {
   auto& st = self->state;
   auto& j = *st.current;
   if (j.start) {
+    st.deadline = st.limit.count() > 0 ? clock::now() + st.limit : clock::time_point::max();
     io_wait wait = io_wait::done;
     try {
       wait = j.start(*st.connection);
@@ -169,7 +226,7 @@ void start_current(self_pointer self) {
 
 void run_next(self_pointer self) {
   auto& st = self->state;
-  if (st.current || st.queue.empty()) return;
+  if (st.current || st.cancel_in_flight || st.queue.empty()) return;
   st.current.emplace(std::move(st.queue.front()));
   st.queue.pop_front();
   if (st.connection || !st.current->needs_connection) {
@@ -195,22 +252,26 @@ void submit(self_pointer self, job j) {
   run_next(self);
 }
 
-// Delivers what `result()` gives, or the failure.
+// Delivers what `result()` gives, or the failure (`instead`, when set, replaces any failure).
 template <class T, class Result>
-void deliver(caf::typed_response_promise<T>& promise, std::exception_ptr failure, Result&& result) {
+void deliver(caf::typed_response_promise<T>& promise, std::exception_ptr failure, Result&& result,
+             const std::exception_ptr& instead = nullptr) {
   try {
     if (failure) std::rethrow_exception(failure);
     promise.deliver(result());
   } catch (...) {
-    promise.deliver(current_exception_to_caf_error());
+    promise.deliver(to_caf_error(instead ? instead : std::current_exception()));
   }
 }
 
 template <class T>
-job call(caf::typed_response_promise<T> promise, std::function<io_wait(drivers::connection&)> start,
-         std::function<T()> result) {
+job call(self_pointer self, caf::typed_response_promise<T> promise, std::function<io_wait(drivers::connection&)> start,
+         std::function<T()> result, bool is_commit = false) {
   return {std::move(start), nullptr,
-          [promise, result = std::move(result)](std::exception_ptr e) mutable { deliver(promise, e, result); }};
+          [self, promise, result = std::move(result)](std::exception_ptr e) mutable {
+            deliver(promise, e, result, self->state.timeout_failure);
+          },
+          true, is_commit};
 }
 
 template <class T>
@@ -227,13 +288,14 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
   st.options = std::move(options);
   st.interrupt = std::move(interrupt);
   st.sockets = poller::shared();
+  st.limit = st.options.statement_timeout;  // the engine's request_timeout
   auto conn = [self]() -> drivers::connection& { return *self->state.connection; };
   return {
       [=](execute_atom, std::string& sql, params& parameters) {
         auto promise = self->make_response_promise<drivers::rowset>();
         auto args = std::make_shared<std::pair<std::string, params>>(std::move(sql), std::move(parameters));
         submit(self, call<drivers::rowset>(
-                         promise, [args](drivers::connection& c) { return c.start_execute(args->first, args->second); },
+                         self, promise, [args](drivers::connection& c) { return c.start_execute(args->first, args->second); },
                          [conn] { return conn().finish_rows(); }));
         return promise;
       },
@@ -241,7 +303,7 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         auto promise = self->make_response_promise<std::int64_t>();
         auto args = std::make_shared<std::pair<std::string, parameter_sets>>(std::move(sql), std::move(sets));
         submit(self, call<std::int64_t>(
-                         promise, [args](drivers::connection& c) { return c.start_execute_many(args->first, args->second); },
+                         self, promise, [args](drivers::connection& c) { return c.start_execute_many(args->first, args->second); },
                          [conn] { return conn().finish_count(); }));
         return promise;
       },
@@ -249,21 +311,21 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         auto promise = self->make_response_promise<rowset_list>();
         auto args = std::make_shared<statement_list>(std::move(statements));
         submit(self, call<rowset_list>(
-                         promise, [args](drivers::connection& c) { return c.start_execute_batch(*args); },
+                         self, promise, [args](drivers::connection& c) { return c.start_execute_batch(*args); },
                          [conn] { return conn().finish_rowsets(); }));
         return promise;
       },
       [=](begin_atom) {
         auto promise = self->make_response_promise<ok_atom>();
         submit(self, call<ok_atom>(
-                         promise, [](drivers::connection& c) { return c.in_transaction() ? io_wait::done : c.start_begin(); },
+                         self, promise, [](drivers::connection& c) { return c.in_transaction() ? io_wait::done : c.start_begin(); },
                          [conn] { conn().finish(); return ok_atom::value; }));
         return promise;
       },
       [=](commit_atom) {
         auto promise = self->make_response_promise<ok_atom>();
         submit(self, call<ok_atom>(
-                         promise,
+                         self, promise,
                          [self](drivers::connection& c) {
                            self->state.abandon_cursors();
                            self->state.last_commit = commit_result::failed;  // until COMMIT returns
@@ -273,13 +335,14 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
                            conn().finish();
                            self->state.last_commit = commit_result::committed;
                            return ok_atom::value;
-                         }));
+                         },
+                         true));
         return promise;
       },
       [=](rollback_atom) {
         auto promise = self->make_response_promise<ok_atom>();
         submit(self, call<ok_atom>(
-                         promise,
+                         self, promise,
                          [self](drivers::connection& c) {
                            self->state.abandon_cursors();
                            return c.start_rollback();
@@ -358,7 +421,7 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       [=](reset_atom) {
         auto promise = self->make_response_promise<bool>();
         job j = call<bool>(
-            promise,
+            self, promise,
             [self](drivers::connection& c) {
               self->state.abandon_cursors();
               return c.start_rollback();
@@ -398,7 +461,7 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       [=](ready_atom) {
         auto& st = self->state;
         if (!st.current || !st.current->start) return;  // a late wake-up: nothing waits
-        on_progress(self, st.connection->advance());
+        on_progress(self, st.connection->advance());  // the socket is ready, or the deadline passed
       },
       [=](retry_atom, std::uint64_t) {},
   };

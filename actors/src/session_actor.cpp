@@ -8,9 +8,9 @@
 //
 //     idle (no connection) --[a plan asks for BEGIN: checkout]--> leased
 //     leased --[no transaction and no stream left: release_if_idle]--> idle
-//     leased --[a statement times out: on_timeout]--> cancelling --[the connection answers
-//              status]--> leased (statement failed, or COMMIT known committed)
-//     cancelling --[no answer: abandon]--> idle (connection killed; COMMIT outcome unknown)
+//     leased --[a statement times out]--> leased: the connection actor cancelled it and
+//              answered request_timeout (a COMMIT that committed anyway answers success)
+//     leased --[commit_outcome_unknown: abandon]--> idle (the connection gave up and closed)
 //     leased --[connection lost: abandon]--> idle; the sync_session fails (pending_rollback)
 //              until rollback(), which then succeeds without a connection
 //     any --[close]--> closed (actor quits)

@@ -1,9 +1,8 @@
 // The session actor's I/O: plans' requests as messages to its connection actor, checkout,
-// cancellation after a timeout, and what a lost connection means for the transaction.
+// and what a lost connection means for the transaction.
 #include "session_io.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/blocking_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
@@ -14,71 +13,24 @@ namespace orca::actors {
 
 namespace {
 
-// How long a connection may take to answer `status` after a cancel before it is given up.
-constexpr std::chrono::milliseconds cancel_grace{5000};
-
-// Cancels the statement the connection runs, on a thread of its own: PQcancel blocks.
-void interrupt_later(session_pointer self) {
-  auto interrupt = self->state.connection.interrupt;
-  // The interrupter goes as a spawn argument: CAF's spawn of a function without arguments
-  // trips UBSan inside CAF (init_fun_factory binds a null tuple).
-  if (interrupt)
-    self->system().spawn<caf::detached>(
-        [](caf::blocking_actor*, const std::shared_ptr<interrupter>& target) { target->interrupt(); }, interrupt);
-}
-
 bool lost(const caf::error& e) {
   return e == caf::sec::request_receiver_down ||
          (e.category() == caf::atom("orca") && static_cast<errc>(e.code()) == errc::connection_lost);
 }
 
-// A request to the connection timed out: cancel it, then learn what it did from the
-// connection's status, which it answers once the cancelled statement has returned.
-void on_timeout(session_pointer self, bool is_commit, const std::string& what, const reply_handler& on_reply,
-                const failure_handler& on_fail) {
-  auto& st = self->state;
-  auto limit = std::to_string(st.limits.request_timeout.count()) + " ms";
-  interrupt_later(self);
-  self->request(st.connection.actor, cancel_grace, status_atom::value)
-      .await(
-          [=](connection_status& status) {
-            if (is_commit && status.last_commit == commit_result::committed) {
-              spdlog::warn("orca: COMMIT ran past the request timeout ({}) but committed before it could be cancelled",
-                           limit);
-              on_reply({});
-              return;
-            }
-            auto message = is_commit ? "COMMIT did not finish within " + limit +
-                                           "; it was cancelled and the transaction rolled back"
-                                     : what + " did not finish within " + limit + " and was cancelled";
-            if (!status.open) abandon(self, message);
-            on_fail(std::make_exception_ptr(error{errc::request_timeout, message}));
-          },
-          [=](caf::error&) {
-            auto message = what + " did not finish within " + limit +
-                           " and its connection did not answer after a cancel; the connection was closed";
-            abandon(self, message);
-            if (is_commit)
-              on_fail(std::make_exception_ptr(error{
-                  errc::commit_outcome_unknown,
-                  "COMMIT was sent but did not finish within " + limit +
-                      " and its connection stopped answering: whether the transaction committed cannot be known"}));
-            else
-              on_fail(std::make_exception_ptr(error{errc::request_timeout, message}));
-          });
+bool outcome_unknown(const caf::error& e) {
+  return e.category() == caf::atom("orca") && static_cast<errc>(e.code()) == errc::commit_outcome_unknown;
 }
 
 // Sends one request of a plan to the connection actor, awaiting its reply.
 template <class Reply, class... Ts>
 void ask_connection(session_pointer self, bool is_commit, bool is_rollback, std::string what, reply_handler on_reply,
                     failure_handler on_fail, Ts&&... xs) {
-  auto& st = self->state;
-  // A SQLite connection actor never blocks and enforces the statement timeout itself (inside
-  // SQLite's VM) and the lock-wait budget (busy_timeout), so it always answers: no CAF timer,
-  // which would cost a wake-up of CAF's clock thread per statement.
-  auto timeout = st.dialect == &drivers::sqlite_dialect() ? caf::duration{caf::infinite}
-                                                          : caf::duration{st.limits.request_timeout};
-  self->request(st.connection.actor, timeout, std::forward<Ts>(xs)...)
+  // Connection actors bound their calls themselves and always answer: SQLite's inside its VM
+  // (statement timeout) and lock waits (busy_timeout), PostgreSQL's with a deadline that
+  // cancels the statement (see postgresql_connection_actor.cpp). So no CAF timer, which
+  // would cost a wake-up of CAF's clock thread per statement.
+  self->request(self->state.connection.actor, caf::infinite, std::forward<Ts>(xs)...)
       .await(
           [on_reply](Reply& reply) {
             if constexpr (std::is_same_v<Reply, ok_atom>) on_reply({});
@@ -126,8 +78,10 @@ void abandon(session_pointer self, const std::string& why) {
 // Handles the failure of a request to the connection.
 void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool is_rollback, const std::string& what,
                       const reply_handler& on_reply, const failure_handler& on_fail) {
-  if (e == caf::sec::request_timeout) {
-    on_timeout(self, is_commit, what, on_reply, on_fail);
+  if (outcome_unknown(e)) {
+    // The connection gave up on a COMMIT that would not end (and closed itself).
+    abandon(self, "the connection stopped answering during " + what);
+    on_fail(std::make_exception_ptr(from_caf_error(e, what)));
     return;
   }
   if (lost(e)) {
