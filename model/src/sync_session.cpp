@@ -295,6 +295,9 @@ void sync_session::commit(drivers::connection& connection) { drive(commit(connec
 void sync_session::end_transaction() {
   state_ = transaction_state::none;
   failure_.clear();
+  // Records of objects that died meanwhile go now: every flush and commit walks the
+  // records, so a long-lived session must not carry the dead of earlier transactions.
+  objects_.purge();
 }
 
 std::uint64_t sync_session::open_stream(drivers::connection& connection, const select_spec& spec,
