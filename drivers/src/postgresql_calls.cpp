@@ -1,0 +1,194 @@
+// postgresql_connection's calls as pipelines of commands: planning a call (prepare,
+// execute, simple statements), running it without blocking, and reading its results.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "postgresql_connection_impl.hpp"
+
+namespace orca::drivers::postgresql {
+
+void postgresql_connection::plan_execute(std::string_view sql, const params& parameters) {
+  buffer_.bind(parameters);
+  prepared_statement* entry;
+  if (cache_.capacity() == 0) {
+    entry = &unnamed_.emplace_back(unnamed_statement(sql, buffer_.signature()));
+  } else if (entry = cache_.find(sql, buffer_.signature());
+             entry == nullptr || entry->where != prepared_statement::state::prepared) {
+    entry = &cache_.add(sql, buffer_.signature());
+  } else {
+    retry_prepared_ = true;  // the server may have dropped it: see complete()
+  }
+  schedule_prepare(*entry, 0);
+  commands_.push_back({command::kind::execute, 0, entry, &parameters, nullptr});
+}
+
+void postgresql_connection::plan_many(std::string_view sql, const std::vector<params>& sets) {
+  auto signature = common_signature(sets);
+  prepared_statement* entry;
+  if (cache_.capacity() == 0)
+    entry = &unnamed_.emplace_back(unnamed_statement(sql, signature));
+  else if (entry = cache_.find(sql, signature);
+           entry == nullptr || entry->where != prepared_statement::state::prepared)
+    entry = &cache_.add(sql, signature);
+  schedule_prepare(*entry, 0);
+  for (std::size_t i = 0; i < sets.size(); ++i)
+    commands_.push_back({command::kind::execute, i, entry, &sets[i], nullptr});
+}
+
+void postgresql_connection::plan_batch(const std::vector<std::pair<std::string, params>>& statements) {
+  collected_.rowsets.resize(statements.size());
+  unnamed_.reserve(statements.size());  // with no cache: each Parse replaces the last
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const auto& [sql, parameters] = statements[i];
+    buffer_.bind(parameters);
+    prepared_statement* entry;
+    if (cache_.capacity() == 0)
+      entry = &unnamed_.emplace_back(unnamed_statement(sql, buffer_.signature()));
+    else if (entry = cache_.find(sql, buffer_.signature()); entry == nullptr)
+      entry = &cache_.add(sql, buffer_.signature());
+    schedule_prepare(*entry, i);
+    commands_.push_back({command::kind::execute, i, entry, &parameters, nullptr});
+  }
+}
+
+void postgresql_connection::plan_simple(const char* sql) {
+  simple_ = sql;
+  commands_.push_back({command::kind::simple, 0, nullptr, nullptr, &simple_});
+}
+
+void postgresql_connection::schedule_prepare(prepared_statement& entry, std::size_t statement) {
+  if (entry.where != prepared_statement::state::unprepared)
+    return;
+  entry.where = prepared_statement::state::preparing;
+  preparing_.push_back(&entry);
+  commands_.push_back({command::kind::prepare, statement, &entry, nullptr, nullptr});
+}
+
+// After a pipeline: a PREPARE that failed or was aborted left nothing on the server.
+void postgresql_connection::settle_preparations() {
+  for (auto* entry : preparing_)
+    if (entry->where == prepared_statement::state::preparing)
+      cache_.forget(*entry);
+  preparing_.clear();
+  cache_.trim();
+}
+
+// Starts commands_ in one pipeline, plus the pending DEALLOCATEs after a sync point of
+// their own (their failure must not abort the caller's statements, nor theirs ours).
+io_wait postgresql_connection::start_commands(call& c) {
+  if (std::exchange(begin_pending_, false))
+    commands_.insert(commands_.begin(), {command::kind::simple, 0, nullptr, nullptr, &begin_sql_});
+  collecting_ = c.what;
+  own_ = commands_.size();
+  segments_.assign(1, own_);
+  auto& pending = cache_.pending_deallocations();
+  if (!pending.empty() && PQtransactionStatus(conn_.get()) != PQTRANS_INERROR) {
+    for (auto& text : pending)
+      commands_.push_back({command::kind::deallocate, 0, nullptr, nullptr, &text});
+    segments_.push_back(commands_.size());
+  }
+  auto wait = pipeline_.start(conn_.get(), segments_, send_, receive_);
+  return wait == io_wait::done ? complete(c) : wait;
+}
+
+int postgresql_connection::send(std::size_t i) {
+  const command& c = commands_[i];
+  PGconn* conn = conn_.get();
+  switch (c.what) {
+    case command::kind::prepare:
+      return PQsendPrepare(conn, c.prepared->name.c_str(), c.prepared->sql.c_str(),
+                           static_cast<int>(c.prepared->types.size()), c.prepared->types.data());
+    case command::kind::execute:
+      buffer_.bind(*c.parameters);
+      return PQsendQueryPrepared(conn, c.prepared->name.c_str(), buffer_.count(), buffer_.values(),
+                                 buffer_.lengths(), buffer_.formats(), 0);
+    case command::kind::simple:
+    case command::kind::deallocate:
+      return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+  }
+  return 0;
+}
+
+void postgresql_connection::receive(std::size_t i, result_ptr result) {
+  const command& c = commands_[i];
+  bool ok = succeeded(result.get());
+  if (c.what == command::kind::deallocate) {
+    if (ok)
+      c.text->clear();  // sent: dropped from the pending list by complete()
+  } else if (!ok) {
+    if (!failed_)
+      failed_ = failed_command{i, failure(result.get(), sql_of(c))};
+  } else if (c.what == command::kind::prepare) {
+    c.prepared->where = prepared_statement::state::prepared;
+  } else if (c.what == command::kind::execute) {
+    switch (collecting_) {
+      case call::kind::execute: collected_.rows = std::move(result); break;
+      case call::kind::many: collected_.total += affected_rows(result.get()); break;
+      case call::kind::batch: collected_.rowsets[c.statement] = to_rowset(result.get()); break;
+      default: break;
+    }
+  }
+}
+
+// The pipeline ended: the call's result, or its error. A prepared statement the server
+// forgot (26000: someone ran DISCARD ALL) or will not reuse because a table it reads
+// changed shape (0A000 "cached plan must not change result type") is prepared afresh and
+// run again, but only when no transaction was open: inside one the failure aborted it.
+io_wait postgresql_connection::complete(call& c) {
+  PGconn* conn = conn_.get();
+  std::erase_if(cache_.pending_deallocations(), [](const std::string& text) { return text.empty(); });
+  commands_.resize(own_);
+  // The pipeline stopped on an I/O failure: whatever libpq says, the connection is gone.
+  if (auto lost_at = pipeline_.lost_at(); lost_at && !failed_) {
+    std::size_t index = std::min(*lost_at, own_ - 1);
+    auto lost = make_error(conn, nullptr, sql_of(commands_[index]));
+    auto details = lost.details();
+    details.connection_poisoned = broken_ = true;
+    failed_ = failed_command{index, orca::error{errc::connection_lost, lost.message(), details}};
+  }
+  cursors_.observe(conn);
+  settle_preparations();
+  unnamed_.clear();
+  auto failed = std::exchange(failed_, std::nullopt);
+  if (failed && c.what == call::kind::execute && retry_prepared_) {
+    auto& entry = *commands_[0].prepared;
+    std::string_view state = failed->error.details().sqlstate;
+    if (state == "26000" || state == "0A000") {
+      if (state == "26000")
+        cache_.forget(entry);
+      else
+        cache_.erase(entry);
+      if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
+        commands_.clear();
+        retry_prepared_ = false;
+        plan_execute(c.sql, *c.parameters);
+        return start_commands(c);
+      }
+    }
+  }
+  if (failed && c.what == call::kind::many && commands_[failed->index].what == command::kind::execute) {
+    auto set = commands_[failed->index].statement;
+    throw orca::error{failed->error.code(),
+                      fmt::format("{} (parameter set {} of {})", failed->error.message(), set + 1,
+                                  c.sets->size()),
+                      failed->error.details()};
+  }
+  if (failed)
+    throw std::move(failed->error);
+  switch (c.what) {
+    case call::kind::execute: {
+      auto rows = std::move(collected_.rows);
+      if (discards_statements(PQcmdStatus(rows.get())))
+        cache_.clear();
+      c.result = to_rowset(rows.get());
+      break;
+    }
+    case call::kind::many: c.result = collected_.total; break;
+    case call::kind::batch: c.result = std::move(collected_.rowsets); break;
+    default: break;
+  }
+  return io_wait::done;
+}
+
+}  // namespace orca::drivers::postgresql
