@@ -1,0 +1,200 @@
+// The PostgreSQL connection actor's request machinery (see postgresql_actor_state.hpp).
+#include "postgresql_actor_state.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+namespace orca::actors::postgresql {
+
+namespace {
+
+/// Work for the lane thread.
+struct lane_work {
+  std::function<void()> run;
+};
+
+}  // namespace
+
+}  // namespace orca::actors::postgresql
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::postgresql::lane_work)
+
+namespace orca::actors::postgresql {
+
+postgresql_state::~postgresql_state() {
+  if (watched >= 0) sockets->forget(watched);
+  // A lane still working on a cursor keeps it, and the connection, until it is done.
+  if (!current || !current->blocking) abandon_cursors();
+  auto gone = std::make_exception_ptr(
+      error{errc::connection_lost, "the connection was closed (its pool was disposed, or it broke) before the request ended"});
+  if (current) current->finish(gone);
+  for (auto& waiting : queue) waiting.finish(gone);
+  if (lane) caf::anon_send_exit(lane, caf::exit_reason::user_shutdown);
+}
+
+
+namespace {
+
+void run_next(self_pointer self);
+
+// The request in flight ended: reply, then quit if the connection broke, else go on.
+void end_current(self_pointer self, std::exception_ptr failure) {
+  auto& st = self->state;
+  auto finished = std::move(*st.current);
+  st.current.reset();
+  // A call cancelled at its deadline fails with request_timeout (if it finished anyway,
+  // a COMMIT included, its result stands).
+  if (std::exchange(st.cancelled, false) && !st.given_up) {
+    auto limit = std::to_string(st.limit.count()) + " ms";
+    st.timeout_failure = std::make_exception_ptr(error{
+        errc::request_timeout, finished.is_commit ? "COMMIT did not finish within " + limit +
+                                                        "; it was cancelled and the transaction rolled back"
+                                                  : "the statement did not finish within " + limit +
+                                                        " and was cancelled"});
+  }
+  finished.finish(failure);
+  st.timeout_failure = nullptr;
+  if (st.broken()) {
+    self->quit();  // the state's destructor fails what is queued
+    return;
+  }
+  run_next(self);
+}
+
+void wait_for_socket(self_pointer self, io_wait what) {
+  auto& st = self->state;
+  st.waiting_for = what;
+  try {
+    st.watched = st.connection->socket();
+    st.sockets->watch(st.watched, what, caf::actor_cast<caf::actor>(self), st.deadline);
+  } catch (...) {
+    end_current(self, std::current_exception());
+  }
+}
+
+void on_lane(self_pointer self, std::function<void()> work, std::function<void(std::exception_ptr)> then);
+
+// The call in flight ran past its deadline: cancel it (PQcancel blocks: on the lane) and
+// give it `cancel_grace` to end; past that, give the connection up.
+void on_deadline(self_pointer self) {
+  auto& st = self->state;
+  if (!st.cancelled) {
+    st.cancelled = st.cancel_in_flight = true;
+    st.deadline = clock::now() + cancel_grace;
+    // The next call waits until the cancel request is through, so that it cannot be hit.
+    on_lane(self, [connection = st.connection] { connection->interrupt(); }, [self](std::exception_ptr) {
+      self->state.cancel_in_flight = false;
+      run_next(self);
+    });
+    wait_for_socket(self, st.waiting_for);
+    return;
+  }
+  st.given_up = true;
+  auto limit = std::to_string(st.limit.count()) + " ms";
+  end_current(self, std::make_exception_ptr(
+                        st.current->is_commit
+                            ? error{errc::commit_outcome_unknown,
+                                    "COMMIT was sent but did not finish within " + limit +
+                                        " and the server did not answer its cancellation: whether the transaction "
+                                        "committed cannot be known; the connection was closed"}
+                            : error{errc::request_timeout, "the statement did not finish within " + limit +
+                                                               " and the server did not answer its cancellation; "
+                                                               "the connection was closed"}));
+}
+
+// Goes on with the call in flight: `wait` is what it waits for now.
+void on_progress(self_pointer self, io_wait wait) {
+  if (wait == io_wait::done) end_current(self, nullptr);
+  else if (clock::now() >= self->state.deadline) on_deadline(self);
+  else wait_for_socket(self, wait);
+}
+
+caf::actor lane_of(self_pointer self) {
+  auto& lane = self->state.lane;
+  if (!lane)
+    lane = self->spawn<caf::detached>([](caf::event_based_actor*) -> caf::behavior {
+      return {[](run_atom, lane_work& work) {
+        work.run();
+        return ok_atom::value;
+      }};
+    });
+  return lane;
+}
+
+// Runs `work` on the lane; `then` continues on the actor with what it threw, if anything.
+void on_lane(self_pointer self, std::function<void()> work, std::function<void(std::exception_ptr)> then) {
+  auto failure = std::make_shared<std::exception_ptr>();
+  lane_work message{[work = std::move(work), failure] {
+    try {
+      work();
+    } catch (...) {
+      *failure = std::current_exception();
+    }
+  }};
+  self->request(lane_of(self), caf::infinite, run_atom::value, std::move(message))
+      .then([then, failure](ok_atom) { then(*failure); },
+            [then](caf::error& e) {
+              then(std::make_exception_ptr(error{errc::internal, "the connection's lane failed: " + caf::to_string(e)}));
+            });
+}
+
+void start_current(self_pointer self) {
+  auto& st = self->state;
+  auto& j = *st.current;
+  if (j.start) {
+    st.deadline = st.limit.count() > 0 ? clock::now() + st.limit : clock::time_point::max();
+    io_wait wait = io_wait::done;
+    try {
+      wait = j.start(*st.connection);
+    } catch (...) {
+      end_current(self, std::current_exception());
+      return;
+    }
+    on_progress(self, wait);
+  } else if (j.blocking) {
+    on_lane(self, [work = j.blocking, connection = st.connection] { work(*connection); },
+            [self](std::exception_ptr e) { end_current(self, e); });
+  } else {
+    end_current(self, nullptr);
+  }
+}
+
+void run_next(self_pointer self) {
+  auto& st = self->state;
+  if (st.current || st.cancel_in_flight || st.queue.empty()) return;
+  st.current.emplace(std::move(st.queue.front()));
+  st.queue.pop_front();
+  if (st.connection || !st.current->needs_connection) {
+    start_current(self);
+    return;
+  }
+  // The first request opens the connection, on the lane (connecting blocks).
+  auto opened = std::make_shared<std::shared_ptr<drivers::connection>>();
+  on_lane(self, [opened, target = st.target, options = st.options] { *opened = drivers::connect(target, options); },
+          [self, opened](std::exception_ptr e) {
+            if (e) {
+              end_current(self, e);
+              return;
+            }
+            self->state.connection = std::move(*opened);
+            self->state.interrupt->set(self->state.connection);
+            start_current(self);
+          });
+}
+
+}  // namespace
+
+void on_ready(self_pointer self) {
+  auto& st = self->state;
+  if (!st.current || !st.current->start) return;  // a late wake-up: nothing waits
+  on_progress(self, st.connection->advance());  // the socket is ready, or the deadline passed
+}
+
+void submit(self_pointer self, job j) {
+  self->state.queue.push_back(std::move(j));
+  run_next(self);
+}
+
+
+}  // namespace orca::actors::postgresql
