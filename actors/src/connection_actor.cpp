@@ -15,20 +15,6 @@
 
 namespace orca::actors {
 
-void interrupter::interrupt() noexcept {
-  std::shared_ptr<drivers::connection> target;
-  {
-    std::lock_guard lock{mutex_};
-    target = connection_.lock();
-  }
-  if (target) target->interrupt();
-}
-
-void interrupter::set(const std::shared_ptr<drivers::connection>& connection) noexcept {
-  std::lock_guard lock{mutex_};
-  connection_ = connection;
-}
-
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -49,7 +35,6 @@ struct connection_state {
   connection_state() = default;  // not an aggregate: CAF would construct it from the actor
   url target;
   drivers::connection_options options;
-  std::shared_ptr<interrupter> interrupt;
   std::shared_ptr<drivers::connection> connection;
   std::map<std::uint64_t, std::unique_ptr<drivers::cursor>> cursors;  // destroyed before the connection
   std::uint64_t next_cursor = 1;
@@ -72,7 +57,6 @@ struct connection_state {
   drivers::connection& open() {
     if (!connection) {
       connection = drivers::connect(target, options);
-      interrupt->set(connection);
     }
     return *connection;
   }
@@ -180,12 +164,10 @@ void retry_write_lock(connection_pointer self, std::uint64_t id) {
 }
 
 connection_actor::behavior_type connection_impl(connection_pointer self, url target,
-                                                drivers::connection_options options,
-                                                std::shared_ptr<interrupter> interrupt) {
+                                                drivers::connection_options options) {
   auto& st = self->state;
   st.target = std::move(target);
   st.options = options;
-  st.interrupt = std::move(interrupt);
   if (st.target.backend == backend::sqlite) {
     // Lock waits are the actor's business (with_write_lock): SQLite itself never sleeps.
     st.scheduled = true;
@@ -287,14 +269,13 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
 
 connection_handle spawn_connection(caf::actor_system& system, const url& target,
                                    const drivers::connection_options& options) {
-  auto interrupt = std::make_shared<interrupter>();
   // Both run on the scheduler. SQLite calls are CPU work on the page cache and never wait
   // for a lock (see above); PostgreSQL calls never wait for the network (they are woken by
   // the poller, see postgresql_connection_actor.cpp).
   auto actor = target.backend == backend::sqlite
-                   ? system.spawn(connection_impl, target, options, interrupt)
-                   : spawn_postgresql_connection(system, target, options, interrupt);
-  return {std::move(actor), std::move(interrupt)};
+                   ? system.spawn(connection_impl, target, options)
+                   : spawn_postgresql_connection(system, target, options);
+  return {std::move(actor)};
 }
 
 }  // namespace orca::actors

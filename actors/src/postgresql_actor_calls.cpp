@@ -178,7 +178,6 @@ void run_next(self_pointer self) {
               return;
             }
             self->state.connection = std::move(*opened);
-            self->state.interrupt->set(self->state.connection);
             start_current(self);
           });
 }

@@ -43,7 +43,6 @@ struct postgresql_state {
   postgresql_state() = default;  // not an aggregate: CAF would construct it from the actor
   url target;
   drivers::connection_options options;
-  std::shared_ptr<interrupter> interrupt;
   std::shared_ptr<poller> sockets;
   std::shared_ptr<drivers::connection> connection;
   /// Open cursors; shared with the lane while it fetches. Destroyed before the connection.

@@ -16,12 +16,10 @@ namespace {
 
 using namespace postgresql;
 
-connection_actor::behavior_type postgresql_impl(self_pointer self, url target, drivers::connection_options options,
-                                                std::shared_ptr<interrupter> interrupt) {
+connection_actor::behavior_type postgresql_impl(self_pointer self, url target, drivers::connection_options options) {
   auto& st = self->state;
   st.target = std::move(target);
   st.options = std::move(options);
-  st.interrupt = std::move(interrupt);
   st.sockets = poller::shared();
   st.limit = st.options.statement_timeout;  // the engine's request_timeout
   auto conn = [self]() -> drivers::connection& { return *self->state.connection; };
@@ -201,9 +199,8 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
 }  // namespace
 
 connection_actor spawn_postgresql_connection(caf::actor_system& system, const url& target,
-                                             const drivers::connection_options& options,
-                                             std::shared_ptr<interrupter> interrupt) {
-  return system.spawn(postgresql_impl, target, options, std::move(interrupt));
+                                             const drivers::connection_options& options) {
+  return system.spawn(postgresql_impl, target, options);
 }
 
 }  // namespace orca::actors

@@ -10,7 +10,6 @@ namespace orca::actors {
 
 /// Spawns a PostgreSQL connection actor (the connection opens on first use).
 connection_actor spawn_postgresql_connection(caf::actor_system& system, const url& target,
-                                             const drivers::connection_options& options,
-                                             std::shared_ptr<interrupter> interrupt);
+                                             const drivers::connection_options& options);
 
 }  // namespace orca::actors

@@ -63,10 +63,9 @@ using connection_actor = caf::typed_actor<
     caf::reacts_to<retry_atom, std::uint64_t>,
     caf::reacts_to<ready_atom>>;
 
-/// A connection actor and the handle that cancels its running statement.
+/// A connection actor as its pool lends it.
 struct connection_handle {
   connection_actor actor;
-  std::shared_ptr<interrupter> interrupt;
 
   explicit operator bool() const noexcept { return static_cast<bool>(actor); }
 };

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,21 +41,6 @@ struct connection_status {
   commit_result last_commit = commit_result::none;  ///< the outcome of the last COMMIT
 };
 
-/// Lets any thread cancel the statement a connection actor is running (sqlite3_interrupt,
-/// PQcancel). The connection actor fills it when its driver connection opens.
-class interrupter {
-public:
-  /// Cancels the running statement, if any (blocking on PostgreSQL: call it off the
-  /// scheduler, see interrupt_later()).
-  void interrupt() noexcept;
-  /// Sets the connection to cancel (null: none).
-  void set(const std::shared_ptr<drivers::connection>& connection) noexcept;
-
-private:
-  std::mutex mutex_;  // held only to copy the pointer
-  std::weak_ptr<drivers::connection> connection_;
-};
-
 /// A snapshot of a pool, for tests and monitoring.
 struct pool_status {
   std::size_t size = 0;          ///< configured pool size
@@ -81,7 +65,6 @@ struct table_pointer {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::connection_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::pool_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::connection_status)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<orca::actors::interrupter>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::object_ref)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::object_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::select_spec)
