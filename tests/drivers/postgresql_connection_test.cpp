@@ -357,9 +357,26 @@ TEST_CASE("postgresql reports a connection the server terminated as lost and bro
   auto failed = error_from([&] { victim->execute("SELECT 1"); });
   CHECK(failed.code() == errc::connection_lost);
   CHECK(failed.details().connection_poisoned);
+  // libpq's lines joined as sentences, every word kept, nothing inserted mid-sentence.
+  CHECK(failed.message() == "terminating connection due to administrator command");
   CHECK(victim->is_broken());
   CHECK_FALSE(victim->ping());
   CHECK_FALSE(killer->is_broken());
+}
+
+TEST_CASE("postgresql reports the server message whole when a pipeline finds its backend gone", "[postgresql][fault]") {
+  auto db = test_database::open();
+  if (!db)
+    return;
+  auto victim = db->connect();
+  auto killer = db->connect();
+  victim->execute_script("CREATE TABLE t (id BIGINT)");
+  auto pid = victim->execute("SELECT pg_backend_pid()").at(0, 0);
+  REQUIRE(killer->execute("SELECT pg_terminate_backend($1::int, 10000)", {pid}).at(0, 0)
+          == orca::value{true});
+  auto failed = error_from([&] { victim->execute_many("INSERT INTO t VALUES ($1)", {{1}, {2}}); });
+  CHECK(failed.code() == errc::connection_lost);
+  CHECK(failed.message() == "terminating connection due to administrator command");
 }
 
 TEST_CASE("postgresql interrupt cancels a running statement from another thread", "[postgresql]") {
