@@ -16,6 +16,7 @@ using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using reset_atom = caf::atom_constant<caf::atom("reset")>;
 using checkout_atom = caf::atom_constant<caf::atom("checkout")>;
 using checkin_atom = caf::atom_constant<caf::atom("checkin")>;
+using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using dispose_atom = caf::atom_constant<caf::atom("dispose")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
