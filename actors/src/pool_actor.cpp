@@ -109,38 +109,40 @@ void lend(pool_pointer self, pooled entry, waiter w) {
   w.promise.deliver(entry.connection);
 }
 
-// Gives an idle connection to the first waiter, pinging it first if asked to.
+// Gives an idle connection to the first waiter, checked first: pinged if asked to, and a
+// PostgreSQL one always checked without a round trip (the server may have closed it while
+// it was idle, e.g. at a restart), so that no transaction starts on a dead connection.
 void lend_idle(pool_pointer self) {
   auto& st = self->state;
   auto entry = st.idle.back();
   st.idle.pop_back();
   auto w = std::move(st.waiters.front());
   st.waiters.pop_front();
-  if (!st.options.pre_ping) {
+  bool round_trip = st.options.pre_ping;
+  if (!round_trip && st.target.backend != backend::postgresql) {
     lend(self, entry, std::move(w));
     return;
   }
-  ++st.opening;  // counted as being opened while the ping is in flight
-  self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value)
-      .then(
-          [=](bool alive) mutable {
-            --self->state.opening;
-            if (alive && !self->state.disposed) {
-              lend(self, entry, std::move(w));
-              dispatch(self);
-            } else {
-              close_connection(self, entry.connection);
-              ++self->state.replaced;
-              self->state.waiters.push_front(std::move(w));
-              dispatch(self);
-            }
-          },
-          [=](caf::error&) mutable {
-            --self->state.opening;
-            ++self->state.replaced;
-            self->state.waiters.push_front(std::move(w));
-            dispatch(self);
-          });
+  ++st.opening;  // counted as being opened while the check is in flight
+  auto on_answer = [=](bool alive) mutable {
+    --self->state.opening;
+    if (alive && !self->state.disposed) {
+      lend(self, entry, std::move(w));
+    } else {
+      close_connection(self, entry.connection);
+      ++self->state.replaced;
+      self->state.waiters.push_front(std::move(w));
+    }
+    dispatch(self);
+  };
+  auto on_error = [=](caf::error&) mutable {
+    --self->state.opening;
+    ++self->state.replaced;
+    self->state.waiters.push_front(std::move(w));
+    dispatch(self);
+  };
+  if (round_trip) self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value).then(on_answer, on_error);
+  else self->request(entry.connection.actor, st.options.request_timeout, alive_atom::value).then(on_answer, on_error);
 }
 
 // Connecting failed, or a connection died young: wait 100 ms, doubling up to 5 s, before
@@ -148,7 +150,7 @@ void lend_idle(pool_pointer self) {
 void back_off(pool_pointer self) {
   auto& st = self->state;
   ++st.failures_in_a_row;
-  auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row, 6));
+  auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row - 1, 6));
   st.retry_after = clock::now() + std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
 }
 

@@ -94,6 +94,10 @@ public:
     return broken_ || PQstatus(conn_.get()) == CONNECTION_BAD;
   }
 
+  bool is_alive_without_io() noexcept override {
+    return !broken_ && pg::idle_connection_alive(conn_.get());
+  }
+
   // PQcancel on the PGcancel made at connect time is documented as thread-safe.
   void interrupt() noexcept override {
     char reason[256];

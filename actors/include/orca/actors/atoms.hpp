@@ -13,6 +13,7 @@ using begin_atom = caf::atom_constant<caf::atom("begin")>;
 using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using alive_atom = caf::atom_constant<caf::atom("alive")>;
 using reset_atom = caf::atom_constant<caf::atom("reset")>;
 using checkout_atom = caf::atom_constant<caf::atom("checkout")>;
 using checkin_atom = caf::atom_constant<caf::atom("checkin")>;

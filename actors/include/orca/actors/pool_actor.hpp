@@ -21,7 +21,7 @@ struct pool_options {
   std::size_t max_overflow = 10;                    ///< extra connections under load
   std::chrono::milliseconds timeout{30000};         ///< how long a checkout may wait
   bool pre_ping = false;                            ///< ping before lending an idle connection
-  std::chrono::seconds recycle{0};                  ///< close connections older than this (0: never)
+  std::chrono::milliseconds recycle{0};             ///< close connections older than this (0: never)
   std::chrono::milliseconds request_timeout{60000}; ///< timeout of requests to connections
 };
 
