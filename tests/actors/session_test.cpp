@@ -200,3 +200,24 @@ TEST_CASE("with sqlite_begin_immediate sessions that read then write queue inste
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM b") == 16 * 5);
 }
+
+TEST_CASE("LIKE filters rows on the server with percent and underscore wildcards", "[actors][session][query]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    for (auto data : {"apple", "apricot", "banana", "grape", "ape"}) session.add(A{.data = std::string{data}});
+    co_await session.commit();
+    auto starts = co_await session.scalars(
+        orca::select<A>().where(orca::col(&A::data).like("ap%")).order_by(&A::data));
+    std::vector<std::string> names;
+    for (auto& a : starts) names.push_back(*a->data);
+    CHECK(names == std::vector<std::string>{"ape", "apple", "apricot"});
+    auto one_char = co_await session.scalars(orca::select<A>().where(orca::col(&A::data).like("a_e")));
+    CHECK(one_char.size() == 1);
+    auto none = co_await session.scalars(orca::select<A>().where(orca::col(&A::data).like("%z%")));
+    CHECK(none.empty());
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+}

@@ -174,6 +174,7 @@ TEST_CASE("the seed's compiled DDL and statements run on every backend", "[metad
   auto returning = std::vector<std::size_t>{a.primary_key().ordinal, a.find_column("create_date")->ordinal};
   auto as = connection->execute(orca::sql::insert(a, {data}, 3, returning, dialect), {"a1", nullptr, "a3"});
   REQUIRE(as.size() == 3);
+  // RETURNING rows may come in any order; each key must be the one of the row with its data.
   std::vector<std::int64_t> keys;
   for (std::size_t i = 0; i < as.size(); ++i) {
     keys.push_back(as.at(i, 0).as_integer());
@@ -181,6 +182,11 @@ TEST_CASE("the seed's compiled DDL and statements run on every backend", "[metad
   }
   std::sort(keys.begin(), keys.end());
   CHECK(keys == std::vector<std::int64_t>{1, 2, 3});
+  auto stored = connection->execute("SELECT id, data FROM a ORDER BY id");
+  REQUIRE(stored.size() == 3);
+  CHECK(stored.at(0, 1) == orca::value{"a1"});  // keys ascend in VALUES order
+  CHECK(stored.at(1, 1).is_null());
+  CHECK(stored.at(2, 1) == orca::value{"a3"});
   auto a_id = b.find_column("a_id")->ordinal;
   auto bs = connection->execute(orca::sql::insert(b, {a_id, b.find_column("data")->ordinal}, 2,
                                                   {b.primary_key().ordinal}, dialect),
