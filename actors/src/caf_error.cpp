@@ -11,7 +11,8 @@ namespace orca::actors {
 
 caf::error to_caf_error(const orca::error& e) {
   auto& d = e.details();
-  return caf::make_error(e.code(), e.message(), d.sql, d.sqlstate, d.constraint, d.connection_poisoned);
+  return caf::make_error(e.code(), e.message(), d.sql, d.sqlstate, d.constraint, d.connection_poisoned,
+                         static_cast<std::uint64_t>(d.parameter), d.column);
 }
 
 caf::error current_exception_to_caf_error() {
@@ -37,10 +38,13 @@ caf::error to_caf_error(std::exception_ptr e) {
 orca::error from_caf_error(const caf::error& e, std::string_view during) {
   if (e.category() == caf::atom("orca")) {
     auto& ctx = e.context();
-    if (ctx.match_elements<std::string, std::string, std::string, std::string, bool>())
+    if (ctx.match_elements<std::string, std::string, std::string, std::string, bool, std::uint64_t,
+                           std::string>())
       return orca::error{static_cast<errc>(e.code()), ctx.get_as<std::string>(0),
                          error_details{ctx.get_as<std::string>(1), ctx.get_as<std::string>(2),
-                                       ctx.get_as<std::string>(3), ctx.get_as<bool>(4)}};
+                                       ctx.get_as<std::string>(3), ctx.get_as<bool>(4),
+                                       static_cast<std::size_t>(ctx.get_as<std::uint64_t>(5)),
+                                       ctx.get_as<std::string>(6)}};
     return orca::error{static_cast<errc>(e.code()), std::string{during} + " failed"};
   }
   if (e == caf::sec::request_timeout)

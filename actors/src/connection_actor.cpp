@@ -232,6 +232,7 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
         return ok_atom::value;
       },
       [=](ping_atom) { return guarded<bool>(self, [](drivers::connection& c) { return c.ping(); }); },
+      [=](alive_atom) { return !self->state.connection || self->state.connection->is_alive_without_io(); },
       [=](reset_atom) -> caf::result<bool> {
         auto& st = self->state;
         st.close_cursors();

@@ -1,6 +1,8 @@
 // The pool actor. Connections are in one of three places: `idle`, `lent` (to a holder it
 // monitors), or being opened (`opening`). Checkouts queue in `waiters` until a connection is
-// free, a new one may be opened (size + overflow), or their timeout message arrives.
+// free, a new one may be opened (size + overflow), or their deadline passes. A waiter's
+// holder is monitored too: one that dies, or abandons its checkout, is dropped, so that no
+// connection is lent to a requester that no longer wants it.
 #include "orca/actors/pool_actor.hpp"
 
 #include <algorithm>
@@ -32,6 +34,7 @@ struct waiter {
   std::uint64_t id;
   caf::typed_response_promise<connection_handle> promise;
   caf::actor_addr holder;
+  clock::time_point deadline;  ///< the pool_timeout answer is due; never lent after it
 };
 
 struct pool_state {
@@ -41,7 +44,7 @@ struct pool_state {
   pool_options options;
   std::vector<pooled> idle;
   std::map<caf::actor_addr, lent_connection> lent;
-  std::map<caf::actor_addr, std::size_t> holders;  ///< connections lent per holder (monitored)
+  std::map<caf::actor_addr, std::size_t> holders;  ///< connections lent + checkouts waiting per holder (monitored)
   std::size_t opening = 0;
   std::deque<waiter> waiters;
   std::uint64_t next_waiter = 0;
@@ -73,45 +76,73 @@ void close_connection(pool_pointer self, const connection_handle& c) {
   self->send_exit(c.actor, caf::exit_reason::user_shutdown);
 }
 
+// One monitor per holder, however many connections it waits for or borrows over time.
+void watch_holder(pool_pointer self, const caf::actor_addr& holder) {
+  if (self->state.holders[holder]++ == 0) self->monitor(holder);
+}
+
+void forget_holder(pool_pointer self, const caf::actor_addr& holder) {
+  auto& holders = self->state.holders;
+  auto it = holders.find(holder);
+  if (it != holders.end() && --it->second == 0) {
+    self->demonitor(holder);
+    holders.erase(it);
+  }
+}
+
+error pool_timeout_error(const pool_state& st) {
+  return error{errc::pool_timeout, "no connection became free within " + std::to_string(st.options.timeout.count()) +
+                                       " ms in " + st.limits() + "; raise the pool size or overflow, or close sessions sooner"};
+}
+
+// Lends to a waiter, which keeps its holder's monitor. A waiter past its deadline gets
+// pool_timeout instead (its timeout message is still queued), and the connection stays.
 void lend(pool_pointer self, pooled entry, waiter w) {
-  // One monitor per holder, however many connections it borrows over time.
-  if (self->state.holders[w.holder]++ == 0) self->monitor(w.holder);
+  if (clock::now() >= w.deadline) {
+    w.promise.deliver(to_caf_error(pool_timeout_error(self->state)));
+    forget_holder(self, w.holder);
+    self->state.idle.push_back(entry);
+    return;
+  }
   auto address = entry.connection.actor.address();
   self->state.lent.emplace(address, lent_connection{entry, w.holder});
   w.promise.deliver(entry.connection);
 }
 
-// Gives an idle connection to the first waiter, pinging it first if asked to.
+// Gives an idle connection to the first waiter, checked first: pinged if asked to, and a
+// PostgreSQL one always checked without a round trip (the server may have closed it while
+// it was idle, e.g. at a restart), so that no transaction starts on a dead connection.
 void lend_idle(pool_pointer self) {
   auto& st = self->state;
   auto entry = st.idle.back();
   st.idle.pop_back();
   auto w = std::move(st.waiters.front());
   st.waiters.pop_front();
-  if (!st.options.pre_ping) {
+  bool round_trip = st.options.pre_ping;
+  if (!round_trip && st.target.backend != backend::postgresql) {
     lend(self, entry, std::move(w));
     return;
   }
-  ++st.opening;  // counted as being opened while the ping is in flight
-  self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value)
-      .then(
-          [=](bool alive) mutable {
-            --self->state.opening;
-            if (alive && !self->state.disposed) {
-              lend(self, entry, std::move(w));
-            } else {
-              close_connection(self, entry.connection);
-              ++self->state.replaced;
-              self->state.waiters.push_front(std::move(w));
-              dispatch(self);
-            }
-          },
-          [=](caf::error&) mutable {
-            --self->state.opening;
-            ++self->state.replaced;
-            self->state.waiters.push_front(std::move(w));
-            dispatch(self);
-          });
+  ++st.opening;  // counted as being opened while the check is in flight
+  auto on_answer = [=](bool alive) mutable {
+    --self->state.opening;
+    if (alive && !self->state.disposed) {
+      lend(self, entry, std::move(w));
+    } else {
+      close_connection(self, entry.connection);
+      ++self->state.replaced;
+      self->state.waiters.push_front(std::move(w));
+    }
+    dispatch(self);
+  };
+  auto on_error = [=](caf::error&) mutable {
+    --self->state.opening;
+    ++self->state.replaced;
+    self->state.waiters.push_front(std::move(w));
+    dispatch(self);
+  };
+  if (round_trip) self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value).then(on_answer, on_error);
+  else self->request(entry.connection.actor, st.options.request_timeout, alive_atom::value).then(on_answer, on_error);
 }
 
 // Connecting failed, or a connection died young: wait 100 ms, doubling up to 5 s, before
@@ -119,7 +150,7 @@ void lend_idle(pool_pointer self) {
 void back_off(pool_pointer self) {
   auto& st = self->state;
   ++st.failures_in_a_row;
-  auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row, 6));
+  auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row - 1, 6));
   st.retry_after = clock::now() + std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
 }
 
@@ -144,6 +175,7 @@ void open_for_waiter(pool_pointer self) {
               return;
             }
             lend(self, pooled{c, clock::now()}, std::move(w));
+            dispatch(self);
           },
           [=](caf::error& e) mutable {
             auto& st = self->state;
@@ -151,6 +183,7 @@ void open_for_waiter(pool_pointer self) {
             close_connection(self, c);
             back_off(self);
             w.promise.deliver(std::move(e));
+            forget_holder(self, w.holder);
             dispatch(self);
           });
 }
@@ -176,15 +209,6 @@ void dispatch(pool_pointer self) {
       return;
     }
     open_for_waiter(self);
-  }
-}
-
-void forget_holder(pool_pointer self, const caf::actor_addr& holder) {
-  auto& holders = self->state.holders;
-  auto it = holders.find(holder);
-  if (it != holders.end() && --it->second == 0) {
-    self->demonitor(holder);
-    holders.erase(it);
   }
 }
 
@@ -232,6 +256,26 @@ void checkin(pool_pointer self, const caf::actor_addr& address, bool clean) {
           });
 }
 
+// A holder that is gone or gave up: its waiters are dropped (a promise nobody awaits is
+// settled all the same) and whatever was lent to it comes back rolled back.
+void abandon(pool_pointer self, const caf::actor_addr& holder) {
+  auto& st = self->state;
+  for (auto it = st.waiters.begin(); it != st.waiters.end();) {
+    if (it->holder != holder) {
+      ++it;
+      continue;
+    }
+    it->promise.deliver(to_caf_error(error{errc::request_timeout, "the checkout was abandoned by its requester"}));
+    forget_holder(self, holder);
+    it = st.waiters.erase(it);
+  }
+  std::vector<caf::actor_addr> orphaned;
+  for (auto& [address, l] : st.lent)
+    if (l.holder == holder) orphaned.push_back(address);
+  for (auto& address : orphaned) checkin(self, address, false);
+  dispatch(self);
+}
+
 pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url target,
                                     drivers::connection_options connection_options, pool_options options) {
   auto& st = self->state;
@@ -259,12 +303,8 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
         st.idle.erase(it);
       }
     }
-    // A holder died: its connections come back, rolled back.
-    std::vector<caf::actor_addr> orphaned;
-    for (auto& [address, l] : st.lent)
-      if (l.holder == down.source) orphaned.push_back(address);
-    for (auto& address : orphaned) checkin(self, address, false);
-    dispatch(self);
+    // A holder died: its checkouts are dropped, its connections come back rolled back.
+    abandon(self, down.source);
   });
   return {
       [=](checkout_atom, caf::actor_addr holder) -> caf::result<connection_handle> {
@@ -272,7 +312,8 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
         if (st.disposed) return to_caf_error(error{errc::disposed, "pool '" + st.pool_name + "' is disposed"});
         auto promise = self->make_response_promise<connection_handle>();
         auto id = st.next_waiter++;
-        st.waiters.push_back(waiter{id, promise, std::move(holder)});
+        watch_holder(self, holder);
+        st.waiters.push_back(waiter{id, promise, std::move(holder), clock::now() + st.options.timeout});
         self->delayed_send(self, st.options.timeout, timeout_atom::value, id);
         dispatch(self);
         return promise;
@@ -284,10 +325,10 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
         if (it == st.waiters.end()) return;
         auto w = std::move(*it);
         st.waiters.erase(it);
-        w.promise.deliver(to_caf_error(error{
-            errc::pool_timeout, "no connection became free within " + std::to_string(st.options.timeout.count()) +
-                                    " ms in " + st.limits() + "; raise the pool size or overflow, or close sessions sooner"}));
+        w.promise.deliver(to_caf_error(pool_timeout_error(st)));
+        forget_holder(self, w.holder);
       },
+      [=](abandon_atom, const caf::actor_addr& holder) { abandon(self, holder); },
       [=](retry_atom) {
         self->state.retry_scheduled = false;
         dispatch(self);

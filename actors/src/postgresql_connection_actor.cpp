@@ -171,6 +171,17 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         submit(self, std::move(j));
         return promise;
       },
+      [=](alive_atom) {
+        // Answered from the socket without a round trip, once the calls before it ended.
+        auto promise = self->make_response_promise<bool>();
+        submit(self, job{nullptr, nullptr,
+                         [self, promise](std::exception_ptr) mutable {
+                           auto& c = self->state.connection;
+                           promise.deliver(!c || c->is_alive_without_io());
+                         },
+                         false});
+        return promise;
+      },
       [=](status_atom) {
         auto promise = self->make_response_promise<connection_status>();
         submit(self, job{nullptr, nullptr,

@@ -50,7 +50,11 @@ void checkout_then(session_pointer self, io_request& request, reply_handler on_r
             self->state.connection = std::move(c);
             perform(self, request, on_reply, on_fail);
           },
-          [=](caf::error& e) { on_fail(std::make_exception_ptr(from_caf_error(e, "checking out a connection"))); });
+          [=](caf::error& e) {
+            // Gave up waiting: the pool must not lend this session a connection it will not take.
+            if (e == caf::sec::request_timeout) self->send(self->state.pool, abandon_atom::value, self->address());
+            on_fail(std::make_exception_ptr(from_caf_error(e, "checking out a connection")));
+          });
 }
 
 }  // namespace

@@ -54,15 +54,33 @@ void check_savepoint_name(std::string_view name) {
                     + "' is not an identifier (use letters, digits and '_', not starting with a digit)"};
 }
 
+// Refuses, before anything is sent, a value the backend would store as something else or
+// not at all; the error names the parameter, and the model adds the column.
+void check_parameters(const dialect& backend, std::string_view sql, const params& parameters) {
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    auto reason = backend.refusal(parameters[i]);
+    if (reason.empty())
+      continue;
+    error_details details;
+    details.sql = std::string{sql};
+    details.parameter = i + 1;
+    throw error{errc::type_mismatch, "parameter " + std::to_string(i + 1) + ": " + reason,
+                std::move(details)};
+  }
+}
+
 }  // namespace
 
 rowset connection::execute(std::string_view sql, const params& parameters) {
+  check_parameters(sql_dialect(), sql, parameters);
   return echoed(
       options_.echo, [&] { return do_execute(sql, parameters); },
       [&](clock::duration elapsed) { echo_statement(sql, parameters, elapsed); });
 }
 
 std::int64_t connection::execute_many(std::string_view sql, const std::vector<params>& parameter_sets) {
+  for (const auto& parameters : parameter_sets)
+    check_parameters(sql_dialect(), sql, parameters);
   return echoed(
       options_.echo, [&] { return do_execute_many(sql, parameter_sets); },
       [&](clock::duration elapsed) { echo_batch(sql, parameter_sets.size(), elapsed); });
@@ -70,6 +88,8 @@ std::int64_t connection::execute_many(std::string_view sql, const std::vector<pa
 
 std::vector<rowset> connection::execute_batch(
     const std::vector<std::pair<std::string, params>>& statements) {
+  for (const auto& [sql, parameters] : statements)
+    check_parameters(sql_dialect(), sql, parameters);
   // A batch may run in one round trip, so its statements cannot be timed one by one:
   // every line shows the whole batch's time.
   return echoed(
@@ -81,6 +101,7 @@ std::vector<rowset> connection::execute_batch(
 }
 
 std::unique_ptr<cursor> connection::open_cursor(std::string_view sql, const params& parameters) {
+  check_parameters(sql_dialect(), sql, parameters);
   return echoed(
       options_.echo, [&] { return do_open_cursor(sql, parameters); },
       [&](clock::duration elapsed) { echo_statement(sql, parameters, elapsed); });
@@ -166,18 +187,23 @@ io_wait connection::start(call::kind what) {
 }
 
 io_wait connection::start_execute(std::string_view sql, const params& parameters) {
+  check_parameters(sql_dialect(), sql, parameters);
   call_.sql = sql;
   call_.parameters = &parameters;
   return start(call::kind::execute);
 }
 
 io_wait connection::start_execute_many(std::string_view sql, const std::vector<params>& sets) {
+  for (const auto& parameters : sets)
+    check_parameters(sql_dialect(), sql, parameters);
   call_.sql = sql;
   call_.sets = &sets;
   return start(call::kind::many);
 }
 
 io_wait connection::start_execute_batch(const std::vector<std::pair<std::string, params>>& statements) {
+  for (const auto& [sql, parameters] : statements)
+    check_parameters(sql_dialect(), sql, parameters);
   call_.statements = &statements;
   return start(call::kind::batch);
 }

@@ -20,6 +20,10 @@ std::string describe(std::string_view message, const error_details& details) {
     notes += "constraint ";
     notes += details.constraint;
   }
+  if (!details.column.empty())
+    note("column " + details.column);
+  if (details.parameter != 0)
+    note("parameter " + std::to_string(details.parameter));
   if (!details.sqlstate.empty())
     note(details.sqlstate);
   if (details.connection_poisoned)

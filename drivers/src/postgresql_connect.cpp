@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <poll.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -97,6 +99,26 @@ connection_ptr connect_server(const url& target, const connection_options& optio
   }
   PQsetNoticeProcessor(conn.get(), log_notice, nullptr);
   return conn;
+}
+
+bool idle_connection_alive(PGconn* conn) noexcept {
+  // Each read takes what has arrived; the end of the stream shows only on the read after
+  // the server's last message, so read while the socket stays readable (a few times at
+  // most: an idle connection receives a handful of messages, not a stream).
+  for (int reads = 0; reads < 8; ++reads) {
+    if (PQstatus(conn) != CONNECTION_OK)
+      return false;
+    pollfd socket{PQsocket(conn), POLLIN, 0};
+    int ready = ::poll(&socket, 1, 0);
+    if (ready <= 0)
+      return ready == 0;  // nothing (more) arrived: alive as far as can be known without a round trip
+    // The server's FATAL message is read as a notice (logged at debug level); the end of
+    // the stream after it makes the read fail and the connection bad.
+    if (PQconsumeInput(conn) != 1)
+      return false;
+    PQisBusy(conn);  // parses what arrived, so that libpq acts on it
+  }
+  return PQstatus(conn) == CONNECTION_OK;
 }
 
 }  // namespace orca::drivers::postgresql

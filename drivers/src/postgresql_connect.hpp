@@ -16,4 +16,10 @@ namespace orca::drivers::postgresql {
 /// Throws orca::error(connection_failed) naming database, host, port and user.
 connection_ptr connect_server(const url& target, const connection_options& options);
 
+/// For an idle connection: false if the server has closed it, learned without sending
+/// anything. An idle connection's socket has nothing to read unless the server spoke on its
+/// own (a FATAL before it closed, a notice, a NOTIFY); only then is the input consumed,
+/// and the connection is dead if libpq then finds it closed.
+bool idle_connection_alive(PGconn* conn) noexcept;
+
 }  // namespace orca::drivers::postgresql

@@ -16,6 +16,7 @@
 #include "orca/config.hpp"
 #include "orca/drivers/error.hpp"
 #include "orca/drivers/postgresql_connection.hpp"
+#include "postgresql_connect.hpp"
 #include "postgresql_cursor.hpp"
 #include "postgresql_parameters.hpp"
 #include "postgresql_pipeline.hpp"
@@ -90,6 +91,10 @@ public:
 
   bool is_broken() const noexcept override {
     return broken_ || PQstatus(conn_.get()) == CONNECTION_BAD;
+  }
+
+  bool is_alive_without_io() noexcept override {
+    return !broken_ && idle_connection_alive(conn_.get());
   }
 
   // PQcancel on the PGcancel made at connect time is documented as thread-safe.

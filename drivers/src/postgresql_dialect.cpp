@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <string>
 
+#include "civil_date.hpp"
 #include "orca/drivers/dialect.hpp"
 
 namespace orca::drivers {
@@ -93,6 +95,19 @@ public:
 
   bool is_reserved(std::string_view word) const noexcept override {
     return std::binary_search(reserved_words.begin(), reserved_words.end(), word, less_ignoring_case);
+  }
+
+  // TIMESTAMP begins at 4714-11-24 BC (Julian day 0) and ends after 294276 AD, beyond
+  // the last orca::timestamp; the server would refuse an earlier one without naming the
+  // parameter. Reals (NaN, infinities, -0) and years past 9999 round-trip.
+  std::string refusal(const value& x) const override {
+    if (auto time = std::get_if<timestamp>(&x.data())) {
+      constexpr std::int64_t first_day = detail::days_from_civil({-4713, 11, 24});
+      if (time->time_since_epoch() < std::chrono::days{first_day})
+        return "timestamp before 4714-11-24 BC, the first PostgreSQL's TIMESTAMP holds";
+      return {};
+    }
+    return dialect::refusal(x);
   }
 };
 

@@ -1,5 +1,6 @@
 // parameter_buffer: binding orca values for libpq (text scalars, binary blobs).
 // Used by the PostgreSQL connection and cursors before each PQsend*/PQexec* call.
+#include "civil_date.hpp"
 #include "postgresql_parameters.hpp"
 
 #include <charconv>
@@ -17,15 +18,16 @@ char* put_digits(char* out, std::int64_t n, int width) noexcept {
   return out + width;
 }
 
-// "YYYY-MM-DD HH:MM:SS.ffffff", the input format every DateStyle accepts; years before 1
-// are written as PostgreSQL spells them (year 0 is 1 BC). Hand-rolled because this runs
-// once per timestamp parameter and must not allocate.
+// "YYYY-MM-DD HH:MM:SS.ffffff", the input format every DateStyle accepts; years past 9999
+// take more digits, and years before 1 are written as PostgreSQL spells them, with " BC"
+// (year 0 is 1 BC). Hand-rolled because this runs once per timestamp parameter and must
+// not allocate; the civil date covers years std::chrono::year cannot.
 std::size_t format_timestamp_into(char* out, timestamp t) noexcept {
   using namespace std::chrono;
   auto day = floor<days>(t);
-  year_month_day date{day};
+  auto date = detail::civil_from_days(day.time_since_epoch().count());
   auto micros = (t - day).count();  // within [0, 86'400'000'000)
-  int year = static_cast<int>(date.year());
+  std::int64_t year = date.year;
   bool before_christ = year <= 0;
   if (before_christ)
     year = 1 - year;
@@ -35,9 +37,9 @@ std::size_t format_timestamp_into(char* out, timestamp t) noexcept {
   else
     p = put_digits(p, year, 4);
   *p++ = '-';
-  p = put_digits(p, static_cast<unsigned>(date.month()), 2);
+  p = put_digits(p, date.month, 2);
   *p++ = '-';
-  p = put_digits(p, static_cast<unsigned>(date.day()), 2);
+  p = put_digits(p, date.day, 2);
   *p++ = ' ';
   p = put_digits(p, micros / 3'600'000'000, 2);
   *p++ = ':';

@@ -1,6 +1,8 @@
 // Reading libpq results: cells converted by column type OID, affected rows, and errors
 // translated from SQLSTATEs. Used by the PostgreSQL connection, cursors and pipelines.
+#include "civil_date.hpp"
 #include "hex.hpp"
+#include "message_text.hpp"
 #include "postgresql_result.hpp"
 
 #include <cctype>
@@ -81,28 +83,24 @@ value read_cell(column_kind kind, const char* text, std::size_t length) {
   return value{std::string{text, length}};
 }
 
-}  // namespace
-
-std::string one_line(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool space = false, line_break = false;
-  for (char c : text) {
-    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
-      space = !out.empty();
-      line_break = line_break || c == '\n';
-      continue;
-    }
-    // A line that ends without punctuation ends a sentence: "Connection refused. Is the..."
-    if (space && line_break && std::isalnum(static_cast<unsigned char>(out.back())))
-      out.push_back('.');
-    if (space)
-      out.push_back(' ');
-    space = line_break = false;
-    out.push_back(c);
+// Appends the sentences of `more` that `message` does not hold yet; libpq repeats the
+// server's message, with its severity ("FATAL:  ..."), in the connection's error text.
+void append_sentences(std::string& message, std::string_view more) {
+  if (auto repeated = more.find(message); !message.empty() && repeated != std::string_view::npos)
+    more.remove_prefix(repeated + message.size());
+  while (!more.empty() && (more.front() == '.' || more.front() == ' '))
+    more.remove_prefix(1);
+  if (more.empty())
+    return;
+  if (!message.empty()) {
+    if (std::isalnum(static_cast<unsigned char>(message.back())))
+      message += '.';
+    message += ' ';
   }
-  return out;
+  message += more;
 }
+
+}  // namespace
 
 bool succeeded(const PGresult* result) noexcept {
   switch (PQresultStatus(result)) {
@@ -163,7 +161,7 @@ std::int64_t affected_rows(const PGresult* result) noexcept {
 std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept {
   using namespace std::chrono;
   std::size_t i = 0;
-  auto number = [&](std::size_t min_digits, std::size_t max_digits, int& out) {
+  auto number = [&](std::size_t min_digits, std::size_t max_digits, std::int64_t& out) {
     std::size_t start = i;
     out = 0;
     while (i < text.size() && i - start < max_digits && text[i] >= '0' && text[i] <= '9')
@@ -175,7 +173,7 @@ std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept 
     i += found ? 1 : 0;
     return found;
   };
-  int y, mo, d, h, mi, s;
+  std::int64_t y, mo, d, h, mi, s;
   if (!number(4, 9, y) || !skip('-') || !number(2, 2, mo) || !skip('-') || !number(2, 2, d)
       || !(skip(' ') || skip('T')) || !number(2, 2, h) || !skip(':') || !number(2, 2, mi)
       || !skip(':') || !number(2, 2, s))
@@ -194,21 +192,31 @@ std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept 
       micros *= 10;
   }
   // timestamptz carries the session's offset: "+00", "-05:30", "+05:53:28" (LMT zones).
-  seconds offset{0};
+  std::int64_t offset = 0;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
     int sign = text[i++] == '-' ? -1 : 1;
-    int oh = 0, om = 0, os = 0;
+    std::int64_t oh = 0, om = 0, os = 0;
     if (!number(2, 2, oh) || (skip(':') && !number(2, 2, om)) || (skip(':') && !number(2, 2, os)))
       return std::nullopt;
-    offset = seconds{sign * (oh * 3600 + om * 60 + os)};
+    offset = sign * (oh * 3600 + om * 60 + os);
   } else {
     skip('Z');
   }
-  year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (i != text.size() || !date.ok() || h > 23 || mi > 59 || s > 60)
+  // Years before 1 come as "0001-12-31 23:59:59 BC" (1 BC is the astronomical year 0).
+  if (text.substr(i) == " BC") {
+    y = 1 - y;
+    i = text.size();
+  }
+  detail::civil_date date{y, static_cast<unsigned>(mo), static_cast<unsigned>(d)};
+  if (i != text.size() || !detail::is_valid(date) || h > 23 || mi > 59 || s > 60)
     return std::nullopt;
-  return timestamp{sys_days{date}} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros}
-         - offset;
+  auto day = detail::days_from_civil(date);
+  // The latest timestamp PostgreSQL holds is past orca's (±292,000 years of microseconds).
+  constexpr std::int64_t last_day = duration_cast<days>(timestamp::duration::max()).count() - 1;
+  if (day > last_day || day < -last_day)
+    return std::nullopt;
+  return timestamp{days{day}} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros}
+         - seconds{offset};
 }
 
 orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sql) {
@@ -228,6 +236,10 @@ orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sq
     message = one_line(PQerrorMessage(conn));
   if (message.empty())
     message = "the statement failed without an error message from libpq";
+  // A lost connection: libpq's own account ("server closed the connection unexpectedly
+  // ...") follows the server's last words, which the message holds already.
+  if (PQstatus(conn) == CONNECTION_BAD)
+    append_sentences(message, one_line(PQerrorMessage(conn)));
   if (auto detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) {
     message += ": ";
     message += one_line(detail);

@@ -9,13 +9,12 @@
 
 #include "orca/drivers/error.hpp"
 #include "orca/drivers/rowset.hpp"
+#include "message_text.hpp"
 #include "postgresql_types.hpp"
 
 namespace orca::drivers::postgresql {
 
-/// Text with its line breaks, tabs and runs of spaces folded into single spaces; libpq's
-/// messages span lines ("...failed: FATAL:  ...\n\tIs the server running..."), orca's do not.
-std::string one_line(std::string_view text);
+using drivers::one_line;
 
 /// True for a result that reports success (command done, rows, or an empty query).
 bool succeeded(const PGresult* result) noexcept;
@@ -35,8 +34,9 @@ rowset to_rowset(const PGresult* result);
 std::int64_t affected_rows(const PGresult* result) noexcept;
 
 /// Parses PostgreSQL's ISO output of a timestamp ("2026-11-21 12:00:00.123456", with an
-/// offset such as "+00" or "-05:30" for timestamptz) into UTC; nullopt for text it does
-/// not cover ("infinity", BC dates), which is then read as text.
+/// offset such as "+00" or "-05:30" for timestamptz, years past 9999, " BC" for years
+/// before 1) into UTC; nullopt for text it does not cover ("infinity", a date beyond
+/// orca::timestamp's range), which is then read as text.
 std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept;
 
 /// The orca::error for a failed result, or for a failed send when `result` is null.

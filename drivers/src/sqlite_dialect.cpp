@@ -2,6 +2,10 @@
 // Reached through orca::drivers::sqlite_dialect() by the SQLite connection and the compiler.
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
 
 #include "orca/drivers/dialect.hpp"
 
@@ -78,6 +82,31 @@ public:
 
   bool is_reserved(std::string_view word) const noexcept override {
     return std::binary_search(reserved_words.begin(), reserved_words.end(), word, less_ignoring_case);
+  }
+
+  // SQLite binds NaN as NULL, and writes a REAL that holds an integral value as an integer,
+  // so -0.0 reads back as 0.0. Infinities are stored as they are. Timestamps are text in
+  // the format of SQLite's date functions, which stops at four-digit years.
+  std::string refusal(const value& x) const override {
+    if (auto real = std::get_if<double>(&x.data())) {
+      if (std::isnan(*real))
+        return "SQLite cannot store NaN (it stores NULL instead); store NULL yourself or use "
+               "PostgreSQL";
+      if (*real == 0.0 && std::signbit(*real))
+        return "SQLite cannot store -0.0 (it reads back as 0.0); write 0.0";
+      return {};
+    }
+    if (auto time = std::get_if<timestamp>(&x.data())) {
+      using namespace std::chrono;
+      constexpr auto first = sys_days{year{0} / January / 1};
+      constexpr auto end = sys_days{year{10000} / January / 1};
+      if (*time < first || *time >= end)
+        return fmt::format("timestamp {} is outside 0000-01-01 .. 9999-12-31, the years SQLite's "
+                           "date functions read (SQLite stores timestamps as text)",
+                           time->time_since_epoch().count() < 0 ? "before year 0" : "after year 9999");
+      return {};
+    }
+    return dialect::refusal(x);
   }
 };
 

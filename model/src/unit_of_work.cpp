@@ -41,6 +41,19 @@ std::vector<value> read_columns(const table_info& table, const void* object) {
   return values;
 }
 
+// A value the driver refused names its 1-based parameter ("parameter 3: text holds ...");
+// the flush knows which column each parameter is for, and says so instead.
+error naming_column(const error& refused, const table_info& table, const std::vector<std::size_t>& columns) {
+  auto details = refused.details();
+  if (details.parameter == 0 || columns.empty()) return refused;
+  const auto& column = table.columns()[columns[(details.parameter - 1) % columns.size()]];
+  details.column = table.name() + "." + column.name;
+  std::string reason = refused.message();
+  auto prefix = "parameter " + std::to_string(details.parameter) + ": ";
+  if (reason.starts_with(prefix)) reason.erase(0, prefix.size());
+  return error{refused.code(), "column " + details.column + ": " + reason, std::move(details)};
+}
+
 class flush_run {
 public:
   flush_run(identity_map& objects, const drivers::dialect& dialect, flush_options options)
@@ -209,7 +222,12 @@ private:
       for (std::size_t i = start; i < start + n; ++i)
         for (auto column : included) parameters.push_back(table.columns()[column].access->get(group[i]->object.get()));
       io::execute insert{text, std::move(parameters)};
-      auto rows = co_await insert;
+      drivers::rowset rows;
+      try {
+        rows = co_await insert;
+      } catch (const error& e) {
+        throw naming_column(e, table, included);
+      }
       ++stats_.statements;
       if (rows.size() != n)
         throw error(errc::internal, "INSERT INTO " + table.name() + " returned " + std::to_string(rows.size()) +
@@ -271,7 +289,14 @@ private:
         updated_.push_back(t);
       }
       io::execute_many update{text, std::move(sets)};
-      auto affected = co_await update;
+      std::int64_t affected = 0;
+      try {
+        affected = co_await update;
+      } catch (const error& e) {
+        auto columns = changed;
+        columns.push_back(table.primary_key().ordinal);
+        throw naming_column(e, table, columns);
+      }
       ++stats_.statements;
       if (affected != static_cast<std::int64_t>(group.size()))
         throw error(errc::stale_data,

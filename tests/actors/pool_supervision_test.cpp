@@ -18,12 +18,15 @@ using namespace orca::actors;
 namespace {
 
 // Blocking helpers for a test thread (a scoped actor is fine outside the scheduler).
-connection_actor checkout(caf::scoped_actor& self, const pool_actor& pool, std::string* error = nullptr) {
+connection_actor checkout(caf::scoped_actor& self, const pool_actor& pool, std::string* error = nullptr,
+                          orca::errc* code = nullptr) {
   connection_actor result;
   self->request(pool, 10s, checkout_atom::value, self->address())
       .receive([&](connection_handle& c) { result = c.actor; },
                [&](caf::error& e) {
-                 if (error != nullptr) *error = from_caf_error(e, "checkout").what();
+                 auto failure = from_caf_error(e, "checkout");
+                 if (error != nullptr) *error = failure.what();
+                 if (code != nullptr) *code = failure.code();
                });
   return result;
 }
@@ -73,14 +76,19 @@ TEST_CASE("a database that refuses connections fails checkouts with connection_f
   auto pool = spawn_pool(rt->system(), "refused", orca::parse_url("postgresql://orca:secret@127.0.0.1:1/none"), {},
                          pool_options{.size = 1, .max_overflow = 0, .timeout = 3000ms});
   std::string first_error, second_error;
+  auto first_code = orca::errc::none, second_code = orca::errc::none;
   auto started = std::chrono::steady_clock::now();
-  CHECK(!checkout(self, pool, &first_error));
-  CHECK(!checkout(self, pool, &second_error));
+  CHECK(!checkout(self, pool, &first_error, &first_code));
+  CHECK(!checkout(self, pool, &second_error, &second_code));
   auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(first_code == orca::errc::connection_failed);
+  CHECK(second_code == orca::errc::connection_failed);
   CHECK_THAT(first_error, Catch::Contains("127.0.0.1"));
   CHECK_THAT(first_error, !Catch::Contains("secret"));
   CHECK_THAT(second_error, Catch::Contains("127.0.0.1"));
-  CHECK(elapsed >= 100ms);  // the second attempt waited for the backoff
+  // The second attempt waited for the first backoff, 100 ms (docs/actors.md), not longer.
+  CHECK(elapsed >= 100ms);
+  CHECK(elapsed < 200ms);
   self->request(pool, 10s, dispose_atom::value).receive([](ok_atom) {}, [](caf::error&) {});
 }
 
@@ -91,17 +99,37 @@ TEST_CASE("with pre-ping and recycle the pool lends only live, young connections
   caf::scoped_actor self{rt->system()};
   auto pool = spawn_pool(rt->system(), "recycling", orca::parse_url(target.url), {},
                          pool_options{.size = 1, .max_overflow = 0, .timeout = 5000ms, .pre_ping = true,
-                                      .recycle = std::chrono::seconds(1)});
+                                      .recycle = 300ms});
   auto c = checkout(self, pool);
   REQUIRE(c);
+  REQUIRE(ping(self, c));
   self->send(pool, checkin_atom::value, c, false);
   auto again = checkout(self, pool);  // young: the same connection, pinged
   CHECK(again.address() == c.address());
+  if (target.name == "postgresql") {
+    // The server ends the idle connection: the pre-ping finds it dead and a new one is lent.
+    std::int64_t pid = 0;
+    self->request(again, 10s, execute_atom::value, std::string{"SELECT pg_backend_pid()"}, orca::params{})
+        .receive([&](orca::drivers::rowset& rows) { pid = rows.at(0, 0).as_integer(); }, [](caf::error&) {});
+    REQUIRE(pid != 0);
+    self->send(pool, checkin_atom::value, again, true);
+    auto admin = target.connect();
+    REQUIRE(admin->execute("SELECT pg_terminate_backend($1::int, 10000)", {pid}).at(0, 0) == orca::value{true});
+    auto replacement = checkout(self, pool);
+    REQUIRE(replacement);
+    CHECK(replacement.address() != c.address());
+    CHECK(ping(self, replacement));
+    auto s = status(self, pool);
+    CHECK(s.replaced == 1);
+    CHECK(s.opened == 2);
+    again = replacement;
+  }
+  auto before = status(self, pool).opened;
   self->send(pool, checkin_atom::value, again, false);
-  std::this_thread::sleep_for(1100ms);  // let it age past pool_recycle
+  std::this_thread::sleep_for(400ms);  // let it age past pool_recycle
   auto fresh = checkout(self, pool);
   REQUIRE(fresh);
-  CHECK(fresh.address() != c.address());
-  CHECK(status(self, pool).opened == 2);
+  CHECK(fresh.address() != again.address());
+  CHECK(status(self, pool).opened == before + 1);
   self->request(pool, 10s, dispose_atom::value).receive([](ok_atom) {}, [](caf::error&) {});
 }

@@ -87,3 +87,54 @@ TEST_CASE("dispose with sessions and streams in flight ends cleanly and they get
     }
   }(orca::create_engine(target.url)));
 }
+
+TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load and closes it after", "[actors][pool]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    auto first = make();
+    auto second = make();
+    first.add(A{.data = "first"});
+    co_await first.flush();   // holds the pool's one connection in a transaction
+    auto seen = co_await second.scalars(orca::select<A>());  // gets the overflow connection instead of waiting
+    CHECK(seen.empty());
+    auto busy = co_await engine.status();
+    CHECK(busy.checked_out == 2);
+    CHECK(busy.opened == 2);
+    co_await first.commit();
+    co_await second.commit();
+    auto after = co_await engine.status();
+    CHECK(after.checked_out == 0);
+    CHECK(after.idle == 1);  // the overflow connection was closed on return
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 1, .pool_timeout = 300ms,
+                                     .sqlite_begin_immediate = false})));  // a reader beside a writer
+  auto check = target.connect();
+  CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 1);
+}
+
+TEST_CASE("run_sync rolls back and returns its connection when its function throws", "[actors][pool][errors]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    bool thrown = false;
+    try {
+      co_await engine.begin().run_sync([](orca::connection& c) {
+        c.execute("INSERT INTO a (data) VALUES ('rolled back')");
+        throw std::runtime_error("the function failed after writing");
+      });
+    } catch (const std::exception& e) {
+      thrown = true;
+      CHECK_THAT(e.what(), Catch::Contains("the function failed after writing"));
+    }
+    CHECK(thrown);
+    auto status = co_await engine.status();
+    CHECK(status.checked_out == 0);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0})));
+  auto check = target.connect();
+  CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 0);
+}

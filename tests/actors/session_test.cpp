@@ -104,6 +104,8 @@ TEST_CASE("a failed flush rolls back and leaves the session usable after rollbac
   actor_test::run([](orca::engine engine) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
     auto session = orca::async_sessionmaker(engine)();
+    // The A is inserted (table a comes first) and gets a key before the B fails.
+    auto inserted_first = session.add(A{.data = "inserted first"});
     auto orphan = session.add(B{.a_id = 4242, .data = "no parent"});
     try {
       co_await session.commit();
@@ -111,7 +113,9 @@ TEST_CASE("a failed flush rolls back and leaves the session usable after rollbac
     } catch (const orca::error& e) {
       CHECK(e.code() == orca::errc::constraint_violation);
     }
-    CHECK(orphan->id == 0);  // restored to its pre-flush state
+    CHECK(inserted_first->id == 0);  // restored to its pre-flush state
+    CHECK(inserted_first->create_date == orca::timestamp{});
+    CHECK(orphan->id == 0);
     try {
       co_await session.scalars(orca::select<A>());
       FAIL("the session was usable before rollback()");
@@ -129,6 +133,7 @@ TEST_CASE("a failed flush rolls back and leaves the session usable after rollbac
   }(orca::create_engine(target.url)));
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM b WHERE data = 'no parent'") == 1);
+  CHECK(count_rows(*check, "SELECT count(*) FROM a WHERE data = 'inserted first'") == 0);
 }
 
 TEST_CASE("a transaction dropped without commit is rolled back", "[actors][session]") {
@@ -199,4 +204,25 @@ TEST_CASE("with sqlite_begin_immediate sessions that read then write queue inste
   }(orca::create_engine(target.url, {.pool_size = 4, .max_overflow = 0, .sqlite_begin_immediate = true})));
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM b") == 16 * 5);
+}
+
+TEST_CASE("LIKE filters rows on the server with percent and underscore wildcards", "[actors][session][query]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    for (auto data : {"apple", "apricot", "banana", "grape", "ape"}) session.add(A{.data = std::string{data}});
+    co_await session.commit();
+    auto starts = co_await session.scalars(
+        orca::select<A>().where(orca::col(&A::data).like("ap%")).order_by(&A::data));
+    std::vector<std::string> names;
+    for (auto& a : starts) names.push_back(*a->data);
+    CHECK(names == std::vector<std::string>{"ape", "apple", "apricot"});
+    auto one_char = co_await session.scalars(orca::select<A>().where(orca::col(&A::data).like("a_e")));
+    CHECK(one_char.size() == 1);
+    auto none = co_await session.scalars(orca::select<A>().where(orca::col(&A::data).like("%z%")));
+    CHECK(none.empty());
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
 }

@@ -26,12 +26,12 @@ namespace orca::test::postgresql {
 class test_database {
 public:
   /// A fresh schema on ORCA_TEST_POSTGRESQL_URL's server. Fails the test, saying how to
-  /// provide a server, when the variable is unset; nullopt (with a warning) when
-  /// ORCA_TEST_BACKENDS=sqlite opts out of PostgreSQL.
+  /// provide a server, when the variable is unset; nullopt when ORCA_TEST_BACKENDS=sqlite
+  /// opts out of PostgreSQL, with a warning that ctest reports as a skipped test.
   static std::optional<test_database> open() {
     const char* only = std::getenv("ORCA_TEST_BACKENDS");
     if (only != nullptr && std::string_view{only} == "sqlite") {
-      WARN("ORCA_TEST_BACKENDS=sqlite: PostgreSQL driver test skipped");
+      WARN("ORCA_TEST_SKIPPED: ORCA_TEST_BACKENDS=sqlite opts out of the PostgreSQL driver tests");
       return std::nullopt;
     }
     const char* text = std::getenv("ORCA_TEST_POSTGRESQL_URL");

@@ -258,4 +258,12 @@ TEST_CASE("expunge() and close() detach objects without touching the database", 
   auto check = target.connect();
   CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[0])).at(0, 0).as_text() == "0");
   CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
+  // close() detaches every object: a later change is nobody's to write.
+  s.close(conn.get());
+  CHECK(s.state_of(objects[1].object.get()) == orca::object_state::transient);
+  CHECK(s.state_of(reloaded.object.get()) == orca::object_state::transient);
+  std::static_pointer_cast<A>(objects[1].object)->data = "after close";
+  orca::sync_session next;
+  next.commit(*conn);
+  CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
 }

@@ -177,6 +177,8 @@ TEST_CASE("a change that is never committed leaves the database as it was", "[se
     auto objects = s.execute(*conn, orca::select<A>().spec());
     REQUIRE(objects.size() == 1);
     std::static_pointer_cast<A>(objects.front().object)->data = "changed";
+    s.flush(*conn);  // the UPDATE reaches the database, inside the open transaction
+    CHECK(s.last_flush().updated == 1);
     s.close(conn.get());
   }
   auto check = target.connect();

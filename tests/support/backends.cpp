@@ -7,9 +7,13 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 #include <unistd.h>
 
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 
 #include "orca/drivers/error.hpp"
@@ -26,12 +30,53 @@ std::string unique_suffix() {
   return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(random % 100000);
 }
 
+// What this process created: dropped and removed when the test run ends (a Catch listener,
+// before static destruction, while logging and libpq still work), so that test schemas and
+// files do not pile up on a long-lived server or in the temp directory. A lock left behind
+// by a broken test makes a drop give up after lock_timeout rather than hang the exit.
+class created_databases {
+public:
+  static created_databases& instance() {
+    static created_databases registry;
+    return registry;
+  }
+  void add_file(std::filesystem::path file) { files_.push_back(std::move(file)); }
+  void add_schema(std::string server, std::string schema) { schemas_.emplace_back(std::move(server), std::move(schema)); }
+
+  void clean() {
+    for (auto& file : files_)
+      for (auto suffix : {"", "-wal", "-shm", "-journal"}) {
+        std::error_code ignored;
+        std::filesystem::remove(file.string() + suffix, ignored);
+      }
+    for (auto& [server, schema] : schemas_) {
+      try {
+        auto conn = drivers::connect(parse_url(server));
+        conn->execute_script("SET lock_timeout = '2s'; DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+      } catch (const std::exception&) {  // the server is gone or the schema locked: leave it
+      }
+    }
+    files_.clear();
+    schemas_.clear();
+  }
+
+private:
+  std::vector<std::filesystem::path> files_;
+  std::vector<std::pair<std::string, std::string>> schemas_;
+};
+
+struct cleanup_at_run_end : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testRunEnded(const Catch::TestRunStats&) override { created_databases::instance().clean(); }
+};
+
 std::string fresh_sqlite_url() {
   auto dir = std::filesystem::temp_directory_path() / "orca-tests";
   std::filesystem::create_directories(dir);
   auto file = dir / ("db_" + unique_suffix() + ".sqlite");
   for (auto suffix : {"", "-wal", "-shm"})
     std::filesystem::remove(file.string() + suffix);
+  created_databases::instance().add_file(file);
   return "sqlite:///" + file.string();  // absolute path: sqlite:////tmp/...
 }
 
@@ -39,12 +84,15 @@ std::string fresh_sqlite_url() {
 std::string fresh_postgresql_url(const std::string& base) {
   auto schema = "t_" + unique_suffix();
   auto conn = drivers::connect(parse_url(base));
+  created_databases::instance().add_schema(base, schema);
   conn->execute_script("CREATE SCHEMA " + schema);
   auto separator = base.find('?') == std::string::npos ? "?" : "&";
   return base + separator + "options=-csearch_path%3D" + schema;
 }
 
 }  // namespace
+
+CATCH_REGISTER_LISTENER(cleanup_at_run_end)
 
 std::unique_ptr<drivers::connection> backend_target::connect() const {
   return drivers::connect(parse_url(url));

@@ -31,6 +31,8 @@ namespace orca::actors {
 ///   up to n rows (the cursor closes itself once exhausted); `(close, id)` -> ok.
 /// - `(ping)` -> bool: opens the connection if needed and checks it; the connect error is
 ///   the reply if it cannot open.
+/// - `(alive)` -> bool: false if the connection is found dead without sending anything
+///   (drivers::connection::is_alive_without_io); true if it is not open yet.
 /// - `(reset)` -> bool: rolls back; false if broken.
 /// - `(status)` -> connection_status: answered after everything sent before it, so a
 ///   session learns what a request that timed out did (committed or not).
@@ -57,6 +59,7 @@ using connection_actor = caf::typed_actor<
     caf::replies_to<fetch_atom, std::uint64_t, std::uint64_t>::with<drivers::rowset, bool>,
     caf::replies_to<close_atom, std::uint64_t>::with<ok_atom>,
     caf::replies_to<ping_atom>::with<bool>,
+    caf::replies_to<alive_atom>::with<bool>,
     caf::replies_to<reset_atom>::with<bool>,
     caf::replies_to<status_atom>::with<connection_status>,
     caf::replies_to<run_atom, connection_job>::with<ok_atom>,

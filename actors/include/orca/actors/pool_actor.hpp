@@ -21,7 +21,7 @@ struct pool_options {
   std::size_t max_overflow = 10;                    ///< extra connections under load
   std::chrono::milliseconds timeout{30000};         ///< how long a checkout may wait
   bool pre_ping = false;                            ///< ping before lending an idle connection
-  std::chrono::seconds recycle{0};                  ///< close connections older than this (0: never)
+  std::chrono::milliseconds recycle{0};             ///< close connections older than this (0: never)
   std::chrono::milliseconds request_timeout{60000}; ///< timeout of requests to connections
 };
 
@@ -29,8 +29,13 @@ struct pool_options {
 ///
 /// - `(checkout_atom, holder)` -> connection_handle: lends a connection to `holder` (a session
 ///   actor the pool monitors: if it dies, the connection comes back rolled back). Waits up
-///   to `timeout`; errors: pool_timeout (naming the pool and its limits), connection_failed,
-///   disposed.
+///   to `timeout`, which governs: the pool answers pool_timeout itself, never lends after
+///   it, and drops the request if `holder` dies while waiting. Requesters set their own
+///   request timeout longer. Errors: pool_timeout (naming the pool and its limits),
+///   connection_failed, disposed.
+/// - `(abandon_atom, holder)`: `holder` gave up on its checkout (its request timed out): its
+///   waiting requests are dropped, and connections lent to it, which it never took, come
+///   back rolled back. Only for holders that ask for one connection at a time (sessions).
 /// - `(checkin_atom, connection, clean)`: gives a connection back. Unless `clean` (the
 ///   holder committed or rolled back itself) it is rolled back first; then it is lent to the
 ///   next waiter or kept idle (or closed if too old or beyond the pool size).
@@ -42,6 +47,7 @@ struct pool_options {
 using pool_actor = caf::typed_actor<
     caf::replies_to<checkout_atom, caf::actor_addr>::with<connection_handle>,
     caf::reacts_to<checkin_atom, connection_actor, bool>,
+    caf::reacts_to<abandon_atom, caf::actor_addr>,
     caf::replies_to<status_atom>::with<pool_status>,
     caf::replies_to<dispose_atom>::with<ok_atom>,
     caf::reacts_to<timeout_atom, std::uint64_t>,

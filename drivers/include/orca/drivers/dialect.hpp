@@ -35,6 +35,10 @@ public:
   virtual std::string_view placeholder_cast(value_type type) const = 0;
   /// True if `word` is reserved and must be quoted.
   virtual bool is_reserved(std::string_view word) const noexcept = 0;
+  /// Why the backend cannot store `x` so that it reads back equal ("" if it can). Every
+  /// bound parameter is checked before anything is sent; docs/values.md has the table.
+  /// This part refuses text that is not UTF-8 or holds a NUL byte, on every backend.
+  virtual std::string refusal(const value& x) const;
 };
 
 /// The SQLite dialect (one shared instance).

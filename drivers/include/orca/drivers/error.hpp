@@ -2,10 +2,12 @@
 // Drivers fill in the SQL, SQLSTATE / SQLite code and constraint; the actors carry it as data.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace orca {
 
@@ -40,10 +42,22 @@ std::string_view to_string(errc code) noexcept;
 
 /// Details a driver attaches to an error.
 struct error_details {
+  /// Details in the order drivers fill them in; the later ones are rarely known.
+  error_details(std::string sql = {}, std::string sqlstate = {}, std::string constraint = {},
+                bool connection_poisoned = false, std::size_t parameter = 0, std::string column = {})
+      : sql(std::move(sql)),
+        sqlstate(std::move(sqlstate)),
+        constraint(std::move(constraint)),
+        connection_poisoned(connection_poisoned),
+        parameter(parameter),
+        column(std::move(column)) {}
+
   std::string sql;          ///< the statement that failed, if any
   std::string sqlstate;     ///< PostgreSQL SQLSTATE, or "sqlite:<extended code>"
   std::string constraint;   ///< the constraint (or table.column) the database named
   bool connection_poisoned = false;  ///< the connection must not be reused
+  std::size_t parameter = 0;  ///< the 1-based bound parameter a refused value was in, or 0
+  std::string column;         ///< the column ("table.column") a refused value was for, if known
 };
 
 /// The exception orca throws: a code, a message saying what failed, and driver details.
