@@ -3,7 +3,7 @@
 # Quiet when everything is present. Usage: scripts/install-deps.sh [--with-postgresql-server]
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build ccache pkg-config
+packages=(g++ cmake ninja-build ccache
           libcaf-dev libsqlite3-dev libpq-dev libspdlog-dev catch2)
 if [[ "${1:-}" == "--with-postgresql-server" ]]; then
   packages+=(postgresql)
