@@ -29,9 +29,10 @@ if(MODE STREQUAL "install")
   # Built without optimisation: the consumer's one file is what is checked, not its speed.
   step(${configure} -DCMAKE_BUILD_TYPE= -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 elseif(MODE STREQUAL "add_subdirectory")
-  # orca's libraries compile again here; without optimisation or debug information they
-  # compile several times faster, and the compiler launcher (ccache) keeps later runs short.
-  step(${configure} -DCMAKE_BUILD_TYPE= -DORCA_SOURCE_DIR=${ORCA_SOURCE_DIR})
+  # orca's libraries compile again here: without optimisation or debug information, and in
+  # unity batches, they take a fraction of the usual time; the compiler launcher (ccache)
+  # keeps later runs short.
+  step(${configure} -DCMAKE_BUILD_TYPE= -DORCA_SOURCE_DIR=${ORCA_SOURCE_DIR} -DORCA_UNITY_BUILD=ON)
 else()
   message(FATAL_ERROR "orca consumer check: MODE must be install or add_subdirectory")
 endif()
