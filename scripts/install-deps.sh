@@ -3,7 +3,7 @@
 # Quiet when everything is present. Usage: scripts/install-deps.sh [--with-postgresql-server]
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build ccache pkg-config
+packages=(g++ cmake ninja-build ccache
           libcaf-dev libsqlite3-dev libpq-dev libspdlog-dev catch2)
 if [[ "${1:-}" == "--with-postgresql-server" ]]; then
   packages+=(postgresql)
@@ -22,4 +22,8 @@ sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# --force-unsafe-io: dpkg skips its fsync before each file rename. Unpacking the ~70 packages
+# of a fresh machine took 60 s with the syncs and 20 s without; the risk is a
+# truncated file if the machine crashes during the install (reinstall the package then).
+$sudo apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-unsafe-io \
+  "${missing[@]}" >/dev/null

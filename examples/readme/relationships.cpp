@@ -1,0 +1,100 @@
+// The README's relationships: one-to-many (orca::collection), write-only (orca::write_only)
+// and many-to-one (std::shared_ptr<Parent>). Run by ctest (readme_relationships); exits 1
+// if what it reads back is not what it wrote.
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <orca/orca.hpp>
+
+// [models]
+struct author;
+struct book {
+  std::int64_t id = 0;
+  std::int64_t author_id = 0;
+  std::shared_ptr<author> written_by{};  // many-to-one, through author_id
+  std::string title;
+};
+struct review {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> author_id{};  // nullable: write_only::remove() sets it to NULL
+  std::string text;
+};
+struct author {
+  std::int64_t id = 0;
+  std::string name;
+  orca::collection<book> books{};        // one-to-many, loaded on request
+  orca::write_only<review> reviews{};    // one-to-many, never loaded: queried
+};
+
+void orca_table(orca::table_builder<author>& t) {
+  t.table("author");
+  t.column("id", &author::id).primary_key();
+  t.column("name", &author::name).unique();
+  t.relationship("books", &author::books, &book::author_id);
+  t.relationship("reviews", &author::reviews, &review::author_id);
+}
+void orca_table(orca::table_builder<book>& t) {
+  t.table("book");
+  t.column("id", &book::id).primary_key();
+  t.column("author_id", &book::author_id).foreign_key(&author::id).index();
+  t.column("title", &book::title);
+  t.relationship("written_by", &book::written_by, &book::author_id);
+}
+void orca_table(orca::table_builder<review>& t) {
+  t.table("review");
+  t.column("id", &review::id).primary_key();
+  t.column("author_id", &review::author_id).foreign_key(&author::id);
+  t.column("text", &review::text);
+}
+// [models]
+
+orca::task<int> relationships(orca::engine engine) {
+  co_await engine.begin().run_sync([](orca::connection& c) {
+    auto meta = orca::metadata::of<author, book, review>();
+    meta.drop_all(c);
+    meta.create_all(c);
+  });
+  auto make_session = orca::async_sessionmaker(engine, {.expire_on_commit = false});
+  auto session = make_session();
+  // [save]
+  // Saving a parent saves what its relationships hold, parents first.
+  auto ursula = session.add(author{.name = "Ursula", .books = {book{.title = "The Dispossessed"}}});
+  ursula->reviews.add(review{.text = "anarchist utopia"});
+  session.add(book{.written_by = ursula, .title = "The Lathe of Heaven"});  // child names its parent
+  co_await session.commit();
+  // [save]
+
+  auto reader = make_session();
+  // [load]
+  // One-to-many: selectinload, or session.load() for one object.
+  auto stmt = orca::select<author>().options(orca::selectinload(&author::books));
+  auto found = (co_await reader.scalars(stmt)).one();
+  std::size_t book_count = found->books.size();  // 2: loaded by one SELECT ... IN (...)
+
+  // Many-to-one: selectinload of the reference.
+  auto books = co_await reader.scalars(
+      orca::select<book>().order_by(&book::id).options(orca::selectinload(&book::written_by)));
+  bool shared_parent = books.all().at(0)->written_by == books.all().at(1)->written_by;  // one object
+
+  // Write-only: never loaded; query it, add to it, remove from it.
+  auto reviews = co_await reader.scalars(found->reviews.select());
+  found->reviews.add(review{.text = "second review"});
+  found->reviews.remove(reviews.first());  // its author_id becomes NULL at the flush
+  co_await reader.commit();
+  auto left = co_await reader.scalars(found->reviews.select());
+  // [load]
+  co_await reader.close();
+  co_await session.close();
+  co_await engine.dispose();
+
+  bool ok = book_count == 2 && shared_parent && reviews.size() == 1 && left.size() == 1 &&
+            left.first()->text == "second review";
+  std::cout << "books " << book_count << ", shared parent " << shared_parent << ", reviews "
+            << reviews.size() << " then " << left.size() << "\n";
+  co_return ok ? 0 : 1;
+}
+
+int main() { return orca::run(relationships(orca::create_engine("sqlite:///readme_relationships.db"))); }
