@@ -35,7 +35,7 @@ struct connection_options {
   /// (SQLite's auto-checkpoint is replaced); instead this is called, on the committing
   /// thread, after each commit that leaves at least 1,000 pages in the WAL, so that a
   /// checkpoint can run elsewhere. It must be cheap and must not throw.
-  std::function<void()> sqlite_checkpoint_needed;
+  std::function<void()> sqlite_checkpoint_needed{};
 };
 
 /// One database connection. Not thread-safe: one thread uses it at a time (a connection
