@@ -252,7 +252,7 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
   auto& st = self->state;
   st.pool_name = std::move(name);
   st.target = std::move(target);
-  st.connection_options = connection_options;
+  st.connection_options = std::move(connection_options);
   st.options = options;
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;

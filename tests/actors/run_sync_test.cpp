@@ -15,8 +15,8 @@ void insert_from_function_pointer(orca::connection& c) {
 }
 
 // The forms the guard accepts, and the one it refuses on g++ 12.
-auto capturing = [text = std::string(100, 'x')](orca::connection&) { (void)text; };
-auto captureless = [](orca::connection&) {};
+[[maybe_unused]] auto capturing = [text = std::string(100, 'x')](orca::connection&) { (void)text; };
+[[maybe_unused]] auto captureless = [](orca::connection&) {};
 using capturing_type = decltype(capturing);
 using captureless_type = decltype(captureless);
 static_assert(orca::detail::safe_in_co_await<capturing_type&>);

@@ -259,7 +259,7 @@ TEST_CASE("an UPDATE of a row deleted by another connection fails with stale_dat
   } catch (const orca::error& e) {
     INFO(e.what());
     CHECK(e.code() == orca::errc::stale_data);
-    CHECK(std::string{e.what()}.find("A") != std::string::npos);
+    CHECK(std::string{e.what()}.find('A') != std::string::npos);
   }
   CHECK(s.transaction() == orca::sync_session::transaction_state::failed);
   s.rollback(*conn);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "orca/drivers/cursor.hpp"
@@ -45,7 +46,7 @@ struct connection_options {
 /// Failures throw orca::error carrying the SQL and the backend's code.
 class connection {
 public:
-  explicit connection(connection_options options) : options_(options) {}
+  explicit connection(connection_options options) : options_(std::move(options)) {}
   virtual ~connection() = default;
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
