@@ -40,6 +40,8 @@ std::string capture(const std::vector<std::string>& args) {
     ::close(out[0]);
     ::close(out[1]);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): execv takes char* const[] and does not write
     for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execv("/proc/self/exe", argv.data());
@@ -49,7 +51,7 @@ std::string capture(const std::vector<std::string>& args) {
   ::close(out[1]);
   std::string text;
   char buffer[4096];
-  for (ssize_t got; (got = ::read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(got));
+  for (ssize_t got = 0; (got = ::read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(got));
   ::close(out[0]);
   int status = 0;
   ::waitpid(child, &status, 0);

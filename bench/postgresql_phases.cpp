@@ -277,6 +277,7 @@ private:
             }
             send_prepared(c_, name, p);
           },
+          // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): libpq's PQcmdTuples takes a non-const result it only reads
           [&](std::size_t, const PGresult* r) { out.rows += std::atoll(PQcmdTuples(const_cast<PGresult*>(r))); });
       c_.exec("COMMIT");
     }
@@ -319,7 +320,7 @@ private:
         std::vector<double> latencies;
         try {
           auto& conn = *connections_[static_cast<std::size_t>(t)];
-          for (std::int64_t tx; (tx = next.fetch_add(1)) < ctx.transactions;) {
+          for (std::int64_t tx = 0; (tx = next.fetch_add(1)) < ctx.transactions;) {
             auto begin = clock::now();
             conn.transact(ctx, tx, p6_parent(ctx, tx));
             latencies.push_back(milliseconds_since(begin));

@@ -20,8 +20,9 @@ std::string clock_text(double seconds) {
 }  // namespace
 
 progress::progress(progress_mode mode, std::size_t total_runs, std::string program)
-    : total_(total_runs), program_(std::move(program)) {
-  live_ = mode == progress_mode::always || (mode == progress_mode::automatic && ::isatty(STDERR_FILENO) == 1);
+    : live_(mode == progress_mode::always || (mode == progress_mode::automatic && ::isatty(STDERR_FILENO) == 1)),
+      total_(total_runs),
+      program_(std::move(program)) {
   if (live_) ticker_ = std::thread{[this] { tick(); }};
 }
 

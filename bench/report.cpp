@@ -81,7 +81,7 @@ std::optional<target_spec> phase_summary::target() const {
   bool pg = backend == "postgresql";
   switch (which) {
     case phase::p1_insert: return target_spec{pg ? 1.2 : 1.5, false, pg ? "<= 1.2" : "<= 1.5"};
-    case phase::p2_selectin: return target_spec{pg ? 1.5 : 2.0, false, pg ? "<= 1.5" : "<= 2.0"};
+    case phase::p2_selectin:
     case phase::p3_stream: return target_spec{pg ? 1.5 : 2.0, false, pg ? "<= 1.5" : "<= 2.0"};
     case phase::p4_update: return target_spec{pg ? 1.2 : 1.5, false, pg ? "<= 1.2" : "<= 1.5"};
     case phase::p5_get: return target_spec{pg ? 1.2 : 10.0, false, pg ? "<= 1.2" : "<= 10"};

@@ -241,7 +241,7 @@ private:
         std::int64_t retries = 0;
         try {
           auto& conn = *connections_[static_cast<std::size_t>(t)];
-          for (std::int64_t tx; (tx = next.fetch_add(1)) < c.transactions;) {
+          for (std::int64_t tx = 0; (tx = next.fetch_add(1)) < c.transactions;) {
             auto begin = clock::now();
             while (!conn.transact(c, tx, p6_parent(c, tx))) ++retries;
             latencies.push_back(milliseconds_since(begin));

@@ -29,7 +29,7 @@ caf::error current_exception_to_caf_error() {
 
 caf::error to_caf_error(std::exception_ptr e) {
   try {
-    std::rethrow_exception(e);
+    std::rethrow_exception(std::move(e));
   } catch (...) {
     return current_exception_to_caf_error();
   }

@@ -104,7 +104,7 @@ task<void> run_sync_on(std::shared_ptr<detail::engine_state> state, std::functio
 
 }  // namespace
 
-task<void> engine_transaction::run_sync(std::function<void(connection&)> fn) {
+task<void> engine_transaction::run_sync_function(std::function<void(connection&)> fn) {
   return run_sync_on(state_, std::move(fn));
 }
 

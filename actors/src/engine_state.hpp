@@ -29,6 +29,9 @@ struct engine_state {
   actors::session_limits session_limits() const {
     return {options.request_timeout, options.pool_timeout, options.stream_idle_timeout};
   }
+  engine_state() = default;
+  engine_state(const engine_state&) = delete;
+  engine_state& operator=(const engine_state&) = delete;
   ~engine_state();
 };
 

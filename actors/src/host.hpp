@@ -32,6 +32,7 @@ public:
 
   coroutine_roots() = default;
   coroutine_roots(const coroutine_roots&) = delete;
+  coroutine_roots& operator=(const coroutine_roots&) = delete;
   ~coroutine_roots();
   /// Runs `t` until its first suspension; `done` runs (noexcept context) when it finishes.
   void launch(task<void> t, std::function<void(std::exception_ptr)> done);
@@ -63,6 +64,7 @@ public:
   host_scope(caf::event_based_actor* host, coroutine_roots* roots) noexcept;
   ~host_scope();
   host_scope(const host_scope&) = delete;
+  host_scope& operator=(const host_scope&) = delete;
 
 private:
   caf::event_based_actor* previous_host_;

@@ -11,8 +11,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
 
 #include "orca/actors/caf_error.hpp"
+#include "orca/drivers/logger.hpp"
 
 namespace orca::actors {
 
@@ -54,6 +56,7 @@ struct pool_state {
   clock::time_point retry_after{};
   bool retry_scheduled = false;
   bool disposed = false;
+  std::shared_ptr<spdlog::logger> log = drivers::pool_logger();  ///< pool events, at debug
   static inline const char* name = "orca.pool";
 
   std::size_t total() const noexcept { return idle.size() + lent.size() + opening; }
@@ -70,6 +73,13 @@ struct pool_state {
 using pool_pointer = pool_actor::stateful_pointer<pool_state>;
 
 void dispatch(pool_pointer self);
+
+// A connection failed (its ping, its reset, or it died) and a new one will take its place.
+void count_replaced(pool_pointer self, std::string_view why) {
+  auto& st = self->state;
+  ++st.replaced;
+  st.log->debug("pool '{}': replacing a connection that {} ({} replaced so far)", st.pool_name, why, st.replaced);
+}
 
 void close_connection(pool_pointer self, const connection_handle& c) {
   self->demonitor(c.actor.address());
@@ -130,14 +140,14 @@ void lend_idle(pool_pointer self) {
       lend(self, entry, std::move(w));
     } else {
       close_connection(self, entry.connection);
-      ++self->state.replaced;
+      count_replaced(self, round_trip ? "failed its pre-ping" : "was found closed by the server");
       self->state.waiters.push_front(std::move(w));
     }
     dispatch(self);
   };
   auto on_error = [=](caf::error&) mutable {
     --self->state.opening;
-    ++self->state.replaced;
+    count_replaced(self, "did not answer its liveness check");
     self->state.waiters.push_front(std::move(w));
     dispatch(self);
   };
@@ -151,7 +161,10 @@ void back_off(pool_pointer self) {
   auto& st = self->state;
   ++st.failures_in_a_row;
   auto delay = std::chrono::milliseconds(100) * (1 << std::min<std::size_t>(st.failures_in_a_row - 1, 6));
-  st.retry_after = clock::now() + std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
+  auto wait = std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
+  st.retry_after = clock::now() + wait;
+  st.log->debug("pool '{}': backing off {} ms after {} failed connect(s) in a row", st.pool_name, wait.count(),
+                st.failures_in_a_row);
 }
 
 // Opens a connection for the first waiter; a failure is that waiter's error.
@@ -170,6 +183,7 @@ void open_for_waiter(pool_pointer self) {
             auto& st = self->state;
             --st.opening;
             st.failures_in_a_row = 0;
+            st.log->debug("pool '{}': connected ({} open, {} opened so far)", st.pool_name, st.total(), st.opened);
             if (st.disposed) {
               close_connection(self, c);
               return;
@@ -181,6 +195,7 @@ void open_for_waiter(pool_pointer self) {
             auto& st = self->state;
             --st.opening;
             close_connection(self, c);
+            st.log->debug("pool '{}': connecting failed: {}", st.pool_name, from_caf_error(e, "connecting").what());
             back_off(self);
             w.promise.deliver(std::move(e));
             forget_holder(self, w.holder);
@@ -243,14 +258,14 @@ void checkin(pool_pointer self, const caf::actor_addr& address, bool clean) {
             if (healthy) {
               keep_or_close(self, entry);
             } else {
-              ++self->state.replaced;
+              count_replaced(self, "could not be reset");
               close_connection(self, entry.connection);
               dispatch(self);
             }
           },
           [=](caf::error&) {
             --self->state.opening;
-            ++self->state.replaced;
+            count_replaced(self, "did not answer its reset");
             close_connection(self, entry.connection);
             dispatch(self);
           });
@@ -281,14 +296,14 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
   auto& st = self->state;
   st.pool_name = std::move(name);
   st.target = std::move(target);
-  st.connection_options = connection_options;
+  st.connection_options = std::move(connection_options);
   st.options = options;
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;
     // A connection died: forget it wherever it was. One that dies young counts as a
     // failed connect (a crash loop backs off like a refused connection).
     auto died = [&](const pooled& p) {
-      ++st.replaced;
+      count_replaced(self, "died");
       if (clock::now() - p.opened < std::chrono::seconds(1)) back_off(self);
     };
     if (auto l = st.lent.find(down.source); l != st.lent.end()) {
@@ -316,6 +331,8 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
         st.waiters.push_back(waiter{id, promise, std::move(holder), clock::now() + st.options.timeout});
         self->delayed_send(self, st.options.timeout, timeout_atom::value, id);
         dispatch(self);
+        if (!st.waiters.empty() && st.waiters.back().id == id)
+          st.log->debug("pool '{}': a checkout waits in {}", st.pool_name, st.limits());
         return promise;
       },
       [=](checkin_atom, const connection_actor& c, bool clean) { checkin(self, c.address(), clean); },

@@ -51,7 +51,7 @@ auto typed_reply_handler(detail::outcome<T>* result, caf::event_based_actor* hos
 /// exactly the reply types); errors become orca::error naming `what`. Past `timeout` the
 /// caller gets errc::request_timeout (checked by the host's tick, see coroutine_roots).
 template <class T, class Handle, class OnReply, class... Ts>
-detail::operation<T> ask(Handle dest, std::chrono::milliseconds timeout, std::string what, OnReply on_reply,
+detail::operation<T> ask(Handle dest, std::chrono::milliseconds timeout, const std::string& what, OnReply on_reply,
                          Ts... xs) {
   return detail::operation<T>{[=](detail::outcome<T>& out, std::coroutine_handle<> h) {
     auto* host = require_host();

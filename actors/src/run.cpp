@@ -36,7 +36,7 @@ struct host_state {
 caf::behavior host_impl(caf::stateful_actor<host_state>* self, std::shared_ptr<task<void>> main,
                         std::shared_ptr<std::promise<std::exception_ptr>> finished) {
   actors::host_scope scope{self, &self->state.roots};
-  self->state.roots.launch(std::move(*main), [self, finished](std::exception_ptr e) {
+  self->state.roots.launch(std::move(*main), [self, finished](const std::exception_ptr& e) {
     finished->set_value(e);
     self->quit();
   });
@@ -59,7 +59,7 @@ std::exception_ptr run_on_host(task<void> main) {
   return result.get();
 }
 
-int report(std::exception_ptr e) {
+int report(const std::exception_ptr& e) {
   if (!e) return 0;
   try {
     std::rethrow_exception(e);

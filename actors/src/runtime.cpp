@@ -105,7 +105,7 @@ void coroutine_roots::launch(task<void> t, std::function<void(std::exception_ptr
   frames_.insert(h.address());
   h.promise().on_root_done = [this, frame = h.address(), done = std::move(done)](std::exception_ptr e) {
     frames_.erase(frame);
-    if (done) done(e);
+    if (done) done(std::move(e));
   };
   h.resume();
 }

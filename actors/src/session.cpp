@@ -12,12 +12,12 @@ using namespace orca::actors;
 struct session_core::impl {
   std::shared_ptr<engine_state> engine;
   session_actor actor;
-  std::chrono::milliseconds timeout;
+  std::chrono::milliseconds timeout{};
 };
 
 struct stream_core::impl {
   stream_actor actor;
-  std::chrono::milliseconds timeout;
+  std::chrono::milliseconds timeout{};
 };
 
 stream_core::stream_core(std::unique_ptr<impl> state) : impl_(std::move(state)) {}

@@ -3,6 +3,7 @@
 #include "orca/drivers/connection.hpp"
 
 #include <algorithm>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -20,8 +21,8 @@ using clock = std::chrono::steady_clock;
 const params no_params;
 
 // Runs `call`, and when echo is on logs the statement with its time, failed or not: a
-// failing statement is the one a reader most wants to see. With echo off nothing is timed,
-// so the fast path pays for one branch.
+// failing statement is the one a reader most wants to see, so its line carries the error.
+// With echo off nothing is timed, so the fast path pays for one branch.
 template <class Call, class Log>
 auto echoed(bool echo, Call&& call, Log&& log) {
   if (!echo)
@@ -29,10 +30,13 @@ auto echoed(bool echo, Call&& call, Log&& log) {
   auto start = clock::now();
   try {
     auto result = call();
-    log(clock::now() - start);
+    log(clock::now() - start, std::string_view{});
     return result;
+  } catch (const std::exception& e) {
+    log(clock::now() - start, echo_failure(e));
+    throw;
   } catch (...) {
-    log(clock::now() - start);
+    log(clock::now() - start, "an exception that is not a std::exception");
     throw;
   }
 }
@@ -41,7 +45,7 @@ template <class Call>
 void echoed_void(bool echo, std::string_view sql, Call&& call) {
   echoed(
       echo, [&] { call(); return 0; },
-      [&](clock::duration elapsed) { echo_statement(sql, no_params, elapsed); });
+      [&](clock::duration elapsed, std::string_view failure) { echo_statement(sql, no_params, elapsed, failure); });
 }
 
 void check_savepoint_name(std::string_view name) {
@@ -75,7 +79,7 @@ rowset connection::execute(std::string_view sql, const params& parameters) {
   check_parameters(sql_dialect(), sql, parameters);
   return echoed(
       options_.echo, [&] { return do_execute(sql, parameters); },
-      [&](clock::duration elapsed) { echo_statement(sql, parameters, elapsed); });
+      [&](clock::duration elapsed, std::string_view failure) { echo_statement(sql, parameters, elapsed, failure); });
 }
 
 std::int64_t connection::execute_many(std::string_view sql, const std::vector<params>& parameter_sets) {
@@ -83,7 +87,7 @@ std::int64_t connection::execute_many(std::string_view sql, const std::vector<pa
     check_parameters(sql_dialect(), sql, parameters);
   return echoed(
       options_.echo, [&] { return do_execute_many(sql, parameter_sets); },
-      [&](clock::duration elapsed) { echo_batch(sql, parameter_sets.size(), elapsed); });
+      [&](clock::duration elapsed, std::string_view failure) { echo_batch(sql, parameter_sets, elapsed, failure); });
 }
 
 std::vector<rowset> connection::execute_batch(
@@ -94,9 +98,12 @@ std::vector<rowset> connection::execute_batch(
   // every line shows the whole batch's time.
   return echoed(
       options_.echo, [&] { return do_execute_batch(statements); },
-      [&](clock::duration elapsed) {
+      [&](clock::duration elapsed, std::string_view failure) {
         for (const auto& [sql, parameters] : statements)
           echo_statement(sql, parameters, elapsed);
+        // Which statement failed is in the error's SQL; the batch's own line says it failed.
+        if (!failure.empty())
+          echo_statement("batch of " + std::to_string(statements.size()) + " statements", no_params, elapsed, failure);
       });
 }
 
@@ -104,7 +111,7 @@ std::unique_ptr<cursor> connection::open_cursor(std::string_view sql, const para
   check_parameters(sql_dialect(), sql, parameters);
   return echoed(
       options_.echo, [&] { return do_open_cursor(sql, parameters); },
-      [&](clock::duration elapsed) { echo_statement(sql, parameters, elapsed); });
+      [&](clock::duration elapsed, std::string_view failure) { echo_statement(sql, parameters, elapsed, failure); });
 }
 
 void connection::execute_script(std::string_view sql) {

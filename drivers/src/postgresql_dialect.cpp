@@ -16,6 +16,8 @@ namespace {
 // PostgreSQL's reserved key words, including those that may be function or type names but
 // not column names (https://www.postgresql.org/docs/current/sql-keywords-appendix.html).
 // Lower case and sorted so that is_reserved() is a binary search.
+// A word list, packed by hand:
+// clang-format off
 constexpr auto reserved_words = std::to_array<std::string_view>({
     "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
     "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
@@ -29,6 +31,7 @@ constexpr auto reserved_words = std::to_array<std::string_view>({
     "primary", "references", "returning", "right", "select", "session_user", "similar", "some",
     "symmetric", "system_user", "table", "tablesample", "then", "to", "trailing", "true",
     "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window", "with"});
+// clang-format on
 static_assert(std::is_sorted(reserved_words.begin(), reserved_words.end()),
               "postgresql reserved_words must stay sorted: is_reserved() binary-searches it");
 

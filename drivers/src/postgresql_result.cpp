@@ -149,10 +149,11 @@ rowset to_rowset(const PGresult* result) {
 
 std::int64_t affected_rows(const PGresult* result) noexcept {
   // PQcmdTuples also counts the rows of SELECT, FETCH and MOVE; those changed nothing.
-  std::string_view tag = PQcmdStatus(const_cast<PGresult*>(result));
+  // libpq's PQcmdStatus and PQcmdTuples take a non-const result they only read.
+  std::string_view tag = PQcmdStatus(const_cast<PGresult*>(result));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   if (tag.starts_with("SELECT") || tag.starts_with("FETCH") || tag.starts_with("MOVE"))
     return 0;
-  std::string_view count = PQcmdTuples(const_cast<PGresult*>(result));
+  std::string_view count = PQcmdTuples(const_cast<PGresult*>(result));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   std::int64_t n = 0;
   std::from_chars(count.data(), count.data() + count.size(), n);
   return n;
@@ -173,7 +174,7 @@ std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept 
     i += found ? 1 : 0;
     return found;
   };
-  std::int64_t y, mo, d, h, mi, s;
+  std::int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   if (!number(4, 9, y) || !skip('-') || !number(2, 2, mo) || !skip('-') || !number(2, 2, d)
       || !(skip(' ') || skip('T')) || !number(2, 2, h) || !skip(':') || !number(2, 2, mi)
       || !skip(':') || !number(2, 2, s))

@@ -149,7 +149,7 @@ protected:
       for (const auto& parameters : sets) {
         sqlite::bind_parameters(db_, statement, parameters, sqlite::binding_lifetime::borrowed);
         auto changes_before = sqlite3_total_changes64(db_);
-        int rc;
+        int rc = SQLITE_OK;
         while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
         }
         if (rc != SQLITE_DONE)

@@ -15,6 +15,8 @@ namespace {
 
 // SQLite's keywords (https://sqlite.org/lang_keywords.html), lower case and sorted so that
 // is_reserved() is a binary search.
+// A word list, packed by hand:
+// clang-format off
 constexpr auto reserved_words = std::to_array<std::string_view>({
     "abort", "action", "add", "after", "all", "alter", "always", "analyze", "and", "as", "asc",
     "attach", "autoincrement", "before", "begin", "between", "by", "cascade", "case", "cast",
@@ -33,6 +35,7 @@ constexpr auto reserved_words = std::to_array<std::string_view>({
     "table", "temp", "temporary", "then", "ties", "to", "transaction", "trigger", "unbounded",
     "union", "unique", "update", "using", "vacuum", "values", "view", "virtual", "when",
     "where", "window", "with", "without"});
+// clang-format on
 static_assert(std::is_sorted(reserved_words.begin(), reserved_words.end()),
               "sqlite reserved_words must stay sorted: is_reserved() binary-searches it");
 

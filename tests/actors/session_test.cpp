@@ -25,6 +25,7 @@ TEST_CASE("200 concurrent sessions on a pool of 4 each write and read their own 
     co_await actor_test::reset_seed_schema(engine);
     auto make = orca::async_sessionmaker(engine);
     std::vector<orca::task<int>> work;
+    work.reserve(sessions);
     for (int i = 0; i < sessions; ++i)
       work.push_back([](orca::async_sessionmaker make, int i) -> orca::task<int> {
         auto session = make();
@@ -48,7 +49,7 @@ TEST_CASE("200 concurrent sessions on a pool of 4 each write and read their own 
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM a") == sessions);
   CHECK(count_rows(*check, "SELECT count(DISTINCT data) FROM a") == sessions);
-  CHECK(count_rows(*check, "SELECT count(*) FROM b JOIN a ON a.id = b.a_id WHERE a.data = b.data") == 3 * sessions);
+  CHECK(count_rows(*check, "SELECT count(*) FROM b JOIN a ON a.id = b.a_id WHERE a.data = b.data") == std::int64_t{3} * sessions);
 }
 
 TEST_CASE("each session has its own identity map: one object per key within a session", "[actors][session]") {
@@ -162,6 +163,7 @@ TEST_CASE("concurrent calls on one session are served one at a time, never inter
     co_await actor_test::reset_seed_schema(engine);
     auto session = orca::async_sessionmaker(engine)();
     std::vector<orca::task<std::size_t>> callers;
+    callers.reserve(20);
     for (int i = 0; i < 20; ++i)
       callers.push_back([](orca::async_session& session, int i) -> orca::task<std::size_t> {
         session.add(A{.data = "caller " + std::to_string(i), .bs = {B{}, B{}}});
@@ -190,6 +192,7 @@ TEST_CASE("with sqlite_begin_immediate sessions that read then write queue inste
     setup.add(A{.data = "counter", .bs = {}});
     co_await setup.commit();
     std::vector<orca::task<void>> writers;
+    writers.reserve(16);
     for (int i = 0; i < 16; ++i)
       writers.push_back([](orca::async_sessionmaker make) -> orca::task<void> {
         for (int round = 0; round < 5; ++round) {
@@ -203,7 +206,7 @@ TEST_CASE("with sqlite_begin_immediate sessions that read then write queue inste
     co_await engine.dispose();
   }(orca::create_engine(target.url, {.pool_size = 4, .max_overflow = 0, .sqlite_begin_immediate = true})));
   auto check = target.connect();
-  CHECK(count_rows(*check, "SELECT count(*) FROM b") == 16 * 5);
+  CHECK(count_rows(*check, "SELECT count(*) FROM b") == std::int64_t{16} * 5);
 }
 
 TEST_CASE("LIKE filters rows on the server with percent and underscore wildcards", "[actors][session][query]") {

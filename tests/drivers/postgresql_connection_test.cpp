@@ -172,7 +172,7 @@ TEST_CASE("postgresql prepares a statement once and reuses it by SQL text", "[po
   SECTION("evicted statements are deallocated on the server") {
     auto conn = db->connect({.statement_cache_size = 2});
     const std::string first = "SELECT 1 AS first";
-    for (auto sql : {first, std::string{"SELECT 2"}, std::string{"SELECT 3"}, std::string{"SELECT 4"}})
+    for (const auto& sql : {first, std::string{"SELECT 2"}, std::string{"SELECT 3"}, std::string{"SELECT 4"}})
       conn->execute(sql);
     CHECK(conn->execute(count_prepared, {first}).at(0, 0) == orca::value{0});
     CHECK(conn->execute("SELECT count(*) FROM pg_prepared_statements").at(0, 0).as_integer() <= 4);

@@ -68,7 +68,7 @@ public:
   /// The server's URL as given.
   const orca::url& server() const { return server_; }
   /// A new connection into the schema.
-  std::unique_ptr<drivers::connection> connect(drivers::connection_options options = {}) const {
+  std::unique_ptr<drivers::connection> connect(const drivers::connection_options& options = {}) const {
     return drivers::open_postgresql(target(), options);
   }
 

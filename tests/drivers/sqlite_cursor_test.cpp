@@ -11,7 +11,7 @@ using orca::test::memory_database;
 namespace {
 
 // Three `a` rows with 2, 1 and 2 `b` rows, as in the seed.
-std::unique_ptr<orca::drivers::connection> seeded_database(orca::drivers::connection_options options = {}) {
+std::unique_ptr<orca::drivers::connection> seeded_database(const orca::drivers::connection_options& options = {}) {
   auto db = memory_database(options);
   db->execute_script(
       "CREATE TABLE a (id INTEGER PRIMARY KEY, data TEXT);"

@@ -36,7 +36,7 @@ public:
   /// A sqlite:// URL naming the file by its absolute path.
   std::string url() const { return "sqlite:///" + path_.string(); }
   /// Opens a new, independent connection to the file.
-  std::unique_ptr<drivers::connection> connect(drivers::connection_options options = {}) const {
+  std::unique_ptr<drivers::connection> connect(const drivers::connection_options& options = {}) const {
     return drivers::connect(parse_url(url()), options);
   }
 
@@ -50,7 +50,7 @@ private:
 };
 
 /// A private in-memory database.
-inline std::unique_ptr<drivers::connection> memory_database(drivers::connection_options options = {}) {
+inline std::unique_ptr<drivers::connection> memory_database(const drivers::connection_options& options = {}) {
   return drivers::connect(parse_url("sqlite://"), options);
 }
 

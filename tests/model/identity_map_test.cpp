@@ -46,6 +46,7 @@ std::vector<std::int64_t> insert_as(orca::drivers::connection& conn, int n) {
   }
   s.commit(conn);
   std::vector<std::int64_t> keys;
+  keys.reserve(as.size());
   for (auto& a : as) keys.push_back(a->id);
   return keys;
 }

@@ -22,7 +22,9 @@ struct item {
 
   item() { note(); }
   item(const item& other) : id(other.id), n(other.n), payload(other.payload) { note(); }
+  item(item&& other) noexcept : id(other.id), n(other.n), payload(std::move(other.payload)) { note(); }
   item& operator=(const item&) = default;
+  item& operator=(item&&) noexcept = default;
   ~item() { --alive; }
   static void reset() { peak = alive.load(); }
 

@@ -24,6 +24,9 @@ public:
       : stream_(std::move(other.stream_)), batch_(std::move(other.batch_)), index_(other.index_),
         more_(std::exchange(other.more_, false)) {}
   async_result& operator=(async_result&&) = delete;
+  async_result(const async_result&) = delete;
+  async_result& operator=(const async_result&) = delete;
+  ~async_result() = default;
 
   /// Awaiting next(): ready at once while the current batch has objects; otherwise it asks
   /// the session for the next batch. No coroutine frame per object.

@@ -7,8 +7,11 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "orca/drivers/connection.hpp"
+#include "orca/detail/callable_guard.hpp"
 #include "orca/drivers/url.hpp"
 #include "orca/task.hpp"
 
@@ -55,10 +58,18 @@ class engine_transaction {
 public:
   explicit engine_transaction(std::shared_ptr<detail::engine_state> state) : state_(std::move(state)) {}
   /// Runs `fn` with the driver connection inside its connection actor (its own thread),
-  /// in a transaction: BEGIN, fn, COMMIT (ROLLBACK and rethrow if fn throws).
-  task<void> run_sync(std::function<void(connection&)> fn);
+  /// in a transaction: BEGIN, fn, COMMIT (ROLLBACK and rethrow if fn throws). On g++ 12 a
+  /// lambda with captures must be named first (see orca/detail/callable_guard.hpp).
+  template <class F>
+  task<void> run_sync(F&& fn) {
+    static_assert(std::is_invocable_v<std::decay_t<F>&, connection&>,
+                  "orca: run_sync takes a function of (orca::connection&)");
+    detail::require_safe_in_co_await<F>();
+    return run_sync_function(std::function<void(connection&)>(std::forward<F>(fn)));
+  }
 
 private:
+  task<void> run_sync_function(std::function<void(connection&)> fn);
   std::shared_ptr<detail::engine_state> state_;
 };
 

@@ -105,7 +105,7 @@ public:
     auto statement = select<T>()
                          .where_foreign_key(table.primary_key().ordinal, table.key_of(object.get()))
                          .options(selectinload(member));
-    auto spec = statement.spec();
+    const auto& spec = statement.spec();
     co_await core_->execute(spec);
   }
   /// Writes pending changes.

@@ -15,6 +15,9 @@ class session_transaction {
 public:
   explicit session_transaction(std::shared_ptr<detail::session_core> session) : session_(std::move(session)) {}
   session_transaction(session_transaction&& other) noexcept : session_(std::move(other.session_)) {}
+  session_transaction(const session_transaction&) = delete;
+  session_transaction& operator=(const session_transaction&) = delete;
+  session_transaction& operator=(session_transaction&&) = delete;
   ~session_transaction();
   /// Flushes and commits.
   task<void> commit();

@@ -69,6 +69,7 @@ public:
     return *this;
   }
   task(const task&) = delete;
+  task& operator=(const task&) = delete;
   ~task() {
     if (handle_) handle_.destroy();
   }
@@ -103,7 +104,7 @@ public:
     if (first_error_) std::rethrow_exception(first_error_);
   }
   /// Called by each finished child (on the host, serialized).
-  void child_done(std::exception_ptr e) {
+  void child_done(const std::exception_ptr& e) {
     if (e && !first_error_) first_error_ = e;
     if (--remaining_ == 0 && waiting_) std::exchange(waiting_, {}).resume();
   }
@@ -128,7 +129,7 @@ task<std::vector<T>> when_all(std::vector<task<T>> tasks) {
   detail::join_awaiter join{tasks.size()};
   for (std::size_t i = 0; i < tasks.size(); ++i)
     detail::launch_on_host(detail::store_result(std::move(tasks[i]), &results[i]),
-                           [&join](std::exception_ptr e) { join.child_done(e); });
+                           [&join](const std::exception_ptr& e) { join.child_done(e); });
   co_await join;
   co_return results;
 }
@@ -137,7 +138,7 @@ task<std::vector<T>> when_all(std::vector<task<T>> tasks) {
 inline task<void> when_all(std::vector<task<void>> tasks) {
   detail::join_awaiter join{tasks.size()};
   for (auto& t : tasks)
-    detail::launch_on_host(detail::store_result(std::move(t)), [&join](std::exception_ptr e) { join.child_done(e); });
+    detail::launch_on_host(detail::store_result(std::move(t)), [&join](const std::exception_ptr& e) { join.child_done(e); });
   co_await join;
 }
 

@@ -15,6 +15,7 @@ public:
   runtime();
   ~runtime();
   runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
   /// The shared runtime, created on first use and destroyed with its last holder.
   static std::shared_ptr<runtime> get();
   /// The actor system.

@@ -24,6 +24,7 @@ public:
   explicit stream_core(std::unique_ptr<impl> state);
   ~stream_core();  ///< closes the stream if it is still open
   stream_core(const stream_core&) = delete;
+  stream_core& operator=(const stream_core&) = delete;
   /// The next batch and whether more follow.
   operation<std::pair<std::vector<object_ref>, bool>> fetch();
 
@@ -37,6 +38,7 @@ public:
   session_core(std::shared_ptr<engine_state> engine, session_options options);
   ~session_core();
   session_core(const session_core&) = delete;
+  session_core& operator=(const session_core&) = delete;
 
   void add(object_ref object) { pending_adds_.push_back(std::move(object)); }
   operation<void> send_adds();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -38,7 +39,7 @@ struct connection_options {
   /// (SQLite's auto-checkpoint is replaced); instead this is called, on the committing
   /// thread, after each commit that leaves at least 1,000 pages in the WAL, so that a
   /// checkpoint can run elsewhere. It must be cheap and must not throw.
-  std::function<void()> sqlite_checkpoint_needed;
+  std::function<void()> sqlite_checkpoint_needed{};
 };
 
 /// One database connection. Not thread-safe: one thread uses it at a time (a connection
@@ -48,7 +49,7 @@ struct connection_options {
 /// Failures throw orca::error carrying the SQL and the backend's code.
 class connection {
 public:
-  explicit connection(connection_options options) : options_(options) {}
+  explicit connection(connection_options options) : options_(std::move(options)) {}
   virtual ~connection() = default;
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;

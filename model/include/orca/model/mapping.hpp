@@ -215,13 +215,13 @@ public:
       if (c == nullptr)
         throw error(errc::invalid_argument, "the foreign key of " + self.name() + " names a member of " +
                                                 referred.class_name() + " that is not a mapped column");
-      const_cast<column_info&>(self.columns()[index]).foreign_key->column = c->name;
+      self.columns_[index].foreign_key->column = c->name;
     });
     return *this;
   }
 
 private:
-  column_info& column() { return const_cast<column_info&>(table_.columns()[index_]); }
+  column_info& column() { return table_.columns_[index_]; }
   table_info& table_;
   std::size_t index_;
   std::vector<std::function<void(table_info&)>>& resolvers_;
@@ -286,7 +286,7 @@ public:
         throw error(errc::invalid_argument, "relationship " + self.class_name() + "." +
                                                 self.relationships()[index].name +
                                                 ": the foreign key member is not a mapped column");
-      const_cast<relationship_info&>(self.relationships()[index]).foreign_key = c->ordinal;
+      self.relationships_[index].foreign_key = c->ordinal;
     });
     return *this;
   }
@@ -314,7 +314,7 @@ private:
         throw error(errc::invalid_argument, "relationship " + self.class_name() + "." +
                                                 self.relationships()[index].name + ": the foreign key member is not a mapped column of " +
                                                 child.class_name());
-      const_cast<relationship_info&>(self.relationships()[index]).foreign_key = c->ordinal;
+      self.relationships_[index].foreign_key = c->ordinal;
     });
   }
 

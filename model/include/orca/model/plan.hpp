@@ -189,6 +189,7 @@ public:
     return *this;
   }
   plan(const plan&) = delete;
+  plan& operator=(const plan&) = delete;
   ~plan() {
     if (handle_) handle_.destroy();
   }
@@ -202,13 +203,13 @@ public:
   /// The I/O the plan waits for (only while !done()).
   io_request& request() { return *handle_.promise().own.request; }
   /// Answers the pending request and runs the plan on.
-  void resume(io_reply reply) {
+  void resume(io_reply reply) {  // NOLINT(performance-unnecessary-value-param): moved from below; the check cannot see through the dependent promise type
     auto& channel = handle_.promise().own;
     channel.reply = std::move(reply);
     std::exchange(channel.waiting, {}).resume();
   }
   /// Fails the pending request: the plan's co_await throws `failure`.
-  void fail(std::exception_ptr failure) {
+  void fail(std::exception_ptr failure) {  // NOLINT(performance-unnecessary-value-param): as resume()
     auto& channel = handle_.promise().own;
     channel.failure = std::move(failure);
     std::exchange(channel.waiting, {}).resume();

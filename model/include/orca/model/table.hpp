@@ -160,6 +160,7 @@ public:
 
 private:
   template <class T> friend class table_builder;
+  template <class T> friend class column_builder;
   template <class T> friend const table_info& table_of();
   template <class T> friend struct detail_table_build_access;
   friend void detail_finish_table(table_info&);

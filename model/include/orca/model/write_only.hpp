@@ -32,6 +32,7 @@ public:
   /// Queues the elements of any range of T or std::shared_ptr<T> (vector, set, list...).
   template <std::ranges::input_range R>
     requires(!std::is_same_v<std::remove_cvref_t<R>, write_only>)
+  // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): the requires-clause excludes write_only itself
   explicit write_only(R&& items) { add_all(std::forward<R>(items)); }
 
   /// Queues a new object for insertion with the owner.
