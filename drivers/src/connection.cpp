@@ -250,18 +250,32 @@ io_wait connection::advance() {
   }
 }
 
+// Logs the call that ended as the blocking calls do: with its error, if it failed.
 void connection::echo_call() {
   if (!options_.echo || call_.started == clock::time_point{})
     return;
   auto elapsed = clock::now() - call_.started;
+  std::string failure;
+  if (call_.error) {
+    try {
+      std::rethrow_exception(call_.error);
+    } catch (const std::exception& e) {
+      failure = echo_failure(e);
+    } catch (...) {
+      failure = "an exception that is not a std::exception";
+    }
+  }
   switch (call_.what) {
-    case call::kind::many: echo_batch(call_.sql, call_.sets->size(), elapsed); break;
+    case call::kind::many: echo_batch(call_.sql, *call_.sets, elapsed, failure); break;
     case call::kind::batch:
       for (const auto& [sql, parameters] : *call_.statements)
         echo_statement(sql, parameters, elapsed);
+      if (!failure.empty())
+        echo_statement("batch of " + std::to_string(call_.statements->size()) + " statements", no_params, elapsed,
+                       failure);
       break;
-    case call::kind::execute: echo_statement(call_.sql, *call_.parameters, elapsed); break;
-    default: echo_statement(call_.sql, no_params, elapsed); break;
+    case call::kind::execute: echo_statement(call_.sql, *call_.parameters, elapsed, failure); break;
+    default: echo_statement(call_.sql, no_params, elapsed, failure); break;
   }
 }
 

@@ -78,5 +78,5 @@ TEST_CASE("the pool logs failed connects and its backoff to orca.pool at debug",
   REQUIRE(lines.size() == 2);
   CHECK_THAT(lines[0], Catch::StartsWith("debug pool 'refused': connecting failed: ") && Catch::Contains("127.0.0.1") &&
                            !Catch::Contains("secret"));
-  CHECK(lines[1] == "debug pool 'refused': backing off 200 ms after 1 failed connect(s) in a row");
+  CHECK(lines[1] == "debug pool 'refused': backing off 100 ms after 1 failed connect(s) in a row");
 }
