@@ -44,9 +44,8 @@ orca::task<void> hold_idle_sessions(orca::engine engine, std::int64_t count, idl
 
 idle_sessions_result measure_idle_sessions(const target& t, std::int64_t pool, std::chrono::milliseconds busy_timeout,
                                            std::int64_t count) {
-  auto engine = orca::create_engine(t.url, {.pool_size = static_cast<std::size_t>(pool),
-                                            .max_overflow = 0,
-                                            .busy_timeout = busy_timeout});
+  auto engine = orca::create_engine(
+      t.url, {.pool_size = static_cast<std::size_t>(pool), .max_overflow = 0, .busy_timeout = busy_timeout});
   idle_sessions_result out;
   try {
     orca::run_or_throw(hold_idle_sessions(engine, count, out));

@@ -60,16 +60,26 @@ figure_options parse_figure_options(int argc, char** argv, bool& help) {
   std::vector<std::string> backends;
   std::vector<std::string> urls;
   read_flags(argc, argv, [&](std::string_view flag, const flag_value& arg) {
-    if (flag == "--help" || flag == "-h") help = true;
-    else if (flag == "--backend") for (auto b : split_list(arg())) backends.emplace_back(b);
-    else if (flag == "--url") urls.emplace_back(arg());
-    else if (flag == "--n") o.n = parse_count(flag, arg(), 1);
-    else if (flag == "--repeat") o.repeat = static_cast<int>(parse_count(flag, arg(), 1));
-    else if (flag == "--sessions") o.sessions = parse_count(flag, arg(), 1);
-    else if (flag == "--pool") o.pool = parse_count(flag, arg(), 1);
-    else if (flag == "--busy-timeout") o.busy_timeout_ms = static_cast<int>(parse_count(flag, arg(), 0));
-    else if (flag == "--progress") o.progress = progress_mode::always;
-    else if (flag == "--no-progress") o.progress = progress_mode::never;
+    if (flag == "--help" || flag == "-h")
+      help = true;
+    else if (flag == "--backend")
+      for (auto b : split_list(arg())) backends.emplace_back(b);
+    else if (flag == "--url")
+      urls.emplace_back(arg());
+    else if (flag == "--n")
+      o.n = parse_count(flag, arg(), 1);
+    else if (flag == "--repeat")
+      o.repeat = static_cast<int>(parse_count(flag, arg(), 1));
+    else if (flag == "--sessions")
+      o.sessions = parse_count(flag, arg(), 1);
+    else if (flag == "--pool")
+      o.pool = parse_count(flag, arg(), 1);
+    else if (flag == "--busy-timeout")
+      o.busy_timeout_ms = static_cast<int>(parse_count(flag, arg(), 0));
+    else if (flag == "--progress")
+      o.progress = progress_mode::always;
+    else if (flag == "--no-progress")
+      o.progress = progress_mode::never;
     else if (flag == "--figures") {
       o.figures.clear();
       for (auto code : split_list(arg())) o.figures.push_back(parse_figure(code));

@@ -15,8 +15,8 @@ namespace orca_bench {
 enum class figure : std::uint8_t { identity_get, one_row_query, stream_prefetch, idle_session_memory };
 
 /// Every figure, in the order they run.
-inline constexpr std::array<figure, 4> all_figures{figure::identity_get, figure::one_row_query,
-                                                   figure::stream_prefetch, figure::idle_session_memory};
+inline constexpr std::array<figure, 4> all_figures{figure::identity_get, figure::one_row_query, figure::stream_prefetch,
+                                                   figure::idle_session_memory};
 
 /// The figure's machine name ("identity_get", ...), used in `figure=` fields.
 std::string figure_name(figure f);
@@ -25,13 +25,13 @@ std::string figure_title(figure f);
 
 /// Everything orca-bench-actors' command line sets.
 struct figure_options {
-  std::vector<target> targets;                                         ///< one per --backend
+  std::vector<target> targets;                                          ///< one per --backend
   std::vector<figure> figures{all_figures.begin(), all_figures.end()};  ///< --figures
-  std::int64_t n = 100000;            ///< --n: parents (figure 3 streams them all)
-  int repeat = 3;                     ///< --repeat: runs per side of figures 1-3 (medians)
-  std::int64_t sessions = 100000;     ///< --sessions: idle sessions of figure 4
-  std::int64_t pool = 8;              ///< --pool: connections of orca's pool
-  int busy_timeout_ms = 5000;         ///< --busy-timeout (SQLite, both sides)
+  std::int64_t n = 100000;                                              ///< --n: parents (figure 3 streams them all)
+  int repeat = 3;                                     ///< --repeat: runs per side of figures 1-3 (medians)
+  std::int64_t sessions = 100000;                     ///< --sessions: idle sessions of figure 4
+  std::int64_t pool = 8;                              ///< --pool: connections of orca's pool
+  int busy_timeout_ms = 5000;                         ///< --busy-timeout (SQLite, both sides)
   progress_mode progress = progress_mode::automatic;  ///< --progress / --no-progress
 };
 

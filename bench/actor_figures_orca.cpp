@@ -51,10 +51,9 @@ statement_counter& sql_statements() {
 }
 
 orca::engine make_engine(const target& t, std::int64_t pool, std::chrono::milliseconds busy_timeout, bool echo) {
-  return orca::create_engine(t.url, {.echo = echo,
-                                     .pool_size = static_cast<std::size_t>(pool),
-                                     .max_overflow = 0,
-                                     .busy_timeout = busy_timeout});
+  return orca::create_engine(
+      t.url,
+      {.echo = echo, .pool_size = static_cast<std::size_t>(pool), .max_overflow = 0, .busy_timeout = busy_timeout});
 }
 
 orca::task<void> identity_task(orca::async_sessionmaker sessions, const std::vector<std::int64_t>& ids,
@@ -85,8 +84,7 @@ orca::task<void> identity_task(orca::async_sessionmaker sessions, const std::vec
   co_await session.close();
 }
 
-orca::task<void> query_task(orca::async_sessionmaker sessions, const std::vector<std::int64_t>& ids,
-                            run_result& out) {
+orca::task<void> query_task(orca::async_sessionmaker sessions, const std::vector<std::int64_t>& ids, run_result& out) {
   auto start = clock::now();
   auto session = sessions();
   for (auto id : ids) {
@@ -128,8 +126,8 @@ struct orca_figures::engines {
 
 orca_figures::orca_figures(const target& t, std::int64_t pool, std::chrono::milliseconds busy_timeout) {
   sql_statements();
-  engines_ = std::make_unique<engines>(engines{make_engine(t, pool, busy_timeout, false),
-                                               make_engine(t, pool, busy_timeout, true)});
+  engines_ = std::make_unique<engines>(
+      engines{make_engine(t, pool, busy_timeout, false), make_engine(t, pool, busy_timeout, true)});
 }
 
 orca_figures::~orca_figures() {

@@ -14,12 +14,12 @@ namespace orca_bench {
 
 /// What one run of figure 1 did.
 struct identity_run {
-  double seconds = 0;              ///< the timed gets only (the first load is not timed)
-  std::int64_t loaded = 0;         ///< objects the first load returned
-  std::int64_t gets = 0;           ///< gets that returned an object
-  std::int64_t same_objects = 0;   ///< gets that returned the very object of the first load
-  std::int64_t statements = 0;     ///< SQL statements the engine ran during the timed gets
-  std::int64_t checksum = 0;       ///< id + data length over the objects got
+  double seconds = 0;             ///< the timed gets only (the first load is not timed)
+  std::int64_t loaded = 0;        ///< objects the first load returned
+  std::int64_t gets = 0;          ///< gets that returned an object
+  std::int64_t same_objects = 0;  ///< gets that returned the very object of the first load
+  std::int64_t statements = 0;    ///< SQL statements the engine ran during the timed gets
+  std::int64_t checksum = 0;      ///< id + data length over the objects got
 };
 
 /// Figures 1-3 through orca on one database; each call is one run inside orca::run_or_throw.

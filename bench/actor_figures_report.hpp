@@ -13,15 +13,15 @@ namespace orca_bench {
 
 /// One figure measured on one backend.
 struct figure_result {
-  figure which = figure::identity_get;  ///< the figure
-  std::string backend;                  ///< "sqlite" or "postgresql"
-  double value = 0;                     ///< the headline number (a median where there are runs)
-  std::string unit;                     ///< of `value`: "us/get", "us/query", "s", "bytes/session"
+  figure which = figure::identity_get;                       ///< the figure
+  std::string backend;                                       ///< "sqlite" or "postgresql"
+  double value = 0;                                          ///< the headline number (a median where there are runs)
+  std::string unit;                                          ///< of `value`: "us/get", "us/query", "s", "bytes/session"
   std::vector<std::pair<std::string, std::string>> context;  ///< further key=value fields, in order
-  std::string compared;                 ///< table: what `value` is set against ("raw 1.52 us/query")
-  std::string ratio;                    ///< table: their ratio, or "-"
-  std::string note;                     ///< table: counts, checks, the goal
-  std::vector<std::string> problems;    ///< failed runs and failed checks
+  std::string compared;               ///< table: what `value` is set against ("raw 1.52 us/query")
+  std::string ratio;                  ///< table: their ratio, or "-"
+  std::string note;                   ///< table: counts, checks, the goal
+  std::vector<std::string> problems;  ///< failed runs and failed checks
 
   /// Appends a key=value context field.
   void add(std::string key, std::string text) { context.emplace_back(std::move(key), std::move(text)); }

@@ -26,7 +26,8 @@ std::string verify(phase p, const run_context& c, const run_result& r, raw_side&
   switch (p) {
     case phase::p1_insert: {
       auto [a, b] = raw.count_rows();
-      if (a != c.n || b != 2 * c.n) return fmt::format("a/b hold {}/{} rows after P1, expected {}/{}", a, b, c.n, 2 * c.n);
+      if (a != c.n || b != 2 * c.n)
+        return fmt::format("a/b hold {}/{} rows after P1, expected {}/{}", a, b, c.n, 2 * c.n);
       return {};
     }
     case phase::p4_update: {
@@ -78,7 +79,8 @@ void remove_database_files(const target& t) {
 
 std::size_t count_runs(const options& o) {
   std::size_t runs = 0;
-  for (auto p : o.phases) runs += 2 * static_cast<std::size_t>(o.repeat) * (p == phase::p6_concurrency ? o.sessions.size() : 1);
+  for (auto p : o.phases)
+    runs += 2 * static_cast<std::size_t>(o.repeat) * (p == phase::p6_concurrency ? o.sessions.size() : 1);
   return runs;
 }
 

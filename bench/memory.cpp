@@ -51,7 +51,8 @@ std::string capture(const std::vector<std::string>& args) {
   ::close(out[1]);
   std::string text;
   char buffer[4096];
-  for (ssize_t got = 0; (got = ::read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(got));
+  for (ssize_t got = 0; (got = ::read(out[0], buffer, sizeof buffer)) > 0;)
+    text.append(buffer, static_cast<std::size_t>(got));
   ::close(out[0]);
   int status = 0;
   ::waitpid(child, &status, 0);
@@ -135,9 +136,9 @@ int run_memory_check(const options& o) {
     if (last_rows > first_rows) {
       double per_row = (last_peak - first_peak) * 1024 * 1024 / static_cast<double>(last_rows - first_rows);
       bool flat = per_row < flat_bytes_per_row;
-      std::cout << fmt::format("{}: orca's peak grows {:+.1f} MiB from {} to {} rows ({:.2f} bytes per extra row): {}\n",
-                               t.backend, last_peak - first_peak, first_rows, last_rows, per_row,
-                               flat ? "FLAT" : "NOT FLAT");
+      std::cout << fmt::format(
+          "{}: orca's peak grows {:+.1f} MiB from {} to {} rows ({:.2f} bytes per extra row): {}\n", t.backend,
+          last_peak - first_peak, first_rows, last_rows, per_row, flat ? "FLAT" : "NOT FLAT");
       if (!flat) status = 1;
     }
     if (t.temporary) remove_database_files(t);

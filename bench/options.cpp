@@ -96,8 +96,7 @@ std::vector<target> make_targets(std::vector<std::string> backends, const std::v
     if (backends.empty()) backends.emplace_back("sqlite");
   }
   for (auto& b : backends) {
-    if (b != "sqlite" && b != "postgresql")
-      throw usage_error("--backend: '" + b + "' is not sqlite or postgresql");
+    if (b != "sqlite" && b != "postgresql") throw usage_error("--backend: '" + b + "' is not sqlite or postgresql");
     target t{b, {}, false};
     for (auto& u : urls)
       if (backend_of(u) == b) t.url = u;
@@ -106,8 +105,9 @@ std::vector<target> make_targets(std::vector<std::string> backends, const std::v
       t.temporary = true;
     }
     if (t.url.empty())
-      throw usage_error("--backend postgresql needs --url postgresql://...; start a throwaway server with "
-                        "scripts/pg-throwaway.sh start /tmp/orca-bench-pg (it prints the URL)");
+      throw usage_error(
+          "--backend postgresql needs --url postgresql://...; start a throwaway server with "
+          "scripts/pg-throwaway.sh start /tmp/orca-bench-pg (it prints the URL)");
     targets.push_back(std::move(t));
   }
   for (auto& u : urls)
@@ -139,21 +139,36 @@ options parse_options(int argc, char** argv, bool& help) {
   std::vector<std::string> backends;
   std::vector<std::string> urls;
   read_flags(argc, argv, [&](std::string_view flag, const flag_value& arg) {
-    if (flag == "--help" || flag == "-h") help = true;
-    else if (flag == "--backend") for (auto b : split_list(arg())) backends.emplace_back(b);
-    else if (flag == "--url") urls.emplace_back(arg());
-    else if (flag == "--n") o.n = parse_count(flag, arg(), 1);
-    else if (flag == "--repeat") o.repeat = static_cast<int>(parse_count(flag, arg(), 1));
-    else if (flag == "--json") o.json_path = arg();
-    else if (flag == "--plot") o.plot_path = arg();
-    else if (flag == "--k") o.sessions = numbers(flag, arg(), 1);
-    else if (flag == "--pool") o.pool = parse_count(flag, arg(), 1);
-    else if (flag == "--tx") o.transactions = parse_count(flag, arg(), 1);
-    else if (flag == "--busy-timeout") o.busy_timeout_ms = static_cast<int>(parse_count(flag, arg(), 0));
-    else if (flag == "--memory-check") o.memory_check = true;
-    else if (flag == "--memory-n") o.memory_sizes = numbers(flag, arg(), 1);
-    else if (flag == "--progress") o.progress = progress_mode::always;
-    else if (flag == "--no-progress") o.progress = progress_mode::never;
+    if (flag == "--help" || flag == "-h")
+      help = true;
+    else if (flag == "--backend")
+      for (auto b : split_list(arg())) backends.emplace_back(b);
+    else if (flag == "--url")
+      urls.emplace_back(arg());
+    else if (flag == "--n")
+      o.n = parse_count(flag, arg(), 1);
+    else if (flag == "--repeat")
+      o.repeat = static_cast<int>(parse_count(flag, arg(), 1));
+    else if (flag == "--json")
+      o.json_path = arg();
+    else if (flag == "--plot")
+      o.plot_path = arg();
+    else if (flag == "--k")
+      o.sessions = numbers(flag, arg(), 1);
+    else if (flag == "--pool")
+      o.pool = parse_count(flag, arg(), 1);
+    else if (flag == "--tx")
+      o.transactions = parse_count(flag, arg(), 1);
+    else if (flag == "--busy-timeout")
+      o.busy_timeout_ms = static_cast<int>(parse_count(flag, arg(), 0));
+    else if (flag == "--memory-check")
+      o.memory_check = true;
+    else if (flag == "--memory-n")
+      o.memory_sizes = numbers(flag, arg(), 1);
+    else if (flag == "--progress")
+      o.progress = progress_mode::always;
+    else if (flag == "--no-progress")
+      o.progress = progress_mode::never;
     else if (flag == "--side") {
       auto which = arg();
       if (which != "orca" && which != "raw" && which != "both")

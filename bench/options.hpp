@@ -16,9 +16,9 @@ namespace orca_bench {
 
 /// A database to run against.
 struct target {
-  std::string backend;      ///< "sqlite" or "postgresql"
-  std::string url;          ///< orca URL (libpq takes the same text)
-  bool temporary = false;   ///< a file orca-bench made and removes at exit (SQLite default)
+  std::string backend;     ///< "sqlite" or "postgresql"
+  std::string url;         ///< orca URL (libpq takes the same text)
+  bool temporary = false;  ///< a file orca-bench made and removes at exit (SQLite default)
 };
 
 /// When to draw the progress bar on stderr.
@@ -26,20 +26,20 @@ enum class progress_mode : std::uint8_t { automatic, always, never };
 
 /// Everything the command line sets.
 struct options {
-  std::vector<target> targets;                                  ///< one per --backend
-  std::int64_t n = 100000;                                      ///< --n: parents
+  std::vector<target> targets;                                      ///< one per --backend
+  std::int64_t n = 100000;                                          ///< --n: parents
   std::vector<phase> phases{all_phases.begin(), all_phases.end()};  ///< --phases
-  int repeat = 3;                                               ///< --repeat: runs per side
-  std::string json_path;                                        ///< --json
-  std::string plot_path;                                        ///< --plot
-  std::vector<std::int64_t> sessions{1, 8, 64, 512};            ///< --k: P6 session counts
-  std::int64_t pool = 8;                                        ///< --pool: P6 connections
-  std::int64_t transactions = 4000;                             ///< --tx: P6 transactions per run
-  int busy_timeout_ms = 5000;                                   ///< --busy-timeout (SQLite, both sides)
-  bool memory_check = false;                                    ///< --memory-check
-  std::vector<std::int64_t> memory_sizes{10000, 100000, 1000000};  ///< --memory-n
-  progress_mode progress = progress_mode::automatic;            ///< --progress / --no-progress
-  bool run_orca = true;                                         ///< --side orca|raw|both (for profiling)
+  int repeat = 3;                                                   ///< --repeat: runs per side
+  std::string json_path;                                            ///< --json
+  std::string plot_path;                                            ///< --plot
+  std::vector<std::int64_t> sessions{1, 8, 64, 512};                ///< --k: P6 session counts
+  std::int64_t pool = 8;                                            ///< --pool: P6 connections
+  std::int64_t transactions = 4000;                                 ///< --tx: P6 transactions per run
+  int busy_timeout_ms = 5000;                                       ///< --busy-timeout (SQLite, both sides)
+  bool memory_check = false;                                        ///< --memory-check
+  std::vector<std::int64_t> memory_sizes{10000, 100000, 1000000};   ///< --memory-n
+  progress_mode progress = progress_mode::automatic;                ///< --progress / --no-progress
+  bool run_orca = true;                                             ///< --side orca|raw|both (for profiling)
   bool run_raw = true;
 };
 

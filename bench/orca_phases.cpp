@@ -20,9 +20,8 @@ std::size_t length(const std::optional<std::string>& s) noexcept { return s ? s-
 class orca_side final : public side {
 public:
   orca_side(const std::string& url, std::int64_t pool, std::chrono::milliseconds busy_timeout)
-      : engine_(orca::create_engine(url, {.pool_size = static_cast<std::size_t>(pool),
-                                          .max_overflow = 0,
-                                          .busy_timeout = busy_timeout})),
+      : engine_(orca::create_engine(
+            url, {.pool_size = static_cast<std::size_t>(pool), .max_overflow = 0, .busy_timeout = busy_timeout})),
         // The seed's factory: objects keep their values after commit.
         sessions_(engine_, {.expire_on_commit = false}) {}
 
@@ -202,7 +201,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<side> make_orca_side(const std::string& url, std::int64_t pool, std::chrono::milliseconds busy_timeout) {
+std::unique_ptr<side> make_orca_side(const std::string& url, std::int64_t pool,
+                                     std::chrono::milliseconds busy_timeout) {
   return std::make_unique<orca_side>(url, pool, busy_timeout);
 }
 

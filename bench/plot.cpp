@@ -25,10 +25,14 @@ std::string color_of(const std::string& backend, bool raw = false) {
 std::string escape(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
   }
   return out;
 }
@@ -91,8 +95,9 @@ std::string ratio_panel(const std::vector<phase_summary>& results, double y0) {
         // P6's target is a share of raw's throughput: as a time ratio it is 1 / share.
         double limit = t->at_least ? 1.0 / t->limit : t->limit;
         auto met = s.met().value_or(false);
-        svg += line(x, y_of(limit), x + bar_width, y_of(limit),
-                    fmt::format("stroke=\"{}\" stroke-width=\"3\" stroke-dasharray=\"5,3\"", met ? "#2a9d38" : "#d62728"));
+        svg += line(
+            x, y_of(limit), x + bar_width, y_of(limit),
+            fmt::format("stroke=\"{}\" stroke-width=\"3\" stroke-dasharray=\"5,3\"", met ? "#2a9d38" : "#d62728"));
       }
     }
   }
@@ -168,9 +173,10 @@ void write_plot(const std::string& path, const std::vector<phase_summary>& resul
   std::ofstream file{path};
   if (!file) throw std::runtime_error("--plot: cannot write " + path);
   double height = 2 * panel_height + 50;
-  file << fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" "
-                      "viewBox=\"0 0 {:.0f} {:.0f}\" font-family=\"sans-serif\">\n",
-                      width, height, width, height);
+  file << fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" "
+      "viewBox=\"0 0 {:.0f} {:.0f}\" font-family=\"sans-serif\">\n",
+      width, height, width, height);
   file << fmt::format("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
   file << label(width / 2, 22, "orca-bench: orca against raw drivers, same work, same run", "middle", 18,
                 "font-weight=\"bold\"");

@@ -102,7 +102,8 @@ void pipeline(connection& c, std::size_t count, const std::function<void(std::si
       send(sent++);
       // The server holds results back until a Sync or a Flush: without this a full
       // window would wait for results the server never sends.
-      if (sent < count && PQsendFlushRequest(conn) != 1) throw std::runtime_error("raw libpq: PQsendFlushRequest failed");
+      if (sent < count && PQsendFlushRequest(conn) != 1)
+        throw std::runtime_error("raw libpq: PQsendFlushRequest failed");
     }
     if (sent == count && !synced) {
       if (PQpipelineSync(conn) != 1) throw std::runtime_error("raw libpq: PQpipelineSync failed");

@@ -40,7 +40,7 @@ public:
   void clear() noexcept;
 
 private:
-  std::string bytes_;              ///< every value, back to back
+  std::string bytes_;  ///< every value, back to back
   std::vector<std::size_t> offsets_;
   std::vector<int> lengths_, formats_;
   std::vector<const char*> pointers_;

@@ -144,8 +144,10 @@ private:
 
   void prepare(std::string_view kind, std::int64_t rows) {
     auto name = statement(kind, rows);
-    if (kind == "insert_a") c_.prepare(name, "INSERT INTO a (data) VALUES " + values_list(rows, 1) + " RETURNING id");
-    else if (kind == "insert_b") c_.prepare(name, "INSERT INTO b (a_id, data) VALUES " + values_list(rows, 2));
+    if (kind == "insert_a")
+      c_.prepare(name, "INSERT INTO a (data) VALUES " + values_list(rows, 1) + " RETURNING id");
+    else if (kind == "insert_b")
+      c_.prepare(name, "INSERT INTO b (a_id, data) VALUES " + values_list(rows, 2));
     else
       c_.prepare(name, "UPDATE a SET data = v.data FROM (VALUES " + values_list(rows, 2, "cast") +
                            ") AS v(id, data) WHERE a.id = v.id");
@@ -157,7 +159,9 @@ private:
     run_result out;
     auto start = clock::now();
     auto batches = static_cast<std::size_t>((ctx.n + batch_rows - 1) / batch_rows);
-    auto rows_of = [&](std::size_t i) { return std::min(batch_rows, ctx.n - static_cast<std::int64_t>(i) * batch_rows); };
+    auto rows_of = [&](std::size_t i) {
+      return std::min(batch_rows, ctx.n - static_cast<std::int64_t>(i) * batch_rows);
+    };
     std::vector<std::int64_t> ids(static_cast<std::size_t>(ctx.n));
     pg::parameters p;
     prepare_batches("insert_a", ctx.n, batch_rows);
@@ -214,7 +218,8 @@ private:
       for (int row = 0, rows = PQntuples(b.get()); row < rows; ++row) {
         auto found = by_id.find(pg::int8(b.get(), row, 1));
         if (found != by_id.end())
-          found->second->bs.push_back({pg::int8(b.get(), row, 0), pg::int8(b.get(), row, 1), std::string{pg::text(b.get(), row, 2)}});
+          found->second->bs.push_back(
+              {pg::int8(b.get(), row, 0), pg::int8(b.get(), row, 1), std::string{pg::text(b.get(), row, 2)}});
       }
       digest_parents(parents, out);
     }
@@ -277,7 +282,8 @@ private:
             }
             send_prepared(c_, name, p);
           },
-          // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): libpq's PQcmdTuples takes a non-const result it only reads
+          // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): libpq's PQcmdTuples takes a non-const result it only
+          // reads
           [&](std::size_t, const PGresult* r) { out.rows += std::atoll(PQcmdTuples(const_cast<PGresult*>(r))); });
       c_.exec("COMMIT");
     }

@@ -24,9 +24,12 @@ double median(std::vector<double> xs) {
 std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    else out += c;
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20)
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -98,7 +101,7 @@ std::optional<bool> phase_summary::met() const {
   if (!t) return std::nullopt;
   if (!orca.error.empty() || !raw.error.empty() || !problems.empty()) return false;
   if (t->at_least && t->limit == 0) return !orca.seconds.empty() && orca.retries == 0;  // no error, no retry
-  if (ratio() == 0) return std::nullopt;                             // a side did not run
+  if (ratio() == 0) return std::nullopt;                                                // a side did not run
   if (!t->at_least) return ratio() <= t->limit;
   auto r = ratio();
   return r > 0 && 1.0 / r >= t->limit;
@@ -110,11 +113,12 @@ std::string machine_line(const phase_summary& s) {
                           s.ratio(), s.orca.rows, s.orca.max_peak_rss_mb());
   line += fmt::format(" raw_peak_rss_mb={:.1f}", s.raw.max_peak_rss_mb());
   if (s.which == phase::p6_concurrency)
-    line += fmt::format(" k={} pool={} tx={} orca_tps={:.0f} raw_tps={:.0f} orca_p50_ms={:.3f} orca_p99_ms={:.3f} "
-                        "raw_p50_ms={:.3f} raw_p99_ms={:.3f} orca_retries={} raw_retries={}",
-                        s.sessions, s.pool, s.transactions, s.orca.throughput(s.transactions),
-                        s.raw.throughput(s.transactions), s.orca.latency_ms(0.5), s.orca.latency_ms(0.99),
-                        s.raw.latency_ms(0.5), s.raw.latency_ms(0.99), s.orca.retries, s.raw.retries);
+    line += fmt::format(
+        " k={} pool={} tx={} orca_tps={:.0f} raw_tps={:.0f} orca_p50_ms={:.3f} orca_p99_ms={:.3f} "
+        "raw_p50_ms={:.3f} raw_p99_ms={:.3f} orca_retries={} raw_retries={}",
+        s.sessions, s.pool, s.transactions, s.orca.throughput(s.transactions), s.raw.throughput(s.transactions),
+        s.orca.latency_ms(0.5), s.orca.latency_ms(0.99), s.raw.latency_ms(0.5), s.raw.latency_ms(0.99), s.orca.retries,
+        s.raw.retries);
   if (auto t = s.target()) line += fmt::format(" met={}", yes_no(s.met()));
   if (!s.orca.error.empty() || !s.raw.error.empty() || !s.problems.empty()) line += " error=1";
   return line;
@@ -128,25 +132,27 @@ void print_table(std::ostream& out, const std::vector<phase_summary>& results) {
     auto t = s.target();
     out << fmt::format("{:<10} {:<17} {:>8} {:>9.3f} {:>9.3f} {:>7.2f} {:>9} {:>4} {:>9.1f} {:>9.1f}\n", s.backend,
                        fmt::format("{} {}", phase_code(s.which), phase_title(s.which)), s.n, s.orca.median_seconds(),
-                       s.raw.median_seconds(), s.ratio(), t ? t->text : "-", yes_no(s.met()),
-                       s.orca.max_peak_rss_mb(), s.raw.max_peak_rss_mb());
+                       s.raw.median_seconds(), s.ratio(), t ? t->text : "-", yes_no(s.met()), s.orca.max_peak_rss_mb(),
+                       s.raw.max_peak_rss_mb());
   }
   bool header = false;
   for (auto& s : results) {
     if (s.which != phase::p6_concurrency) continue;
     if (!header)
-      out << fmt::format("\nP6 concurrency (P = pool connections / raw threads)\n{:<10} {:>5} {:>4} {:>6} {:>10} "
-                         "{:>10} {:>8} {:>9} {:>9} {:>9} {:>9} {:>13} {:>4}\n",
-                         "backend", "K", "P", "tx", "orca tx/s", "raw tx/s", "orca/raw", "orca p50", "orca p99",
-                         "raw p50", "raw p99", "retries o/r", "met");
+      out << fmt::format(
+          "\nP6 concurrency (P = pool connections / raw threads)\n{:<10} {:>5} {:>4} {:>6} {:>10} "
+          "{:>10} {:>8} {:>9} {:>9} {:>9} {:>9} {:>13} {:>4}\n",
+          "backend", "K", "P", "tx", "orca tx/s", "raw tx/s", "orca/raw", "orca p50", "orca p99", "raw p50", "raw p99",
+          "retries o/r", "met");
     header = true;
     auto ratio = s.ratio();
-    out << fmt::format("{:<10} {:>5} {:>4} {:>6} {:>10.0f} {:>10.0f} {:>8.2f} {:>7.2f}ms {:>7.2f}ms {:>7.2f}ms "
-                       "{:>7.2f}ms {:>13} {:>4}\n",
-                       s.backend, s.sessions, s.pool, s.transactions, s.orca.throughput(s.transactions),
-                       s.raw.throughput(s.transactions), ratio > 0 ? 1.0 / ratio : 0.0, s.orca.latency_ms(0.5),
-                       s.orca.latency_ms(0.99), s.raw.latency_ms(0.5), s.raw.latency_ms(0.99),
-                       fmt::format("{}/{}", s.orca.retries, s.raw.retries), yes_no(s.met()));
+    out << fmt::format(
+        "{:<10} {:>5} {:>4} {:>6} {:>10.0f} {:>10.0f} {:>8.2f} {:>7.2f}ms {:>7.2f}ms {:>7.2f}ms "
+        "{:>7.2f}ms {:>13} {:>4}\n",
+        s.backend, s.sessions, s.pool, s.transactions, s.orca.throughput(s.transactions),
+        s.raw.throughput(s.transactions), ratio > 0 ? 1.0 / ratio : 0.0, s.orca.latency_ms(0.5),
+        s.orca.latency_ms(0.99), s.raw.latency_ms(0.5), s.raw.latency_ms(0.99),
+        fmt::format("{}/{}", s.orca.retries, s.raw.retries), yes_no(s.met()));
   }
   for (auto& s : results) {
     for (auto* side : {&s.orca, &s.raw})

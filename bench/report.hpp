@@ -15,13 +15,13 @@ namespace orca_bench {
 
 /// The runs of one side in one phase.
 struct side_runs {
-  std::vector<double> seconds;       ///< one per run
-  std::vector<double> peak_rss_mb;   ///< one per run
-  std::vector<double> latencies_ms;  ///< P6: every transaction of every run
-  std::int64_t rows = 0;             ///< of the last run
+  std::vector<double> seconds;           ///< one per run
+  std::vector<double> peak_rss_mb;       ///< one per run
+  std::vector<double> latencies_ms;      ///< P6: every transaction of every run
+  std::int64_t rows = 0;                 ///< of the last run
   std::optional<std::int64_t> checksum;  ///< of the last run
-  std::int64_t retries = 0;          ///< P6: over every run
-  std::string error;                 ///< why a run failed (then no more runs)
+  std::int64_t retries = 0;              ///< P6: over every run
+  std::string error;                     ///< why a run failed (then no more runs)
 
   /// Median of `seconds` (0 if none).
   double median_seconds() const;
@@ -35,23 +35,23 @@ struct side_runs {
 
 /// What the issue asks of a phase on a backend.
 struct target_spec {
-  double limit = 0;          ///< ratio at most (or, for P6, throughput share at least)
-  bool at_least = false;     ///< P6: orca must reach `limit` times raw's throughput
-  std::string text;          ///< "<= 1.5", ">= 0.8x raw at K=P", ...
+  double limit = 0;       ///< ratio at most (or, for P6, throughput share at least)
+  bool at_least = false;  ///< P6: orca must reach `limit` times raw's throughput
+  std::string text;       ///< "<= 1.5", ">= 0.8x raw at K=P", ...
 };
 
 /// One line of results: a phase on a backend (P6: one per K).
 struct phase_summary {
-  std::string backend;            ///< "sqlite" or "postgresql"
-  phase which = phase::p1_insert; ///< the phase
-  std::int64_t n = 0;             ///< parents
-  std::int64_t sessions = 0;      ///< P6: K
-  std::int64_t pool = 0;          ///< P6: P
-  std::int64_t transactions = 0;  ///< P6
-  side_runs orca;                 ///< orca's runs
-  side_runs raw;                  ///< the raw baseline's runs
+  std::string backend;                ///< "sqlite" or "postgresql"
+  phase which = phase::p1_insert;     ///< the phase
+  std::int64_t n = 0;                 ///< parents
+  std::int64_t sessions = 0;          ///< P6: K
+  std::int64_t pool = 0;              ///< P6: P
+  std::int64_t transactions = 0;      ///< P6
+  side_runs orca;                     ///< orca's runs
+  side_runs raw;                      ///< the raw baseline's runs
   std::vector<std::string> problems;  ///< verification failures and errors
-  bool peak_is_per_run = true;    ///< false if VmHWM could not be reset between runs
+  bool peak_is_per_run = true;        ///< false if VmHWM could not be reset between runs
 
   /// orca median / raw median (0 when either is missing).
   double ratio() const;

@@ -65,7 +65,8 @@ public:
   /// Column `i` as text (valid until the next step/reset).
   std::string_view text(int i) const noexcept {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-    return p == nullptr ? std::string_view{} : std::string_view{p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+    return p == nullptr ? std::string_view{}
+                        : std::string_view{p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
   }
   /// True if column `i` is NULL.
   bool is_null(int i) const noexcept { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }

@@ -35,15 +35,23 @@ bool is_busy(int rc) noexcept { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff)
 // One P6 thread's connection and statements, kept across runs (opened untimed).
 struct p6_connection {
   explicit p6_connection(const std::string& path, int busy_ms)
-      : db(path, busy_ms), begin(db, "BEGIN IMMEDIATE"), read(db, "SELECT id, data, create_date FROM a WHERE id = ?"),
-        update(db, "UPDATE a SET data = ? WHERE id = ?"), insert(db, "INSERT INTO b (a_id, data) VALUES (?, ?)"),
-        commit(db, "COMMIT"), rollback(db, "ROLLBACK") {}
+      : db(path, busy_ms),
+        begin(db, "BEGIN IMMEDIATE"),
+        read(db, "SELECT id, data, create_date FROM a WHERE id = ?"),
+        update(db, "UPDATE a SET data = ? WHERE id = ?"),
+        insert(db, "INSERT INTO b (a_id, data) VALUES (?, ?)"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK") {}
   database db;
   statement begin, read, update, insert, commit, rollback;
 
   // One transaction; false (rolled back) if SQLite reported busy.
   bool transact(const run_context& c, std::int64_t tx, std::int64_t id) {
-    auto finish = [](statement& s) { int rc = s.try_step(); s.reset(); return rc; };
+    auto finish = [](statement& s) {
+      int rc = s.try_step();
+      s.reset();
+      return rc;
+    };
     int rc = finish(begin);
     if (is_busy(rc)) return false;
     db.check(rc, "BEGIN IMMEDIATE");
@@ -146,8 +154,7 @@ private:
       std::unordered_map<std::int64_t, parent_row*> by_id;
       by_id.reserve(static_cast<std::size_t>(c.n));
       statement a{db_, "SELECT id, data, create_date FROM a"};
-      while (a.step())
-        parents.push_back({a.integer(0), std::string{a.text(1)}, parse_timestamp_micros(a.text(2)), {}});
+      while (a.step()) parents.push_back({a.integer(0), std::string{a.text(1)}, parse_timestamp_micros(a.text(2)), {}});
       for (auto& p : parents) by_id.emplace(p.id, &p);
       statement b{db_, "SELECT id, a_id, data FROM b"};
       while (b.step()) {
@@ -186,8 +193,7 @@ private:
       std::vector<parent_row> parents;
       parents.reserve(static_cast<std::size_t>(c.n));
       statement a{db_, "SELECT id, data, create_date FROM a"};
-      while (a.step())
-        parents.push_back({a.integer(0), std::string{a.text(1)}, parse_timestamp_micros(a.text(2)), {}});
+      while (a.step()) parents.push_back({a.integer(0), std::string{a.text(1)}, parse_timestamp_micros(a.text(2)), {}});
       statement set{db_, "UPDATE a SET data = ? WHERE id = ?"};
       for (auto& p : parents) {
         p.data = updated_data(c.run, p.id);

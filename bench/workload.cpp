@@ -43,8 +43,8 @@ std::string_view phase_code(phase p) noexcept {
 }
 
 std::string_view phase_title(phase p) noexcept {
-  static constexpr std::string_view titles[] = {"insert",  "selectin load", "stream",
-                                                "update",  "point gets",    "concurrency"};
+  static constexpr std::string_view titles[] = {"insert", "selectin load", "stream",
+                                                "update", "point gets",    "concurrency"};
   return titles[static_cast<int>(p)];
 }
 
@@ -94,7 +94,8 @@ std::int64_t parse_timestamp_micros(std::string_view text) noexcept {
   if (text.size() > 19 && text[19] == '.')
     for (; at < text.size() && scale > 0 && text[at] >= '0' && text[at] <= '9'; ++at, scale /= 10)
       micros += (text[at] - '0') * static_cast<std::int64_t>(scale);
-  std::int64_t seconds = days_from_civil(year, month, day) * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
+  std::int64_t seconds = days_from_civil(year, month, day) * 86400 + std::int64_t{hour} * 3600 +
+                         std::int64_t{minute} * 60 + second;
   return seconds * 1000000 + micros;
 }
 

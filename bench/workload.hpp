@@ -17,8 +17,8 @@ namespace orca_bench {
 enum class phase : std::uint8_t { p1_insert, p2_selectin, p3_stream, p4_update, p5_get, p6_concurrency };
 
 /// Every phase, in the order the harness runs them.
-inline constexpr std::array<phase, 6> all_phases{phase::p1_insert,  phase::p2_selectin, phase::p3_stream,
-                                                 phase::p4_update,  phase::p5_get,      phase::p6_concurrency};
+inline constexpr std::array<phase, 6> all_phases{phase::p1_insert, phase::p2_selectin, phase::p3_stream,
+                                                 phase::p4_update, phase::p5_get,      phase::p6_concurrency};
 
 /// "P1" ... "P6".
 std::string_view phase_code(phase p) noexcept;
@@ -34,22 +34,22 @@ inline constexpr std::int64_t stream_batch = 1000;
 
 /// Everything one run of a phase needs; identical for orca and raw.
 struct run_context {
-  std::int64_t n = 0;          ///< parents (each has two children after P1)
-  std::int64_t run = 0;        ///< a number unique to this run (P4/P6 values change every run)
-  std::int64_t first_id = 1;   ///< smallest a.id (ids are first_id .. first_id + n - 1)
+  std::int64_t n = 0;                   ///< parents (each has two children after P1)
+  std::int64_t run = 0;                 ///< a number unique to this run (P4/P6 values change every run)
+  std::int64_t first_id = 1;            ///< smallest a.id (ids are first_id .. first_id + n - 1)
   std::vector<std::int64_t> point_ids;  ///< P5: the ids to get, in order
-  std::int64_t sessions = 1;   ///< P6: concurrent sessions K (orca)
-  std::int64_t pool = 8;       ///< P6: connections P (orca's pool, raw's threads)
-  std::int64_t transactions = 0;  ///< P6: total transactions of the run
+  std::int64_t sessions = 1;            ///< P6: concurrent sessions K (orca)
+  std::int64_t pool = 8;                ///< P6: connections P (orca's pool, raw's threads)
+  std::int64_t transactions = 0;        ///< P6: total transactions of the run
 };
 
 /// What one run did.
 struct run_result {
-  double seconds = 0;          ///< wall time of the work itself
-  std::int64_t rows = 0;       ///< rows inserted / loaded / streamed / updated / got; P6: transactions
-  std::int64_t checksum = 0;   ///< a digest of what was read, compared between orca and raw
+  double seconds = 0;                ///< wall time of the work itself
+  std::int64_t rows = 0;             ///< rows inserted / loaded / streamed / updated / got; P6: transactions
+  std::int64_t checksum = 0;         ///< a digest of what was read, compared between orca and raw
   std::vector<double> latencies_ms;  ///< P6: one per transaction
-  std::int64_t retries = 0;    ///< P6: transactions retried after database_busy
+  std::int64_t retries = 0;          ///< P6: transactions retried after database_busy
 };
 
 /// One implementation of the workload (orca, raw sqlite3, raw libpq).

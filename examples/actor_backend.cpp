@@ -47,14 +47,15 @@ struct client_state {
 using client_pointer = caf::stateful_actor<client_state>*;
 
 void fail(client_pointer self, const caf::error& e, const std::string& during) {
-  if (!self->state.failure)
-    self->state.failure = std::make_exception_ptr(orca::actors::from_caf_error(e, during));
+  if (!self->state.failure) self->state.failure = std::make_exception_ptr(orca::actors::from_caf_error(e, during));
 }
 
 void finish(client_pointer self) {
   auto& st = self->state;
-  if (st.failure) st.done->set_exception(st.failure);
-  else st.done->set_value(std::move(st.result));
+  if (st.failure)
+    st.done->set_exception(st.failure);
+  else
+    st.done->set_value(std::move(st.result));
   self->quit();
 }
 
@@ -121,8 +122,10 @@ void read_back(client_pointer self) {
 
 void created(client_pointer self) {
   if (--self->state.pending > 0) return;
-  if (self->state.failure) shut_down(self);
-  else read_back(self);
+  if (self->state.failure)
+    shut_down(self);
+  else
+    read_back(self);
 }
 
 // A spread of amounts between 2.50 and 12.49, the same on every run.
@@ -203,7 +206,7 @@ outcome run(const std::string& url, std::ostream& out, const workload& work) {
   {
     auto actors = spawn_backend(runtime->system(), target, work.pool_size);
     runtime->system().spawn(client_impl, actors, work, done);
-  }  // no handle outlives this scope: the runtime can end once the actors have quit
+  }                              // no handle outlives this scope: the runtime can end once the actors have quit
   auto result = answered.get();  // rethrows the first failure, after the shutdown
   runtime.reset();
   print(out, target, work, result);

@@ -29,9 +29,9 @@ using report_atom = caf::atom_constant<caf::atom("report")>;
 
 /// Totals of every order, as the report actor computed them from a stream.
 struct order_report {
-  std::int64_t orders = 0;         ///< orders read
-  std::int64_t batches = 0;        ///< batches of orders pulled, one fetch in flight at a time
-  std::int64_t largest_batch = 0;  ///< the most orders the report held at once
+  std::int64_t orders = 0;                     ///< orders read
+  std::int64_t batches = 0;                    ///< batches of orders pulled, one fetch in flight at a time
+  std::int64_t largest_batch = 0;              ///< the most orders the report held at once
   std::map<std::string, std::int64_t> counts;  ///< orders per customer
   std::map<std::string, std::int64_t> totals;  ///< amount_cents summed per customer
 };
@@ -62,10 +62,9 @@ struct service_limits {
 /// - `(list, customer)` -> orders: the customer's orders by id.
 /// - `(close)` -> ok: refuses new requests (closed), answers once every request in flight is
 ///   settled, then quits.
-using order_service = caf::typed_actor<
-    caf::replies_to<create_atom, std::string, std::int64_t>::with<std::int64_t>,
-    caf::replies_to<list_atom, std::string>::with<std::vector<order>>,
-    caf::replies_to<orca::actors::close_atom>::with<orca::actors::ok_atom>>;
+using order_service = caf::typed_actor<caf::replies_to<create_atom, std::string, std::int64_t>::with<std::int64_t>,
+                                       caf::replies_to<list_atom, std::string>::with<std::vector<order>>,
+                                       caf::replies_to<orca::actors::close_atom>::with<orca::actors::ok_atom>>;
 
 /// The report actor.
 ///
@@ -99,9 +98,9 @@ backend_actors spawn_backend(caf::actor_system& system, const orca::url& target,
 /// What run() asks of the backend.
 struct workload {
   std::vector<std::string> customers{"ada", "barbara", "grace", "linus"};  ///< served in turn
-  std::size_t orders = 24;         ///< create-order requests, all in flight at once
-  std::uint64_t report_batch = 5;  ///< orders per batch the report pulls
-  std::size_t pool_size = 4;       ///< connections the pool keeps (and as many again under load)
+  std::size_t orders = 24;                            ///< create-order requests, all in flight at once
+  std::uint64_t report_batch = 5;                     ///< orders per batch the report pulls
+  std::size_t pool_size = 4;                          ///< connections the pool keeps (and as many again under load)
   std::chrono::milliseconds request_timeout{120000};  ///< per request to the order and report actors
 };
 
@@ -114,9 +113,9 @@ struct placed_order {
 
 /// What the backend did.
 struct outcome {
-  std::vector<placed_order> placed;                   ///< every order created, in request order
+  std::vector<placed_order> placed;                  ///< every order created, in request order
   std::map<std::string, std::vector<order>> listed;  ///< what list answered, per customer
-  order_report report;                                ///< what the report answered
+  order_report report;                               ///< what the report answered
 };
 
 /// Drops and creates the example's tables, runs `work` through the actors (every create at

@@ -78,8 +78,10 @@ void settled(Self* self) {
 template <class Self, class T>
 void settle(Self* self, session_actor session, caf::typed_response_promise<T> promise, caf::expected<T> result) {
   auto answer = [=]() mutable {
-    if (result) promise.deliver(std::move(*result));
-    else promise.deliver(result.error());
+    if (result)
+      promise.deliver(std::move(*result));
+    else
+      promise.deliver(result.error());
     settled(self);
   };
   self->request(session, self->state.limits.step_timeout, close_atom::value)
@@ -112,8 +114,7 @@ void create_order(order_pointer self, std::string customer, std::int64_t amount_
       .then(
           [=](ok_atom) {
             self->request(session, step, orca::actors::commit_atom::value)
-                .then([=](ok_atom) { settle(self, session, promise, caf::expected<std::int64_t>{placed->id}); },
-                      fail);
+                .then([=](ok_atom) { settle(self, session, promise, caf::expected<std::int64_t>{placed->id}); }, fail);
           },
           fail);
 }
@@ -132,8 +133,8 @@ void list_orders(order_pointer self, const std::string& customer,
           [=](caf::error& e) { settle(self, session, promise, caf::expected<std::vector<order>>{std::move(e)}); });
 }
 
-order_service::behavior_type order_service_impl(order_pointer self, orca::actors::pool_actor pool,
-                                                orca::backend which, service_limits limits) {
+order_service::behavior_type order_service_impl(order_pointer self, orca::actors::pool_actor pool, orca::backend which,
+                                                service_limits limits) {
   init(self, std::move(pool), which, limits);
   return {
       [=](create_atom, std::string& customer, std::int64_t amount_cents) -> caf::result<std::int64_t> {
@@ -178,8 +179,10 @@ void pull(report_pointer self, session_actor session, stream_actor stream,
       .then(
           [=](object_list& batch, bool more) {
             count_batch(*report, batch);
-            if (more) pull(self, session, stream, promise, report);
-            else settle(self, session, promise, caf::expected<order_report>{*report});
+            if (more)
+              pull(self, session, stream, promise, report);
+            else
+              settle(self, session, promise, caf::expected<order_report>{*report});
           },
           [=](caf::error& e) {
             self->send(stream, close_atom::value);  // after a fetch timeout it may still be open

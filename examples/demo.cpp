@@ -33,8 +33,9 @@ void show_tables(const std::string& url) {
 // The orders per customer, summed by the database (to compare with the actors' report).
 void show_order_totals(const std::string& url) {
   auto connection = orca::drivers::connect(orca::parse_url(url));
-  show_rows(connection->execute("SELECT customer, count(*) AS orders, sum(amount_cents) AS total_cents "
-                                "FROM orders GROUP BY customer ORDER BY customer"));
+  show_rows(
+      connection->execute("SELECT customer, count(*) AS orders, sum(amount_cents) AS total_cents "
+                          "FROM orders GROUP BY customer ORDER BY customer"));
 }
 
 }  // namespace

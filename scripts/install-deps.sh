@@ -5,8 +5,9 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache
           libcaf-dev libsqlite3-dev libpq-dev libspdlog-dev catch2)
+# The test command's extras: a PostgreSQL server, and clang-format-14 for the layout check.
 if [[ "${1:-}" == "--with-postgresql-server" ]]; then
-  packages+=(postgresql)
+  packages+=(postgresql clang-format-14)
 fi
 
 missing=()

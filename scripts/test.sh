@@ -20,8 +20,4 @@ if [[ -z "${ORCA_TEST_POSTGRESQL_URL:-}" ]]; then
 fi
 echo "orca: PostgreSQL tests use ${ORCA_TEST_POSTGRESQL_URL%%\?*}" >&2
 
-# The layout check (.clang-format) is ready to join the suite once the tree has been
-# formatted with `scripts/format.sh fix`; uncomment then:
-# scripts/format.sh check
-
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 "$@"

@@ -38,20 +38,20 @@ caf::error to_caf_error(std::exception_ptr e) {
 orca::error from_caf_error(const caf::error& e, std::string_view during) {
   if (e.category() == caf::atom("orca")) {
     auto& ctx = e.context();
-    if (ctx.match_elements<std::string, std::string, std::string, std::string, bool, std::uint64_t,
-                           std::string>())
-      return orca::error{static_cast<errc>(e.code()), ctx.get_as<std::string>(0),
-                         error_details{ctx.get_as<std::string>(1), ctx.get_as<std::string>(2),
-                                       ctx.get_as<std::string>(3), ctx.get_as<bool>(4),
-                                       static_cast<std::size_t>(ctx.get_as<std::uint64_t>(5)),
-                                       ctx.get_as<std::string>(6)}};
+    if (ctx.match_elements<std::string, std::string, std::string, std::string, bool, std::uint64_t, std::string>())
+      return orca::error{
+          static_cast<errc>(e.code()), ctx.get_as<std::string>(0),
+          error_details{ctx.get_as<std::string>(1), ctx.get_as<std::string>(2), ctx.get_as<std::string>(3),
+                        ctx.get_as<bool>(4), static_cast<std::size_t>(ctx.get_as<std::uint64_t>(5)),
+                        ctx.get_as<std::string>(6)}};
     return orca::error{static_cast<errc>(e.code()), std::string{during} + " failed"};
   }
   if (e == caf::sec::request_timeout)
     return orca::error{errc::request_timeout, std::string{during} + " did not answer in time (request timeout)"};
   if (e == caf::sec::request_receiver_down)
-    return orca::error{errc::disposed, std::string{during} + " failed: the actor serving it is gone "
-                                                            "(engine disposed, session closed or connection lost)"};
+    return orca::error{errc::disposed, std::string{during} +
+                                           " failed: the actor serving it is gone "
+                                           "(engine disposed, session closed or connection lost)"};
   return orca::error{errc::internal, std::string{during} + " failed: " + caf::to_string(e)};
 }
 

@@ -39,7 +39,7 @@ struct connection_state {
   std::map<std::uint64_t, std::unique_ptr<drivers::cursor>> cursors;  // destroyed before the connection
   std::uint64_t next_cursor = 1;
   commit_result last_commit = commit_result::none;
-  bool scheduled = false;  ///< SQLite on the scheduler: lock waits are retried, never slept
+  bool scheduled = false;                     ///< SQLite on the scheduler: lock waits are retried, never slept
   std::chrono::milliseconds busy_timeout{0};  ///< how long a lock wait may last
   std::optional<lock_wait> waiting;
   std::uint64_t next_wait = 1;
@@ -48,8 +48,10 @@ struct connection_state {
   ~connection_state() {
     // Requests to a SQLite connection carry no CAF timeout: a lock wait cut short by the
     // actor's end must still be answered.
-    if (waiting) waiting->promise.deliver(to_caf_error(error{errc::closed, "the connection was closed while it "
-                                                                            "waited for the database's write lock"}));
+    if (waiting)
+      waiting->promise.deliver(to_caf_error(error{errc::closed,
+                                                  "the connection was closed while it "
+                                                  "waited for the database's write lock"}));
     // A transaction this connection held ends with it: let the next waiter try.
     if (scheduled) write_lock_released(target.database);
   }
@@ -149,15 +151,18 @@ void retry_write_lock(connection_pointer self, std::uint64_t id) {
     return;
   }
   if (clock::now() < st.waiting->deadline) {
-    if (!(id & queue_wakeup)) wait_for_lock(self);  // a queue wake-up leaves the timer running
-    else wait_for_write_lock(st.target.database, connection_actor{self}, st.waiting->id | queue_wakeup);
+    if (!(id & queue_wakeup))
+      wait_for_lock(self);  // a queue wake-up leaves the timer running
+    else
+      wait_for_write_lock(st.target.database, connection_actor{self}, st.waiting->id | queue_wakeup);
     return;
   }
   auto promise = std::move(st.waiting->promise);
   st.waiting.reset();
   promise.deliver(to_caf_error(error{
       errc::database_busy, "the database stayed locked by another connection for the whole busy timeout (" +
-                               std::to_string(st.busy_timeout.count()) + " ms). With BEGIN IMMEDIATE (engine option sqlite_begin_immediate, the default) a "
+                               std::to_string(st.busy_timeout.count()) +
+                               " ms). With BEGIN IMMEDIATE (engine option sqlite_begin_immediate, the default) a "
                                "transaction holds it from its first statement to its end, so one task cannot hold "
                                "open transactions on two sessions at once: commit or roll back one first, shorten "
                                "the transactions, or raise busy_timeout"}));
@@ -196,10 +201,14 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
       },
       [=](savepoint_atom, const std::string& op, const std::string& name) {
         return guarded<ok_atom>(self, [&](drivers::connection& c) {
-          if (op == "set") c.savepoint(name);
-          else if (op == "release") c.release_savepoint(name);
-          else if (op == "rollback") c.rollback_to_savepoint(name);
-          else throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
+          if (op == "set")
+            c.savepoint(name);
+          else if (op == "release")
+            c.release_savepoint(name);
+          else if (op == "rollback")
+            c.rollback_to_savepoint(name);
+          else
+            throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
           return ok_atom::value;
         });
       },
@@ -214,7 +223,8 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
         auto& cursors = self->state.cursors;
         auto it = cursors.find(id);
         if (it == cursors.end())
-          return to_caf_error(error{errc::closed, "the cursor is closed (exhausted, closed, or its transaction ended)"});
+          return to_caf_error(
+              error{errc::closed, "the cursor is closed (exhausted, closed, or its transaction ended)"});
         try {
           drivers::rowset rows;
           bool more = it->second->fetch(max_rows, rows);
@@ -273,9 +283,8 @@ connection_handle spawn_connection(caf::actor_system& system, const url& target,
   // Both run on the scheduler. SQLite calls are CPU work on the page cache and never wait
   // for a lock (see above); PostgreSQL calls never wait for the network (they are woken by
   // the poller, see postgresql_connection_actor.cpp).
-  auto actor = target.backend == backend::sqlite
-                   ? system.spawn(connection_impl, target, options)
-                   : spawn_postgresql_connection(system, target, options);
+  auto actor = target.backend == backend::sqlite ? system.spawn(connection_impl, target, options)
+                                                 : spawn_postgresql_connection(system, target, options);
   return {std::move(actor)};
 }
 

@@ -45,7 +45,8 @@ engine create_engine(std::string_view text, engine_options options) {
   pool_options.pre_ping = options.pool_pre_ping;
   pool_options.recycle = options.pool_recycle;
   pool_options.request_timeout = options.request_timeout;
-  state->pool = actors::spawn_pool(state->runtime->system(), target.redacted(), target, connection_options, pool_options);
+  state->pool = actors::spawn_pool(state->runtime->system(), target.redacted(), target, connection_options,
+                                   pool_options);
   return engine{std::move(state)};
 }
 

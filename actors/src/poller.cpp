@@ -114,8 +114,10 @@ int poller::due_in() {
     std::lock_guard lock{mutex_};
     for (auto& [fd, entry] : targets_) {
       if (!entry.armed || entry.deadline == clock::time_point::max()) continue;
-      if (entry.deadline <= now) due.push_back(fd);
-      else next = std::min(next, entry.deadline);
+      if (entry.deadline <= now)
+        due.push_back(fd);
+      else
+        next = std::min(next, entry.deadline);
     }
     if (!targets_.empty()) next = std::min(next, now + tick);
   }

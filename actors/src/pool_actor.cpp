@@ -52,7 +52,7 @@ struct pool_state {
   std::uint64_t next_waiter = 0;
   std::size_t opened = 0;
   std::size_t replaced = 0;
-  std::size_t failures_in_a_row = 0;   ///< connect failures since the last success (backoff)
+  std::size_t failures_in_a_row = 0;  ///< connect failures since the last success (backoff)
   clock::time_point retry_after{};
   bool retry_scheduled = false;
   bool disposed = false;
@@ -102,7 +102,8 @@ void forget_holder(pool_pointer self, const caf::actor_addr& holder) {
 
 error pool_timeout_error(const pool_state& st) {
   return error{errc::pool_timeout, "no connection became free within " + std::to_string(st.options.timeout.count()) +
-                                       " ms in " + st.limits() + "; raise the pool size or overflow, or close sessions sooner"};
+                                       " ms in " + st.limits() +
+                                       "; raise the pool size or overflow, or close sessions sooner"};
 }
 
 // Lends to a waiter, which keeps its holder's monitor. A waiter past its deadline gets
@@ -151,8 +152,10 @@ void lend_idle(pool_pointer self) {
     self->state.waiters.push_front(std::move(w));
     dispatch(self);
   };
-  if (round_trip) self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value).then(on_answer, on_error);
-  else self->request(entry.connection.actor, st.options.request_timeout, alive_atom::value).then(on_answer, on_error);
+  if (round_trip)
+    self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value).then(on_answer, on_error);
+  else
+    self->request(entry.connection.actor, st.options.request_timeout, alive_atom::value).then(on_answer, on_error);
 }
 
 // Connecting failed, or a connection died young: wait 100 ms, doubling up to 5 s, before
@@ -232,8 +235,10 @@ void dispatch(pool_pointer self) {
 void keep_or_close(pool_pointer self, const pooled& entry) {
   auto& st = self->state;
   bool keep = !st.disposed && !st.expired(entry) && (st.total() + 1 <= st.options.size || !st.waiters.empty());
-  if (keep) st.idle.push_back(entry);
-  else close_connection(self, entry.connection);
+  if (keep)
+    st.idle.push_back(entry);
+  else
+    close_connection(self, entry.connection);
   dispatch(self);
 }
 

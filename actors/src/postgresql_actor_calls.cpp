@@ -27,12 +27,12 @@ postgresql_state::~postgresql_state() {
   // A lane still working on a cursor keeps it, and the connection, until it is done.
   if (!current || !current->blocking) abandon_cursors();
   auto gone = std::make_exception_ptr(
-      error{errc::connection_lost, "the connection was closed (its pool was disposed, or it broke) before the request ended"});
+      error{errc::connection_lost,
+            "the connection was closed (its pool was disposed, or it broke) before the request ended"});
   if (current) current->finish(gone);
   for (auto& waiting : queue) waiting.finish(gone);
   if (lane) caf::anon_send_exit(lane, caf::exit_reason::user_shutdown);
 }
-
 
 namespace {
 
@@ -47,11 +47,11 @@ void end_current(self_pointer self, std::exception_ptr failure) {
   // a COMMIT included, its result stands).
   if (std::exchange(st.cancelled, false) && !st.given_up) {
     auto limit = std::to_string(st.limit.count()) + " ms";
-    st.timeout_failure = std::make_exception_ptr(error{
-        errc::request_timeout, finished.is_commit ? "COMMIT did not finish within " + limit +
-                                                        "; it was cancelled and the transaction rolled back"
-                                                  : "the statement did not finish within " + limit +
-                                                        " and was cancelled"});
+    st.timeout_failure = std::make_exception_ptr(
+        error{errc::request_timeout,
+              finished.is_commit
+                  ? "COMMIT did not finish within " + limit + "; it was cancelled and the transaction rolled back"
+                  : "the statement did not finish within " + limit + " and was cancelled"});
   }
   finished.finish(failure);
   st.timeout_failure = nullptr;
@@ -83,10 +83,12 @@ void on_deadline(self_pointer self) {
     st.cancelled = st.cancel_in_flight = true;
     st.deadline = clock::now() + cancel_grace;
     // The next call waits until the cancel request is through, so that it cannot be hit.
-    on_lane(self, [connection = st.connection] { connection->interrupt(); }, [self](std::exception_ptr) {
-      self->state.cancel_in_flight = false;
-      run_next(self);
-    });
+    on_lane(
+        self, [connection = st.connection] { connection->interrupt(); },
+        [self](std::exception_ptr) {
+          self->state.cancel_in_flight = false;
+          run_next(self);
+        });
     wait_for_socket(self, st.waiting_for);
     return;
   }
@@ -105,9 +107,12 @@ void on_deadline(self_pointer self) {
 
 // Goes on with the call in flight: `wait` is what it waits for now.
 void on_progress(self_pointer self, io_wait wait) {
-  if (wait == io_wait::done) end_current(self, nullptr);
-  else if (clock::now() >= self->state.deadline) on_deadline(self);
-  else wait_for_socket(self, wait);
+  if (wait == io_wait::done)
+    end_current(self, nullptr);
+  else if (clock::now() >= self->state.deadline)
+    on_deadline(self);
+  else
+    wait_for_socket(self, wait);
 }
 
 caf::actor lane_of(self_pointer self) {
@@ -137,10 +142,11 @@ void on_lane(self_pointer self, std::function<void()> work, std::function<void(s
     }
   }};
   self->request(lane_of(self), caf::infinite, run_atom::value, std::move(message))
-      .then([then, failure](ok_atom) { then(*failure); },
-            [then](caf::error& e) {
-              then(std::make_exception_ptr(error{errc::internal, "the connection's lane failed: " + caf::to_string(e)}));
-            });
+      .then(
+          [then, failure](ok_atom) { then(*failure); },
+          [then](caf::error& e) {
+            then(std::make_exception_ptr(error{errc::internal, "the connection's lane failed: " + caf::to_string(e)}));
+          });
 }
 
 void start_current(self_pointer self) {
@@ -157,8 +163,9 @@ void start_current(self_pointer self) {
     }
     on_progress(self, wait);
   } else if (j.blocking) {
-    on_lane(self, [work = j.blocking, connection = st.connection] { work(*connection); },
-            [self](std::exception_ptr e) { end_current(self, e); });
+    on_lane(
+        self, [work = j.blocking, connection = st.connection] { work(*connection); },
+        [self](std::exception_ptr e) { end_current(self, e); });
   } else {
     end_current(self, nullptr);
   }
@@ -175,15 +182,16 @@ void run_next(self_pointer self) {
   }
   // The first request opens the connection, on the lane (connecting blocks).
   auto opened = std::make_shared<std::shared_ptr<drivers::connection>>();
-  on_lane(self, [opened, target = st.target, options = st.options] { *opened = drivers::connect(target, options); },
-          [self, opened](std::exception_ptr e) {
-            if (e) {
-              end_current(self, e);
-              return;
-            }
-            self->state.connection = std::move(*opened);
-            start_current(self);
-          });
+  on_lane(
+      self, [opened, target = st.target, options = st.options] { *opened = drivers::connect(target, options); },
+      [self, opened](std::exception_ptr e) {
+        if (e) {
+          end_current(self, e);
+          return;
+        }
+        self->state.connection = std::move(*opened);
+        start_current(self);
+      });
 }
 
 }  // namespace
@@ -191,13 +199,12 @@ void run_next(self_pointer self) {
 void on_ready(self_pointer self) {
   auto& st = self->state;
   if (!st.current || !st.current->start) return;  // a late wake-up: nothing waits
-  on_progress(self, st.connection->advance());  // the socket is ready, or the deadline passed
+  on_progress(self, st.connection->advance());    // the socket is ready, or the deadline passed
 }
 
 void submit(self_pointer self, job j) {
   self->state.queue.push_back(std::move(j));
   run_next(self);
 }
-
 
 }  // namespace orca::actors::postgresql

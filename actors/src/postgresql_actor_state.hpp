@@ -49,17 +49,17 @@ struct postgresql_state {
   std::map<std::uint64_t, std::shared_ptr<drivers::cursor>> cursors;
   std::uint64_t next_cursor = 1;
   commit_result last_commit = commit_result::none;
-  caf::actor lane;                ///< detached helper for blocking calls, spawned on first use
-  std::optional<job> current;     ///< the request in flight
-  std::deque<job> queue;          ///< requests that arrived meanwhile, in order
-  int watched = -1;               ///< the socket registered with the poller
-  std::chrono::milliseconds limit{0};     ///< request_timeout for a socket call (0: none)
-  clock::time_point deadline;             ///< of the socket call in flight
-  io_wait waiting_for = io_wait::done;    ///< what it waits for
-  bool cancelled = false;                 ///< it ran past its deadline and was cancelled
-  bool cancel_in_flight = false;          ///< the lane is sending the cancel request
-  bool given_up = false;                  ///< no answer after the cancel: the connection is done
-  std::exception_ptr timeout_failure;     ///< what a cancelled call fails with, while it ends
+  caf::actor lane;                      ///< detached helper for blocking calls, spawned on first use
+  std::optional<job> current;           ///< the request in flight
+  std::deque<job> queue;                ///< requests that arrived meanwhile, in order
+  int watched = -1;                     ///< the socket registered with the poller
+  std::chrono::milliseconds limit{0};   ///< request_timeout for a socket call (0: none)
+  clock::time_point deadline;           ///< of the socket call in flight
+  io_wait waiting_for = io_wait::done;  ///< what it waits for
+  bool cancelled = false;               ///< it ran past its deadline and was cancelled
+  bool cancel_in_flight = false;        ///< the lane is sending the cancel request
+  bool given_up = false;                ///< no answer after the cancel: the connection is done
+  std::exception_ptr timeout_failure;   ///< what a cancelled call fails with, while it ends
   static inline const char* name = "orca.connection";
 
   ~postgresql_state();

@@ -27,16 +27,18 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       [=](execute_atom, std::string& sql, params& parameters) {
         auto promise = self->make_response_promise<drivers::rowset>();
         auto args = std::make_shared<std::pair<std::string, params>>(std::move(sql), std::move(parameters));
-        submit(self, call<drivers::rowset>(
-                         self, promise, [args](drivers::connection& c) { return c.start_execute(args->first, args->second); },
-                         [conn] { return conn().finish_rows(); }));
+        submit(self,
+               call<drivers::rowset>(
+                   self, promise, [args](drivers::connection& c) { return c.start_execute(args->first, args->second); },
+                   [conn] { return conn().finish_rows(); }));
         return promise;
       },
       [=](many_atom, std::string& sql, parameter_sets& sets) {
         auto promise = self->make_response_promise<std::int64_t>();
         auto args = std::make_shared<std::pair<std::string, parameter_sets>>(std::move(sql), std::move(sets));
         submit(self, call<std::int64_t>(
-                         self, promise, [args](drivers::connection& c) { return c.start_execute_many(args->first, args->second); },
+                         self, promise,
+                         [args](drivers::connection& c) { return c.start_execute_many(args->first, args->second); },
                          [conn] { return conn().finish_count(); }));
         return promise;
       },
@@ -51,8 +53,12 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       [=](begin_atom) {
         auto promise = self->make_response_promise<ok_atom>();
         submit(self, call<ok_atom>(
-                         self, promise, [](drivers::connection& c) { return c.in_transaction() ? io_wait::done : c.start_begin(); },
-                         [conn] { conn().finish(); return ok_atom::value; }));
+                         self, promise,
+                         [](drivers::connection& c) { return c.in_transaction() ? io_wait::done : c.start_begin(); },
+                         [conn] {
+                           conn().finish();
+                           return ok_atom::value;
+                         }));
         return promise;
       },
       [=](commit_atom) {
@@ -80,20 +86,25 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
                            self->state.abandon_cursors();
                            return c.start_rollback();
                          },
-                         [conn] { conn().finish(); return ok_atom::value; }));
+                         [conn] {
+                           conn().finish();
+                           return ok_atom::value;
+                         }));
         return promise;
       },
       [=](savepoint_atom, std::string& op, std::string& name) {
         auto promise = self->make_response_promise<ok_atom>();
-        submit(self, blocking<ok_atom>(
-                         promise,
-                         [op, name](drivers::connection& c) {
-                           if (op == "set") c.savepoint(name);
-                           else if (op == "release") c.release_savepoint(name);
-                           else if (op == "rollback") c.rollback_to_savepoint(name);
-                           else throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
-                           return ok_atom::value;
-                         }));
+        submit(self, blocking<ok_atom>(promise, [op, name](drivers::connection& c) {
+                 if (op == "set")
+                   c.savepoint(name);
+                 else if (op == "release")
+                   c.release_savepoint(name);
+                 else if (op == "rollback")
+                   c.rollback_to_savepoint(name);
+                 else
+                   throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
+                 return ok_atom::value;
+               }));
         return promise;
       },
       [=](cursor_atom, std::string& sql, params& parameters) {
@@ -117,19 +128,24 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         auto& cursors = self->state.cursors;
         auto it = cursors.find(id);
         if (it == cursors.end()) {
-          promise.deliver(to_caf_error(error{errc::closed, "the cursor is closed (exhausted, closed, or its transaction ended)"}));
+          promise.deliver(
+              to_caf_error(error{errc::closed, "the cursor is closed (exhausted, closed, or its transaction ended)"}));
           return promise;
         }
         // The lane fetches; the actor, busy meanwhile, leaves the cursor alone.
         auto cursor = it->second;
         auto rows = std::make_shared<drivers::rowset>();
         auto more = std::make_shared<bool>(false);
-        submit(self, job{nullptr, [cursor, rows, more, max_rows](drivers::connection&) { *more = cursor->fetch(max_rows, *rows); },
-                         [self, promise, rows, more, id](std::exception_ptr e) mutable {
-                           if (e || !*more) self->state.cursors.erase(id);
-                           if (e) promise.deliver(to_caf_error(e));
-                           else promise.deliver(std::move(*rows), *more);
-                         }});
+        submit(self,
+               job{nullptr,
+                   [cursor, rows, more, max_rows](drivers::connection&) { *more = cursor->fetch(max_rows, *rows); },
+                   [self, promise, rows, more, id](std::exception_ptr e) mutable {
+                     if (e || !*more) self->state.cursors.erase(id);
+                     if (e)
+                       promise.deliver(to_caf_error(e));
+                     else
+                       promise.deliver(std::move(*rows), *more);
+                   }});
         return promise;
       },
       [=](close_atom, std::uint64_t id) {
@@ -142,8 +158,10 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         }
         auto cursor = std::move(it->second);
         cursors.erase(it);
-        submit(self, blocking<ok_atom>(
-                         promise, [cursor](drivers::connection&) { cursor->close(); return ok_atom::value; }));
+        submit(self, blocking<ok_atom>(promise, [cursor](drivers::connection&) {
+                 cursor->close();
+                 return ok_atom::value;
+               }));
         return promise;
       },
       [=](ping_atom) {
@@ -198,8 +216,10 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       },
       [=](run_atom, connection_job& user) {
         auto promise = self->make_response_promise<ok_atom>();
-        submit(self, blocking<ok_atom>(
-                         promise, [run = std::move(user.run)](drivers::connection& c) { run(c); return ok_atom::value; }));
+        submit(self, blocking<ok_atom>(promise, [run = std::move(user.run)](drivers::connection& c) {
+                 run(c);
+                 return ok_atom::value;
+               }));
         return promise;
       },
       [=](ready_atom) { on_ready(self); },

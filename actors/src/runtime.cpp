@@ -25,7 +25,7 @@ bool caf_sharing_requested() {
   return choice != nullptr && std::string_view{choice} == "caf-sharing";
 }
 thread_local coroutine_roots* current_root_set = nullptr;
-}
+}  // namespace
 
 runtime::runtime() {
   // Nothing on the scheduler blocks (SQLite waits in its actors, PostgreSQL in the poller,

@@ -35,8 +35,8 @@ public:
     std::deque<caf::resumable*> queue;  ///< guarded by lock
     std::mutex lock;
     std::condition_variable cv;
-    std::size_t sleepers = 0;           ///< guarded by lock
-    clock::time_point last_job;         ///< guarded by lock
+    std::size_t sleepers = 0;    ///< guarded by lock
+    clock::time_point last_job;  ///< guarded by lock
   };
 
   struct worker_data {
@@ -72,8 +72,10 @@ public:
     std::unique_lock guard{data.lock};
     while (data.queue.empty()) {
       ++data.sleepers;
-      if (clock::now() - data.last_job < idle) data.cv.wait_for(guard, recheck);
-      else data.cv.wait(guard);
+      if (clock::now() - data.last_job < idle)
+        data.cv.wait_for(guard, recheck);
+      else
+        data.cv.wait(guard);
       --data.sleepers;
     }
     auto* job = data.queue.front();

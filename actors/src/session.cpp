@@ -100,7 +100,8 @@ operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_s
   return ask<std::shared_ptr<stream_core>>(
       impl_->actor, timeout, "session.stream()",
       [timeout](outcome<std::shared_ptr<stream_core>>& out, stream_actor& stream) {
-        out.value = std::make_shared<stream_core>(std::make_unique<stream_core::impl>(stream_core::impl{stream, timeout}));
+        out.value = std::make_shared<stream_core>(
+            std::make_unique<stream_core::impl>(stream_core::impl{stream, timeout}));
       },
       stream_atom::value, spec, std::uint64_t{batch_size});
 }

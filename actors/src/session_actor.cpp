@@ -36,14 +36,18 @@ caf::result<Reply> answer_with(session_pointer self, plan<T> p, Convert convert)
   if constexpr (std::is_void_v<T>) {
     start_plan(self, std::move(p), [=](std::exception_ptr failure) mutable {
       release_if_idle(self);
-      if (failure) promise.deliver(to_caf_error(failure));
-      else promise.deliver(convert());
+      if (failure)
+        promise.deliver(to_caf_error(failure));
+      else
+        promise.deliver(convert());
     });
   } else {
     start_plan(self, std::move(p), [=](std::exception_ptr failure, T value) mutable {
       release_if_idle(self);
-      if (failure) promise.deliver(to_caf_error(failure));
-      else promise.deliver(convert(std::move(value)));
+      if (failure)
+        promise.deliver(to_caf_error(failure));
+      else
+        promise.deliver(convert(std::move(value)));
     });
   }
   return promise;
@@ -92,8 +96,8 @@ void open_stream(session_pointer self, select_spec spec, sql::statement statemen
             options.prefetch = st.core->options().stream_prefetch;
             options.request_timeout = st.limits.request_timeout;
             options.idle_timeout = st.limits.stream_idle_timeout;
-            auto stream = spawn_stream(self->system(), batch_merger{self}, st.connection.actor, cursor,
-                                       std::move(spec), consumer, options);
+            auto stream = spawn_stream(self->system(), batch_merger{self}, st.connection.actor, cursor, std::move(spec),
+                                       consumer, options);
             self->monitor(stream);
             st.streams.push_back(stream);
             promise.deliver(stream);
@@ -108,8 +112,8 @@ void open_stream(session_pointer self, select_spec spec, sql::statement statemen
           });
 }
 
-session_actor::behavior_type session_impl(session_pointer self, pool_actor pool, backend which,
-                                          session_options options, session_limits limits) {
+session_actor::behavior_type session_impl(session_pointer self, pool_actor pool, backend which, session_options options,
+                                          session_limits limits) {
   auto& st = self->state;
   st.core = std::make_unique<sync_session>(options);
   st.dialect = which == backend::postgresql ? &drivers::postgresql_dialect() : &drivers::sqlite_dialect();
@@ -128,9 +132,7 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
           for (auto& o : objects) s.add(o);
         });
       },
-      [=](remove_atom, const object_ref& object) {
-        return local(self, [&](sync_session& s) { s.remove(object); });
-      },
+      [=](remove_atom, const object_ref& object) { return local(self, [&](sync_session& s) { s.remove(object); }); },
       [=](execute_atom, select_spec& spec) {
         auto& st = self->state;
         return guarded_plan<object_list>(
@@ -181,8 +183,10 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
       },
       [=](expire_atom, const object_ref& object) {
         return local(self, [&](sync_session& s) {
-          if (object) s.expire(object);
-          else s.expire_all();
+          if (object)
+            s.expire(object);
+          else
+            s.expire_all();
         });
       },
       [=](stream_atom, select_spec& spec, std::uint64_t batch) -> caf::result<stream_actor> {

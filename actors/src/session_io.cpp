@@ -33,12 +33,13 @@ void ask_connection(session_pointer self, bool is_commit, bool is_rollback, std:
   self->request(self->state.connection.actor, caf::infinite, std::forward<Ts>(xs)...)
       .await(
           [on_reply](Reply& reply) {
-            if constexpr (std::is_same_v<Reply, ok_atom>) on_reply({});
-            else on_reply(io_reply{std::move(reply)});
+            if constexpr (std::is_same_v<Reply, ok_atom>)
+              on_reply({});
+            else
+              on_reply(io_reply{std::move(reply)});
           },
-             [=](caf::error& e) { on_request_error(self, e, is_commit, is_rollback, what, on_reply, on_fail); });
+          [=](caf::error& e) { on_request_error(self, e, is_commit, is_rollback, what, on_reply, on_fail); });
 }
-
 
 // Checks a connection out of the pool (the pool's timeout governs), then performs `request`.
 void checkout_then(session_pointer self, io_request& request, reply_handler on_reply, failure_handler on_fail) {
@@ -91,12 +92,14 @@ void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool 
   if (lost(e)) {
     auto message = "the session's connection was lost during " + what;
     abandon(self, message);
-    if (is_rollback) on_reply({});  // the server rolled the transaction back when it lost the connection
+    if (is_rollback)
+      on_reply({});  // the server rolled the transaction back when it lost the connection
     else if (is_commit)
-      on_fail(std::make_exception_ptr(
-          error{errc::commit_outcome_unknown,
-                "the connection was lost while COMMIT was in flight: whether the transaction committed cannot be known"}));
-    else on_fail(std::make_exception_ptr(error{errc::connection_lost, message}));
+      on_fail(std::make_exception_ptr(error{
+          errc::commit_outcome_unknown,
+          "the connection was lost while COMMIT was in flight: whether the transaction committed cannot be known"}));
+    else
+      on_fail(std::make_exception_ptr(error{errc::connection_lost, message}));
     return;
   }
   on_fail(std::make_exception_ptr(from_caf_error(e, what)));
@@ -106,35 +109,34 @@ void perform(session_pointer self, io_request& request, reply_handler on_reply, 
   auto& st = self->state;
   if (!st.connection) {
     // Without a connection there is no transaction: a ROLLBACK has nothing to do.
-    if (std::holds_alternative<io::rollback>(request)) on_reply({});
-    else checkout_then(self, request, std::move(on_reply), std::move(on_fail));
+    if (std::holds_alternative<io::rollback>(request))
+      on_reply({});
+    else
+      checkout_then(self, request, std::move(on_reply), std::move(on_fail));
     return;
   }
   auto what = describe(request);
-  std::visit(overloaded{
-                 [&](io::execute& r) {
-                   ask_connection<drivers::rowset>(self, false, false, what, on_reply, on_fail, execute_atom::value,
-                                                   std::move(r.sql), std::move(r.parameters));
-                 },
-                 [&](io::execute_many& r) {
-                   ask_connection<std::int64_t>(self, false, false, what, on_reply, on_fail, many_atom::value,
-                                                std::move(r.sql), std::move(r.sets));
-                 },
-                 [&](io::execute_batch& r) {
-                   ask_connection<rowset_list>(self, false, false, what, on_reply, on_fail, batch_atom::value,
-                                               std::move(r.statements));
-                 },
-                 [&](io::begin&) {
-                   ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, begin_atom::value);
-                 },
-                 [&](io::commit&) {
-                   ask_connection<ok_atom>(self, true, false, what, on_reply, on_fail, commit_atom::value);
-                 },
-                 [&](io::rollback&) {
-                   ask_connection<ok_atom>(self, false, true, what, on_reply, on_fail, rollback_atom::value);
-                 },
-             },
-             request);
+  std::visit(
+      overloaded{
+          [&](io::execute& r) {
+            ask_connection<drivers::rowset>(self, false, false, what, on_reply, on_fail, execute_atom::value,
+                                            std::move(r.sql), std::move(r.parameters));
+          },
+          [&](io::execute_many& r) {
+            ask_connection<std::int64_t>(self, false, false, what, on_reply, on_fail, many_atom::value,
+                                         std::move(r.sql), std::move(r.sets));
+          },
+          [&](io::execute_batch& r) {
+            ask_connection<rowset_list>(self, false, false, what, on_reply, on_fail, batch_atom::value,
+                                        std::move(r.statements));
+          },
+          [&](io::begin&) { ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, begin_atom::value); },
+          [&](io::commit&) { ask_connection<ok_atom>(self, true, false, what, on_reply, on_fail, commit_atom::value); },
+          [&](io::rollback&) {
+            ask_connection<ok_atom>(self, false, true, what, on_reply, on_fail, rollback_atom::value);
+          },
+      },
+      request);
 }
 
 }  // namespace orca::actors

@@ -37,8 +37,10 @@ void run_plan(session_pointer self, std::shared_ptr<plan<T>> work, Done done) {
         done(nullptr, work->result());
       }
     } catch (...) {
-      if constexpr (std::is_void_v<T>) done(std::current_exception());
-      else done(std::current_exception(), T{});
+      if constexpr (std::is_void_v<T>)
+        done(std::current_exception());
+      else
+        done(std::current_exception(), T{});
     }
     return;
   }

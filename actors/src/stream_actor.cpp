@@ -30,8 +30,8 @@ struct stream_state {
   std::uint64_t cursor = 0;
   select_spec spec;
   stream_options options;
-  bool cursor_open = true;    ///< the cursor has rows left to fetch
-  bool fetching = false;      ///< a fetch request to the connection is in flight
+  bool cursor_open = true;               ///< the cursor has rows left to fetch
+  bool fetching = false;                 ///< a fetch request to the connection is in flight
   std::optional<drivers::rowset> ready;  ///< rows fetched and not yet served
   std::optional<caf::error> failure;     ///< the fetch failed: every later fetch gets it
   std::optional<caf::typed_response_promise<object_list, bool>> waiting;  ///< a consumer fetch
@@ -120,11 +120,14 @@ stream_actor::behavior_type stream_impl(stream_pointer self, batch_merger sessio
       [=](fetch_atom) -> caf::result<object_list, bool> {
         auto& st = self->state;
         if (st.waiting)
-          return to_caf_error(error{errc::invalid_state, "a stream serves one fetch at a time; await the last one first"});
+          return to_caf_error(
+              error{errc::invalid_state, "a stream serves one fetch at a time; await the last one first"});
         auto promise = self->make_response_promise<object_list, bool>();
         st.waiting = promise;
-        if (st.ready || st.failure) serve(self);
-        else if (!st.fetching) fetch_next(self);  // no prefetch: ask now
+        if (st.ready || st.failure)
+          serve(self);
+        else if (!st.fetching)
+          fetch_next(self);  // no prefetch: ask now
         return promise;
       },
       [=](close_atom) { close_stream(self, "closed by its session or consumer"); },

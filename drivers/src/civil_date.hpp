@@ -42,8 +42,7 @@ constexpr std::int64_t days_from_civil(civil_date date) noexcept {
 
 /// True if the date exists (month 1..12, day within the month, leap years counted).
 constexpr bool is_valid(civil_date date) noexcept {
-  if (date.month < 1 || date.month > 12 || date.day < 1)
-    return false;
+  if (date.month < 1 || date.month > 12 || date.day < 1) return false;
   constexpr unsigned lengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
   unsigned last = date.month == 2 && leap ? 29 : lengths[date.month - 1];

@@ -25,8 +25,7 @@ const params no_params;
 // With echo off nothing is timed, so the fast path pays for one branch.
 template <class Call, class Log>
 auto echoed(bool echo, Call&& call, Log&& log) {
-  if (!echo)
-    return call();
+  if (!echo) return call();
   auto start = clock::now();
   try {
     auto result = call();
@@ -44,7 +43,11 @@ auto echoed(bool echo, Call&& call, Log&& log) {
 template <class Call>
 void echoed_void(bool echo, std::string_view sql, Call&& call) {
   echoed(
-      echo, [&] { call(); return 0; },
+      echo,
+      [&] {
+        call();
+        return 0;
+      },
       [&](clock::duration elapsed, std::string_view failure) { echo_statement(sql, no_params, elapsed, failure); });
 }
 
@@ -54,8 +57,8 @@ void check_savepoint_name(std::string_view name) {
   // The name is spliced into SQL, so anything but a plain identifier is refused.
   if (name.empty() || !is_start(name.front()) || !std::all_of(name.begin() + 1, name.end(), is_rest))
     throw error{errc::invalid_argument,
-                "savepoint name '" + std::string{name}
-                    + "' is not an identifier (use letters, digits and '_', not starting with a digit)"};
+                "savepoint name '" + std::string{name} +
+                    "' is not an identifier (use letters, digits and '_', not starting with a digit)"};
 }
 
 // Refuses, before anything is sent, a value the backend would store as something else or
@@ -63,13 +66,11 @@ void check_savepoint_name(std::string_view name) {
 void check_parameters(const dialect& backend, std::string_view sql, const params& parameters) {
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     auto reason = backend.refusal(parameters[i]);
-    if (reason.empty())
-      continue;
+    if (reason.empty()) continue;
     error_details details;
     details.sql = std::string{sql};
     details.parameter = i + 1;
-    throw error{errc::type_mismatch, "parameter " + std::to_string(i + 1) + ": " + reason,
-                std::move(details)};
+    throw error{errc::type_mismatch, "parameter " + std::to_string(i + 1) + ": " + reason, std::move(details)};
   }
 }
 
@@ -83,24 +84,20 @@ rowset connection::execute(std::string_view sql, const params& parameters) {
 }
 
 std::int64_t connection::execute_many(std::string_view sql, const std::vector<params>& parameter_sets) {
-  for (const auto& parameters : parameter_sets)
-    check_parameters(sql_dialect(), sql, parameters);
+  for (const auto& parameters : parameter_sets) check_parameters(sql_dialect(), sql, parameters);
   return echoed(
       options_.echo, [&] { return do_execute_many(sql, parameter_sets); },
       [&](clock::duration elapsed, std::string_view failure) { echo_batch(sql, parameter_sets, elapsed, failure); });
 }
 
-std::vector<rowset> connection::execute_batch(
-    const std::vector<std::pair<std::string, params>>& statements) {
-  for (const auto& [sql, parameters] : statements)
-    check_parameters(sql_dialect(), sql, parameters);
+std::vector<rowset> connection::execute_batch(const std::vector<std::pair<std::string, params>>& statements) {
+  for (const auto& [sql, parameters] : statements) check_parameters(sql_dialect(), sql, parameters);
   // A batch may run in one round trip, so its statements cannot be timed one by one:
   // every line shows the whole batch's time.
   return echoed(
       options_.echo, [&] { return do_execute_batch(statements); },
       [&](clock::duration elapsed, std::string_view failure) {
-        for (const auto& [sql, parameters] : statements)
-          echo_statement(sql, parameters, elapsed);
+        for (const auto& [sql, parameters] : statements) echo_statement(sql, parameters, elapsed);
         // Which statement failed is in the error's SQL; the batch's own line says it failed.
         if (!failure.empty())
           echo_statement("batch of " + std::to_string(statements.size()) + " statements", no_params, elapsed, failure);
@@ -132,8 +129,7 @@ void connection::commit() {
 
 void connection::rollback() {
   // Rolling back nothing is what a pool does when a connection comes back clean.
-  if (!in_transaction())
-    return;
+  if (!in_transaction()) return;
   echoed_void(options_.echo, "ROLLBACK", [&] { do_rollback(); });
 }
 
@@ -152,26 +148,18 @@ void connection::rollback_to_savepoint(std::string_view name) {
   execute("ROLLBACK TO SAVEPOINT " + std::string{name});
 }
 
-std::vector<rowset> connection::do_execute_batch(
-    const std::vector<std::pair<std::string, params>>& statements) {
+std::vector<rowset> connection::do_execute_batch(const std::vector<std::pair<std::string, params>>& statements) {
   std::vector<rowset> results;
   results.reserve(statements.size());
-  for (const auto& [sql, parameters] : statements)
-    results.push_back(do_execute(sql, parameters));
+  for (const auto& [sql, parameters] : statements) results.push_back(do_execute(sql, parameters));
   return results;
 }
 
-void connection::do_begin() {
-  do_execute("BEGIN", no_params);
-}
+void connection::do_begin() { do_execute("BEGIN", no_params); }
 
-void connection::do_commit() {
-  do_execute("COMMIT", no_params);
-}
+void connection::do_commit() { do_execute("COMMIT", no_params); }
 
-void connection::do_rollback() {
-  do_execute("ROLLBACK", no_params);
-}
+void connection::do_rollback() { do_execute("ROLLBACK", no_params); }
 
 // The non-blocking API: start() records the call and hands it to the backend; settle()
 // turns an exception into the call's error; the finish_*() calls log it and give its result.
@@ -182,8 +170,7 @@ io_wait connection::start(call::kind what) {
   call_.what = what;
   call_.result = std::monostate{};
   call_.error = nullptr;
-  if (options_.echo)
-    call_.started = clock::now();
+  if (options_.echo) call_.started = clock::now();
   io_wait wait = io_wait::done;
   try {
     wait = do_start(call_);
@@ -201,16 +188,14 @@ io_wait connection::start_execute(std::string_view sql, const params& parameters
 }
 
 io_wait connection::start_execute_many(std::string_view sql, const std::vector<params>& sets) {
-  for (const auto& parameters : sets)
-    check_parameters(sql_dialect(), sql, parameters);
+  for (const auto& parameters : sets) check_parameters(sql_dialect(), sql, parameters);
   call_.sql = sql;
   call_.sets = &sets;
   return start(call::kind::many);
 }
 
 io_wait connection::start_execute_batch(const std::vector<std::pair<std::string, params>>& statements) {
-  for (const auto& [sql, parameters] : statements)
-    check_parameters(sql_dialect(), sql, parameters);
+  for (const auto& [sql, parameters] : statements) check_parameters(sql_dialect(), sql, parameters);
   call_.statements = &statements;
   return start(call::kind::batch);
 }
@@ -252,8 +237,7 @@ io_wait connection::advance() {
 
 // Logs the call that ended as the blocking calls do: with its error, if it failed.
 void connection::echo_call() {
-  if (!options_.echo || call_.started == clock::time_point{})
-    return;
+  if (!options_.echo || call_.started == clock::time_point{}) return;
   auto elapsed = clock::now() - call_.started;
   std::string failure;
   if (call_.error) {
@@ -268,8 +252,7 @@ void connection::echo_call() {
   switch (call_.what) {
     case call::kind::many: echo_batch(call_.sql, *call_.sets, elapsed, failure); break;
     case call::kind::batch:
-      for (const auto& [sql, parameters] : *call_.statements)
-        echo_statement(sql, parameters, elapsed);
+      for (const auto& [sql, parameters] : *call_.statements) echo_statement(sql, parameters, elapsed);
       if (!failure.empty())
         echo_statement("batch of " + std::to_string(call_.statements->size()) + " statements", no_params, elapsed,
                        failure);
@@ -283,10 +266,8 @@ template <class T>
 T connection::take() {
   echo_call();
   call_.what = call::kind::none;
-  if (auto failed = std::exchange(call_.error, nullptr))
-    std::rethrow_exception(failed);
-  if constexpr (!std::is_void_v<T>)
-    return std::get<T>(std::move(call_.result));
+  if (auto failed = std::exchange(call_.error, nullptr)) std::rethrow_exception(failed);
+  if constexpr (!std::is_void_v<T>) return std::get<T>(std::move(call_.result));
 }
 
 rowset connection::finish_rows() { return take<rowset>(); }

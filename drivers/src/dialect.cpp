@@ -12,12 +12,10 @@ namespace {
 // Unquoted identifiers fold to lower case on PostgreSQL, so anything but lower-case letters,
 // digits and underscores (or a leading digit) must be quoted to keep its spelling.
 bool needs_quotes(std::string_view name) noexcept {
-  if (name.empty() || (name.front() >= '0' && name.front() <= '9'))
-    return true;
+  if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return true;
   for (char c : name) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    if (!plain)
-      return true;
+    if (!plain) return true;
   }
   return false;
 }
@@ -36,20 +34,17 @@ std::size_t invalid_utf8_at(std::string_view text) noexcept {
     if (lead < 0x80) {
       ++i;
     } else if (lead >= 0xc2 && lead <= 0xdf) {
-      if (!continuation(i + 1))
-        return i;
+      if (!continuation(i + 1)) return i;
       i += 2;
     } else if (lead >= 0xe0 && lead <= 0xef) {
       unsigned char low = lead == 0xe0 ? 0xa0 : 0x80;   // overlong
       unsigned char high = lead == 0xed ? 0x9f : 0xbf;  // surrogates
-      if (!continuation(i + 1, low, high) || !continuation(i + 2))
-        return i;
+      if (!continuation(i + 1, low, high) || !continuation(i + 2)) return i;
       i += 3;
     } else if (lead >= 0xf0 && lead <= 0xf4) {
       unsigned char low = lead == 0xf0 ? 0x90 : 0x80;   // overlong
       unsigned char high = lead == 0xf4 ? 0x8f : 0xbf;  // above U+10FFFF
-      if (!continuation(i + 1, low, high) || !continuation(i + 2) || !continuation(i + 3))
-        return i;
+      if (!continuation(i + 1, low, high) || !continuation(i + 2) || !continuation(i + 3)) return i;
       i += 4;
     } else {
       return i;
@@ -62,16 +57,17 @@ std::size_t invalid_utf8_at(std::string_view text) noexcept {
 
 std::string dialect::refusal(const value& x) const {
   auto text = std::get_if<std::string>(&x.data());
-  if (text == nullptr)
-    return {};
+  if (text == nullptr) return {};
   if (auto nul = text->find('\0'); nul != std::string::npos)
-    return fmt::format("text holds a NUL byte (at byte {}), which SQL text cannot hold on "
-                       "PostgreSQL; orca refuses it on every backend (map bytes to orca::blob)",
-                       nul);
+    return fmt::format(
+        "text holds a NUL byte (at byte {}), which SQL text cannot hold on "
+        "PostgreSQL; orca refuses it on every backend (map bytes to orca::blob)",
+        nul);
   if (auto bad = invalid_utf8_at(*text); bad != std::string_view::npos)
-    return fmt::format("text is not valid UTF-8 (at byte {}); orca refuses it on every backend "
-                       "(map bytes to orca::blob)",
-                       bad);
+    return fmt::format(
+        "text is not valid UTF-8 (at byte {}); orca refuses it on every backend "
+        "(map bytes to orca::blob)",
+        bad);
   return {};
 }
 
@@ -82,8 +78,7 @@ void dialect::identifier(std::string& out, std::string_view name) const {
   }
   out.push_back('"');
   for (char c : name) {
-    if (c == '"')
-      out.push_back('"');
+    if (c == '"') out.push_back('"');
     out.push_back(c);
   }
   out.push_back('"');

@@ -22,11 +22,9 @@ constexpr std::size_t max_logged_sets = 3;
 
 // Cuts UTF-8 text to at most `limit` bytes without splitting a multi-byte character.
 std::string_view cut_utf8(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit)
-    return text;
+  if (text.size() <= limit) return text;
   std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-    --end;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
   return text.substr(0, end);
 }
 
@@ -35,16 +33,14 @@ void append_param(std::string& out, const value& x) {
     auto shown = cut_utf8(*text, max_value_chars);
     out += '\'';
     out += shown;
-    if (shown.size() < text->size())
-      out += "…";
+    if (shown.size() < text->size()) out += "…";
     out += '\'';
     return;
   }
   auto rendered = to_string(x);
   auto shown = cut_utf8(rendered, max_value_chars);
   out += shown;
-  if (shown.size() < rendered.size())
-    out += "…";
+  if (shown.size() < rendered.size()) out += "…";
 }
 
 // "(1, 'a1', NULL)", or "(0, 1, ..., 19, ... 5 more)" past max_logged_params.
@@ -52,12 +48,10 @@ void append_params(std::string& out, const params& parameters) {
   out += '(';
   auto shown = std::min(parameters.size(), max_logged_params);
   for (std::size_t i = 0; i < shown; ++i) {
-    if (i > 0)
-      out += ", ";
+    if (i > 0) out += ", ";
     append_param(out, parameters[i]);
   }
-  if (shown < parameters.size())
-    fmt::format_to(std::back_inserter(out), ", ... {} more", parameters.size() - shown);
+  if (shown < parameters.size()) fmt::format_to(std::back_inserter(out), ", ... {} more", parameters.size() - shown);
   out += ')';
 }
 
@@ -83,8 +77,7 @@ bool echo_shown(std::string_view failure) {
 
 void echo_statement(std::string_view sql, const params& parameters, std::chrono::nanoseconds elapsed,
                     std::string_view failure) {
-  if (!echo_shown(failure))
-    return;
+  if (!echo_shown(failure)) return;
   std::string line;
   line.reserve(sql.size() + 32 + parameters.size() * 8);
   append_elapsed(line, elapsed);
@@ -98,8 +91,7 @@ void echo_statement(std::string_view sql, const params& parameters, std::chrono:
 
 void echo_batch(std::string_view sql, const std::vector<params>& parameter_sets, std::chrono::nanoseconds elapsed,
                 std::string_view failure) {
-  if (!echo_shown(failure))
-    return;
+  if (!echo_shown(failure)) return;
   std::string line;
   append_elapsed(line, elapsed);
   line += sql;
@@ -110,15 +102,13 @@ void echo_batch(std::string_view sql, const std::vector<params>& parameter_sets,
     line += i == 0 ? ": " : ", ";
     append_params(line, parameter_sets[i]);
   }
-  if (shown < sets)
-    fmt::format_to(std::back_inserter(line), " ... and {} more", sets - shown);
+  if (shown < sets) fmt::format_to(std::back_inserter(line), " ... and {} more", sets - shown);
   log_line(line, failure);
 }
 
 std::string echo_failure(const std::exception& failure) {
   const auto* orca_error = dynamic_cast<const error*>(&failure);
-  if (orca_error == nullptr)
-    return failure.what();
+  if (orca_error == nullptr) return failure.what();
   std::string out{to_string(orca_error->code())};
   out += ": ";
   out += orca_error->message();

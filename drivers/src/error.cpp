@@ -12,22 +12,17 @@ std::string describe(std::string_view message, const error_details& details) {
   std::string out{message};
   std::string notes;
   auto note = [&notes](std::string_view text) {
-    if (!notes.empty())
-      notes += "; ";
+    if (!notes.empty()) notes += "; ";
     notes += text;
   };
   if (!details.constraint.empty()) {
     notes += "constraint ";
     notes += details.constraint;
   }
-  if (!details.column.empty())
-    note("column " + details.column);
-  if (details.parameter != 0)
-    note("parameter " + std::to_string(details.parameter));
-  if (!details.sqlstate.empty())
-    note(details.sqlstate);
-  if (details.connection_poisoned)
-    note("connection unusable");
+  if (!details.column.empty()) note("column " + details.column);
+  if (details.parameter != 0) note("parameter " + std::to_string(details.parameter));
+  if (!details.sqlstate.empty()) note(details.sqlstate);
+  if (details.connection_poisoned) note("connection unusable");
   if (!notes.empty()) {
     out += " [";
     out += notes;

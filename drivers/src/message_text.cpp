@@ -23,10 +23,8 @@ std::string one_line(std::string_view text) {
       continue;
     }
     bool continues = indented && std::islower(static_cast<unsigned char>(c)) != 0;
-    if (space && line_break && !continues && std::isalnum(static_cast<unsigned char>(out.back())))
-      out.push_back('.');
-    if (space)
-      out.push_back(' ');
+    if (space && line_break && !continues && std::isalnum(static_cast<unsigned char>(out.back()))) out.push_back('.');
+    if (space) out.push_back(' ');
     space = line_break = indented = false;
     out.push_back(c);
   }

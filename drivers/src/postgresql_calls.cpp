@@ -28,8 +28,7 @@ void postgresql_connection::plan_many(std::string_view sql, const std::vector<pa
   prepared_statement* entry;
   if (cache_.capacity() == 0)
     entry = &unnamed_.emplace_back(unnamed_statement(sql, signature));
-  else if (entry = cache_.find(sql, signature);
-           entry == nullptr || entry->where != prepared_statement::state::prepared)
+  else if (entry = cache_.find(sql, signature); entry == nullptr || entry->where != prepared_statement::state::prepared)
     entry = &cache_.add(sql, signature);
   schedule_prepare(*entry, 0);
   for (std::size_t i = 0; i < sets.size(); ++i)
@@ -58,8 +57,7 @@ void postgresql_connection::plan_simple(const char* sql) {
 }
 
 void postgresql_connection::schedule_prepare(prepared_statement& entry, std::size_t statement) {
-  if (entry.where != prepared_statement::state::unprepared)
-    return;
+  if (entry.where != prepared_statement::state::unprepared) return;
   entry.where = prepared_statement::state::preparing;
   preparing_.push_back(&entry);
   commands_.push_back({command::kind::prepare, statement, &entry, nullptr, nullptr});
@@ -68,8 +66,7 @@ void postgresql_connection::schedule_prepare(prepared_statement& entry, std::siz
 // After a pipeline: a PREPARE that failed or was aborted left nothing on the server.
 void postgresql_connection::settle_preparations() {
   for (auto* entry : preparing_)
-    if (entry->where == prepared_statement::state::preparing)
-      cache_.forget(*entry);
+    if (entry->where == prepared_statement::state::preparing) cache_.forget(*entry);
   preparing_.clear();
   cache_.trim();
 }
@@ -84,8 +81,7 @@ io_wait postgresql_connection::start_commands(call& c) {
   segments_.assign(1, own_);
   auto& pending = cache_.pending_deallocations();
   if (!pending.empty() && PQtransactionStatus(conn_.get()) != PQTRANS_INERROR) {
-    for (auto& text : pending)
-      commands_.push_back({command::kind::deallocate, 0, nullptr, nullptr, &text});
+    for (auto& text : pending) commands_.push_back({command::kind::deallocate, 0, nullptr, nullptr, &text});
     segments_.push_back(commands_.size());
   }
   auto wait = pipeline_.start(conn_.get(), segments_, send_, receive_);
@@ -101,8 +97,8 @@ int postgresql_connection::send(std::size_t i) {
                            static_cast<int>(c.prepared->types.size()), c.prepared->types.data());
     case command::kind::execute:
       buffer_.bind(*c.parameters);
-      return PQsendQueryPrepared(conn, c.prepared->name.c_str(), buffer_.count(), buffer_.values(),
-                                 buffer_.lengths(), buffer_.formats(), 0);
+      return PQsendQueryPrepared(conn, c.prepared->name.c_str(), buffer_.count(), buffer_.values(), buffer_.lengths(),
+                                 buffer_.formats(), 0);
     case command::kind::simple:
     case command::kind::deallocate:
       return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
@@ -114,11 +110,9 @@ void postgresql_connection::receive(std::size_t i, result_ptr result) {
   const command& c = commands_[i];
   bool ok = succeeded(result.get());
   if (c.what == command::kind::deallocate) {
-    if (ok)
-      c.text->clear();  // sent: dropped from the pending list by complete()
+    if (ok) c.text->clear();  // sent: dropped from the pending list by complete()
   } else if (!ok) {
-    if (!failed_)
-      failed_ = failed_command{i, failure(result.get(), sql_of(c))};
+    if (!failed_) failed_ = failed_command{i, failure(result.get(), sql_of(c))};
   } else if (c.what == command::kind::prepare) {
     c.prepared->where = prepared_statement::state::prepared;
   } else if (c.what == command::kind::execute) {
@@ -170,17 +164,14 @@ io_wait postgresql_connection::complete(call& c) {
   if (failed && c.what == call::kind::many && commands_[failed->index].what == command::kind::execute) {
     auto set = commands_[failed->index].statement;
     throw orca::error{failed->error.code(),
-                      fmt::format("{} (parameter set {} of {})", failed->error.message(), set + 1,
-                                  c.sets->size()),
+                      fmt::format("{} (parameter set {} of {})", failed->error.message(), set + 1, c.sets->size()),
                       failed->error.details()};
   }
-  if (failed)
-    throw std::move(failed->error);
+  if (failed) throw std::move(failed->error);
   switch (c.what) {
     case call::kind::execute: {
       auto rows = std::move(collected_.rows);
-      if (discards_statements(PQcmdStatus(rows.get())))
-        cache_.clear();
+      if (discards_statements(PQcmdStatus(rows.get()))) cache_.clear();
       c.result = to_rowset(rows.get());
       break;
     }

@@ -21,15 +21,12 @@ namespace {
 
 // Notices (e.g. "relation already exists, skipping" from IF NOT EXISTS) are not errors;
 // they go to spdlog at debug level instead of libpq's default, stderr.
-void log_notice(void*, const char* message) {
-  spdlog::debug("postgresql: {}", one_line(message));
-}
+void log_notice(void*, const char* message) { spdlog::debug("postgresql: {}", one_line(message)); }
 
 // The password is never part of a libpq message; masking it anyway is cheap insurance
 // (too short a password would mask ordinary letters, so those are left alone).
 std::string mask(std::string text, const std::string& password) {
-  if (password.size() < 3)
-    return text;
+  if (password.size() < 3) return text;
   for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + 3))
     text.replace(at, password.size(), "***");
   return text;
@@ -44,8 +41,7 @@ connection_ptr connect_server(const url& target, const connection_options& optio
   auto query = target.query;
   auto take = [&query](const std::string& key, std::string fallback) {
     auto found = query.find(key);
-    if (found == query.end())
-      return fallback;
+    if (found == query.end()) return fallback;
     auto taken = std::move(found->second);
     query.erase(found);
     return taken;
@@ -58,17 +54,19 @@ connection_ptr connect_server(const url& target, const connection_options& optio
   // UTC and ISO dates so that timestamps read back exactly; shortest exact floats on
   // servers older than 12. The URL's own `options` come last and win.
   std::string server_options = "-c TimeZone=UTC -c DateStyle=ISO,MDY -c extra_float_digits=3";
-  if (auto extra = take("options", ""); !extra.empty())
-    server_options += " " + extra;
+  if (auto extra = take("options", ""); !extra.empty()) server_options += " " + extra;
   for (auto& [key, value] : std::initializer_list<std::pair<std::string, std::string>>{
-           {"host", host}, {"port", port}, {"user", user}, {"password", password},
-           {"dbname", database}, {"options", server_options}, {"client_encoding", "UTF8"},
+           {"host", host},
+           {"port", port},
+           {"user", user},
+           {"password", password},
+           {"dbname", database},
+           {"options", server_options},
+           {"client_encoding", "UTF8"},
            {"fallback_application_name", "orca"},
            {"connect_timeout", std::to_string(options.connect_timeout.count())}})
-    if (!value.empty())
-      settings.emplace_back(key, value);
-  for (auto& [key, value] : query)
-    settings.emplace_back(key, value);
+    if (!value.empty()) settings.emplace_back(key, value);
+  for (auto& [key, value] : query) settings.emplace_back(key, value);
 
   std::vector<const char*> keywords, values;
   for (const auto& [key, value] : settings) {
@@ -86,15 +84,14 @@ connection_ptr connect_server(const url& target, const connection_options& optio
                                          : "libpq could not allocate a connection";
     // libpq 14+ starts with 'connection to server at "host", port 5432 failed: ', which
     // the message below says already.
-    if (auto failed = reason.find(" failed: "); reason.starts_with("connection to server ")
-                                                 && failed != std::string::npos)
+    if (auto failed = reason.find(" failed: ");
+        reason.starts_with("connection to server ") && failed != std::string::npos)
       reason.erase(0, failed + 9);
     throw orca::error{
         errc::connection_failed,
         mask(fmt::format("cannot connect to PostgreSQL database \"{}\" at {}, port {}, as user "
                          "\"{}\": {}",
-                         database.empty() ? user : database, where, port.empty() ? "5432" : port,
-                         user, reason),
+                         database.empty() ? user : database, where, port.empty() ? "5432" : port, user, reason),
              password)};
   }
   PQsetNoticeProcessor(conn.get(), log_notice, nullptr);
@@ -106,16 +103,13 @@ bool idle_connection_alive(PGconn* conn) noexcept {
   // the server's last message, so read while the socket stays readable (a few times at
   // most: an idle connection receives a handful of messages, not a stream).
   for (int reads = 0; reads < 8; ++reads) {
-    if (PQstatus(conn) != CONNECTION_OK)
-      return false;
+    if (PQstatus(conn) != CONNECTION_OK) return false;
     pollfd socket{PQsocket(conn), POLLIN, 0};
     int ready = ::poll(&socket, 1, 0);
-    if (ready <= 0)
-      return ready == 0;  // nothing (more) arrived: alive as far as can be known without a round trip
+    if (ready <= 0) return ready == 0;  // nothing (more) arrived: alive as far as can be known without a round trip
     // The server's FATAL message is read as a notice (logged at debug level); the end of
     // the stream after it makes the read fail and the connection bad.
-    if (PQconsumeInput(conn) != 1)
-      return false;
+    if (PQconsumeInput(conn) != 1) return false;
     PQisBusy(conn);  // parses what arrived, so that libpq acts on it
   }
   return PQstatus(conn) == CONNECTION_OK;

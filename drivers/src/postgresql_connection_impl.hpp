@@ -29,10 +29,10 @@ namespace orca::drivers::postgresql {
 struct command {
   enum class kind : std::uint8_t { prepare, execute, simple, deallocate };
   kind what;
-  std::size_t statement;          ///< the caller's statement / parameter set it serves
-  prepared_statement* prepared;   ///< prepare, execute
-  const params* parameters;       ///< execute
-  std::string* text;              ///< simple: the statement; deallocate: "DEALLOCATE orca_N"
+  std::size_t statement;         ///< the caller's statement / parameter set it serves
+  prepared_statement* prepared;  ///< prepare, execute
+  const params* parameters;      ///< execute
+  std::string* text;             ///< simple: the statement; deallocate: "DEALLOCATE orca_N"
 };
 
 struct failed_command {
@@ -66,42 +66,33 @@ public:
 
   ~postgresql_connection() override {
     detach_cursors(cursors_);
-    if (cancel_ != nullptr)
-      PQfreeCancel(cancel_);
+    if (cancel_ != nullptr) PQfreeCancel(cancel_);
   }
 
   const dialect& sql_dialect() const noexcept override { return postgresql_dialect(); }
 
   bool in_transaction() const noexcept override {
-    if (begin_pending_)
-      return true;
+    if (begin_pending_) return true;
     auto status = PQtransactionStatus(conn_.get());
-    return status == PQTRANS_INERROR
-           || (status == PQTRANS_INTRANS && !cursors_.cursor_owns_transaction);
+    return status == PQTRANS_INERROR || (status == PQTRANS_INTRANS && !cursors_.cursor_owns_transaction);
   }
 
   // In a failed transaction SELECT 1 would fail; an empty query still makes a round trip.
   bool ping() noexcept override {
-    if (PQstatus(conn_.get()) != CONNECTION_OK)
-      return false;
+    if (PQstatus(conn_.get()) != CONNECTION_OK) return false;
     const char* probe = PQtransactionStatus(conn_.get()) == PQTRANS_INERROR ? "" : "SELECT 1";
     result_ptr result{PQexec(conn_.get(), probe)};
     return succeeded(result.get()) && PQstatus(conn_.get()) == CONNECTION_OK;
   }
 
-  bool is_broken() const noexcept override {
-    return broken_ || PQstatus(conn_.get()) == CONNECTION_BAD;
-  }
+  bool is_broken() const noexcept override { return broken_ || PQstatus(conn_.get()) == CONNECTION_BAD; }
 
-  bool is_alive_without_io() noexcept override {
-    return !broken_ && idle_connection_alive(conn_.get());
-  }
+  bool is_alive_without_io() noexcept override { return !broken_ && idle_connection_alive(conn_.get()); }
 
   // PQcancel on the PGcancel made at connect time is documented as thread-safe.
   void interrupt() noexcept override {
     char reason[256];
-    if (cancel_ != nullptr)
-      PQcancel(cancel_, reason, sizeof reason);
+    if (cancel_ != nullptr) PQcancel(cancel_, reason, sizeof reason);
   }
 
   // lastval() is the session's last sequence value; the ORM reads generated keys through
@@ -135,8 +126,7 @@ protected:
     return std::get<std::int64_t>(c.result);
   }
 
-  std::vector<rowset> do_execute_batch(
-      const std::vector<std::pair<std::string, params>>& statements) override {
+  std::vector<rowset> do_execute_batch(const std::vector<std::pair<std::string, params>>& statements) override {
     call c;
     c.what = call::kind::batch;
     c.statements = &statements;
@@ -181,13 +171,11 @@ protected:
         return io_wait::done;
       case call::kind::commit:
         check_commit();
-        if (std::exchange(begin_pending_, false))
-          return io_wait::done;  // nothing was sent: nothing to commit
+        if (std::exchange(begin_pending_, false)) return io_wait::done;  // nothing was sent: nothing to commit
         plan_simple("COMMIT");
         break;
       case call::kind::rollback:
-        if (std::exchange(begin_pending_, false))
-          return io_wait::done;
+        if (std::exchange(begin_pending_, false)) return io_wait::done;
         plan_simple("ROLLBACK");
         break;
       case call::kind::none: return io_wait::done;
@@ -210,10 +198,8 @@ protected:
     send_pending_begin();
     std::string text{sql};
     result_ptr result{PQexec(conn_.get(), text.c_str())};
-    if (contains_ignoring_case(sql, "discard") || contains_ignoring_case(sql, "deallocate"))
-      cache_.clear();
-    if (!succeeded(result.get()))
-      throw failure(result.get(), sql);
+    if (contains_ignoring_case(sql, "discard") || contains_ignoring_case(sql, "deallocate")) cache_.clear();
+    if (!succeeded(result.get())) throw failure(result.get(), sql);
     cursors_.observe(conn_.get());
   }
 
@@ -226,15 +212,13 @@ private:
   static bool contains_ignoring_case(std::string_view text, std::string_view word) {
     auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     return std::search(text.begin(), text.end(), word.begin(), word.end(),
-                       [&](char a, char b) { return lower(a) == lower(b); })
-           != text.end();
+                       [&](char a, char b) { return lower(a) == lower(b); }) != text.end();
   }
 
   static prepared_statement unnamed_statement(std::string_view sql, std::span<const Oid> signature) {
     std::vector<Oid> types(signature.begin(), signature.end());
     for (auto& type : types)
-      if (type == oid::any)
-        type = oid::unspecified;
+      if (type == oid::any) type = oid::unspecified;
     return {std::string{sql}, std::string{}, std::move(types), prepared_statement::state::unprepared};
   }
 
@@ -249,8 +233,7 @@ private:
 
   result_ptr run_simple(const char* sql) {
     result_ptr result{PQexec(conn_.get(), sql)};
-    if (!succeeded(result.get()))
-      throw failure(result.get(), sql);
+    if (!succeeded(result.get())) throw failure(result.get(), sql);
     cursors_.observe(conn_.get());
     return result;
   }
@@ -269,8 +252,7 @@ private:
 
   // The blocking calls that bypass the pipeline send a deferred BEGIN first.
   void send_pending_begin() {
-    if (std::exchange(begin_pending_, false))
-      run_simple("BEGIN");
+    if (std::exchange(begin_pending_, false)) run_simple("BEGIN");
   }
 
   void drive(call& c) {
@@ -302,7 +284,7 @@ private:
 
   /// What receive() keeps of a call's successful executes.
   struct collected {
-    result_ptr rows;          ///< execute: the statement's result
+    result_ptr rows;              ///< execute: the statement's result
     std::int64_t total = 0;       ///< many: affected rows
     std::vector<rowset> rowsets;  ///< batch: each statement's rows
   };
@@ -312,9 +294,9 @@ private:
   parameter_buffer buffer_;
   statement_cache cache_;
   cursor_registry cursors_;
-  std::vector<command> commands_;              ///< the pipeline being built (reused)
+  std::vector<command> commands_;               ///< the pipeline being built (reused)
   std::size_t own_ = 0;                         ///< commands_ of the call, before DEALLOCATEs
-  std::vector<std::size_t> segments_;          ///< its sync points
+  std::vector<std::size_t> segments_;           ///< its sync points
   std::vector<prepared_statement*> preparing_;  ///< entries it prepares
   std::vector<prepared_statement> unnamed_;     ///< statements of a call without a cache
   std::string simple_;                          ///< COMMIT or ROLLBACK
@@ -328,9 +310,9 @@ private:
   receive_result receive_{[this](std::size_t i, result_ptr r) { receive(i, std::move(r)); }};
   call::kind collecting_ = call::kind::none;  ///< the call receive() collects for
   collected collected_;
-  std::optional<failed_command> failed_;      ///< the call's first failure
-  bool retry_prepared_ = false;               ///< the call ran a cached statement as is
-  bool broken_ = false;                       ///< a failure showed the connection is gone
+  std::optional<failed_command> failed_;  ///< the call's first failure
+  bool retry_prepared_ = false;           ///< the call ran a cached statement as is
+  bool broken_ = false;                   ///< a failure showed the connection is gone
 };
 
 }  // namespace orca::drivers::postgresql

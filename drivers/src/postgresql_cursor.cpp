@@ -35,10 +35,8 @@ public:
   void close() noexcept override;
   /// The transaction is ending (or the connection closing): forget the cursor, send nothing.
   void abandon() noexcept override {
-    if (registry_ != nullptr)
-      std::erase(registry_->open, this);
-    if (state_ != state::detached)
-      state_ = state::closed;
+    if (registry_ != nullptr) std::erase(registry_->open, this);
+    if (state_ != state::detached) state_ = state::closed;
     registry_ = nullptr;
     conn_ = nullptr;
   }
@@ -70,19 +68,16 @@ private:
 
 bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
   if (state_ == state::closed || state_ == state::detached)
-    throw error{errc::closed, state_ == state::closed
-                                  ? "fetch from a closed cursor"
-                                  : "fetch from a cursor whose connection was closed"};
-  if (out.width() == 0 && !columns_.empty())
-    out.set_columns(columns_);
-  if (state_ == state::exhausted || max_rows == 0)
-    return state_ == state::open;
+    throw error{errc::closed, state_ == state::closed ? "fetch from a closed cursor"
+                                                      : "fetch from a cursor whose connection was closed"};
+  if (out.width() == 0 && !columns_.empty()) out.set_columns(columns_);
+  if (state_ == state::exhausted || max_rows == 0) return state_ == state::open;
   if (!transaction_current()) {
     release();
     state_ = state::closed;
-    throw error{errc::closed,
-                "cursor over '" + sql_ + "' is gone: its transaction ended (PostgreSQL closes "
-                "cursors at COMMIT/ROLLBACK); read it before ending the transaction"};
+    throw error{errc::closed, "cursor over '" + sql_ +
+                                  "' is gone: its transaction ended (PostgreSQL closes "
+                                  "cursors at COMMIT/ROLLBACK); read it before ending the transaction"};
   }
   std::string fetch_sql = "FETCH FORWARD " + std::to_string(max_rows) + " FROM " + name_;
   result_ptr result{PQexec(conn_, fetch_sql.c_str())};
@@ -95,8 +90,7 @@ bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
   }
   auto rows = static_cast<std::size_t>(PQntuples(result.get()));
   append_rows(result.get(), out);
-  if (columns_.empty())
-    columns_ = out.columns();
+  if (columns_.empty()) columns_ = out.columns();
   if (rows < max_rows) {
     release();
     state_ = state::exhausted;
@@ -105,10 +99,8 @@ bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
 }
 
 void postgresql_cursor::close() noexcept {
-  if (state_ == state::open)
-    release();
-  if (state_ != state::detached)
-    state_ = state::closed;
+  if (state_ == state::open) release();
+  if (state_ != state::detached) state_ = state::closed;
 }
 
 // Frees the server-side cursor and this cursor's hold on a cursor-owned transaction.
@@ -116,15 +108,11 @@ void postgresql_cursor::close() noexcept {
 // (the server would refuse anything but ROLLBACK); errors are ignored, there is no one to
 // tell in a destructor.
 void postgresql_cursor::release() noexcept {
-  if (registry_ == nullptr)
-    return;
+  if (registry_ == nullptr) return;
   std::erase(registry_->open, this);
-  if (!transaction_current())
-    return;
-  if (PQtransactionStatus(conn_) == PQTRANS_INTRANS)
-    PQclear(PQexec(conn_, close_sql_.c_str()));
-  if (!uses_owned_transaction_)
-    return;
+  if (!transaction_current()) return;
+  if (PQtransactionStatus(conn_) == PQTRANS_INTRANS) PQclear(PQexec(conn_, close_sql_.c_str()));
+  if (!uses_owned_transaction_) return;
   uses_owned_transaction_ = false;
   auto& users = registry_->owned_transaction_users;
   if (users > 0 && --users == 0 && registry_->cursor_owns_transaction) {
@@ -134,16 +122,14 @@ void postgresql_cursor::release() noexcept {
 }
 
 void cursor_registry::observe(PGconn* conn) noexcept {
-  if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-    return;
+  if (PQtransactionStatus(conn) != PQTRANS_IDLE) return;
   ++transaction_epoch;
   cursor_owns_transaction = false;
   owned_transaction_users = 0;
 }
 
-std::unique_ptr<cursor> open_cursor(PGconn* conn, cursor_registry& registry,
-                                    parameter_buffer& buffer, std::string_view sql,
-                                    const params& parameters) {
+std::unique_ptr<cursor> open_cursor(PGconn* conn, cursor_registry& registry, parameter_buffer& buffer,
+                                    std::string_view sql, const params& parameters) {
   if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
     check(conn, result_ptr{PQexec(conn, "BEGIN")}, "BEGIN");
     registry.cursor_owns_transaction = true;
@@ -154,35 +140,32 @@ std::unique_ptr<cursor> open_cursor(PGconn* conn, cursor_registry& registry,
 
   // DECLARE takes one query; a trailing ';' would make it two statements.
   auto query = sql;
-  while (!query.empty() && (query.back() == ';' || query.back() == ' ' || query.back() == '\n'
-                            || query.back() == '\t' || query.back() == '\r'))
+  while (!query.empty() && (query.back() == ';' || query.back() == ' ' || query.back() == '\n' ||
+                            query.back() == '\t' || query.back() == '\r'))
     query.remove_suffix(1);
   std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR ";
   declare.append(query);
 
   buffer.bind(parameters);
-  result_ptr result{PQexecParams(conn, declare.c_str(), buffer.count(), buffer.types(),
-                                 buffer.values(), buffer.lengths(), buffer.formats(), 0)};
+  result_ptr result{PQexecParams(conn, declare.c_str(), buffer.count(), buffer.types(), buffer.values(),
+                                 buffer.lengths(), buffer.formats(), 0)};
   if (!succeeded(result.get())) {
     auto failed = make_error(conn, result.get(), sql);
     // A transaction begun for this cursor alone ends with it.
-    if (uses_owned_transaction && registry.owned_transaction_users == 0
-        && PQstatus(conn) == CONNECTION_OK)
+    if (uses_owned_transaction && registry.owned_transaction_users == 0 && PQstatus(conn) == CONNECTION_OK)
       PQclear(PQexec(conn, "ROLLBACK"));
     registry.observe(conn);
     throw failed;
   }
-  if (uses_owned_transaction)
-    ++registry.owned_transaction_users;
-  auto opened = std::make_unique<postgresql_cursor>(conn, registry, std::move(name),
-                                                    std::string{sql}, uses_owned_transaction);
+  if (uses_owned_transaction) ++registry.owned_transaction_users;
+  auto opened = std::make_unique<postgresql_cursor>(conn, registry, std::move(name), std::string{sql},
+                                                    uses_owned_transaction);
   registry.open.push_back(opened.get());
   return opened;
 }
 
 void detach_cursors(cursor_registry& registry) noexcept {
-  for (auto* open : registry.open)
-    open->detach();
+  for (auto* open : registry.open) open->detach();
   registry.open.clear();
 }
 

@@ -39,9 +39,8 @@ struct cursor_registry {
 /// that the cursors own: later cursors join it, statements run meanwhile run in it, and the
 /// last of them to close commits it (rolls it back if it failed). A begin() meanwhile
 /// adopts it as the caller's transaction. Throws the DECLARE's error with `sql`.
-std::unique_ptr<cursor> open_cursor(PGconn* conn, cursor_registry& registry,
-                                    parameter_buffer& buffer, std::string_view sql,
-                                    const params& parameters);
+std::unique_ptr<cursor> open_cursor(PGconn* conn, cursor_registry& registry, parameter_buffer& buffer,
+                                    std::string_view sql, const params& parameters);
 
 /// Cuts every open cursor off its connection (which is closing): a later fetch throws
 /// errc::closed instead of using the freed connection.

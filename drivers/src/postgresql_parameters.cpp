@@ -13,8 +13,7 @@ namespace {
 
 // Writes `width` decimal digits of `n` (zero-padded) and returns the end.
 char* put_digits(char* out, std::int64_t n, int width) noexcept {
-  for (int i = width - 1; i >= 0; --i, n /= 10)
-    out[i] = static_cast<char>('0' + n % 10);
+  for (int i = width - 1; i >= 0; --i, n /= 10) out[i] = static_cast<char>('0' + n % 10);
   return out + width;
 }
 
@@ -29,8 +28,7 @@ std::size_t format_timestamp_into(char* out, timestamp t) noexcept {
   auto micros = (t - day).count();  // within [0, 86'400'000'000)
   std::int64_t year = date.year;
   bool before_christ = year <= 0;
-  if (before_christ)
-    year = 1 - year;
+  if (before_christ) year = 1 - year;
   char* p = out;
   if (year > 9999)
     p = std::to_chars(p, p + 8, year).ptr;
@@ -49,8 +47,7 @@ std::size_t format_timestamp_into(char* out, timestamp t) noexcept {
   *p++ = '.';
   p = put_digits(p, micros % 1'000'000, 6);
   if (before_christ)
-    for (char c : {' ', 'B', 'C'})
-      *p++ = c;
+    for (char c : {' ', 'B', 'C'}) *p++ = c;
   *p = '\0';
   return static_cast<std::size_t>(p - out);
 }
@@ -80,8 +77,7 @@ std::vector<Oid> common_signature(const std::vector<params>& sets) {
         --untyped;
       }
     }
-    if (untyped == 0)
-      break;
+    if (untyped == 0) break;
   }
   return signature;
 }
@@ -93,8 +89,7 @@ void parameter_buffer::bind(const params& parameters) {
   values_.resize(n);
   lengths_.resize(n);
   formats_.resize(n);
-  if (scratch_.size() < n)
-    scratch_.resize(n);
+  if (scratch_.size() < n) scratch_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const value& x = parameters[i];
     const auto& data = x.data();
@@ -105,9 +100,7 @@ void parameter_buffer::bind(const params& parameters) {
     formats_[i] = 0;
     char* text = scratch_[i].data();
     switch (x.type()) {
-      case value_type::null:
-        values_[i] = nullptr;
-        break;
+      case value_type::null: values_[i] = nullptr; break;
       case value_type::integer:
         *std::to_chars(text, text + 47, std::get<std::int64_t>(data)).ptr = '\0';
         values_[i] = text;
@@ -117,9 +110,7 @@ void parameter_buffer::bind(const params& parameters) {
         *std::to_chars(text, text + 47, std::get<double>(data)).ptr = '\0';
         values_[i] = text;
         break;
-      case value_type::text:
-        values_[i] = std::get<std::string>(data).c_str();
-        break;
+      case value_type::text: values_[i] = std::get<std::string>(data).c_str(); break;
       case value_type::binary: {
         const auto& bytes = std::get<blob>(data).bytes;
         // An empty blob still needs a non-null pointer, or libpq would send NULL.
@@ -128,9 +119,7 @@ void parameter_buffer::bind(const params& parameters) {
         formats_[i] = 1;
         break;
       }
-      case value_type::boolean:
-        values_[i] = std::get<bool>(data) ? "t" : "f";
-        break;
+      case value_type::boolean: values_[i] = std::get<bool>(data) ? "t" : "f"; break;
       case value_type::time:
         format_timestamp_into(text, std::get<timestamp>(data));
         values_[i] = text;

@@ -18,27 +18,22 @@ namespace {
 
 // Without pipeline mode: one command, one round trip. Compiled either way so that it keeps
 // building where pipeline mode exists.
-[[maybe_unused]] std::optional<std::size_t> run_sequentially(
-    PGconn* conn, std::span<const std::size_t> segment_ends, const send_command& send,
-    const receive_result& receive) {
+[[maybe_unused]] std::optional<std::size_t> run_sequentially(PGconn* conn, std::span<const std::size_t> segment_ends,
+                                                             const send_command& send, const receive_result& receive) {
   std::size_t begin = 0;
   for (std::size_t end : segment_ends) {
     for (std::size_t i = begin; i < end; ++i) {
       if (send(i) != 1) {
-        if (PQstatus(conn) == CONNECTION_BAD)
-          return i;
+        if (PQstatus(conn) == CONNECTION_BAD) return i;
         receive(i, nullptr);
         break;
       }
       result_ptr last;
-      while (PGresult* next = PQgetResult(conn))
-        last.reset(next);
-      if (last == nullptr)
-        return i;
+      while (PGresult* next = PQgetResult(conn)) last.reset(next);
+      if (last == nullptr) return i;
       bool failed = !succeeded(last.get());
       receive(i, std::move(last));
-      if (failed)
-        break;
+      if (failed) break;
     }
     begin = end;
   }
@@ -76,13 +71,10 @@ io_wait pipeline::advance() {
     int flushed = ok ? PQflush(conn_) : -1;
     ok = flushed >= 0 && PQconsumeInput(conn_) == 1 && read_available();
     bool done = read_ == sent_.size() && segment_ == segment_ends_.size();
-    if (!ok || done)
-      return finish(ok);
+    if (!ok || done) return finish(ok);
     // With room in the socket and commands left, keep sending instead of waiting.
-    if (flushed == 1)
-      return io_wait::read_write;
-    if (segment_ == segment_ends_.size())
-      return io_wait::read;
+    if (flushed == 1) return io_wait::read_write;
+    if (segment_ == segment_ends_.size()) return io_wait::read;
   }
 }
 
@@ -105,15 +97,13 @@ bool pipeline::send_slice() {
         sent_.push_back(next_++);
         continue;
       }
-      if (PQstatus(conn_) == CONNECTION_BAD)
-        return false;
+      if (PQstatus(conn_) == CONNECTION_BAD) return false;
       // libpq refused the command (e.g. too many parameters) without sending anything.
       (*receive_)(next_, nullptr);
       segment_failed_ = true;
       continue;
     }
-    if (PQpipelineSync(conn_) != 1)
-      return false;
+    if (PQpipelineSync(conn_) != 1) return false;
     sent_.push_back(sync_marker);
     next_ = segment_ends_[segment_++];
     segment_failed_ = false;
@@ -127,25 +117,21 @@ bool pipeline::read_available() {
   while (read_ < sent_.size() && !PQisBusy(conn_)) {
     result_ptr result{PQgetResult(conn_)};
     if (sent_[read_] == sync_marker) {
-      if (result == nullptr)
-        return PQstatus(conn_) != CONNECTION_BAD;
-      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC)
-        ++read_;
+      if (result == nullptr) return PQstatus(conn_) != CONNECTION_BAD;
+      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) ++read_;
       continue;
     }
     if (result == nullptr) {
-      if (!between_)
-        return PQstatus(conn_) != CONNECTION_BAD;
+      if (!between_) return PQstatus(conn_) != CONNECTION_BAD;
       between_ = false;
       ++read_;
       continue;
     }
     between_ = true;
-    if (PQresultStatus(result.get()) == PGRES_PIPELINE_ABORTED)
-      continue;
+    if (PQresultStatus(result.get()) == PGRES_PIPELINE_ABORTED) continue;
     std::size_t index = sent_[read_];
-    if (!succeeded(result.get()) && segment_ < segment_ends_.size()
-        && index >= (segment_ == 0 ? 0 : segment_ends_[segment_ - 1]))
+    if (!succeeded(result.get()) && segment_ < segment_ends_.size() &&
+        index >= (segment_ == 0 ? 0 : segment_ends_[segment_ - 1]))
       segment_failed_ = true;
     (*receive_)(index, std::move(result));
   }
@@ -155,8 +141,7 @@ bool pipeline::read_available() {
 // The command whose result was awaited when the connection failed.
 std::size_t pipeline::awaited() const noexcept {
   for (std::size_t i = read_; i < sent_.size(); ++i)
-    if (sent_[i] != sync_marker)
-      return sent_[i];
+    if (sent_[i] != sync_marker) return sent_[i];
   return next_ < segment_ends_.back() ? next_ : segment_ends_.back() - 1;
 }
 
@@ -173,21 +158,18 @@ io_wait pipeline::advance() { return io_wait::done; }
 bool wait_for_socket(PGconn* conn, io_wait what) {
   pollfd target{PQsocket(conn), static_cast<short>(POLLIN | (what == io_wait::read_write ? POLLOUT : 0)), 0};
   int rc;
-  do
-    rc = ::poll(&target, 1, -1);
+  do rc = ::poll(&target, 1, -1);
   while (rc < 0 && errno == EINTR);
   return rc > 0;
 }
 
 std::optional<std::size_t> run_pipeline(PGconn* conn, std::span<const std::size_t> segment_ends,
-                                         const send_command& send, const receive_result& receive) {
-  if (segment_ends.empty() || segment_ends.back() == 0)
-    return std::nullopt;
+                                        const send_command& send, const receive_result& receive) {
+  if (segment_ends.empty() || segment_ends.back() == 0) return std::nullopt;
 #if ORCA_HAVE_PQ_PIPELINE
   pipeline run;
   for (auto wait = run.start(conn, segment_ends, send, receive); wait != io_wait::done; wait = run.advance())
-    if (!wait_for_socket(conn, wait))
-      return run.lost_at().value_or(0);
+    if (!wait_for_socket(conn, wait)) return run.lost_at().value_or(0);
   return run.lost_at();
 #else
   return run_sequentially(conn, segment_ends, send, receive);

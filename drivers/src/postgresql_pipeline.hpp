@@ -77,6 +77,6 @@ private:
 /// Returns nullopt when every segment completed, or the index of the command whose result
 /// was awaited when the connection failed (the connection is then unusable).
 std::optional<std::size_t> run_pipeline(PGconn* conn, std::span<const std::size_t> segment_ends,
-                                         const send_command& send, const receive_result& receive);
+                                        const send_command& send, const receive_result& receive);
 
 }  // namespace orca::drivers::postgresql

@@ -62,21 +62,18 @@ value read_cell(column_kind kind, const char* text, std::size_t length) {
   switch (kind) {
     case column_kind::integer: {
       std::int64_t n = 0;
-      if (auto [ptr, ec] = std::from_chars(text, end, n); ec == std::errc{} && ptr == end)
-        return value{n};
+      if (auto [ptr, ec] = std::from_chars(text, end, n); ec == std::errc{} && ptr == end) return value{n};
       break;
     }
     case column_kind::real: {
       double x = 0;
-      if (auto [ptr, ec] = std::from_chars(text, end, x); ec == std::errc{} && ptr == end)
-        return value{x};
+      if (auto [ptr, ec] = std::from_chars(text, end, x); ec == std::errc{} && ptr == end) return value{x};
       break;
     }
     case column_kind::boolean: return value{length > 0 && text[0] == 't'};
     case column_kind::binary: return value{decode_bytea(text, length)};
     case column_kind::time:
-      if (auto t = parse_timestamp_output({text, length}))
-        return value{*t};
+      if (auto t = parse_timestamp_output({text, length})) return value{*t};
       break;
     case column_kind::text: break;
   }
@@ -88,13 +85,10 @@ value read_cell(column_kind kind, const char* text, std::size_t length) {
 void append_sentences(std::string& message, std::string_view more) {
   if (auto repeated = more.find(message); !message.empty() && repeated != std::string_view::npos)
     more.remove_prefix(repeated + message.size());
-  while (!more.empty() && (more.front() == '.' || more.front() == ' '))
-    more.remove_prefix(1);
-  if (more.empty())
-    return;
+  while (!more.empty() && (more.front() == '.' || more.front() == ' ')) more.remove_prefix(1);
+  if (more.empty()) return;
   if (!message.empty()) {
-    if (std::isalnum(static_cast<unsigned char>(message.back())))
-      message += '.';
+    if (std::isalnum(static_cast<unsigned char>(message.back()))) message += '.';
     message += ' ';
   }
   message += more;
@@ -117,12 +111,10 @@ void append_rows(const PGresult* result, rowset& out) {
   if (out.width() == 0 && width > 0) {
     std::vector<std::string> names;
     names.reserve(static_cast<std::size_t>(width));
-    for (int column = 0; column < width; ++column)
-      names.emplace_back(PQfname(result, column));
+    for (int column = 0; column < width; ++column) names.emplace_back(PQfname(result, column));
     out.set_columns(std::move(names));
   }
-  if (rows == 0)
-    return;
+  if (rows == 0) return;
   std::vector<column_kind> kinds(static_cast<std::size_t>(width));
   for (int column = 0; column < width; ++column)
     kinds[static_cast<std::size_t>(column)] = kind_of(PQftype(result, column));
@@ -141,8 +133,7 @@ void append_rows(const PGresult* result, rowset& out) {
 
 rowset to_rowset(const PGresult* result) {
   rowset out;
-  if (PQresultStatus(result) == PGRES_TUPLES_OK)
-    append_rows(result, out);
+  if (PQresultStatus(result) == PGRES_TUPLES_OK) append_rows(result, out);
   out.affected_rows = affected_rows(result);
   return out;
 }
@@ -151,8 +142,7 @@ std::int64_t affected_rows(const PGresult* result) noexcept {
   // PQcmdTuples also counts the rows of SELECT, FETCH and MOVE; those changed nothing.
   // libpq's PQcmdStatus and PQcmdTuples take a non-const result they only read.
   std::string_view tag = PQcmdStatus(const_cast<PGresult*>(result));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-  if (tag.starts_with("SELECT") || tag.starts_with("FETCH") || tag.starts_with("MOVE"))
-    return 0;
+  if (tag.starts_with("SELECT") || tag.starts_with("FETCH") || tag.starts_with("MOVE")) return 0;
   std::string_view count = PQcmdTuples(const_cast<PGresult*>(result));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   std::int64_t n = 0;
   std::from_chars(count.data(), count.data() + count.size(), n);
@@ -175,9 +165,9 @@ std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept 
     return found;
   };
   std::int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (!number(4, 9, y) || !skip('-') || !number(2, 2, mo) || !skip('-') || !number(2, 2, d)
-      || !(skip(' ') || skip('T')) || !number(2, 2, h) || !skip(':') || !number(2, 2, mi)
-      || !skip(':') || !number(2, 2, s))
+  if (!number(4, 9, y) || !skip('-') || !number(2, 2, mo) || !skip('-') || !number(2, 2, d) ||
+      !(skip(' ') || skip('T')) || !number(2, 2, h) || !skip(':') || !number(2, 2, mi) || !skip(':') ||
+      !number(2, 2, s))
     return std::nullopt;
   std::int64_t micros = 0;
   if (skip('.')) {
@@ -187,18 +177,15 @@ std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept 
         micros = micros * 10 + (text[i] - '0');
         ++digits;
       }
-    if (digits == 0)
-      return std::nullopt;
-    for (; digits < 6; ++digits)
-      micros *= 10;
+    if (digits == 0) return std::nullopt;
+    for (; digits < 6; ++digits) micros *= 10;
   }
   // timestamptz carries the session's offset: "+00", "-05:30", "+05:53:28" (LMT zones).
   std::int64_t offset = 0;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
     int sign = text[i++] == '-' ? -1 : 1;
     std::int64_t oh = 0, om = 0, os = 0;
-    if (!number(2, 2, oh) || (skip(':') && !number(2, 2, om)) || (skip(':') && !number(2, 2, os)))
-      return std::nullopt;
+    if (!number(2, 2, oh) || (skip(':') && !number(2, 2, om)) || (skip(':') && !number(2, 2, os))) return std::nullopt;
     offset = sign * (oh * 3600 + om * 60 + os);
   } else {
     skip('Z');
@@ -209,15 +196,12 @@ std::optional<timestamp> parse_timestamp_output(std::string_view text) noexcept 
     i = text.size();
   }
   detail::civil_date date{y, static_cast<unsigned>(mo), static_cast<unsigned>(d)};
-  if (i != text.size() || !detail::is_valid(date) || h > 23 || mi > 59 || s > 60)
-    return std::nullopt;
+  if (i != text.size() || !detail::is_valid(date) || h > 23 || mi > 59 || s > 60) return std::nullopt;
   auto day = detail::days_from_civil(date);
   // The latest timestamp PostgreSQL holds is past orca's (±292,000 years of microseconds).
   constexpr std::int64_t last_day = duration_cast<days>(timestamp::duration::max()).count() - 1;
-  if (day > last_day || day < -last_day)
-    return std::nullopt;
-  return timestamp{days{day}} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros}
-         - seconds{offset};
+  if (day > last_day || day < -last_day) return std::nullopt;
+  return timestamp{days{day}} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros} - seconds{offset};
 }
 
 orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sql) {
@@ -231,16 +215,12 @@ orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sq
   details.sqlstate = std::string{state};
 
   std::string message{field(PG_DIAG_MESSAGE_PRIMARY)};
-  if (message.empty())
-    message = one_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn));
-  if (message.empty())
-    message = one_line(PQerrorMessage(conn));
-  if (message.empty())
-    message = "the statement failed without an error message from libpq";
+  if (message.empty()) message = one_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+  if (message.empty()) message = one_line(PQerrorMessage(conn));
+  if (message.empty()) message = "the statement failed without an error message from libpq";
   // A lost connection: libpq's own account ("server closed the connection unexpectedly
   // ...") follows the server's last words, which the message holds already.
-  if (PQstatus(conn) == CONNECTION_BAD)
-    append_sentences(message, one_line(PQerrorMessage(conn)));
+  if (PQstatus(conn) == CONNECTION_BAD) append_sentences(message, one_line(PQerrorMessage(conn)));
   if (auto detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) {
     message += ": ";
     message += one_line(detail);
@@ -255,8 +235,8 @@ orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sq
   // libpq may not have noticed the closed socket yet, but the connection is gone. Of class
   // 08 only 08P01 leaves the session alive: it is how the server refuses a Bind whose
   // parameter count does not match the statement.
-  bool lost = PQstatus(conn) == CONNECTION_BAD || (state.starts_with("08") && state != "08P01")
-              || state == "57P01" || state == "57P02" || state == "57P03";
+  bool lost = PQstatus(conn) == CONNECTION_BAD || (state.starts_with("08") && state != "08P01") || state == "57P01" ||
+              state == "57P02" || state == "57P03";
   errc code = errc::statement_error;
   if (lost) {
     code = errc::connection_lost;
@@ -267,8 +247,7 @@ orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sq
     if (details.constraint.empty()) {
       // NOT NULL violations name no constraint, only the table and column.
       details.constraint = std::string{field(PG_DIAG_TABLE_NAME)};
-      if (auto column = field(PG_DIAG_COLUMN_NAME); !column.empty())
-        details.constraint += "." + std::string{column};
+      if (auto column = field(PG_DIAG_COLUMN_NAME); !column.empty()) details.constraint += "." + std::string{column};
     }
   } else if (state == "40001" || state == "40P01") {
     code = errc::database_busy;
@@ -281,8 +260,7 @@ orca::error make_error(PGconn* conn, const PGresult* result, std::string_view sq
 }
 
 result_ptr check(PGconn* conn, result_ptr result, std::string_view sql) {
-  if (!succeeded(result.get()))
-    throw make_error(conn, result.get(), sql);
+  if (!succeeded(result.get())) throw make_error(conn, result.get(), sql);
   return result;
 }
 

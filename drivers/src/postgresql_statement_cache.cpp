@@ -7,11 +7,9 @@ namespace orca::drivers::postgresql {
 namespace {
 
 bool fits(const std::vector<Oid>& prepared, std::span<const Oid> signature) noexcept {
-  if (prepared.size() != signature.size())
-    return false;
+  if (prepared.size() != signature.size()) return false;
   for (std::size_t i = 0; i < signature.size(); ++i)
-    if (signature[i] != oid::any && signature[i] != prepared[i])
-      return false;
+    if (signature[i] != oid::any && signature[i] != prepared[i]) return false;
   return true;
 }
 
@@ -19,8 +17,7 @@ bool fits(const std::vector<Oid>& prepared, std::span<const Oid> signature) noex
 
 prepared_statement* statement_cache::find(std::string_view sql, std::span<const Oid> signature) {
   auto found = index_.find(sql);
-  if (found == index_.end() || !fits(found->second->types, signature))
-    return nullptr;
+  if (found == index_.end() || !fits(found->second->types, signature)) return nullptr;
   entries_.splice(entries_.begin(), entries_, found->second);
   return &*found->second;
 }
@@ -32,24 +29,21 @@ prepared_statement& statement_cache::add(std::string_view sql, std::span<const O
   if (auto old = index_.find(sql); old != index_.end()) {
     const auto& previous = old->second->types;
     for (std::size_t i = 0; i < types.size() && i < previous.size(); ++i)
-      if (types[i] == oid::any)
-        types[i] = previous[i];
+      if (types[i] == oid::any) types[i] = previous[i];
     // Retired, not destroyed: a pipeline being built may still refer to the old entry.
     retired_.splice(retired_.end(), entries_, old->second);
     index_.erase(old);
   }
   for (auto& type : types)
-    if (type == oid::any)
-      type = oid::unspecified;
-  entries_.push_front(prepared_statement{std::string{sql}, "orca_" + std::to_string(++next_name_),
-                                         std::move(types), prepared_statement::state::unprepared});
+    if (type == oid::any) type = oid::unspecified;
+  entries_.push_front(prepared_statement{std::string{sql}, "orca_" + std::to_string(++next_name_), std::move(types),
+                                         prepared_statement::state::unprepared});
   index_.emplace(entries_.front().sql, entries_.begin());
   return entries_.front();
 }
 
 void statement_cache::erase(prepared_statement& entry) {
-  if (entry.where == prepared_statement::state::prepared)
-    pending_.push_back("DEALLOCATE " + entry.name);
+  if (entry.where == prepared_statement::state::prepared) pending_.push_back("DEALLOCATE " + entry.name);
   forget(entry);
 }
 
@@ -57,8 +51,7 @@ void statement_cache::forget(prepared_statement& entry) {
   // A retired entry is not indexed; trim() disposes of it.
   entry.where = prepared_statement::state::unprepared;
   auto found = index_.find(entry.sql);
-  if (found == index_.end() || &*found->second != &entry)
-    return;
+  if (found == index_.end() || &*found->second != &entry) return;
   auto position = found->second;
   index_.erase(found);
   entries_.erase(position);
@@ -73,11 +66,9 @@ void statement_cache::clear() noexcept {
 
 void statement_cache::trim() {
   for (const auto& old : retired_)
-    if (old.where == prepared_statement::state::prepared)
-      pending_.push_back("DEALLOCATE " + old.name);
+    if (old.where == prepared_statement::state::prepared) pending_.push_back("DEALLOCATE " + old.name);
   retired_.clear();
-  while (index_.size() > capacity_)
-    erase(entries_.back());
+  while (index_.size() > capacity_) erase(entries_.back());
 }
 
 }  // namespace orca::drivers::postgresql

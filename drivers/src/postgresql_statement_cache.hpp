@@ -24,9 +24,9 @@ struct prepared_statement {
     prepared,    ///< the server holds it under `name`
   };
 
-  std::string sql;            ///< the SQL text, the cache key
-  std::string name;           ///< "orca_<n>", unique for the connection's lifetime
-  std::vector<Oid> types;     ///< parameter types it is prepared with (0: inferred)
+  std::string sql;         ///< the SQL text, the cache key
+  std::string name;        ///< "orca_<n>", unique for the connection's lifetime
+  std::vector<Oid> types;  ///< parameter types it is prepared with (0: inferred)
   state where = state::unprepared;
 };
 
@@ -67,9 +67,9 @@ private:
 
   std::size_t capacity_;
   std::uint64_t next_name_ = 0;
-  entry_list entries_;  ///< most recently used first
+  entry_list entries_;                                                ///< most recently used first
   std::unordered_map<std::string_view, entry_list::iterator> index_;  ///< keys view entry.sql
-  entry_list retired_;  ///< replaced by add(), alive until trim()
+  entry_list retired_;                                                ///< replaced by add(), alive until trim()
   std::vector<std::string> pending_;
 };
 

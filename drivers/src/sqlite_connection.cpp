@@ -71,12 +71,12 @@ public:
 
   /// Starts the statement timeout for the statement about to run.
   void arm() noexcept {
-    if (options().statement_timeout.count() > 0) deadline_ = std::chrono::steady_clock::now() + options().statement_timeout;
+    if (options().statement_timeout.count() > 0)
+      deadline_ = std::chrono::steady_clock::now() + options().statement_timeout;
   }
 
   ~sqlite_connection() override {
-    for (auto* open : cursors_)
-      open->detach();
+    for (auto* open : cursors_) open->detach();
     cache_.clear();
     sqlite3_close_v2(db_);
   }
@@ -129,12 +129,9 @@ protected:
       // was cached, that step re-prepares it and the columns before it would be stale.
       int rc = sqlite3_step(statement);
       int width = sqlite3_column_count(statement);
-      if (width > 0)
-        result.set_columns(sqlite::column_names(statement));
-      for (; rc == SQLITE_ROW; rc = sqlite3_step(statement))
-        sqlite::read_row(statement, width, result);
-      if (rc != SQLITE_DONE)
-        throw failure(rc, sql);
+      if (width > 0) result.set_columns(sqlite::column_names(statement));
+      for (; rc == SQLITE_ROW; rc = sqlite3_step(statement)) sqlite::read_row(statement, width, result);
+      if (rc != SQLITE_DONE) throw failure(rc, sql);
       result.affected_rows = changes_of(changes_before);
       return result;
     });
@@ -152,8 +149,7 @@ protected:
         int rc = SQLITE_OK;
         while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
         }
-        if (rc != SQLITE_DONE)
-          throw failure(rc, sql);
+        if (rc != SQLITE_DONE) throw failure(rc, sql);
         total += changes_of(changes_before);
         sqlite3_reset(statement);
       }
@@ -189,15 +185,12 @@ protected:
         auto statement_end = tail != nullptr && tail > position ? tail : end;
         std::string_view current{position, static_cast<std::size_t>(statement_end - position)};
         current.remove_prefix(std::min(current.find_first_not_of(" \t\r\n"), current.size()));
-        if (rc != SQLITE_OK)
-          throw failure(rc, current);
-        if (statement == nullptr || tail == position)
-          break;  // only blanks and comments were left
+        if (rc != SQLITE_OK) throw failure(rc, current);
+        if (statement == nullptr || tail == position) break;  // only blanks and comments were left
         position = tail;
         while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
         }
-        if (rc != SQLITE_DONE)
-          throw failure(rc, current);
+        if (rc != SQLITE_DONE) throw failure(rc, current);
       }
       return 0;
     });
@@ -235,8 +228,7 @@ sqlite_cursor::sqlite_cursor(sqlite_connection& owner, sqlite::statement_lease l
     : owner_(&owner), lease_(std::move(lease)) {
   auto* statement = lease_.get();
   int rc = sqlite3_step(statement);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    throw owner.failure(rc, sqlite3_sql(statement));
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw owner.failure(rc, sqlite3_sql(statement));
   columns_ = sqlite::column_names(statement);
   width_ = static_cast<int>(columns_.size());
   row_pending_ = rc == SQLITE_ROW;
@@ -248,15 +240,13 @@ sqlite_cursor::sqlite_cursor(sqlite_connection& owner, sqlite::statement_lease l
 
 bool sqlite_cursor::fetch(std::size_t max_rows, rowset& out) {
   if (state_ == state::closed || state_ == state::detached)
-    throw error{errc::closed, state_ == state::closed
-                                  ? "fetch from a closed cursor"
-                                  : "fetch from a cursor whose connection was closed"};
+    throw error{errc::closed, state_ == state::closed ? "fetch from a closed cursor"
+                                                      : "fetch from a cursor whose connection was closed"};
   if (!columns_sent_ || out.width() == 0) {
     out.set_columns(columns_);
     columns_sent_ = true;
   }
-  if (state_ == state::exhausted)
-    return false;
+  if (state_ == state::exhausted) return false;
   owner_->arm();
   auto* statement = lease_.get();
   std::size_t appended = 0;
@@ -283,8 +273,7 @@ bool sqlite_cursor::fetch(std::size_t max_rows, rowset& out) {
 }
 
 void sqlite_cursor::close() noexcept {
-  if (state_ == state::closed || state_ == state::detached)
-    return;
+  if (state_ == state::closed || state_ == state::detached) return;
   lease_.release();
   owner_->forget(this);
   state_ = state::closed;
@@ -301,12 +290,10 @@ void sqlite_cursor::detach() noexcept {
 void configure(sqlite3* db, const char* sql, const std::string& path) {
   char* message = nullptr;
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
-  if (rc == SQLITE_OK)
-    return;
+  if (rc == SQLITE_OK) return;
   std::string reason = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  throw error{errc::connection_failed,
-              fmt::format("cannot open SQLite database '{}': {}", path, reason),
+  throw error{errc::connection_failed, fmt::format("cannot open SQLite database '{}': {}", path, reason),
               error_details{sql, fmt::format("sqlite:{}", rc), {}, false}};
 }
 
@@ -320,9 +307,7 @@ std::unique_ptr<connection> open_sqlite(const url& target, const connection_opti
   // NOMUTEX: a connection is used by one thread at a time (its actor's), so SQLite's
   // per-connection mutex would only cost.
   int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI
-                               | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db{raw, &sqlite3_close_v2};
   if (rc != SQLITE_OK)
     throw error{errc::connection_failed,

@@ -72,9 +72,7 @@ public:
 
   // CURRENT_TIMESTAMP has whole seconds only; %f gives milliseconds, the finest SQLite's
   // date functions offer. The text parses back with orca::parse_timestamp.
-  std::string_view now_expression() const override {
-    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))";
-  }
+  std::string_view now_expression() const override { return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"; }
 
   std::size_t max_parameters() const noexcept override { return 32766; }
 
@@ -95,8 +93,7 @@ public:
       if (std::isnan(*real))
         return "SQLite cannot store NaN (it stores NULL instead); store NULL yourself or use "
                "PostgreSQL";
-      if (*real == 0.0 && std::signbit(*real))
-        return "SQLite cannot store -0.0 (it reads back as 0.0); write 0.0";
+      if (*real == 0.0 && std::signbit(*real)) return "SQLite cannot store -0.0 (it reads back as 0.0); write 0.0";
       return {};
     }
     if (auto time = std::get_if<timestamp>(&x.data())) {
@@ -104,9 +101,10 @@ public:
       constexpr auto first = sys_days{year{0} / January / 1};
       constexpr auto end = sys_days{year{10000} / January / 1};
       if (*time < first || *time >= end)
-        return fmt::format("timestamp {} is outside 0000-01-01 .. 9999-12-31, the years SQLite's "
-                           "date functions read (SQLite stores timestamps as text)",
-                           time->time_since_epoch().count() < 0 ? "before year 0" : "after year 9999");
+        return fmt::format(
+            "timestamp {} is outside 0000-01-01 .. 9999-12-31, the years SQLite's "
+            "date functions read (SQLite stores timestamps as text)",
+            time->time_since_epoch().count() < 0 ? "before year 0" : "after year 9999");
       return {};
     }
     return dialect::refusal(x);

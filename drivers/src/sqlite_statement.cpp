@@ -33,8 +33,7 @@ std::string constraint_of(std::string_view message) {
   if (auto at = message.find(failed); at != std::string_view::npos)
     return std::string{message.substr(at + failed.size())};
   constexpr std::string_view suffix = " constraint failed";
-  if (auto at = message.find(suffix); at != std::string_view::npos)
-    return std::string{message.substr(0, at)};
+  if (auto at = message.find(suffix); at != std::string_view::npos) return std::string{message.substr(0, at)};
   return {};
 }
 
@@ -42,8 +41,7 @@ std::string constraint_of(std::string_view message) {
 // blanks, semicolons and comments do not count. Only the rare non-blank tail is prepared.
 bool has_statement(sqlite3* db, std::string_view rest) {
   auto first = rest.find_first_not_of(" \t\r\n;");
-  if (first == std::string_view::npos)
-    return false;
+  if (first == std::string_view::npos) return false;
   rest.remove_prefix(first);
   sqlite3_stmt* raw = nullptr;
   sqlite3_prepare_v2(db, rest.data(), static_cast<int>(rest.size()), &raw, nullptr);
@@ -60,12 +58,12 @@ error make_error(sqlite3* db, int rc, std::string_view sql) {
   details.sql = std::string{sql};
   details.sqlstate = fmt::format("sqlite:{}", rc);
   auto code = code_for(rc);
-  if (code == errc::constraint_violation)
-    details.constraint = constraint_of(message);
+  if (code == errc::constraint_violation) details.constraint = constraint_of(message);
   details.connection_poisoned = code == errc::connection_lost;
   if (rc == SQLITE_BUSY_SNAPSHOT)
-    message += " (another connection committed after this transaction read; retry the transaction, "
-               "or begin transactions with BEGIN IMMEDIATE: engine option sqlite_begin_immediate)";
+    message +=
+        " (another connection committed after this transaction read; retry the transaction, "
+        "or begin transactions with BEGIN IMMEDIATE: engine option sqlite_begin_immediate)";
   return error{code, std::move(message), std::move(details)};
 }
 
@@ -74,11 +72,9 @@ statement_ptr prepare(sqlite3* db, std::string_view sql) {
   // SQLITE_PREPARE_PERSISTENT: cached statements live long; it tells SQLite not to use its
   // small lookaside memory for them.
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, &tail);
   statement_ptr statement{raw};
-  if (rc != SQLITE_OK)
-    throw make_error(db, rc, sql);
+  if (rc != SQLITE_OK) throw make_error(db, rc, sql);
   if (statement == nullptr)
     throw error{errc::invalid_argument, "the SQL text holds no statement",
                 error_details{std::string{sql}, {}, {}, false}};
@@ -89,13 +85,12 @@ statement_ptr prepare(sqlite3* db, std::string_view sql) {
   return statement;
 }
 
-void bind_parameters(sqlite3* db, sqlite3_stmt* statement, const params& parameters,
-                     binding_lifetime lifetime) {
+void bind_parameters(sqlite3* db, sqlite3_stmt* statement, const params& parameters, binding_lifetime lifetime) {
   int expected = sqlite3_bind_parameter_count(statement);
   if (static_cast<std::size_t>(expected) != parameters.size())
     throw error{errc::invalid_argument,
-                fmt::format("the statement has {} parameter placeholders but {} values were given",
-                            expected, parameters.size()),
+                fmt::format("the statement has {} parameter placeholders but {} values were given", expected,
+                            parameters.size()),
                 error_details{sqlite3_sql(statement), {}, {}, false}};
   auto destructor = lifetime == binding_lifetime::borrowed ? SQLITE_STATIC : SQLITE_TRANSIENT;
   for (int i = 0; i < expected; ++i) {
@@ -122,13 +117,11 @@ void bind_parameters(sqlite3* db, sqlite3_stmt* statement, const params& paramet
       case 6: {
         // Text in the same format SQLite's own datetime functions use, so that it sorts.
         auto text = format_timestamp(std::get<6>(data));
-        rc = sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                 SQLITE_UTF8);
+        rc = sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
         break;
       }
     }
-    if (rc != SQLITE_OK)
-      throw make_error(db, rc, sqlite3_sql(statement));
+    if (rc != SQLITE_OK) throw make_error(db, rc, sqlite3_sql(statement));
   }
 }
 
@@ -136,8 +129,7 @@ std::vector<std::string> column_names(sqlite3_stmt* statement) {
   int count = sqlite3_column_count(statement);
   std::vector<std::string> names;
   names.reserve(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i)
-    names.emplace_back(sqlite3_column_name(statement, i));
+  for (int i = 0; i < count; ++i) names.emplace_back(sqlite3_column_name(statement, i));
   return names;
 }
 
@@ -166,15 +158,13 @@ void read_row(sqlite3_stmt* statement, int columns, rowset& out) {
 
 statement_cache::entry* statement_cache::find(std::string_view sql) {
   auto found = index_.find(sql);
-  if (found == index_.end())
-    return nullptr;
+  if (found == index_.end()) return nullptr;
   entries_.splice(entries_.begin(), entries_, found->second);
   return &*found->second;
 }
 
 statement_cache::entry* statement_cache::insert(std::string_view sql, statement_ptr statement) {
-  if (capacity_ == 0)
-    return nullptr;
+  if (capacity_ == 0) return nullptr;
   entries_.push_front(entry{std::string{sql}, std::move(statement), true});
   index_.emplace(entries_.front().sql, entries_.begin());
   evict();
@@ -187,8 +177,7 @@ void statement_cache::evict() {
   auto it = entries_.end();
   while (entries_.size() > capacity_ && it != entries_.begin()) {
     --it;
-    if (it->in_use)
-      continue;
+    if (it->in_use) continue;
     index_.erase(it->sql);
     it = entries_.erase(it);
   }
@@ -204,8 +193,7 @@ statement_lease::statement_lease(statement_cache::entry& borrowed) noexcept
   borrowed.in_use = true;
 }
 
-statement_lease::statement_lease(statement_ptr owned) noexcept
-    : statement_(owned.get()), owned_(std::move(owned)) {}
+statement_lease::statement_lease(statement_ptr owned) noexcept : statement_(owned.get()), owned_(std::move(owned)) {}
 
 statement_lease::statement_lease(statement_lease&& other) noexcept
     : statement_(std::exchange(other.statement_, nullptr)),
@@ -236,11 +224,9 @@ void statement_lease::release() noexcept {
 
 statement_lease checkout(sqlite3* db, statement_cache& cache, std::string_view sql) {
   auto* cached = cache.find(sql);
-  if (cached != nullptr && !cached->in_use)
-    return statement_lease{*cached};
+  if (cached != nullptr && !cached->in_use) return statement_lease{*cached};
   auto statement = prepare(db, sql);
-  if (cached == nullptr && cache.capacity() > 0)
-    return statement_lease{*cache.insert(sql, std::move(statement))};
+  if (cached == nullptr && cache.capacity() > 0) return statement_lease{*cache.insert(sql, std::move(statement))};
   return statement_lease{std::move(statement)};
 }
 

@@ -42,8 +42,7 @@ enum class binding_lifetime {
 
 /// Binds `parameters` to the statement's placeholders in order; throws invalid_argument if
 /// the counts differ, so that no value of a previous execution is silently reused.
-void bind_parameters(sqlite3* db, sqlite3_stmt* statement, const params& parameters,
-                     binding_lifetime lifetime);
+void bind_parameters(sqlite3* db, sqlite3_stmt* statement, const params& parameters, binding_lifetime lifetime);
 
 /// The statement's column names, in select-list order.
 std::vector<std::string> column_names(sqlite3_stmt* statement);

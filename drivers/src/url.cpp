@@ -28,8 +28,7 @@ struct user_info_span {
 // mistake) still parses, or at least never leaks into a message.
 std::optional<user_info_span> find_user_info(std::string_view rest) {
   auto at = rest.substr(0, rest.find('?')).rfind('@');
-  if (at == std::string_view::npos)
-    return std::nullopt;
+  if (at == std::string_view::npos) return std::nullopt;
   return user_info_span{rest.substr(0, at).find(':'), at};
 }
 
@@ -52,8 +51,8 @@ std::string mask_password(std::string_view text) {
     auto key_begin = pos + 1;
     auto end = std::min(out.find('&', key_begin), out.size());
     auto equals = out.find('=', key_begin);
-    if (equals != std::string::npos && equals < end
-        && is_password_key(std::string_view{out}.substr(key_begin, equals - key_begin))) {
+    if (equals != std::string::npos && equals < end &&
+        is_password_key(std::string_view{out}.substr(key_begin, equals - key_begin))) {
       out.replace(equals + 1, end - equals - 1, "***");
       end = equals + 4;
     }
@@ -87,8 +86,7 @@ std::string decode(std::string_view text, std::string_view component, std::strin
     if (high < 0 || low < 0) {
       auto escape = component.substr(i, 3);
       // An escape inside the password must not be quoted back: it is part of the secret.
-      if (what == "password")
-        fail(text, "bad percent escape in the password");
+      if (what == "password") fail(text, "bad percent escape in the password");
       fail(text, "bad percent escape '" + std::string{escape} + "' in the " + std::string{what});
     }
     out += static_cast<char>(high * 16 + low);
@@ -106,10 +104,8 @@ std::string lowercase(std::string_view text) {
 
 std::optional<backend> backend_of(std::string_view scheme) {
   auto name = lowercase(scheme);
-  if (name == "sqlite")
-    return backend::sqlite;
-  if (name == "postgresql" || name == "postgres")
-    return backend::postgresql;
+  if (name == "sqlite") return backend::sqlite;
+  if (name == "postgresql" || name == "postgres") return backend::postgresql;
   return std::nullopt;
 }
 
@@ -118,8 +114,7 @@ void parse_query(std::string_view text, std::string_view query, url& out) {
     auto end = std::min(query.find('&'), query.size());
     auto pair = query.substr(0, end);
     query.remove_prefix(std::min(end + 1, query.size()));
-    if (pair.empty())
-      continue;
+    if (pair.empty()) continue;
     auto equals = pair.find('=');
     if (equals == std::string_view::npos)
       fail(text, "query parameter '" + std::string{pair} + "' has no value (write key=value)");
@@ -132,21 +127,17 @@ void parse_host_and_port(std::string_view text, std::string_view host_port, url&
   std::string_view port_text;
   if (host_port.starts_with('[')) {  // IPv6 literal: [::1]:5432
     auto close = host_port.find(']');
-    if (close == std::string_view::npos)
-      fail(text, "unterminated '[' in the host");
+    if (close == std::string_view::npos) fail(text, "unterminated '[' in the host");
     out.host = std::string{host_port.substr(1, close - 1)};
     auto rest = host_port.substr(close + 1);
-    if (!rest.empty() && !rest.starts_with(':'))
-      fail(text, "unexpected text after the IPv6 host");
+    if (!rest.empty() && !rest.starts_with(':')) fail(text, "unexpected text after the IPv6 host");
     port_text = rest.empty() ? rest : rest.substr(1);
   } else {
     auto colon = host_port.find(':');
     out.host = decode(text, host_port.substr(0, colon), "host");
-    if (colon != std::string_view::npos)
-      port_text = host_port.substr(colon + 1);
+    if (colon != std::string_view::npos) port_text = host_port.substr(colon + 1);
   }
-  if (port_text.empty())
-    return;
+  if (port_text.empty()) return;
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
@@ -168,21 +159,19 @@ url parse_postgresql(std::string_view text, std::string_view rest, url out) {
   auto query_begin = std::min(rest.find('?'), rest.size());
   if (!rest.empty() && rest.front() == '/')
     out.database = decode(text, rest.substr(1, query_begin - 1), "database name");
-  if (query_begin < rest.size())
-    parse_query(text, rest.substr(query_begin + 1), out);
+  if (query_begin < rest.size()) parse_query(text, rest.substr(query_begin + 1), out);
   return out;
 }
 
 url parse_sqlite(std::string_view text, std::string_view rest, url out) {
   // sqlite:///path: the authority (between '//' and the third '/') must be empty.
   if (!rest.empty() && rest.front() != '/')
-    fail(text, "a SQLite URL has no host: write sqlite:///relative.db, sqlite:////absolute.db "
-               "or sqlite:// for a memory database");
+    fail(text,
+         "a SQLite URL has no host: write sqlite:///relative.db, sqlite:////absolute.db "
+         "or sqlite:// for a memory database");
   auto query_begin = std::min(rest.find('?'), rest.size());
-  if (!rest.empty())
-    out.database = decode(text, rest.substr(1, query_begin - 1), "path");
-  if (query_begin < rest.size())
-    parse_query(text, rest.substr(query_begin + 1), out);
+  if (!rest.empty()) out.database = decode(text, rest.substr(1, query_begin - 1), "path");
+  if (query_begin < rest.size()) parse_query(text, rest.substr(query_begin + 1), out);
   return out;
 }
 
@@ -197,16 +186,13 @@ std::string url::redacted() const {
   if (backend == orca::backend::postgresql) {
     if (!user.empty() || !password.empty()) {
       out += user;
-      if (!password.empty())
-        out += ":***";
+      if (!password.empty()) out += ":***";
       out += '@';
     }
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (port != 0)
-      out += ':' + std::to_string(port);
+    if (port != 0) out += ':' + std::to_string(port);
   }
-  if (!database.empty() || backend == orca::backend::postgresql)
-    out += '/';
+  if (!database.empty() || backend == orca::backend::postgresql) out += '/';
   out += database;
   char separator = '?';
   for (const auto& [key, value] : query) {
@@ -225,8 +211,7 @@ url parse_url(std::string_view text) {
     fail(text, "missing scheme (expected sqlite:// or postgresql://)");
   auto scheme = text.substr(0, scheme_end);
   auto kind = backend_of(scheme);
-  if (!kind)
-    fail(text, "unknown scheme '" + std::string{scheme} + "' (expected sqlite, postgresql or postgres)");
+  if (!kind) fail(text, "unknown scheme '" + std::string{scheme} + "' (expected sqlite, postgresql or postgres)");
   if (text.substr(scheme_end, scheme_separator.size()) != scheme_separator)
     fail(text, "missing '//' after '" + std::string{scheme} + ":'");
   url out;

@@ -35,13 +35,11 @@ constexpr std::size_t mismatch_preview_chars = 60;
 // Reads exactly `count` decimal digits at `pos`; no sign, no spaces (std::from_chars would
 // accept fewer digits, which the fixed-width format must reject).
 bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
-  if (pos + count > text.size())
-    return false;
+  if (pos + count > text.size()) return false;
   int result = 0;
   for (std::size_t i = 0; i < count; ++i) {
     char c = text[pos + i];
-    if (c < '0' || c > '9')
-      return false;
+    if (c < '0' || c > '9') return false;
     result = result * 10 + (c - '0');
   }
   pos += count;
@@ -50,8 +48,7 @@ bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int
 }
 
 bool expect(std::string_view text, std::size_t& pos, char c) {
-  if (pos >= text.size() || text[pos] != c)
-    return false;
+  if (pos >= text.size() || text[pos] != c) return false;
   ++pos;
   return true;
 }
@@ -72,49 +69,39 @@ std::string_view to_string(value_type type) noexcept {
 }
 
 std::int64_t value::as_integer() const {
-  if (auto x = std::get_if<std::int64_t>(&data_))
-    return *x;
-  if (auto x = std::get_if<bool>(&data_))
-    return *x ? 1 : 0;
+  if (auto x = std::get_if<std::int64_t>(&data_)) return *x;
+  if (auto x = std::get_if<bool>(&data_)) return *x ? 1 : 0;
   throw_mismatch(value_type::integer, *this);
 }
 
 double value::as_real() const {
-  if (auto x = std::get_if<double>(&data_))
-    return *x;
-  if (auto x = std::get_if<std::int64_t>(&data_))
-    return static_cast<double>(*x);
+  if (auto x = std::get_if<double>(&data_)) return *x;
+  if (auto x = std::get_if<std::int64_t>(&data_)) return static_cast<double>(*x);
   throw_mismatch(value_type::real, *this);
 }
 
 const std::string& value::as_text() const {
-  if (auto x = std::get_if<std::string>(&data_))
-    return *x;
+  if (auto x = std::get_if<std::string>(&data_)) return *x;
   throw_mismatch(value_type::text, *this);
 }
 
 const blob& value::as_blob() const {
-  if (auto x = std::get_if<blob>(&data_))
-    return *x;
+  if (auto x = std::get_if<blob>(&data_)) return *x;
   throw_mismatch(value_type::binary, *this);
 }
 
 bool value::as_boolean() const {
-  if (auto x = std::get_if<bool>(&data_))
-    return *x;
+  if (auto x = std::get_if<bool>(&data_)) return *x;
   // SQLite has no boolean type: booleans come back as the integers 0 and 1.
-  if (auto x = std::get_if<std::int64_t>(&data_); x != nullptr && (*x == 0 || *x == 1))
-    return *x == 1;
+  if (auto x = std::get_if<std::int64_t>(&data_); x != nullptr && (*x == 0 || *x == 1)) return *x == 1;
   throw_mismatch(value_type::boolean, *this);
 }
 
 timestamp value::as_timestamp() const {
-  if (auto x = std::get_if<timestamp>(&data_))
-    return *x;
+  if (auto x = std::get_if<timestamp>(&data_)) return *x;
   // SQLite stores timestamps as text, and PostgreSQL's text protocol sends them as text.
   if (auto x = std::get_if<std::string>(&data_))
-    if (auto parsed = parse_timestamp(*x))
-      return *parsed;
+    if (auto parsed = parse_timestamp(*x)) return *parsed;
   throw_mismatch(value_type::time, *this);
 }
 
@@ -130,8 +117,7 @@ std::string to_string(const value& x) {
       out.reserve(v.size() + 2);
       out += '\'';
       for (char c : v) {
-        if (c == '\'')
-          out += '\'';  // SQL quoting, so that the rendering reads as a literal
+        if (c == '\'') out += '\'';  // SQL quoting, so that the rendering reads as a literal
         out += c;
       }
       out += '\'';
@@ -162,8 +148,7 @@ std::string format_timestamp(timestamp t) {
   int length = std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02u %02d:%02d:%02d.%06lld",
                              static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                              static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
-                             static_cast<int>(time.minutes().count()),
-                             static_cast<int>(time.seconds().count()),
+                             static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
                              static_cast<long long>(time.subseconds().count()));
   return std::string(buffer.data(), static_cast<std::size_t>(length));
 }
@@ -172,14 +157,13 @@ std::optional<timestamp> parse_timestamp(std::string_view text) {
   using namespace std::chrono;
   std::size_t pos = 0;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (!read_digits(text, pos, 4, y) || !expect(text, pos, '-') || !read_digits(text, pos, 2, mo)
-      || !expect(text, pos, '-') || !read_digits(text, pos, 2, d))
+  if (!read_digits(text, pos, 4, y) || !expect(text, pos, '-') || !read_digits(text, pos, 2, mo) ||
+      !expect(text, pos, '-') || !read_digits(text, pos, 2, d))
     return std::nullopt;
-  if (pos >= text.size() || (text[pos] != ' ' && text[pos] != 'T'))
-    return std::nullopt;
+  if (pos >= text.size() || (text[pos] != ' ' && text[pos] != 'T')) return std::nullopt;
   ++pos;
-  if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, mi)
-      || !expect(text, pos, ':') || !read_digits(text, pos, 2, s))
+  if (!read_digits(text, pos, 2, h) || !expect(text, pos, ':') || !read_digits(text, pos, 2, mi) ||
+      !expect(text, pos, ':') || !read_digits(text, pos, 2, s))
     return std::nullopt;
   std::int64_t micros = 0;
   if (pos < text.size() && text[pos] == '.') {
@@ -190,17 +174,13 @@ std::optional<timestamp> parse_timestamp(std::string_view text) {
       ++pos;
       ++digits;
     }
-    if (digits == 0)
-      return std::nullopt;
-    for (; digits < 6; ++digits)
-      micros *= 10;
+    if (digits == 0) return std::nullopt;
+    for (; digits < 6; ++digits) micros *= 10;
   }
   auto suffix = text.substr(pos);
-  if (!suffix.empty() && suffix != "Z" && suffix != "+00" && suffix != "+00:00")
-    return std::nullopt;
+  if (!suffix.empty() && suffix != "Z" && suffix != "+00" && suffix != "+00:00") return std::nullopt;
   year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!date.ok() || h > 23 || mi > 59 || s > 59)
-    return std::nullopt;
+  if (!date.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
   return sys_days{date} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros};
 }
 

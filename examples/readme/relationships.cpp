@@ -25,8 +25,8 @@ struct review {
 struct author {
   std::int64_t id = 0;
   std::string name;
-  orca::collection<book> books{};        // one-to-many, loaded on request
-  orca::write_only<review> reviews{};    // one-to-many, never loaded: queried
+  orca::collection<book> books{};      // one-to-many, loaded on request
+  orca::write_only<review> reviews{};  // one-to-many, never loaded: queried
 };
 
 void orca_table(orca::table_builder<author>& t) {
@@ -92,8 +92,8 @@ orca::task<int> relationships(orca::engine engine) {
 
   bool ok = book_count == 2 && shared_parent && reviews.size() == 1 && left.size() == 1 &&
             left.first()->text == "second review";
-  std::cout << "books " << book_count << ", shared parent " << shared_parent << ", reviews "
-            << reviews.size() << " then " << left.size() << "\n";
+  std::cout << "books " << book_count << ", shared parent " << shared_parent << ", reviews " << reviews.size()
+            << " then " << left.size() << "\n";
   co_return ok ? 0 : 1;
 }
 

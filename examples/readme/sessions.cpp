@@ -47,13 +47,13 @@ orca::task<int> sessions(orca::engine engine) {
   // [write]
   auto nut = session.add(item{.name = "nut", .stock = 5, .price = 0.1});
   session.add_all({item{.name = "washer", .stock = 0}, item{.name = "screw", .stock = 7}});
-  co_await session.flush();    // INSERT ... RETURNING: nut->id and nut->created are set
+  co_await session.flush();  // INSERT ... RETURNING: nut->id and nut->created are set
   nut->stock = 4;
-  co_await session.commit();   // UPDATE item SET stock = ? WHERE id = ?; then COMMIT
+  co_await session.commit();  // UPDATE item SET stock = ? WHERE id = ?; then COMMIT
   {
     auto tx = co_await session.begin();  // an explicit transaction: commit, or rolled back when dropped
     auto washer = (co_await session.scalars(orca::select<item>().where(orca::col(&item::name) == "washer"))).one();
-    co_await session.remove(washer);      // DELETE at the next flush
+    co_await session.remove(washer);  // DELETE at the next flush
     co_await tx.commit();
   }
   // [write]
@@ -66,7 +66,7 @@ orca::task<int> sessions(orca::engine engine) {
                                                .order_by(orca::desc(&item::stock))
                                                .limit(10));
   std::vector<std::string> names;
-  for (auto& i : in_stock) names.push_back(i->name);  // bolt (10), screw (7)
+  for (auto& i : in_stock) names.push_back(i->name);                                     // bolt (10), screw (7)
   auto stream = co_await session.stream(orca::select<item>().order_by(&item::id), 100);  // a cursor
   std::size_t streamed = 0;
   while (auto i = co_await stream.next()) ++streamed;
@@ -80,8 +80,8 @@ orca::task<int> sessions(orca::engine engine) {
   co_await session.refresh(nut);  // reloads the row: stock is 4 again
   nut->stock = 50;
   co_await session.flush();
-  co_await session.rollback();    // the UPDATE is rolled back; the session expires its objects
-  co_await session.expire(nut);   // (explicitly too) the next load overwrites it
+  co_await session.rollback();   // the UPDATE is rolled back; the session expires its objects
+  co_await session.expire(nut);  // (explicitly too) the next load overwrites it
   auto reloaded = co_await session.get<item>(nut->id);
   bool duplicate = false;
   try {

@@ -17,8 +17,7 @@ namespace {
 void column_list(writer& w, const table_info& table, const std::vector<std::size_t>* ordinals = nullptr) {
   auto count = ordinals != nullptr ? ordinals->size() : table.columns().size();
   for (std::size_t i = 0; i < count; ++i) {
-    if (i > 0)
-      w << ", ";
+    if (i > 0) w << ", ";
     w.column(table, column_at(table, ordinals != nullptr ? (*ordinals)[i] : i));
   }
 }
@@ -36,7 +35,6 @@ void where_key(writer& w, const table_info& table) {
   w.column(table, table.primary_key()) << " = ";
   w.placeholder();
 }
-
 
 // Binding strength of the boolean operators: an operand binding looser than its context
 // is parenthesised, so `(a OR b) AND c` keeps its meaning and `a AND b AND c` stays flat.
@@ -57,8 +55,14 @@ public:
         w_ << ')';
         return;
       case k::compare: return compare(n);
-      case k::is_null: column(n); w_ << " IS NULL"; return;
-      case k::is_not_null: column(n); w_ << " IS NOT NULL"; return;
+      case k::is_null:
+        column(n);
+        w_ << " IS NULL";
+        return;
+      case k::is_not_null:
+        column(n);
+        w_ << " IS NOT NULL";
+        return;
       case k::in_list: return in_list(n);
       case k::like:
         column(n);
@@ -77,22 +81,18 @@ private:
     return *n.operands[i];
   }
 
-  void junction(const expression_node& n, std::string_view op, binding own, std::string_view empty,
-                binding context) {
+  void junction(const expression_node& n, std::string_view op, binding own, std::string_view empty, binding context) {
     if (n.operands.empty()) {
       w_ << empty;
       return;
     }
     bool parenthesise = n.operands.size() > 1 && static_cast<int>(context) > static_cast<int>(own);
-    if (parenthesise)
-      w_ << '(';
+    if (parenthesise) w_ << '(';
     for (std::size_t i = 0; i < n.operands.size(); ++i) {
-      if (i > 0)
-        w_ << op;
+      if (i > 0) w_ << op;
       write(operand(n, i), own);
     }
-    if (parenthesise)
-      w_ << ')';
+    if (parenthesise) w_ << ')';
   }
 
   void compare(const expression_node& n) {
@@ -118,26 +118,22 @@ private:
     column(n);
     w_ << " IN (";
     for (std::size_t i = 0; i < n.list.size(); ++i) {
-      if (i > 0)
-        w_ << ", ";
+      if (i > 0) w_ << ", ";
       bind(n.list[i]);
     }
     w_ << ')';
   }
 
   void term(const expression_node& n) {
-    if (n.what == expression_node::kind::column)
-      return column(n);
-    if (n.what == expression_node::kind::parameter)
-      return bind(n.parameter);
+    if (n.what == expression_node::kind::column) return column(n);
+    if (n.what == expression_node::kind::parameter) return bind(n.parameter);
     w_ << '(';
     write(n, binding::none);
     w_ << ')';
   }
 
   void column(const expression_node& n) {
-    if (n.table == nullptr)
-      throw error(errc::internal, "malformed expression: a column without its table");
+    if (n.table == nullptr) throw error(errc::internal, "malformed expression: a column without its table");
     w_.column(*n.table, column_at(*n.table, n.column));
   }
 
@@ -153,8 +149,7 @@ private:
 }  // namespace
 
 statement compile_select(const select_spec& spec, const drivers::dialect& dialect) {
-  if (spec.table == nullptr)
-    throw error(errc::internal, "a select statement without its table");
+  if (spec.table == nullptr) throw error(errc::internal, "a select statement without its table");
   auto& table = *spec.table;
   statement result;
   result.text.reserve(estimate(table, 128));
@@ -169,8 +164,7 @@ statement compile_select(const select_spec& spec, const drivers::dialect& dialec
     auto& owner = term.table != nullptr ? *term.table : table;
     w << (i == 0 ? " ORDER BY " : ", ");
     w.column(owner, column_at(owner, term.column));
-    if (term.descending)
-      w << " DESC";
+    if (term.descending) w << " DESC";
   }
   if (spec.limit) {
     w << " LIMIT ";
@@ -179,8 +173,7 @@ statement compile_select(const select_spec& spec, const drivers::dialect& dialec
   }
   if (spec.offset) {
     // SQLite's grammar has OFFSET only after a LIMIT; a negative limit means none.
-    if (!spec.limit && dialect.name() == "sqlite")
-      w << " LIMIT -1";
+    if (!spec.limit && dialect.name() == "sqlite") w << " LIMIT -1";
     w << " OFFSET ";
     w.placeholder();
     result.parameters.emplace_back(*spec.offset);
@@ -188,8 +181,7 @@ statement compile_select(const select_spec& spec, const drivers::dialect& dialec
   return result;
 }
 
-std::string select_in(const table_info& table, std::size_t column, std::size_t count,
-                      const drivers::dialect& dialect) {
+std::string select_in(const table_info& table, std::size_t column, std::size_t count, const drivers::dialect& dialect) {
   std::string sql;
   sql.reserve(estimate(table, 16 + 6 * count));
   writer w{sql, dialect};
@@ -201,8 +193,7 @@ std::string select_in(const table_info& table, std::size_t column, std::size_t c
   }
   w.column(table, column_at(table, column)) << " IN (";
   for (std::size_t i = 0; i < count; ++i) {
-    if (i > 0)
-      w << ", ";
+    if (i > 0) w << ", ";
     w.placeholder();
   }
   w << ')';
@@ -224,9 +215,8 @@ std::string insert(const table_info& table, const std::vector<std::size_t>& colu
     throw error(errc::internal, "INSERT INTO " + table.name() + " of " + std::to_string(rows) +
                                     " rows: DEFAULT VALUES inserts exactly one row, VALUES at least one");
   if (columns.size() * rows > dialect.max_parameters())
-    throw error(errc::internal, "INSERT INTO " + table.name() + " would bind " +
-                                    std::to_string(columns.size() * rows) + " parameters; " +
-                                    std::string{dialect.name()} + " allows " +
+    throw error(errc::internal, "INSERT INTO " + table.name() + " would bind " + std::to_string(columns.size() * rows) +
+                                    " parameters; " + std::string{dialect.name()} + " allows " +
                                     std::to_string(dialect.max_parameters()) + " per statement");
   std::string sql;
   sql.reserve(estimate(table, rows * columns.size() * 16 + rows * 8));
@@ -237,14 +227,12 @@ std::string insert(const table_info& table, const std::vector<std::size_t>& colu
     w << " DEFAULT VALUES";
   } else {
     w << " (";
-    for (std::size_t i = 0; i < columns.size(); ++i)
-      (i > 0 ? w << ", " : w).name(column_at(table, columns[i]).name);
+    for (std::size_t i = 0; i < columns.size(); ++i) (i > 0 ? w << ", " : w).name(column_at(table, columns[i]).name);
     w << ')';
     bool ordered = rows > 1 && dialect.needs_ordered_insert();
     if (ordered) {
       w << " SELECT ";
-      for (std::size_t i = 0; i < columns.size(); ++i)
-        ((i > 0 ? w << ", " : w) << 'p').number(i);
+      for (std::size_t i = 0; i < columns.size(); ++i) ((i > 0 ? w << ", " : w) << 'p').number(i);
       w << " FROM (VALUES ";
     } else {
       w << " VALUES ";
@@ -252,20 +240,16 @@ std::string insert(const table_info& table, const std::vector<std::size_t>& colu
     for (std::size_t row = 0; row < rows; ++row) {
       w << (row > 0 ? ", (" : "(");
       for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (i > 0)
-          w << ", ";
+        if (i > 0) w << ", ";
         w.placeholder();
-        if (ordered)
-          w << dialect.placeholder_cast(table.columns()[columns[i]].type);
+        if (ordered) w << dialect.placeholder_cast(table.columns()[columns[i]].type);
       }
-      if (ordered)
-        (w << ", ").number(row);
+      if (ordered) (w << ", ").number(row);
       w << ')';
     }
     if (ordered) {
       w << ") AS v(";
-      for (std::size_t i = 0; i < columns.size(); ++i)
-        (w << 'p').number(i) << ", ";
+      for (std::size_t i = 0; i < columns.size(); ++i) (w << 'p').number(i) << ", ";
       w << "n) ORDER BY n";
     }
   }
@@ -276,10 +260,8 @@ std::string insert(const table_info& table, const std::vector<std::size_t>& colu
   return sql;
 }
 
-std::string update(const table_info& table, const std::vector<std::size_t>& columns,
-                   const drivers::dialect& dialect) {
-  if (columns.empty())
-    throw error(errc::internal, "UPDATE " + table.name() + " without columns to set");
+std::string update(const table_info& table, const std::vector<std::size_t>& columns, const drivers::dialect& dialect) {
+  if (columns.empty()) throw error(errc::internal, "UPDATE " + table.name() + " without columns to set");
   std::string sql;
   sql.reserve(estimate(table, 32));
   writer w{sql, dialect};

@@ -17,8 +17,7 @@ void literal(writer& w, const value& x) {
     case value_type::integer: w << std::to_string(x.as_integer()); return;
     case value_type::boolean: w << (x.as_boolean() ? "TRUE" : "FALSE"); return;
     case value_type::real: {
-      if (!std::isfinite(x.as_real()))
-        throw error(errc::invalid_argument, "a server default must be a finite number");
+      if (!std::isfinite(x.as_real())) throw error(errc::invalid_argument, "a server default must be a finite number");
       char buffer[32];
       auto end = std::to_chars(buffer, buffer + sizeof buffer, x.as_real()).ptr;
       w << std::string_view(buffer, static_cast<std::size_t>(end - buffer));
@@ -28,8 +27,7 @@ void literal(writer& w, const value& x) {
     case value_type::time: {
       auto text = x.type() == value_type::text ? x.as_text() : format_timestamp(x.as_timestamp());
       w << '\'';
-      for (char c : text)
-        w << (c == '\'' ? std::string_view{"''"} : std::string_view{&c, 1});
+      for (char c : text) w << (c == '\'' ? std::string_view{"''"} : std::string_view{&c, 1});
       w << '\'';
       return;
     }
@@ -38,8 +36,7 @@ void literal(writer& w, const value& x) {
       // bytea's hex input format instead.
       bool postgresql = w.dialect().name() == "postgresql";
       w << (postgresql ? "'\\x" : "X'");
-      for (auto byte : x.as_blob().bytes)
-        w << hex[byte >> 4] << hex[byte & 0xf];
+      for (auto byte : x.as_blob().bytes) w << hex[byte >> 4] << hex[byte & 0xf];
       w << (postgresql ? "'::BYTEA" : "'");
       return;
     }
@@ -59,13 +56,10 @@ void column_definition(writer& w, const column_info& c) {
       else
         literal(w, c.server_default->literal);
     }
-    if (!c.nullable || c.primary_key)
-      w << " NOT NULL";
-    if (c.primary_key)
-      w << " PRIMARY KEY";
+    if (!c.nullable || c.primary_key) w << " NOT NULL";
+    if (c.primary_key) w << " PRIMARY KEY";
   }
-  if (c.unique && !c.primary_key)
-    w << " UNIQUE";
+  if (c.unique && !c.primary_key) w << " UNIQUE";
 }
 
 }  // namespace
@@ -77,13 +71,11 @@ std::string create_table(const table_info& table, bool if_not_exists, const driv
   w << (if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
   w.name(table.name()) << " (";
   for (std::size_t i = 0; i < table.columns().size(); ++i) {
-    if (i > 0)
-      w << ", ";
+    if (i > 0) w << ", ";
     column_definition(w, table.columns()[i]);
   }
   for (auto& c : table.columns()) {
-    if (!c.foreign_key)
-      continue;
+    if (!c.foreign_key) continue;
     auto& target = c.foreign_key->target();
     w << ", FOREIGN KEY(";
     w.name(c.name) << ") REFERENCES ";
@@ -94,13 +86,11 @@ std::string create_table(const table_info& table, bool if_not_exists, const driv
   return sql;
 }
 
-std::vector<std::string> create_indexes(const table_info& table, bool if_not_exists,
-                                        const drivers::dialect& dialect) {
+std::vector<std::string> create_indexes(const table_info& table, bool if_not_exists, const drivers::dialect& dialect) {
   std::vector<std::string> result;
   for (auto& c : table.columns()) {
     // The primary key is indexed by its constraint already.
-    if (c.primary_key || (!c.indexed && !c.foreign_key))
-      continue;
+    if (c.primary_key || (!c.indexed && !c.foreign_key)) continue;
     auto& sql = result.emplace_back();
     writer w{sql, dialect};
     w << (if_not_exists ? "CREATE INDEX IF NOT EXISTS " : "CREATE INDEX ");

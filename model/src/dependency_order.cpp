@@ -20,9 +20,8 @@ std::vector<const table_info*> sort_by_dependency(const std::vector<const table_
 
   auto depends_on = [](const table_info* t, const table_info* other) {
     if (t == other) return false;
-    return std::any_of(t->columns().begin(), t->columns().end(), [&](const column_info& c) {
-      return c.foreign_key && &c.foreign_key->target() == other;
-    });
+    return std::any_of(t->columns().begin(), t->columns().end(),
+                       [&](const column_info& c) { return c.foreign_key && &c.foreign_key->target() == other; });
   };
   std::vector<const table_info*> sorted;
   std::vector<bool> placed(all.size(), false);
@@ -47,9 +46,8 @@ std::vector<const table_info*> sort_by_dependency(const std::vector<const table_
     }
   }
   // Callers asked about their tables only.
-  std::erase_if(sorted, [&](const table_info* t) {
-    return std::find(tables.begin(), tables.end(), t) == tables.end();
-  });
+  std::erase_if(sorted,
+                [&](const table_info* t) { return std::find(tables.begin(), tables.end(), t) == tables.end(); });
   return sorted;
 }
 

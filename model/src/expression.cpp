@@ -19,18 +19,15 @@ const column_info& require_column(const table_info& table, const column_info* fo
 
 const relationship_info& require_relationship(const table_info& table, const relationship_info* found) {
   if (found == nullptr)
-    throw error(errc::invalid_argument,
-                "member is not a mapped relationship of " + table.class_name() +
-                    ": map it with t.relationship(...) in its orca_table() before loading it");
+    throw error(errc::invalid_argument, "member is not a mapped relationship of " + table.class_name() +
+                                            ": map it with t.relationship(...) in its orca_table() before loading it");
   return *found;
 }
 
 std::shared_ptr<const expression_node> and_where(std::shared_ptr<const expression_node> where,
                                                  std::shared_ptr<const expression_node> more) {
-  if (!where)
-    return more;
-  if (!more)
-    return where;
+  if (!where) return more;
+  if (!more) return where;
   // Chained where() calls extend one flat AND rather than nesting, so the SQL stays
   // `a AND b AND c` and the compiler recurses no deeper than the user's own expression.
   auto n = std::make_shared<expression_node>();

@@ -52,8 +52,7 @@ object_record& identity_map::add_pending(const object_ref& object) {
   return r;
 }
 
-object_record& identity_map::add_persistent(const object_ref& object, std::int64_t key,
-                                            std::vector<value> snapshot) {
+object_record& identity_map::add_persistent(const object_ref& object, std::int64_t key, std::vector<value> snapshot) {
   // Objects die without telling us; sweeping now and then keeps a long stream's map small.
   if (by_address_.size() >= purge_threshold_) {
     purge();

@@ -52,8 +52,8 @@ std::vector<object_ref> loader::load(drivers::connection& connection, const sele
   return drive(load(spec, connection.sql_dialect()), connection);
 }
 
-std::vector<object_ref> loader::merge(const table_info& table, const drivers::rowset& rows,
-                                      const select_spec* spec, bool overwrite) {
+std::vector<object_ref> loader::merge(const table_info& table, const drivers::rowset& rows, const select_spec* spec,
+                                      bool overwrite) {
   std::vector<object_ref> result;
   result.reserve(rows.size());
   auto pk = table.primary_key().ordinal;
@@ -72,7 +72,8 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
     auto object = table.create();
     set_columns(table, object.get(), rows, r);
     for (auto& rel : table.relationships()) {
-      if (rel.kind == relationship_kind::write_only) rel.access->bind(object.get(), rel, key, objects_.write_only_changed());
+      if (rel.kind == relationship_kind::write_only)
+        rel.access->bind(object.get(), rel, key, objects_.write_only_changed());
       else if (rel.kind == relationship_kind::one_to_many && !is_eager(spec, rel))
         rel.access->set_unloaded(object.get(), rel);
     }
@@ -108,8 +109,7 @@ plan<std::vector<drivers::rowset>> loader::select_in(const table_info& table, st
   for (std::size_t start = 0; start < keys.size(); start += batch) {
     auto n = std::min(batch, keys.size() - start);
     if (n == batch && full_sql.empty()) full_sql = sql::select_in(table, column, n, dialect);
-    params p(keys.begin() + static_cast<std::ptrdiff_t>(start),
-             keys.begin() + static_cast<std::ptrdiff_t>(start + n));
+    params p(keys.begin() + static_cast<std::ptrdiff_t>(start), keys.begin() + static_cast<std::ptrdiff_t>(start + n));
     statements.emplace_back(n == batch ? full_sql : sql::select_in(table, column, n, dialect), std::move(p));
   }
   if (statements.size() == 1) {

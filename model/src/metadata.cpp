@@ -21,18 +21,14 @@ bool contains(const std::vector<const table_info*>& tables, const table_info* ta
 std::vector<const table_info*> reachable(const std::vector<table_getter>& getters) {
   std::vector<const table_info*> tables;
   for (auto get : getters)
-    if (!contains(tables, &get()))
-      tables.push_back(&get());
+    if (!contains(tables, &get())) tables.push_back(&get());
   for (std::size_t i = 0; i < tables.size(); ++i) {
     auto visit = [&](table_getter get) {
-      if (get != nullptr && !contains(tables, &get()))
-        tables.push_back(&get());
+      if (get != nullptr && !contains(tables, &get())) tables.push_back(&get());
     };
     for (auto& c : tables[i]->columns())
-      if (c.foreign_key)
-        visit(c.foreign_key->target);
-    for (auto& r : tables[i]->relationships())
-      visit(r.target);
+      if (c.foreign_key) visit(c.foreign_key->target);
+    for (auto& r : tables[i]->relationships()) visit(r.target);
   }
   return tables;
 }
@@ -41,8 +37,7 @@ std::vector<const table_info*> reachable(const std::vector<table_getter>& getter
 // itself does not wait for itself (a tree of rows in one table).
 bool ready(const table_info& table, const std::vector<const table_info*>& done) {
   for (auto& c : table.columns())
-    if (c.foreign_key && &c.foreign_key->target() != &table && !contains(done, &c.foreign_key->target()))
-      return false;
+    if (c.foreign_key && &c.foreign_key->target() != &table && !contains(done, &c.foreign_key->target())) return false;
   return true;
 }
 
@@ -51,20 +46,17 @@ bool ready(const table_info& table, const std::vector<const table_info*>& done) 
 std::string cycle_names(std::vector<const table_info*> pending) {
   auto referred = [&](const table_info* table) {
     return std::any_of(pending.begin(), pending.end(), [&](auto* other) {
-      return other != table && std::any_of(other->columns().begin(), other->columns().end(), [&](auto& c) {
-               return c.foreign_key && &c.foreign_key->target() == table;
-             });
+      return other != table && std::any_of(other->columns().begin(), other->columns().end(),
+                                           [&](auto& c) { return c.foreign_key && &c.foreign_key->target() == table; });
     });
   };
   for (auto peeled = true; peeled;) {
     auto tail = std::find_if_not(pending.begin(), pending.end(), referred);
     peeled = tail != pending.end();
-    if (peeled)
-      pending.erase(tail);
+    if (peeled) pending.erase(tail);
   }
   std::string names;
-  for (auto* t : pending)
-    names += (names.empty() ? "" : ", ") + t->name();
+  for (auto* t : pending) names += (names.empty() ? "" : ", ") + t->name();
   return names;
 }
 
@@ -94,8 +86,7 @@ void metadata::create_all(drivers::connection& connection, bool check_first) con
   auto& dialect = connection.sql_dialect();
   for (auto* table : sorted_tables()) {
     connection.execute_script(sql::create_table(*table, check_first, dialect));
-    for (auto& index : sql::create_indexes(*table, check_first, dialect))
-      connection.execute_script(index);
+    for (auto& index : sql::create_indexes(*table, check_first, dialect)) connection.execute_script(index);
   }
 }
 

@@ -6,25 +6,24 @@
 namespace orca {
 
 io_reply perform(drivers::connection& connection, io_request& request) {
-  return std::visit(
-      overloaded{
-          [&](io::execute& r) -> io_reply { return connection.execute(r.sql, r.parameters); },
-          [&](io::execute_many& r) -> io_reply { return connection.execute_many(r.sql, r.sets); },
-          [&](io::execute_batch& r) -> io_reply { return connection.execute_batch(r.statements); },
-          [&](io::begin&) -> io_reply {
-            if (!connection.in_transaction()) connection.begin();
-            return {};
-          },
-          [&](io::commit&) -> io_reply {
-            connection.commit();
-            return {};
-          },
-          [&](io::rollback&) -> io_reply {
-            connection.rollback();
-            return {};
-          },
-      },
-      request);
+  return std::visit(overloaded{
+                        [&](io::execute& r) -> io_reply { return connection.execute(r.sql, r.parameters); },
+                        [&](io::execute_many& r) -> io_reply { return connection.execute_many(r.sql, r.sets); },
+                        [&](io::execute_batch& r) -> io_reply { return connection.execute_batch(r.statements); },
+                        [&](io::begin&) -> io_reply {
+                          if (!connection.in_transaction()) connection.begin();
+                          return {};
+                        },
+                        [&](io::commit&) -> io_reply {
+                          connection.commit();
+                          return {};
+                        },
+                        [&](io::rollback&) -> io_reply {
+                          connection.rollback();
+                          return {};
+                        },
+                    },
+                    request);
 }
 
 std::string describe(const io_request& request) {

@@ -18,15 +18,27 @@ class writer {
 public:
   writer(std::string& out, const drivers::dialect& dialect) : out_(out), dialect_(dialect) {}
 
-  writer& operator<<(std::string_view text) { out_.append(text); return *this; }
-  writer& operator<<(char c) { out_.push_back(c); return *this; }
-  writer& name(std::string_view identifier) { dialect_.identifier(out_, identifier); return *this; }
+  writer& operator<<(std::string_view text) {
+    out_.append(text);
+    return *this;
+  }
+  writer& operator<<(char c) {
+    out_.push_back(c);
+    return *this;
+  }
+  writer& name(std::string_view identifier) {
+    dialect_.identifier(out_, identifier);
+    return *this;
+  }
   writer& column(const table_info& table, const column_info& c) {
     name(table.name());
     out_.push_back('.');
     return name(c.name);
   }
-  writer& placeholder() { dialect_.placeholder(out_, next_++); return *this; }
+  writer& placeholder() {
+    dialect_.placeholder(out_, next_++);
+    return *this;
+  }
   writer& number(std::size_t n) {
     char digits[24];
     out_.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);

@@ -13,12 +13,10 @@ sync_session::sync_session(session_options options)
       loader_(objects_, load_options{options.selectin_batch_size}) {}
 
 void sync_session::check_usable() const {
-  if (state_ == transaction_state::closed)
-    throw error(errc::closed, "the session is closed");
+  if (state_ == transaction_state::closed) throw error(errc::closed, "the session is closed");
   if (state_ == transaction_state::failed)
-    throw error(errc::pending_rollback,
-                "this session's transaction was rolled back because of an earlier error (" + failure_ +
-                    "); call rollback() before using the session again");
+    throw error(errc::pending_rollback, "this session's transaction was rolled back because of an earlier error (" +
+                                            failure_ + "); call rollback() before using the session again");
 }
 
 plan<void> sync_session::begin_if_needed() {
@@ -156,7 +154,8 @@ plan<void> sync_session::refresh(object_ref object, const drivers::dialect& dial
   co_await begin_if_needed();
   auto* r = objects_.find(object.object.get());
   if (r == nullptr || r->state != object_state::persistent)
-    throw error(errc::invalid_state, "cannot refresh a " + object.table->class_name() + " that is not persistent in this session");
+    throw error(errc::invalid_state,
+                "cannot refresh a " + object.table->class_name() + " that is not persistent in this session");
   auto key = r->key;
   io::execute query{select_by_key(*object.table, dialect), params{value{key}}};
   auto rows = co_await query;

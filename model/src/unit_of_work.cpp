@@ -89,9 +89,8 @@ private:
         work_.push_back({object, &record});
     });
     // Pending objects first, in add() order, so that inserts follow the user's order.
-    std::stable_sort(work_.begin(), work_.end(), [](const tracked& a, const tracked& b) {
-      return a.record->sequence < b.record->sequence;
-    });
+    std::stable_sort(work_.begin(), work_.end(),
+                     [](const tracked& a, const tracked& b) { return a.record->sequence < b.record->sequence; });
     for (std::size_t i = 0; i < work_.size(); ++i) {
       auto item = work_[i];  // copy: work_ grows below
       for (auto& rel : item.record->table->relationships()) {
@@ -103,13 +102,14 @@ private:
             work_.push_back({related, record});
           }
           if (rel.kind == relationship_kind::many_to_one)
-            links_.push_back({related, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
+            links_.push_back(
+                {related, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
           else
             links_.push_back({item.object, item.record, related, record, &target, rel.foreign_key, &rel, false});
         }
         for (auto& removed : rel.access->removed(item.object.get()))
-          links_.push_back({item.object, item.record, removed, objects_.find(removed.get()), &target, rel.foreign_key,
-                            &rel, true});
+          links_.push_back(
+              {item.object, item.record, removed, objects_.find(removed.get()), &target, rel.foreign_key, &rel, true});
         if (rel.kind == relationship_kind::write_only) write_only_owners_.push_back({item.object, &rel});
       }
     }
@@ -118,8 +118,7 @@ private:
   std::vector<const table_info*> involved_tables() const {
     std::vector<const table_info*> tables;
     for (auto& t : work_)
-      if (std::find(tables.begin(), tables.end(), t.record->table) == tables.end())
-        tables.push_back(t.record->table);
+      if (std::find(tables.begin(), tables.end(), t.record->table) == tables.end()) tables.push_back(t.record->table);
     objects_.for_each_record([&](object_record& r) {
       if (r.state == object_state::deleted && std::find(tables.begin(), tables.end(), r.table) == tables.end())
         tables.push_back(r.table);
@@ -152,10 +151,10 @@ private:
       value wanted;
       if (l.unlink) {
         if (!column.nullable)
-          throw error(errc::invalid_state,
-                      "cannot remove a " + table.class_name() + " from " + l.relationship->owner->class_name() +
-                          "." + l.relationship->name + ": " + table.name() + "." + column.name +
-                          " is NOT NULL; delete the object with session.remove() instead");
+          throw error(errc::invalid_state, "cannot remove a " + table.class_name() + " from " +
+                                               l.relationship->owner->class_name() + "." + l.relationship->name + ": " +
+                                               table.name() + "." + column.name +
+                                               " is NOT NULL; delete the object with session.remove() instead");
       } else {
         wanted = value{key_of(*l.parent_record)};
       }
@@ -205,16 +204,19 @@ private:
       if (c.ordinal != pk.ordinal && std::find(included.begin(), included.end(), c.ordinal) == included.end())
         returning.push_back(c.ordinal);
 
-    std::size_t batch = included.empty() ? 1
-                                         : std::max<std::size_t>(1, std::min(options_.insert_batch_size,
-                                                                             dialect_.max_parameters() / included.size()));
+    std::size_t batch = included.empty()
+                            ? 1
+                            : std::max<std::size_t>(
+                                  1, std::min(options_.insert_batch_size, dialect_.max_parameters() / included.size()));
     std::string full_batch_sql;
     params parameters;
     for (std::size_t start = 0; start < group.size(); start += batch) {
       std::size_t n = std::min(batch, group.size() - start);
       std::string partial_sql;
-      if (n == batch && full_batch_sql.empty()) full_batch_sql = sql::insert(table, included, n, returning, dialect_);
-      else if (n != batch) partial_sql = sql::insert(table, included, n, returning, dialect_);
+      if (n == batch && full_batch_sql.empty())
+        full_batch_sql = sql::insert(table, included, n, returning, dialect_);
+      else if (n != batch)
+        partial_sql = sql::insert(table, included, n, returning, dialect_);
       const std::string& text = n == batch ? full_batch_sql : partial_sql;
 
       parameters.clear();
@@ -230,8 +232,9 @@ private:
       }
       ++stats_.statements;
       if (rows.size() != n)
-        throw error(errc::internal, "INSERT INTO " + table.name() + " returned " + std::to_string(rows.size()) +
-                                        " rows for " + std::to_string(n) + " objects",
+        throw error(errc::internal,
+                    "INSERT INTO " + table.name() + " returned " + std::to_string(rows.size()) + " rows for " +
+                        std::to_string(n) + " objects",
                     {text, {}, {}, false});
 
       // RETURNING rows come in no promised order. Generated keys ascend in VALUES order (the
@@ -246,8 +249,7 @@ private:
       } else {
         std::unordered_map<std::int64_t, std::size_t> by_key;
         for (std::size_t r = 0; r < n; ++r) by_key[keys[r]] = r;
-        for (std::size_t i = 0; i < n; ++i)
-          order[i] = by_key.at(table.key_of(group[start + i]->object.get()));
+        for (std::size_t i = 0; i < n; ++i) order[i] = by_key.at(table.key_of(group[start + i]->object.get()));
       }
       for (std::size_t i = 0; i < n; ++i) {
         auto& t = *group[start + i];
@@ -273,7 +275,8 @@ private:
       if (changed.empty()) continue;
       if (std::find(changed.begin(), changed.end(), table.primary_key().ordinal) != changed.end())
         throw error(errc::invalid_state, "the primary key of a persistent " + table.class_name() + " (" +
-                                             std::to_string(t.record->key) + ") was changed; orca does not update keys");
+                                             std::to_string(t.record->key) +
+                                             ") was changed; orca does not update keys");
       groups[std::move(changed)].push_back(t);
     }
     for (auto& [changed, group] : groups) {

@@ -9,7 +9,8 @@
 
 using seed::A;
 
-TEST_CASE("thousands of SQLite commits keep the WAL bounded: the checkpointer runs the checkpoints", "[actors][session][sqlite]") {
+TEST_CASE("thousands of SQLite commits keep the WAL bounded: the checkpointer runs the checkpoints",
+          "[actors][session][sqlite]") {
   auto target = orca::test::backends().front();
   REQUIRE(target.name == "sqlite");
   auto path = orca::parse_url(target.url).database;

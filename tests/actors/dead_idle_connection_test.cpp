@@ -44,8 +44,8 @@ TEST_CASE("idle connections closed by the server are replaced before a transacti
     CHECK(before.idle == pool_size);
     // The server ends them while they sit idle, as a restart would.
     auto admin = target.connect();
-    auto killed = admin->execute("SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE application_name = $1",
-                                 {name});
+    auto killed = admin->execute(
+        "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE application_name = $1", {name});
     CHECK(killed.at(0, 0).as_integer() == pool_size);
     // The next pool_size transactions all succeed.
     for (int i = 0; i < pool_size; ++i) {

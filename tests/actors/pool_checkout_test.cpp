@@ -48,7 +48,8 @@ connection_actor checkout(caf::scoped_actor& self, const pool_actor& pool, std::
 // A requester that asks for a connection with its own (short) timeout, as a session with
 // request_timeout = 2 s once did, and stays alive after giving up. With `report`, it tells
 // the pool that it gave up, as sessions do.
-caf::actor impatient_requester(caf::actor_system& system, pool_actor pool, std::chrono::milliseconds patience, bool report) {
+caf::actor impatient_requester(caf::actor_system& system, pool_actor pool, std::chrono::milliseconds patience,
+                               bool report) {
   return system.spawn([=](caf::event_based_actor* self) -> caf::behavior {
     self->request(pool, patience, checkout_atom::value, self->address())
         .then([](connection_handle&) {},
@@ -65,7 +66,8 @@ void dispose(caf::scoped_actor& self, const pool_actor& pool) {
 
 }  // namespace
 
-TEST_CASE("a checkout abandoned after request_timeout leaves the connection to the next requester at once", "[actors][pool][fault]") {
+TEST_CASE("a checkout abandoned after request_timeout leaves the connection to the next requester at once",
+          "[actors][pool][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto rt = runtime::get();
@@ -92,7 +94,8 @@ TEST_CASE("a checkout abandoned after request_timeout leaves the connection to t
   dispose(self, pool);
 }
 
-TEST_CASE("a connection lent just as its requester gave up comes back when the requester says so", "[actors][pool][fault]") {
+TEST_CASE("a connection lent just as its requester gave up comes back when the requester says so",
+          "[actors][pool][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto rt = runtime::get();

@@ -52,14 +52,16 @@ TEST_CASE("the pool logs connects, checkouts that wait and replaced connections 
   CHECK(checkout(self, pool));
   dispose(self, pool);
   auto lines = log.lines();
-  INFO("orca.pool wrote:\n" << [&] {
-    std::string all;
-    for (auto& line : lines) all += line + "\n";
-    return all;
-  }());
+  INFO("orca.pool wrote:\n"
+       << [&] {
+            std::string all;
+            for (auto& line : lines) all += line + "\n";
+            return all;
+          }());
   CHECK(count_containing(lines, "debug pool 'logged': connected") == 2);
-  CHECK(count_containing(lines, "debug pool 'logged': a checkout waits in pool 'logged' (size 1, overflow 0, "
-                                "1 checked out, 1 waiting)") == 1);
+  CHECK(count_containing(lines,
+                         "debug pool 'logged': a checkout waits in pool 'logged' (size 1, overflow 0, "
+                         "1 checked out, 1 waiting)") == 1);
   // The kill and the checkin race: the pool sees the connection die, or fail its reset.
   CHECK(count_containing(lines, "debug pool 'logged': replacing a connection that ") == 1);
   CHECK(count_containing(lines, " (1 replaced so far)") == 1);

@@ -45,7 +45,8 @@ bool ping(caf::scoped_actor& self, const connection_actor& c) {
 
 }  // namespace
 
-TEST_CASE("a connection actor that dies is dropped and the next checkout gets a fresh one", "[actors][pool][supervision]") {
+TEST_CASE("a connection actor that dies is dropped and the next checkout gets a fresh one",
+          "[actors][pool][supervision]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto rt = runtime::get();
@@ -69,7 +70,8 @@ TEST_CASE("a connection actor that dies is dropped and the next checkout gets a 
   }
 }
 
-TEST_CASE("a database that refuses connections fails checkouts with connection_failed, with backoff", "[actors][pool][supervision]") {
+TEST_CASE("a database that refuses connections fails checkouts with connection_failed, with backoff",
+          "[actors][pool][supervision]") {
   auto rt = runtime::get();
   caf::scoped_actor self{rt->system()};
   // Nothing listens on port 1 of the loopback address.
@@ -97,9 +99,9 @@ TEST_CASE("with pre-ping and recycle the pool lends only live, young connections
   INFO("backend: " << target.name);
   auto rt = runtime::get();
   caf::scoped_actor self{rt->system()};
-  auto pool = spawn_pool(rt->system(), "recycling", orca::parse_url(target.url), {},
-                         pool_options{.size = 1, .max_overflow = 0, .timeout = 5000ms, .pre_ping = true,
-                                      .recycle = 300ms});
+  auto pool = spawn_pool(
+      rt->system(), "recycling", orca::parse_url(target.url), {},
+      pool_options{.size = 1, .max_overflow = 0, .timeout = 5000ms, .pre_ping = true, .recycle = 300ms});
   auto c = checkout(self, pool);
   REQUIRE(c);
   REQUIRE(ping(self, c));

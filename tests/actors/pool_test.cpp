@@ -88,7 +88,8 @@ TEST_CASE("dispose with sessions and streams in flight ends cleanly and they get
   }(orca::create_engine(target.url)));
 }
 
-TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load and closes it after", "[actors][pool]") {
+TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load and closes it after",
+          "[actors][pool]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   actor_test::run([](orca::engine engine) -> orca::task<void> {
@@ -97,7 +98,7 @@ TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load 
     auto first = make();
     auto second = make();
     first.add(A{.data = "first"});
-    co_await first.flush();   // holds the pool's one connection in a transaction
+    co_await first.flush();                                  // holds the pool's one connection in a transaction
     auto seen = co_await second.scalars(orca::select<A>());  // gets the overflow connection instead of waiting
     CHECK(seen.empty());
     auto busy = co_await engine.status();
@@ -109,7 +110,9 @@ TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load 
     CHECK(after.checked_out == 0);
     CHECK(after.idle == 1);  // the overflow connection was closed on return
     co_await engine.dispose();
-  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 1, .pool_timeout = 300ms,
+  }(orca::create_engine(target.url, {.pool_size = 1,
+                                     .max_overflow = 1,
+                                     .pool_timeout = 300ms,
                                      .sqlite_begin_immediate = false})));  // a reader beside a writer
   auto check = target.connect();
   CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 1);

@@ -53,7 +53,9 @@ TEST_CASE("run_sync runs a named capturing lambda, a lambda without captures and
   }(orca::create_engine(target.url)));
   auto check = target.connect();
   auto counted = [&](const std::string& source) {
-    return check->execute("SELECT count(*) FROM run_sync_rows WHERE source LIKE '" + source + "%'").at(0, 0).as_integer();
+    return check->execute("SELECT count(*) FROM run_sync_rows WHERE source LIKE '" + source + "%'")
+        .at(0, 0)
+        .as_integer();
   };
   CHECK(counted("named capturing lambda") == 2);
   CHECK(counted("captureless") == 1);

@@ -104,8 +104,9 @@ TEST_CASE("a commit stuck behind another connection's row lock fails with reques
   CHECK(check->execute("SELECT data FROM a WHERE id = $1", {id}).at(0, 0).as_text() == "after rollback");
 }
 
-TEST_CASE("after its server process is killed mid-transaction a session fails, rolls back, and commits on a new connection",
-          "[actors][session][errors][postgresql]") {
+TEST_CASE(
+    "after its server process is killed mid-transaction a session fails, rolls back, and commits on a new connection",
+    "[actors][session][errors][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   if (target.name != "postgresql") {
@@ -126,7 +127,8 @@ TEST_CASE("after its server process is killed mid-transaction a session fails, r
           "SELECT DISTINCT pid FROM pg_locks WHERE relation = 'a'::regclass AND pid <> pg_backend_pid()");
       REQUIRE(pids.size() == 1);
       auto pid = pids.at(0, 0).as_integer();
-      CHECK(count_rows(*killer, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int AND state = 'idle in transaction'",
+      CHECK(count_rows(*killer,
+                       "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int AND state = 'idle in transaction'",
                        {pid}) == 1);
       // The timeout makes pg_terminate_backend wait until the process has exited.
       REQUIRE(killer->execute("SELECT pg_terminate_backend($1::int, 10000)", {pid}).at(0, 0).as_boolean());
@@ -166,8 +168,10 @@ TEST_CASE("after its server process is killed mid-transaction a session fails, r
   CHECK(count_rows(*check, "SELECT count(*) FROM a WHERE data = 'before the kill'") == 0);
 }
 
-TEST_CASE("64 concurrent sessions doing read-modify-write transactions on SQLite with the engine defaults all commit without retries",
-          "[actors][session][concurrency][sqlite]") {
+TEST_CASE(
+    "64 concurrent sessions doing read-modify-write transactions on SQLite with the engine defaults all commit without "
+    "retries",
+    "[actors][session][concurrency][sqlite]") {
   auto target = orca::test::backends().front();  // a fresh database file of this run, under the temp dir
   REQUIRE(target.name == "sqlite");
   constexpr int sessions = 64;
@@ -184,22 +188,22 @@ TEST_CASE("64 concurrent sessions doing read-modify-write transactions on SQLite
     auto make = orca::async_sessionmaker(engine);
     std::vector<orca::task<void>> workers;
     for (int worker = 0; worker < sessions; ++worker)
-      workers.push_back([](orca::async_sessionmaker make, std::int64_t counter_id, int worker,
-                           failures* failed) -> orca::task<void> {
-        for (int round = 0; round < rounds; ++round) {
-          try {  // no retry: every failure counts
-            auto session = make();
-            auto counter = co_await session.get<A>(counter_id);  // read ...
-            counter->data = std::to_string(std::stoll(counter->data.value()) + 1);  // ... modify ...
-            session.add(B{.a_id = counter_id, .data = "worker " + std::to_string(worker)});
-            co_await session.commit();  // ... write
-          } catch (const std::exception& e) {
-            ++failed->count;
-            std::lock_guard lock{failed->mutex};
-            failed->messages.push_back(e.what());
-          }
-        }
-      }(make, counter_id, worker, failed));
+      workers.push_back(
+          [](orca::async_sessionmaker make, std::int64_t counter_id, int worker, failures* failed) -> orca::task<void> {
+            for (int round = 0; round < rounds; ++round) {
+              try {  // no retry: every failure counts
+                auto session = make();
+                auto counter = co_await session.get<A>(counter_id);                     // read ...
+                counter->data = std::to_string(std::stoll(counter->data.value()) + 1);  // ... modify ...
+                session.add(B{.a_id = counter_id, .data = "worker " + std::to_string(worker)});
+                co_await session.commit();  // ... write
+              } catch (const std::exception& e) {
+                ++failed->count;
+                std::lock_guard lock{failed->mutex};
+                failed->messages.push_back(e.what());
+              }
+            }
+          }(make, counter_id, worker, failed));
     co_await orca::when_all(std::move(workers));
     co_await engine.dispose();
   }(orca::create_engine(target.url), counter_id, &failed));
@@ -214,51 +218,52 @@ TEST_CASE("64 concurrent sessions doing read-modify-write transactions on SQLite
   CHECK(count_rows(*check, "SELECT max(c) FROM (SELECT count(*) AS c FROM b GROUP BY data) t") == rounds);
 }
 
-TEST_CASE("on SQLite two sessions that read a row and then write it never lose an update", "[actors][session][concurrency][sqlite]") {
+TEST_CASE("on SQLite two sessions that read a row and then write it never lose an update",
+          "[actors][session][concurrency][sqlite]") {
   auto target = orca::test::backends().front();  // SQLite is serializable; PostgreSQL's READ COMMITTED is not
   REQUIRE(target.name == "sqlite");
   auto id = seed_one_a(*target.connect(), "0");
   int committed = 0;
   std::vector<std::string> refused;
 
-  actor_test::run([](orca::engine engine, std::int64_t id, int* committed,
-                     std::vector<std::string>* refused) -> orca::task<void> {
-    auto make = orca::async_sessionmaker(engine);
-    auto first = make();
-    auto second = make();
-    // Both read the counter before either writes. Any step may be refused (a conflict the
-    // database detected); an increment that is lost while its commit succeeds may not.
-    std::shared_ptr<A> mine, theirs;
-    try {
-      mine = co_await first.get<A>(id);
-    } catch (const orca::error& e) {
-      refused->push_back(e.what());
-    }
-    try {
-      theirs = co_await second.get<A>(id);
-    } catch (const orca::error& e) {
-      refused->push_back(e.what());
-    }
-    if (mine) {
-      mine->data = std::to_string(std::stoll(mine->data.value()) + 1);
-      try {
-        co_await first.commit();
-        ++*committed;
-      } catch (const orca::error& e) {
-        refused->push_back(e.what());
-      }
-    }
-    if (theirs) {
-      theirs->data = std::to_string(std::stoll(theirs->data.value()) + 1);
-      try {
-        co_await second.commit();
-        ++*committed;
-      } catch (const orca::error& e) {
-        refused->push_back(e.what());
-      }
-    }
-    co_await engine.dispose();
-  }(orca::create_engine(target.url), id, &committed, &refused));
+  actor_test::run(
+      [](orca::engine engine, std::int64_t id, int* committed, std::vector<std::string>* refused) -> orca::task<void> {
+        auto make = orca::async_sessionmaker(engine);
+        auto first = make();
+        auto second = make();
+        // Both read the counter before either writes. Any step may be refused (a conflict the
+        // database detected); an increment that is lost while its commit succeeds may not.
+        std::shared_ptr<A> mine, theirs;
+        try {
+          mine = co_await first.get<A>(id);
+        } catch (const orca::error& e) {
+          refused->push_back(e.what());
+        }
+        try {
+          theirs = co_await second.get<A>(id);
+        } catch (const orca::error& e) {
+          refused->push_back(e.what());
+        }
+        if (mine) {
+          mine->data = std::to_string(std::stoll(mine->data.value()) + 1);
+          try {
+            co_await first.commit();
+            ++*committed;
+          } catch (const orca::error& e) {
+            refused->push_back(e.what());
+          }
+        }
+        if (theirs) {
+          theirs->data = std::to_string(std::stoll(theirs->data.value()) + 1);
+          try {
+            co_await second.commit();
+            ++*committed;
+          } catch (const orca::error& e) {
+            refused->push_back(e.what());
+          }
+        }
+        co_await engine.dispose();
+      }(orca::create_engine(target.url), id, &committed, &refused));
 
   for (auto& r : refused) UNSCOPED_INFO("refused: " << r);
   auto check = target.connect();

@@ -16,7 +16,8 @@ std::int64_t count_rows(orca::drivers::connection& c, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("200 concurrent sessions on a pool of 4 each write and read their own data", "[actors][session][concurrency]") {
+TEST_CASE("200 concurrent sessions on a pool of 4 each write and read their own data",
+          "[actors][session][concurrency]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto engine = orca::create_engine(target.url, {.pool_size = 4, .max_overflow = 0});
@@ -49,7 +50,8 @@ TEST_CASE("200 concurrent sessions on a pool of 4 each write and read their own 
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM a") == sessions);
   CHECK(count_rows(*check, "SELECT count(DISTINCT data) FROM a") == sessions);
-  CHECK(count_rows(*check, "SELECT count(*) FROM b JOIN a ON a.id = b.a_id WHERE a.data = b.data") == std::int64_t{3} * sessions);
+  CHECK(count_rows(*check, "SELECT count(*) FROM b JOIN a ON a.id = b.a_id WHERE a.data = b.data") ==
+        std::int64_t{3} * sessions);
 }
 
 TEST_CASE("each session has its own identity map: one object per key within a session", "[actors][session]") {
@@ -156,7 +158,8 @@ TEST_CASE("a transaction dropped without commit is rolled back", "[actors][sessi
   CHECK(count_rows(*check, "SELECT count(*) FROM a") == 0);
 }
 
-TEST_CASE("concurrent calls on one session are served one at a time, never interleaved", "[actors][session][concurrency]") {
+TEST_CASE("concurrent calls on one session are served one at a time, never interleaved",
+          "[actors][session][concurrency]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   actor_test::run([](orca::engine engine) -> orca::task<void> {
@@ -182,7 +185,8 @@ TEST_CASE("concurrent calls on one session are served one at a time, never inter
   CHECK(count_rows(*check, "SELECT count(*) FROM b") == 40);
 }
 
-TEST_CASE("with sqlite_begin_immediate sessions that read then write queue instead of failing", "[actors][session][concurrency][sqlite]") {
+TEST_CASE("with sqlite_begin_immediate sessions that read then write queue instead of failing",
+          "[actors][session][concurrency][sqlite]") {
   auto target = orca::test::backends().front();  // the option is SQLite's
   REQUIRE(target.name == "sqlite");
   actor_test::run([](orca::engine engine) -> orca::task<void> {
@@ -217,8 +221,7 @@ TEST_CASE("LIKE filters rows on the server with percent and underscore wildcards
     auto session = orca::async_sessionmaker(engine)();
     for (auto data : {"apple", "apricot", "banana", "grape", "ape"}) session.add(A{.data = std::string{data}});
     co_await session.commit();
-    auto starts = co_await session.scalars(
-        orca::select<A>().where(orca::col(&A::data).like("ap%")).order_by(&A::data));
+    auto starts = co_await session.scalars(orca::select<A>().where(orca::col(&A::data).like("ap%")).order_by(&A::data));
     std::vector<std::string> names;
     for (auto& a : starts) names.push_back(*a->data);
     CHECK(names == std::vector<std::string>{"ape", "apple", "apricot"});

@@ -32,28 +32,28 @@ void fill_items(orca::drivers::connection& c, std::int64_t rows) {
   orca::metadata::of<item>().create_all(c);
   c.begin();
   if (c.sql_dialect().name() == "postgresql")
-    c.execute("INSERT INTO item (n, payload) SELECT $1 + 1 - g, 'payload ' || g FROM generate_series(1, $1) g",
-              {rows});
+    c.execute("INSERT INTO item (n, payload) SELECT $1 + 1 - g, 'payload ' || g FROM generate_series(1, $1) g", {rows});
   else
-    c.execute("WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?1) "
-              "INSERT INTO item (n, payload) SELECT ?1 + 1 - x, 'payload ' || x FROM g",
-              {rows});
+    c.execute(
+        "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?1) "
+        "INSERT INTO item (n, payload) SELECT ?1 + 1 - x, 'payload ' || x FROM g",
+        {rows});
   c.commit();
 }
 
 // What a pulling consumer saw.
 struct pull_record {
-  std::vector<std::int64_t> ns;           ///< item.n of every object, in arrival order
-  std::vector<std::size_t> batch_sizes;   ///< objects per batch
-  bool last_batch_seen = false;           ///< a batch came with more == false
-  bool stream_down = false;               ///< the stream actor terminated
-  bool finished = false;                  ///< the consumer has wrapped up
-  std::string error;                      ///< the first error, if any
+  std::vector<std::int64_t> ns;          ///< item.n of every object, in arrival order
+  std::vector<std::size_t> batch_sizes;  ///< objects per batch
+  bool last_batch_seen = false;          ///< a batch came with more == false
+  bool stream_down = false;              ///< the stream actor terminated
+  bool finished = false;                 ///< the consumer has wrapped up
+  std::string error;                     ///< the first error, if any
 };
 
 // Closes the session and disposes the pool, then reports through `done` and quits.
-void wrap_up(caf::event_based_actor* self, session_actor session, pool_actor pool,
-             std::shared_ptr<pull_record> record, std::promise<void>* done) {
+void wrap_up(caf::event_based_actor* self, session_actor session, pool_actor pool, std::shared_ptr<pull_record> record,
+             std::promise<void>* done) {
   if (record->finished) return;
   record->finished = true;
   auto end = [=] {
@@ -147,8 +147,8 @@ std::int64_t backend_locking(orca::drivers::connection& observer, const std::str
 
 // pg_stat_activity's (state, query) of a backend.
 std::pair<std::string, std::string> activity_of(orca::drivers::connection& observer, std::int64_t pid) {
-  auto rows = observer.execute("SELECT coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity WHERE pid = $1::int",
-                               {pid});
+  auto rows = observer.execute(
+      "SELECT coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity WHERE pid = $1::int", {pid});
   if (rows.empty()) return {"gone", ""};
   return {rows.at(0, 0).as_text(), rows.at(0, 1).as_text()};
 }
@@ -197,8 +197,10 @@ TEST_CASE("a plain CAF actor pulling a stream batch by batch receives every row 
   CHECK(record->ns == expected);
 }
 
-TEST_CASE("a consumer that dies mid-stream makes its stream close the cursor, and the session commits and gives its connection back",
-          "[actors][stream][typed]") {
+TEST_CASE(
+    "a consumer that dies mid-stream makes its stream close the cursor, and the session commits and gives its "
+    "connection back",
+    "[actors][stream][typed]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   constexpr std::uint64_t batch = 7;
@@ -227,8 +229,11 @@ TEST_CASE("a consumer that dies mid-stream makes its stream close the cursor, an
               .then(
                   [=, &opened](stream_actor& stream) {
                     self->request(stream, 10s, fetch_atom::value)
-                        .then([=, &opened](object_list& objects, bool) { opened.set_value({stream, objects.size()}); },
-                              fail);
+                        .then(
+                            [=, &opened](object_list& objects, bool) {
+                              opened.set_value({stream, objects.size()});
+                            },
+                            fail);
                   },
                   fail);
           return {[](ok_atom) {}};  // stays alive until killed

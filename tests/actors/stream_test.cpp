@@ -16,9 +16,10 @@ void fill_items(orca::drivers::connection& c, std::int64_t n) {
   if (c.sql_dialect().name() == "postgresql")
     c.execute("INSERT INTO item (n, payload) SELECT g, 'payload ' || g FROM generate_series(1, $1) g", {n});
   else
-    c.execute("WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) "
-              "INSERT INTO item (n, payload) SELECT x, 'payload ' || x FROM g",
-              {n});
+    c.execute(
+        "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) "
+        "INSERT INTO item (n, payload) SELECT x, 'payload ' || x FROM g",
+        {n});
   c.commit();
 }
 

@@ -32,46 +32,52 @@ TEST_CASE("an event-based actor saves and queries through a session actor's type
     auto& system = rt->system();
     auto pool = spawn_pool(system, "typed-test", orca::parse_url(target.url), {}, {});
     auto session = spawn_session(system, pool, orca::parse_url(target.url).backend, {}, {});
-    system.spawn([pool, &outcome](caf::event_based_actor* self, session_actor session) {
-      // The outcome is set once, and nothing here throws: an exception would kill this
-      // actor before it disposes the pool, and the runtime would wait for the pool forever.
-      auto settled = std::make_shared<bool>(false);
-      auto settle = [settled, &outcome](std::string text) {
-        if (!std::exchange(*settled, true)) outcome.set_value(std::move(text));
-      };
-      auto fail = [=](caf::error& e) {
-        settle("error: " + from_caf_error(e, "the typed test").message());
-        self->send(session, close_atom::value);
-        self->send(pool, dispose_atom::value);
-        self->quit();
-      };
-      auto a = std::make_shared<A>();
-      a->data = "from an actor";
-      self->request(session, 10s, add_atom::value, object_list{{&orca::table_of<A>(), a}})
-          .then(
-              [=](ok_atom) {
-                self->request(session, 10s, commit_atom::value)
-                    .then(
-                        [=](ok_atom) {
-                          self->request(session, 10s, execute_atom::value, orca::select<A>().spec())
-                              .then(
-                                  [=](object_list& objects) {
-                                    if (objects.empty()) {
-                                      settle("no rows");
-                                    } else {
-                                      auto& first = *std::static_pointer_cast<A>(objects.front().object);
-                                      settle(std::to_string(objects.size()) + " " + first.data.value_or("NULL"));
-                                    }
-                                    self->request(session, 10s, close_atom::value)
-                                        .then([=](ok_atom) { self->send(pool, dispose_atom::value); self->quit(); },
-                                              fail);
-                                  },
-                                  fail);
-                        },
-                        fail);
-              },
-              fail);
-    }, session);
+    system.spawn(
+        [pool, &outcome](caf::event_based_actor* self, session_actor session) {
+          // The outcome is set once, and nothing here throws: an exception would kill this
+          // actor before it disposes the pool, and the runtime would wait for the pool forever.
+          auto settled = std::make_shared<bool>(false);
+          auto settle = [settled, &outcome](std::string text) {
+            if (!std::exchange(*settled, true)) outcome.set_value(std::move(text));
+          };
+          auto fail = [=](caf::error& e) {
+            settle("error: " + from_caf_error(e, "the typed test").message());
+            self->send(session, close_atom::value);
+            self->send(pool, dispose_atom::value);
+            self->quit();
+          };
+          auto a = std::make_shared<A>();
+          a->data = "from an actor";
+          self->request(session, 10s, add_atom::value, object_list{{&orca::table_of<A>(), a}})
+              .then(
+                  [=](ok_atom) {
+                    self->request(session, 10s, commit_atom::value)
+                        .then(
+                            [=](ok_atom) {
+                              self->request(session, 10s, execute_atom::value, orca::select<A>().spec())
+                                  .then(
+                                      [=](object_list& objects) {
+                                        if (objects.empty()) {
+                                          settle("no rows");
+                                        } else {
+                                          auto& first = *std::static_pointer_cast<A>(objects.front().object);
+                                          settle(std::to_string(objects.size()) + " " + first.data.value_or("NULL"));
+                                        }
+                                        self->request(session, 10s, close_atom::value)
+                                            .then(
+                                                [=](ok_atom) {
+                                                  self->send(pool, dispose_atom::value);
+                                                  self->quit();
+                                                },
+                                                fail);
+                                      },
+                                      fail);
+                            },
+                            fail);
+                  },
+                  fail);
+        },
+        session);
   }  // the runtime ends once every actor is done
   CHECK(outcome.get_future().get() == "1 from an actor");
   auto check = target.connect();

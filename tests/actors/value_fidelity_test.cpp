@@ -71,7 +71,8 @@ orca::task<void> expect_refused(orca::async_sessionmaker make, sample value, std
 
 }  // namespace
 
-TEST_CASE("bool, double, blob, text, optional and timestamp members round-trip through sessions", "[actors][values][fault]") {
+TEST_CASE("bool, double, blob, text, optional and timestamp members round-trip through sessions",
+          "[actors][values][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   sample full{.flag = true,
@@ -120,8 +121,9 @@ TEST_CASE("bool, double, blob, text, optional and timestamp members round-trip t
   }(orca::create_engine(target.url), full, empty));
   // As stored: NULL only where the optional was empty, an empty text and blob are not NULL.
   auto raw = target.connect();
-  auto stored = raw->execute("SELECT note IS NULL, count IS NULL, maybe_flag IS NULL, bytes IS NULL, name IS NULL "
-                             "FROM sample ORDER BY id");
+  auto stored = raw->execute(
+      "SELECT note IS NULL, count IS NULL, maybe_flag IS NULL, bytes IS NULL, name IS NULL "
+      "FROM sample ORDER BY id");
   REQUIRE(stored.size() == 2);
   for (std::size_t column = 0; column < 5; ++column) {
     CHECK_FALSE(stored.at(0, column).as_boolean());
@@ -129,7 +131,8 @@ TEST_CASE("bool, double, blob, text, optional and timestamp members round-trip t
   }
 }
 
-TEST_CASE("a value the backend cannot hold is refused at flush naming its column, on insert and update", "[actors][values][fault]") {
+TEST_CASE("a value the backend cannot hold is refused at flush naming its column, on insert and update",
+          "[actors][values][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   bool sqlite = target.name == "sqlite";

@@ -45,7 +45,10 @@ TEST_CASE("echo logs one line per statement with its parameters and time", "[ech
   REQUIRE(lines.size() == 6);
   CHECK_THAT(lines[0], Catch::Matches(R"(\[\d+\.\d{3} ms\] CREATE TABLE a \(id INTEGER PRIMARY KEY, data TEXT\))"));
   CHECK_THAT(lines[1], Catch::Matches(R"(\[\d+\.\d{3} ms\] BEGIN)"));
-  CHECK_THAT(lines[2], Catch::Matches(R"(\[\d+\.\d{3} ms\] INSERT INTO a \(id, data\) VALUES \(\?, \?\), \(\?, \?\) \| \(1, 'a1', 2, NULL\))"));
+  CHECK_THAT(
+      lines[2],
+      Catch::Matches(
+          R"(\[\d+\.\d{3} ms\] INSERT INTO a \(id, data\) VALUES \(\?, \?\), \(\?, \?\) \| \(1, 'a1', 2, NULL\))"));
   CHECK_THAT(lines[3], Catch::EndsWith("] COMMIT"));
   CHECK_THAT(lines[4], Catch::EndsWith("] BEGIN"));
   CHECK_THAT(lines[5], Catch::EndsWith("] ROLLBACK"));
@@ -67,7 +70,8 @@ TEST_CASE("echo logs execute_many as one line with its first parameter sets and 
   db->execute_many("UPDATE t SET y = ? WHERE x = ?", {{"changed", 1}});
   auto lines = echo.lines();
   REQUIRE(lines.size() == 4);
-  CHECK_THAT(lines[1], Catch::EndsWith("] INSERT INTO t VALUES (?, ?) | 3 parameter sets: (1, 'a'), (2, 'b'), (3, NULL)"));
+  CHECK_THAT(lines[1],
+             Catch::EndsWith("] INSERT INTO t VALUES (?, ?) | 3 parameter sets: (1, 'a'), (2, 'b'), (3, NULL)"));
   CHECK_THAT(lines[2], Catch::EndsWith("] INSERT INTO t VALUES (?, ?) | 5 parameter sets: (4, 'd'), (5, 'e'), (6, 'f') "
                                        "... and 2 more"));
   CHECK_THAT(lines[3], Catch::EndsWith("] UPDATE t SET y = ? WHERE x = ? | 1 parameter set: ('changed', 1)"));
@@ -110,8 +114,7 @@ TEST_CASE("echo logs a failed statement with its error at warning level, which e
 TEST_CASE("echo keeps long parameters short", "[echo]") {
   captured_echo echo;
   orca::params many;
-  for (int i = 0; i < 25; ++i)
-    many.emplace_back(i);
+  for (int i = 0; i < 25; ++i) many.emplace_back(i);
   orca::drivers::echo_statement("SELECT ?", {std::string(500, 'x')}, std::chrono::microseconds{1500});
   orca::drivers::echo_statement("INSERT", many, std::chrono::nanoseconds{0});
   orca::drivers::echo_statement("SELECT ?", {std::string(59, 'x') + "é"}, std::chrono::nanoseconds{0});
@@ -119,7 +122,8 @@ TEST_CASE("echo keeps long parameters short", "[echo]") {
   auto lines = echo.lines();
   REQUIRE(lines.size() == 4);
   CHECK(lines[0] == "[1.500 ms] SELECT ? | ('" + std::string(60, 'x') + "…')");
-  CHECK_THAT(lines[1], Catch::EndsWith("| (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, ... 5 more)"));
+  CHECK_THAT(lines[1],
+             Catch::EndsWith("| (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, ... 5 more)"));
   // A multi-byte character is never cut in half.
   CHECK(lines[2] == "[0.000 ms] SELECT ? | ('" + std::string(59, 'x') + "…')");
   CHECK(lines[3] == "[2.000 ms] UPDATE | 1 parameter set: (1)");

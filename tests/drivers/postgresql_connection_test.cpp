@@ -22,8 +22,7 @@ using orca::test::postgresql::test_database;
 
 TEST_CASE("postgresql binds every value type and reads it back with NULL included", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
   using namespace std::chrono;
   auto when = at(sys_days{2026y / 11 / 21}, 12h + 34min + 56s + 123456us);
@@ -35,8 +34,8 @@ TEST_CASE("postgresql binds every value type and reads it back with NULL include
         "CREATE TABLE v (i BIGINT, i4 INTEGER, r DOUBLE PRECISION, n NUMERIC, s TEXT, "
         "vc VARCHAR(20), b BYTEA, f BOOLEAN, ts TIMESTAMP, tz TIMESTAMPTZ)");
     const std::string insert = "INSERT INTO v VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-    auto inserted = conn->execute(insert, {INT64_MAX, 42, 3.25, 0.1, "h\xc3\xa9llo 'quoted' \\ $1",
-                                           "short", bytes, true, when, before_epoch});
+    auto inserted = conn->execute(
+        insert, {INT64_MAX, 42, 3.25, 0.1, "h\xc3\xa9llo 'quoted' \\ $1", "short", bytes, true, when, before_epoch});
     CHECK(inserted.affected_rows == 1);
     conn->execute(insert, params(10, orca::value{}));
     auto rows = conn->execute("SELECT * FROM v ORDER BY i NULLS LAST");
@@ -52,14 +51,12 @@ TEST_CASE("postgresql binds every value type and reads it back with NULL include
     CHECK(rows.at(0, 7) == orca::value{true});
     CHECK(rows.at(0, 8) == orca::value{when});
     CHECK(rows.at(0, 9) == orca::value{before_epoch});
-    for (std::size_t column = 0; column < rows.width(); ++column)
-      CHECK(rows.at(1, column).is_null());
+    for (std::size_t column = 0; column < rows.width(); ++column) CHECK(rows.at(1, column).is_null());
   }
 
   SECTION("as parameters echoed by SELECT, which keep their types") {
     auto row = conn->execute("SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9",
-                             {-7, 2.5, "text", bytes, orca::blob{}, false, when, orca::value{},
-                              before_epoch});
+                             {-7, 2.5, "text", bytes, orca::blob{}, false, when, orca::value{}, before_epoch});
     REQUIRE(row.size() == 1);
     CHECK(row.at(0, 0) == orca::value{-7});
     CHECK(row.at(0, 1) == orca::value{2.5});
@@ -74,8 +71,7 @@ TEST_CASE("postgresql binds every value type and reads it back with NULL include
 
   SECTION("integers compare with integer columns in IN lists") {
     conn->execute_script("CREATE TABLE k (id INTEGER); INSERT INTO k SELECT generate_series(1, 10)");
-    CHECK(conn->execute("SELECT count(*) FROM k WHERE id IN ($1, $2, $3)", {2, 4, 99}).at(0, 0)
-          == orca::value{2});
+    CHECK(conn->execute("SELECT count(*) FROM k WHERE id IN ($1, $2, $3)", {2, 4, 99}).at(0, 0) == orca::value{2});
     CHECK(conn->execute("SELECT $1 = ANY(ARRAY[1, 2])", {1}).at(0, 0) == orca::value{true});
   }
 
@@ -98,11 +94,9 @@ TEST_CASE("postgresql binds every value type and reads it back with NULL include
 
 TEST_CASE("postgresql constraint violations carry the SQLSTATE with the constraint and the SQL", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
-  conn->execute_script(
-      "CREATE TABLE u (id BIGINT PRIMARY KEY, name TEXT NOT NULL CONSTRAINT u_name_unique UNIQUE)");
+  conn->execute_script("CREATE TABLE u (id BIGINT PRIMARY KEY, name TEXT NOT NULL CONSTRAINT u_name_unique UNIQUE)");
   const std::string insert = "INSERT INTO u (id, name) VALUES ($1, $2)";
   conn->execute(insert, {1, "alice"});
 
@@ -128,8 +122,7 @@ TEST_CASE("postgresql constraint violations carry the SQLSTATE with the constrai
 
 TEST_CASE("postgresql connection failures name the server and never the password", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto target = db->server();
   std::string password;
 
@@ -158,15 +151,13 @@ TEST_CASE("postgresql connection failures name the server and never the password
 
 TEST_CASE("postgresql prepares a statement once and reuses it by SQL text", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   const std::string count_prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1";
 
   SECTION("the same SQL runs three times on one prepared statement") {
     auto conn = db->connect();
     const std::string query = "SELECT $1::bigint * 2";
-    for (int i = 0; i < 3; ++i)
-      CHECK(conn->execute(query, {i}).at(0, 0) == orca::value{2 * i});
+    for (int i = 0; i < 3; ++i) CHECK(conn->execute(query, {i}).at(0, 0) == orca::value{2 * i});
     CHECK(conn->execute(count_prepared, {query}).at(0, 0) == orca::value{1});
   }
   SECTION("evicted statements are deallocated on the server") {
@@ -203,22 +194,19 @@ TEST_CASE("postgresql prepares a statement once and reuses it by SQL text", "[po
 
 TEST_CASE("postgresql execute_many pipelines the parameter sets and sums affected rows", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
   auto observer = db->connect();
   conn->execute_script("CREATE TABLE m (id BIGINT PRIMARY KEY, v TEXT)");
   const std::string insert = "INSERT INTO m (id, v) VALUES ($1, $2)";
   std::vector<params> sets;
-  for (int i = 0; i < 20000; ++i)
-    sets.push_back({i, "value " + std::to_string(i)});
+  for (int i = 0; i < 20000; ++i) sets.push_back({i, "value " + std::to_string(i)});
   CHECK(conn->execute_many(insert, sets) == 20000);
   CHECK(count_rows(*observer, "m") == 20000);
 
   SECTION("updates add up their affected rows") {
     std::vector<params> updates;
-    for (int r = 0; r < 10; ++r)
-      updates.push_back({"tenth " + std::to_string(r), r});
+    for (int r = 0; r < 10; ++r) updates.push_back({"tenth " + std::to_string(r), r});
     CHECK(conn->execute_many("UPDATE m SET v = $1 WHERE id % 10 = $2", updates) == 20000);
   }
   SECTION("a failing set aborts the batch, names the set and rolls the batch back") {
@@ -245,8 +233,7 @@ TEST_CASE("postgresql execute_many pipelines the parameter sets and sums affecte
 
 TEST_CASE("postgresql execute_batch returns each statement's rows in order", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
   conn->execute_script("CREATE TABLE q (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, v TEXT)");
 
@@ -280,8 +267,7 @@ TEST_CASE("postgresql execute_batch returns each statement's rows in order", "[p
   SECTION("a pipeline larger than the socket buffers does not deadlock") {
     std::vector<std::pair<std::string, params>> statements;
     std::string big(200'000, 'z');
-    for (int i = 0; i < 100; ++i)
-      statements.push_back({"SELECT $1::text", {big}});
+    for (int i = 0; i < 100; ++i) statements.push_back({"SELECT $1::text", {big}});
     auto results = conn->execute_batch(statements);
     REQUIRE(results.size() == 100);
     CHECK(results[99].at(0, 0).as_text().size() == big.size());
@@ -290,8 +276,7 @@ TEST_CASE("postgresql execute_batch returns each statement's rows in order", "[p
 
 TEST_CASE("postgresql transactions begin and then commit or roll back", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
   auto observer = db->connect();
   conn->execute_script("CREATE TABLE t (id BIGINT GENERATED BY DEFAULT AS IDENTITY, v TEXT)");
@@ -325,8 +310,7 @@ TEST_CASE("postgresql transactions begin and then commit or roll back", "[postgr
   }
   SECTION("a failed statement leaves the transaction to be rolled back, then all is well") {
     conn->begin();
-    CHECK(error_from([&] { conn->execute("SELECT * FROM no_such_table"); }).code()
-          == errc::statement_error);
+    CHECK(error_from([&] { conn->execute("SELECT * FROM no_such_table"); }).code() == errc::statement_error);
     CHECK(conn->ping());
     CHECK(error_from([&] { conn->execute("SELECT 1"); }).details().sqlstate == "25P02");
     CHECK(error_from([&] { conn->commit(); }).code() == errc::pending_rollback);
@@ -347,14 +331,12 @@ TEST_CASE("postgresql transactions begin and then commit or roll back", "[postgr
 
 TEST_CASE("postgresql reports a connection the server terminated as lost and broken", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto victim = db->connect();
   auto killer = db->connect();
   auto pid = victim->execute("SELECT pg_backend_pid()").at(0, 0);
   // The timeout makes pg_terminate_backend wait until the backend has exited.
-  REQUIRE(killer->execute("SELECT pg_terminate_backend($1::int, 10000)", {pid}).at(0, 0)
-          == orca::value{true});
+  REQUIRE(killer->execute("SELECT pg_terminate_backend($1::int, 10000)", {pid}).at(0, 0) == orca::value{true});
   auto failed = error_from([&] { victim->execute("SELECT 1"); });
   CHECK(failed.code() == errc::connection_lost);
   CHECK(failed.details().connection_poisoned);
@@ -367,14 +349,12 @@ TEST_CASE("postgresql reports a connection the server terminated as lost and bro
 
 TEST_CASE("postgresql reports the server message whole when a pipeline finds its backend gone", "[postgresql][fault]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto victim = db->connect();
   auto killer = db->connect();
   victim->execute_script("CREATE TABLE t (id BIGINT)");
   auto pid = victim->execute("SELECT pg_backend_pid()").at(0, 0);
-  REQUIRE(killer->execute("SELECT pg_terminate_backend($1::int, 10000)", {pid}).at(0, 0)
-          == orca::value{true});
+  REQUIRE(killer->execute("SELECT pg_terminate_backend($1::int, 10000)", {pid}).at(0, 0) == orca::value{true});
   auto failed = error_from([&] { victim->execute_many("INSERT INTO t VALUES ($1)", {{1}, {2}}); });
   CHECK(failed.code() == errc::connection_lost);
   CHECK(failed.message() == "terminating connection due to administrator command");
@@ -382,8 +362,7 @@ TEST_CASE("postgresql reports the server message whole when a pipeline finds its
 
 TEST_CASE("postgresql interrupt cancels a running statement from another thread", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
   auto watcher = db->connect();
   auto pid = conn->execute("SELECT pg_backend_pid()").at(0, 0);
@@ -394,10 +373,9 @@ TEST_CASE("postgresql interrupt cancels a running statement from another thread"
     auto deadline = std::chrono::steady_clock::now() + 10s;
     try {
       while (std::chrono::steady_clock::now() < deadline) {
-        auto active = watcher->execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int AND state = 'active'", {pid});
-        if (active.at(0, 0) == orca::value{1})
-          break;
+        auto active = watcher->execute("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int AND state = 'active'",
+                                       {pid});
+        if (active.at(0, 0) == orca::value{1}) break;
         std::this_thread::sleep_for(5ms);
       }
     } catch (const orca::error&) {  // cancel anyway: the statement must not run 10 s

@@ -16,13 +16,11 @@ using orca::test::postgresql::test_database;
 
 TEST_CASE("postgresql server-side cursors on one connection can be read interleaved", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
   conn->execute_script("CREATE TABLE c (id BIGINT); INSERT INTO c SELECT generate_series(1, 10)");
   bool explicit_transaction = GENERATE(false, true);
-  if (explicit_transaction)
-    conn->begin();
+  if (explicit_transaction) conn->begin();
 
   auto first = conn->open_cursor("SELECT id FROM c ORDER BY id");
   auto second = conn->open_cursor("SELECT id * 100 AS hundreds FROM c WHERE id > $1 ORDER BY id;", {5});
@@ -38,21 +36,17 @@ TEST_CASE("postgresql server-side cursors on one connection can be read interlea
   CHECK(b.columns() == std::vector<std::string>{"hundreds"});
   REQUIRE(a.size() == 10);
   REQUIRE(b.size() == 5);
-  for (std::size_t i = 0; i < 10; ++i)
-    CHECK(a.at(i, 0) == orca::value{static_cast<std::int64_t>(i + 1)});
-  for (std::size_t i = 0; i < 5; ++i)
-    CHECK(b.at(i, 0) == orca::value{static_cast<std::int64_t>((i + 6) * 100)});
+  for (std::size_t i = 0; i < 10; ++i) CHECK(a.at(i, 0) == orca::value{static_cast<std::int64_t>(i + 1)});
+  for (std::size_t i = 0; i < 5; ++i) CHECK(b.at(i, 0) == orca::value{static_cast<std::int64_t>((i + 6) * 100)});
   // Exhausted cursors are closed at once; a transaction they began has ended.
   CHECK(conn->in_transaction() == explicit_transaction);
-  if (explicit_transaction)
-    conn->commit();
+  if (explicit_transaction) conn->commit();
   CHECK_FALSE(conn->in_transaction());
 }
 
 TEST_CASE("postgresql closes a server-side cursor when it is dropped", "[postgresql]") {
   auto db = test_database::open();
-  if (!db)
-    return;
+  if (!db) return;
   auto conn = db->connect();
   const std::string open_cursors = "SELECT count(*) FROM pg_cursors WHERE name LIKE 'orca_cur_%'";
 

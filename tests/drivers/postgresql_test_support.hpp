@@ -36,16 +36,16 @@ public:
     }
     const char* text = std::getenv("ORCA_TEST_POSTGRESQL_URL");
     if (text == nullptr || *text == '\0')
-      FAIL("ORCA_TEST_POSTGRESQL_URL is not set: run scripts/test.sh (it starts a throwaway "
-           "PostgreSQL), or start one with `URL=$(scripts/pg-throwaway.sh start DIR)` and "
-           "export ORCA_TEST_POSTGRESQL_URL=$URL, or set ORCA_TEST_BACKENDS=sqlite");
+      FAIL(
+          "ORCA_TEST_POSTGRESQL_URL is not set: run scripts/test.sh (it starts a throwaway "
+          "PostgreSQL), or start one with `URL=$(scripts/pg-throwaway.sh start DIR)` and "
+          "export ORCA_TEST_POSTGRESQL_URL=$URL, or set ORCA_TEST_BACKENDS=sqlite");
     static std::atomic<int> counter{0};
     test_database db;
     db.server_ = orca::parse_url(text);
     db.schema_ = "pgtest_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
     db.admin_ = drivers::open_postgresql(db.server_, {});
-    db.admin_->execute_script("DROP SCHEMA IF EXISTS " + db.schema_ + " CASCADE; CREATE SCHEMA "
-                              + db.schema_);
+    db.admin_->execute_script("DROP SCHEMA IF EXISTS " + db.schema_ + " CASCADE; CREATE SCHEMA " + db.schema_);
     return db;
   }
 

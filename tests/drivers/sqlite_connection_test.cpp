@@ -82,8 +82,7 @@ TEST_CASE("execute_many runs one statement per parameter set and sums the affect
   auto db = memory_database();
   create_schema(*db);
   std::vector<orca::params> sets;
-  for (int i = 0; i < 100; ++i)
-    sets.push_back({"row " + std::to_string(i), i * 0.5});
+  for (int i = 0; i < 100; ++i) sets.push_back({"row " + std::to_string(i), i * 0.5});
   CHECK(db->execute_many("INSERT INTO a (data, score) VALUES (?, ?)", sets) == 100);
   CHECK(count_rows(*db, "a") == 100);
   CHECK(db->execute("SELECT score FROM a WHERE data = 'row 7'").at(0, 0) == orca::value{3.5});
@@ -93,8 +92,8 @@ TEST_CASE("execute_many runs one statement per parameter set and sums the affect
 TEST_CASE("execute_batch runs each statement with its own parameters", "[sqlite]") {
   auto db = memory_database();
   create_schema(*db);
-  auto results = db->execute_batch({{"INSERT INTO a (data) VALUES (?) RETURNING id", {"a1"}},
-                                    {"SELECT data FROM a WHERE id = ?", {1}}});
+  auto results = db->execute_batch(
+      {{"INSERT INTO a (data) VALUES (?) RETURNING id", {"a1"}}, {"SELECT data FROM a WHERE id = ?", {1}}});
   REQUIRE(results.size() == 2);
   CHECK(results[0].at(0, 0) == orca::value{1});
   CHECK(results[1].at(0, 0) == orca::value{"a1"});
@@ -182,8 +181,7 @@ TEST_CASE("a constraint violation names the constraint and carries the SQL", "[s
     CHECK(failed.details().sql == sql);
     CHECK(failed.details().sqlstate == "sqlite:2067");  // SQLITE_CONSTRAINT_UNIQUE
     CHECK_FALSE(failed.details().connection_poisoned);
-    CHECK_THAT(failed.what(), Catch::Contains("UNIQUE constraint failed: a.data")
-                                  && Catch::Contains(sql));
+    CHECK_THAT(failed.what(), Catch::Contains("UNIQUE constraint failed: a.data") && Catch::Contains(sql));
   }
   SECTION("foreign key") {
     auto failed = error_from([&] { db->execute("INSERT INTO b (a_id) VALUES (99)"); });
@@ -255,7 +253,8 @@ TEST_CASE("two memory connections do not share a database", "[sqlite]") {
   CHECK(error_from([&] { second->execute("SELECT * FROM only_here"); }).code() == orca::errc::statement_error);
 }
 
-TEST_CASE("a statement past its statement timeout is interrupted with request_timeout and the connection goes on", "[sqlite]") {
+TEST_CASE("a statement past its statement timeout is interrupted with request_timeout and the connection goes on",
+          "[sqlite]") {
   orca::drivers::connection_options options;
   options.statement_timeout = std::chrono::milliseconds(100);
   auto db = orca::drivers::connect(orca::parse_url("sqlite://"), options);

@@ -34,8 +34,8 @@ TEST_CASE("foreign keys are enforced on every connection", "[sqlite][file]") {
       "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a(id));");
   auto second = file.connect();
   CHECK(second->execute("PRAGMA foreign_keys").at(0, 0) == orca::value{1});
-  CHECK(error_from([&] { second->execute("INSERT INTO b (a_id) VALUES (7)"); }).code()
-        == orca::errc::constraint_violation);
+  CHECK(error_from([&] { second->execute("INSERT INTO b (a_id) VALUES (7)"); }).code() ==
+        orca::errc::constraint_violation);
   CHECK(first->execute("SELECT count(*) FROM b").at(0, 0) == orca::value{0});
   CHECK(memory_database()->execute("PRAGMA foreign_keys").at(0, 0) == orca::value{1});
 }
@@ -129,8 +129,9 @@ TEST_CASE("interrupt cancels a running statement from another thread", "[sqlite]
   // Nothing may throw before join(): a failure would end the process instead of the test.
   std::optional<orca::error> failed;
   try {
-    db->execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1000000000) "
-                "SELECT count(*) FROM c");
+    db->execute(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1000000000) "
+        "SELECT count(*) FROM c");
   } catch (const orca::error& e) {
     failed = e;
   }

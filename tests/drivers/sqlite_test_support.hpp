@@ -42,8 +42,7 @@ public:
 
 private:
   void remove_files() {
-    for (auto suffix : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove(path_.string() + suffix);
+    for (auto suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path_.string() + suffix);
   }
 
   std::filesystem::path path_;

@@ -115,12 +115,8 @@ TEST_CASE("a malformed URL is rejected with the password masked", "[url]") {
     CHECK_THAT(message, Catch::Contains("unknown scheme 'mysql'"));
     CHECK_THAT(message, !Catch::Contains("secret"));
   }
-  SECTION("missing '//'") {
-    CHECK_THAT(rejection_of("sqlite:orca.db"), Catch::Contains("missing '//'"));
-  }
-  SECTION("missing scheme") {
-    CHECK_THAT(rejection_of("orca.db"), Catch::Contains("missing scheme"));
-  }
+  SECTION("missing '//'") { CHECK_THAT(rejection_of("sqlite:orca.db"), Catch::Contains("missing '//'")); }
+  SECTION("missing scheme") { CHECK_THAT(rejection_of("orca.db"), Catch::Contains("missing scheme")); }
   SECTION("bad percent escape") {
     CHECK_THAT(rejection_of("postgresql://localhost/my%zzdb"), Catch::Contains("bad percent escape '%zz'"));
   }

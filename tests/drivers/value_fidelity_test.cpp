@@ -25,7 +25,8 @@ std::unique_ptr<connection> table_of(const orca::test::backend_target& target, o
 }
 
 std::string insert_sql(const connection& c) {
-  return c.sql_dialect().name() == "sqlite" ? "INSERT INTO v (id, x) VALUES (?, ?)" : "INSERT INTO v (id, x) VALUES ($1, $2)";
+  return c.sql_dialect().name() == "sqlite" ? "INSERT INTO v (id, x) VALUES (?, ?)"
+                                            : "INSERT INTO v (id, x) VALUES ($1, $2)";
 }
 
 // Writes `x` as row `id` on `writer`, reads it back on a second connection.
@@ -67,7 +68,8 @@ TEST_CASE("text with a NUL byte is refused on every backend and nothing is writt
   CHECK(target.connect()->execute("SELECT x FROM v").at(0, 0) == orca::value{"after the refusal"});
 }
 
-TEST_CASE("invalid UTF-8 text is refused alike on both backends and valid text reads back byte for byte", "[drivers][values][fault]") {
+TEST_CASE("invalid UTF-8 text is refused alike on both backends and valid text reads back byte for byte",
+          "[drivers][values][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto c = table_of(target, orca::value_type::text);
@@ -82,7 +84,8 @@ TEST_CASE("invalid UTF-8 text is refused alike on both backends and valid text r
   CHECK(target.connect()->execute(std::string{"SELECT "} + length + " FROM v WHERE id = 1").at(0, 0).as_integer() == 5);
 }
 
-TEST_CASE("reals read back bit for bit, SQLite refuses NaN and -0.0, PostgreSQL keeps them", "[drivers][values][fault]") {
+TEST_CASE("reals read back bit for bit, SQLite refuses NaN and -0.0, PostgreSQL keeps them",
+          "[drivers][values][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto c = table_of(target, orca::value_type::real);
@@ -111,7 +114,8 @@ TEST_CASE("reals read back bit for bit, SQLite refuses NaN and -0.0, PostgreSQL 
   }
 }
 
-TEST_CASE("timestamps round-trip over the range each backend holds and are refused outside it", "[drivers][values][fault]") {
+TEST_CASE("timestamps round-trip over the range each backend holds and are refused outside it",
+          "[drivers][values][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto c = table_of(target, orca::value_type::time);
@@ -148,8 +152,10 @@ TEST_CASE("integers, blobs, booleans and NULL read back as written", "[drivers][
   INFO("backend: " << target.name);
   {
     auto c = table_of(target, orca::value_type::integer);
-    CHECK(round_trip(*c, target, 1, std::numeric_limits<std::int64_t>::max()) == orca::value{std::numeric_limits<std::int64_t>::max()});
-    CHECK(round_trip(*c, target, 2, std::numeric_limits<std::int64_t>::min()) == orca::value{std::numeric_limits<std::int64_t>::min()});
+    CHECK(round_trip(*c, target, 1, std::numeric_limits<std::int64_t>::max()) ==
+          orca::value{std::numeric_limits<std::int64_t>::max()});
+    CHECK(round_trip(*c, target, 2, std::numeric_limits<std::int64_t>::min()) ==
+          orca::value{std::numeric_limits<std::int64_t>::min()});
     CHECK(round_trip(*c, target, 3, nullptr).is_null());
   }
   {
@@ -158,7 +164,8 @@ TEST_CASE("integers, blobs, booleans and NULL read back as written", "[drivers][
     CHECK(round_trip(*c, target, 1, bytes) == orca::value{bytes});
     CHECK(round_trip(*c, target, 2, orca::blob{}) == orca::value{orca::blob{}});  // empty is not NULL
     auto length = target.name == "sqlite" ? "length(x)" : "octet_length(x)";
-    CHECK(target.connect()->execute(std::string{"SELECT "} + length + " FROM v WHERE id = 1").at(0, 0).as_integer() == 7);
+    CHECK(target.connect()->execute(std::string{"SELECT "} + length + " FROM v WHERE id = 1").at(0, 0).as_integer() ==
+          7);
   }
   {
     auto c = table_of(target, orca::value_type::boolean);

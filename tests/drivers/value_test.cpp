@@ -51,10 +51,9 @@ TEST_CASE("asking for the wrong type says what was expected and what was found",
   CHECK(mismatch_of([] { return orca::value{"abc"}.as_integer(); }) == "expected integer, found text 'abc'");
   CHECK(mismatch_of([] { return orca::value{}.as_text(); }) == "expected text, found NULL");
   CHECK(mismatch_of([] { return orca::value{2.5}.as_integer(); }) == "expected integer, found real 2.5");
-  CHECK(mismatch_of([] { return orca::value{std::int64_t{2}}.as_boolean(); })
-        == "expected boolean, found integer 2");
-  CHECK(mismatch_of([] { return orca::value{"yesterday"}.as_timestamp(); })
-        == "expected timestamp, found text 'yesterday'");
+  CHECK(mismatch_of([] { return orca::value{std::int64_t{2}}.as_boolean(); }) == "expected boolean, found integer 2");
+  CHECK(mismatch_of([] { return orca::value{"yesterday"}.as_timestamp(); }) ==
+        "expected timestamp, found text 'yesterday'");
   CHECK(mismatch_of([] { return orca::value{"x"}.as_blob(); }) == "expected blob, found text 'x'");
 }
 
@@ -112,8 +111,8 @@ TEST_CASE("an error's what() carries the constraint, the code and the SQL", "[er
   details.constraint = "a.data";
   orca::error failed{orca::errc::constraint_violation, "UNIQUE constraint failed: a.data", details};
   CHECK(failed.message() == "UNIQUE constraint failed: a.data");
-  CHECK(std::string{failed.what()}
-        == "UNIQUE constraint failed: a.data [constraint a.data; sqlite:2067] in: INSERT INTO a (data) VALUES (?)");
+  CHECK(std::string{failed.what()} ==
+        "UNIQUE constraint failed: a.data [constraint a.data; sqlite:2067] in: INSERT INTO a (data) VALUES (?)");
   CHECK(std::string{orca::error{orca::errc::closed, "the session is closed"}.what()} == "the session is closed");
 }
 

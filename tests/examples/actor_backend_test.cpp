@@ -156,8 +156,8 @@ TEST_CASE("actor_backend answers every request with the database error when its 
     self->request(actors.pool, 30s, orca::actors::status_atom::value)
         .receive([](orca::actors::pool_status& status) { CHECK(status.checked_out == 0); },
                  [](caf::error& e) { FAIL_CHECK("pool status failed: " << to_string(e)); });
-    for (auto closing : {self->request(actors.orders, 30s, close_atom::value),
-                         self->request(actors.reports, 30s, close_atom::value)})
+    for (auto closing :
+         {self->request(actors.orders, 30s, close_atom::value), self->request(actors.reports, 30s, close_atom::value)})
       closing.receive([](ok_atom) {}, [](caf::error& e) { FAIL_CHECK("close failed: " << to_string(e)); });
     self->request(actors.pool, 30s, orca::actors::dispose_atom::value)
         .receive([](ok_atom) {}, [](caf::error& e) { FAIL_CHECK("dispose failed: " << to_string(e)); });

@@ -47,15 +47,13 @@ struct StringMaker<orca::value> {
 
 namespace {
 
+using orca::col;
 using seed::A;
 using seed::B;
-using orca::col;
 const auto& sqlite = orca::drivers::sqlite_dialect();
 const auto& postgresql = orca::drivers::postgresql_dialect();
 
-std::size_t column(const orca::table_info& table, std::string_view name) {
-  return table.find_column(name)->ordinal;
-}
+std::size_t column(const orca::table_info& table, std::string_view name) { return table.find_column(name)->ordinal; }
 
 /// The WHERE clause of a compiled select of A, and its parameters.
 orca::sql::statement where_of(const orca::condition& c, const orca::drivers::dialect& dialect = sqlite) {
@@ -165,8 +163,7 @@ TEST_CASE("chained where() calls are ANDed", "[compiler]") {
 
 TEST_CASE("user values never enter the SQL text, only the parameters", "[compiler]") {
   const std::string evil = "'; DROP TABLE a; --";
-  auto stmt = orca::select<A>().where(col(&A::data) == evil || col(&A::data).like(evil) ||
-                                      col(&A::data).in({evil}));
+  auto stmt = orca::select<A>().where(col(&A::data) == evil || col(&A::data).like(evil) || col(&A::data).in({evil}));
   for (auto* d : {&sqlite, &postgresql}) {
     auto compiled = orca::sql::compile_select(stmt.spec(), *d);
     CHECK(compiled.text.find("DROP") == std::string::npos);

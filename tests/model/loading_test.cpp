@@ -151,7 +151,8 @@ TEST_CASE("selectin loads go in batches of selectin_batch_size parents", "[loadi
   }
 }
 
-TEST_CASE("a many-to-one reference is saved before its referrer and loaded by selectinload", "[loading][unit_of_work]") {
+TEST_CASE("a many-to-one reference is saved before its referrer and loaded by selectinload",
+          "[loading][unit_of_work]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();
@@ -173,10 +174,12 @@ TEST_CASE("a many-to-one reference is saved before its referrer and loaded by se
   }
   auto check = target.connect();
   CHECK(scalar(*check, "SELECT count(*) FROM owner") == 1);
-  CHECK(scalar(*check, "SELECT count(*) FROM pet JOIN owner ON owner.id = pet.owner_id WHERE owner.name = 'alice'") == 2);
+  CHECK(scalar(*check, "SELECT count(*) FROM pet JOIN owner ON owner.id = pet.owner_id WHERE owner.name = 'alice'") ==
+        2);
 
   orca::sync_session s;
-  auto pets = s.execute(*conn, orca::select<Pet>().order_by(&Pet::name).options(orca::selectinload(&Pet::owner)).spec());
+  auto pets = s.execute(*conn,
+                        orca::select<Pet>().order_by(&Pet::name).options(orca::selectinload(&Pet::owner)).spec());
   REQUIRE(pets.size() == 3);
   auto rex = std::static_pointer_cast<Pet>(pets[0].object);
   auto stray = std::static_pointer_cast<Pet>(pets[1].object);
@@ -225,7 +228,8 @@ TEST_CASE("a collection loaded without selectinload raises not_loaded naming A.b
   CHECK(a1->bs.size() == 2);
 }
 
-TEST_CASE("a value that does not fit its member fails the load with type_mismatch naming table.column", "[loading][errors]") {
+TEST_CASE("a value that does not fit its member fails the load with type_mismatch naming table.column",
+          "[loading][errors]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();

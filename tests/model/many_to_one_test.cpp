@@ -60,7 +60,8 @@ TEST_CASE("a child saved with a new parent reference inserts the parent first an
   CHECK(first->author_id == ursula->id);
   CHECK(second->author_id == ursula->id);
   auto check = target.connect();
-  auto rows = check->execute("SELECT count(*) FROM book JOIN author ON author.id = book.author_id WHERE author.name = 'Ursula'");
+  auto rows = check->execute(
+      "SELECT count(*) FROM book JOIN author ON author.id = book.author_id WHERE author.name = 'Ursula'");
   CHECK(rows.at(0, 0).as_integer() == 2);
 }
 
@@ -72,11 +73,13 @@ TEST_CASE("selectinload of a reference loads each parent once and shares it betw
   meta.drop_all(*conn);
   meta.create_all(*conn);
   conn->execute_script("INSERT INTO author (name) VALUES ('A'); INSERT INTO author (name) VALUES ('B')");
-  conn->execute_script("INSERT INTO book (author_id, title) VALUES (1, 'x'); INSERT INTO book (author_id, title) VALUES (1, 'y');"
-                       "INSERT INTO book (author_id, title) VALUES (2, 'z')");
+  conn->execute_script(
+      "INSERT INTO book (author_id, title) VALUES (1, 'x'); INSERT INTO book (author_id, title) VALUES (1, 'y');"
+      "INSERT INTO book (author_id, title) VALUES (2, 'z')");
 
   orca::sync_session session;
-  auto books = session.execute(*conn, orca::select<book>().order_by(&book::id).options(orca::selectinload(&book::written_by)).spec());
+  auto books = session.execute(
+      *conn, orca::select<book>().order_by(&book::id).options(orca::selectinload(&book::written_by)).spec());
   REQUIRE(books.size() == 3);
   auto x = std::static_pointer_cast<book>(books[0].object);
   auto y = std::static_pointer_cast<book>(books[1].object);
@@ -87,7 +90,8 @@ TEST_CASE("selectinload of a reference loads each parent once and shares it betw
   CHECK(z->written_by->name == "B");
 }
 
-TEST_CASE("a unique constraint violation names the constraint and restores the objects", "[model][many_to_one][errors]") {
+TEST_CASE("a unique constraint violation names the constraint and restores the objects",
+          "[model][many_to_one][errors]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();

@@ -66,8 +66,7 @@ TEST_CASE("the seed's A maps to table a with its columns in declaration order", 
   CHECK(a.columns()[0].name == "id");
   CHECK(a.columns()[1].name == "data");
   CHECK(a.columns()[2].name == "create_date");
-  for (std::size_t i = 0; i < a.columns().size(); ++i)
-    CHECK(a.columns()[i].ordinal == i);
+  for (std::size_t i = 0; i < a.columns().size(); ++i) CHECK(a.columns()[i].ordinal == i);
   CHECK(a.find_column("data") == &a.columns()[1]);
   CHECK(a.find_column("nope") == nullptr);
   CHECK(a.column_for(&seed::A::create_date) == &a.columns()[2]);

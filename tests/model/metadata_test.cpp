@@ -70,8 +70,7 @@ namespace {
 
 std::vector<std::string> names(const std::vector<const orca::table_info*>& tables) {
   std::vector<std::string> result;
-  for (auto* t : tables)
-    result.push_back(t->name());
+  for (auto* t : tables) result.push_back(t->name());
   return result;
 }
 
@@ -80,14 +79,15 @@ std::vector<std::string> names(const std::vector<const orca::table_info*>& table
 /// SQLite's automatic ones are).
 std::vector<std::string> schema_objects(orca::drivers::connection& connection) {
   auto rows = connection.sql_dialect().name() == "sqlite"
-                  ? connection.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') "
-                                       "AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                  : connection.execute("SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                       "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i') "
-                                       "AND c.relname NOT LIKE '%\\_pkey' ORDER BY c.relname");
+                  ? connection.execute(
+                        "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') "
+                        "AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                  : connection.execute(
+                        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i') "
+                        "AND c.relname NOT LIKE '%\\_pkey' ORDER BY c.relname");
   std::vector<std::string> result;
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    result.push_back(rows.at(i, 0).as_text());
+  for (std::size_t i = 0; i < rows.size(); ++i) result.push_back(rows.at(i, 0).as_text());
   return result;
 }
 
@@ -108,8 +108,7 @@ TEST_CASE("sorted_tables includes tables reached only through foreign keys or re
     CHECK(names(orca::metadata::of<metadata_test::C>().sorted_tables()) == std::vector<std::string>{"a", "b", "c"});
   }
   SECTION("listed twice, kept once") {
-    CHECK(names(orca::metadata::of<seed::B, seed::B, seed::A>().sorted_tables()) ==
-          std::vector<std::string>{"a", "b"});
+    CHECK(names(orca::metadata::of<seed::B, seed::B, seed::A>().sorted_tables()) == std::vector<std::string>{"a", "b"});
   }
 }
 
@@ -198,9 +197,9 @@ TEST_CASE("the seed's compiled DDL and statements run on every backend", "[metad
   CHECK(stored.at(1, 1).is_null());
   CHECK(stored.at(2, 1) == orca::value{"a3"});
   auto a_id = b.find_column("a_id")->ordinal;
-  auto bs = connection->execute(orca::sql::insert(b, {a_id, b.find_column("data")->ordinal}, 2,
-                                                  {b.primary_key().ordinal}, dialect),
-                                {std::int64_t{1}, "x", std::int64_t{3}, nullptr});
+  auto bs = connection->execute(
+      orca::sql::insert(b, {a_id, b.find_column("data")->ordinal}, 2, {b.primary_key().ordinal}, dialect),
+      {std::int64_t{1}, "x", std::int64_t{3}, nullptr});
   CHECK(bs.size() == 2);
   CHECK(connection->execute(orca::sql::insert(a, {}, 1, {}, dialect)).affected_rows == 1);
 

@@ -64,9 +64,18 @@ protected:
     statements_.emplace_back(sql);
     inner_->execute_script(sql);
   }
-  void do_begin() override { statements_.emplace_back("BEGIN"); inner_->begin(); }
-  void do_commit() override { statements_.emplace_back("COMMIT"); inner_->commit(); }
-  void do_rollback() override { statements_.emplace_back("ROLLBACK"); inner_->rollback(); }
+  void do_begin() override {
+    statements_.emplace_back("BEGIN");
+    inner_->begin();
+  }
+  void do_commit() override {
+    statements_.emplace_back("COMMIT");
+    inner_->commit();
+  }
+  void do_rollback() override {
+    statements_.emplace_back("ROLLBACK");
+    inner_->rollback();
+  }
 
 private:
   std::unique_ptr<orca::drivers::connection> inner_;

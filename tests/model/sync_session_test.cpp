@@ -66,7 +66,8 @@ std::vector<std::shared_ptr<A>> seed_objects() {
 
 using namespace sync_session_test;
 
-TEST_CASE("committing the seed's As saves their Bs and writes keys, server defaults and foreign keys back", "[session]") {
+TEST_CASE("committing the seed's As saves their Bs and writes keys, server defaults and foreign keys back",
+          "[session]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();
@@ -218,7 +219,8 @@ TEST_CASE("with expire_on_commit a query after commit sees values another connec
   }
 }
 
-TEST_CASE("a constraint violation in a flush names the constraint, restores the objects and needs rollback()", "[session][errors]") {
+TEST_CASE("a constraint violation in a flush names the constraint, restores the objects and needs rollback()",
+          "[session][errors]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();
@@ -280,7 +282,8 @@ TEST_CASE("a constraint violation in a flush names the constraint, restores the 
   }
 }
 
-TEST_CASE("a child whose foreign key points nowhere fails the flush and nothing of it is written", "[session][errors]") {
+TEST_CASE("a child whose foreign key points nowhere fails the flush and nothing of it is written",
+          "[session][errors]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();

@@ -81,11 +81,14 @@ TEST_CASE("2,500 objects inserted in one flush each get the key of the row holdi
   std::size_t matched = 0;
   for (std::size_t i = 0; i < as.size(); ++i) {
     auto it = rows.find(as[i]->id);
-    if (it != rows.end() && it->second == *as[i]->data) ++matched;
-    else FAIL_CHECK("object " << i << " (key " << as[i]->id << ") does not match its row");
+    if (it != rows.end() && it->second == *as[i]->data)
+      ++matched;
+    else
+      FAIL_CHECK("object " << i << " (key " << as[i]->id << ") does not match its row");
   }
   CHECK(matched == as.size());
-  CHECK(scalar(*check, "SELECT count(*) FROM a WHERE create_date = (SELECT create_date FROM a WHERE data = 'row 0')") == 834);
+  CHECK(scalar(*check, "SELECT count(*) FROM a WHERE create_date = (SELECT create_date FROM a WHERE data = 'row 0')") ==
+        834);
   CHECK(as[1]->create_date != fixed);
   CHECK(as[1]->create_date != orca::timestamp{});
 }
@@ -190,7 +193,8 @@ TEST_CASE("rollback() expunges pending objects and brings deleted ones back", "[
   CHECK(scalar(*check, "SELECT count(*) FROM a") == 3);
 }
 
-TEST_CASE("rollback() after inserting and deleting one object in a transaction leaves it transient", "[unit_of_work][session]") {
+TEST_CASE("rollback() after inserting and deleting one object in a transaction leaves it transient",
+          "[unit_of_work][session]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();

@@ -155,7 +155,8 @@ TEST_CASE("removing a write-only child sets its nullable foreign key to NULL", "
   auto conn = target.connect();
   reset_schema(*conn, orca::metadata::of<Parent, Child>());
   orca::sync_session s{{.expire_on_commit = false}};
-  auto p = std::make_shared<Parent>(Parent{.name = "p", .children = {Child{.parent_id = {}, .name = "c1"}, Child{.parent_id = {}, .name = "c2"}}});
+  auto p = std::make_shared<Parent>(
+      Parent{.name = "p", .children = {Child{.parent_id = {}, .name = "c1"}, Child{.parent_id = {}, .name = "c2"}}});
   s.add({&orca::table_of<Parent>(), p});
   s.commit(*conn);
 
@@ -171,7 +172,8 @@ TEST_CASE("removing a write-only child sets its nullable foreign key to NULL", "
   CHECK(scalar(*check, "SELECT count(*) FROM child WHERE parent_id = " + std::to_string(p->id)) == 1);
 }
 
-TEST_CASE("removing a write-only child whose foreign key is NOT NULL fails with invalid_state", "[write_only][errors]") {
+TEST_CASE("removing a write-only child whose foreign key is NOT NULL fails with invalid_state",
+          "[write_only][errors]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();

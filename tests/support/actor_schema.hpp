@@ -31,7 +31,8 @@ struct item {
 private:
   static void note() {
     auto now = ++alive;
-    for (auto p = peak.load(); now > p && !peak.compare_exchange_weak(p, now);) {}
+    for (auto p = peak.load(); now > p && !peak.compare_exchange_weak(p, now);) {
+    }
   }
 };
 

@@ -41,7 +41,9 @@ public:
     return registry;
   }
   void add_file(std::filesystem::path file) { files_.push_back(std::move(file)); }
-  void add_schema(std::string server, std::string schema) { schemas_.emplace_back(std::move(server), std::move(schema)); }
+  void add_schema(std::string server, std::string schema) {
+    schemas_.emplace_back(std::move(server), std::move(schema));
+  }
 
   void clean() {
     for (auto& file : files_)
@@ -74,8 +76,7 @@ std::string fresh_sqlite_url() {
   auto dir = std::filesystem::temp_directory_path() / "orca-tests";
   std::filesystem::create_directories(dir);
   auto file = dir / ("db_" + unique_suffix() + ".sqlite");
-  for (auto suffix : {"", "-wal", "-shm"})
-    std::filesystem::remove(file.string() + suffix);
+  for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
   created_databases::instance().add_file(file);
   return "sqlite:///" + file.string();  // absolute path: sqlite:////tmp/...
 }
@@ -94,23 +95,21 @@ std::string fresh_postgresql_url(const std::string& base) {
 
 CATCH_REGISTER_LISTENER(cleanup_at_run_end)
 
-std::unique_ptr<drivers::connection> backend_target::connect() const {
-  return drivers::connect(parse_url(url));
-}
+std::unique_ptr<drivers::connection> backend_target::connect() const { return drivers::connect(parse_url(url)); }
 
 std::vector<backend_target> backends() {
   std::vector<backend_target> result;
   result.push_back({"sqlite", fresh_sqlite_url()});
   const char* only = std::getenv("ORCA_TEST_BACKENDS");
-  if (only != nullptr && std::string_view{only} == "sqlite")
-    return result;
+  if (only != nullptr && std::string_view{only} == "sqlite") return result;
   const char* pg = std::getenv("ORCA_TEST_POSTGRESQL_URL");
   if (pg == nullptr || *pg == '\0') {
     // A failure, not a skip. Recorded without throwing: an exception escaping a GENERATE
     // expression crashes Catch2 v2 at exit instead of reporting.
-    FAIL_CHECK("ORCA_TEST_POSTGRESQL_URL is not set: run the suite with scripts/test.sh (it starts a "
-               "throwaway PostgreSQL), point the variable at a server you own, or set "
-               "ORCA_TEST_BACKENDS=sqlite to run SQLite only");
+    FAIL_CHECK(
+        "ORCA_TEST_POSTGRESQL_URL is not set: run the suite with scripts/test.sh (it starts a "
+        "throwaway PostgreSQL), point the variable at a server you own, or set "
+        "ORCA_TEST_BACKENDS=sqlite to run SQLite only");
     return result;
   }
   try {

@@ -36,8 +36,7 @@ public:
     logger_->flush();
     std::vector<std::string> out;
     std::istringstream in{stream_.str()};
-    for (std::string line; std::getline(in, line);)
-      out.push_back(line);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
     return out;
   }
 

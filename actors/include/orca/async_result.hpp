@@ -21,7 +21,9 @@ class async_result {
 public:
   explicit async_result(std::shared_ptr<detail::stream_core> stream) : stream_(std::move(stream)) {}
   async_result(async_result&& other) noexcept
-      : stream_(std::move(other.stream_)), batch_(std::move(other.batch_)), index_(other.index_),
+      : stream_(std::move(other.stream_)),
+        batch_(std::move(other.batch_)),
+        index_(other.index_),
         more_(std::exchange(other.more_, false)) {}
   async_result& operator=(async_result&&) = delete;
   async_result(const async_result&) = delete;

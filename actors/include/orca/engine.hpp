@@ -22,17 +22,17 @@ using connection = drivers::connection;
 
 /// Options of create_engine (SQLAlchemy's names where they exist).
 struct engine_options {
-  bool echo = false;                                 ///< log every statement (logger orca.sql)
-  std::size_t pool_size = 5;                         ///< connections kept open
-  std::size_t max_overflow = 10;                     ///< extra connections under load
-  std::chrono::milliseconds pool_timeout{10000};     ///< how long a checkout may wait
-  bool pool_pre_ping = false;                        ///< ping idle connections before use
-  std::chrono::seconds pool_recycle{0};              ///< close connections older than this (0: never)
+  bool echo = false;                              ///< log every statement (logger orca.sql)
+  std::size_t pool_size = 5;                      ///< connections kept open
+  std::size_t max_overflow = 10;                  ///< extra connections under load
+  std::chrono::milliseconds pool_timeout{10000};  ///< how long a checkout may wait
+  bool pool_pre_ping = false;                     ///< ping idle connections before use
+  std::chrono::seconds pool_recycle{0};           ///< close connections older than this (0: never)
   /// Longest run of one statement: past it the statement is cancelled and the caller told
   /// (a COMMIT reports whether it committed).
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds stream_idle_timeout{60000};  ///< close streams nobody fetched from this long
-  std::chrono::milliseconds busy_timeout{5000};      ///< SQLite: wait on database locks this long
+  std::chrono::milliseconds busy_timeout{5000};          ///< SQLite: wait on database locks this long
   /// SQLite: start every transaction with BEGIN IMMEDIATE (the default), so that sessions
   /// that read before they write queue for the write lock instead of failing with
   /// database_busy (SQLITE_BUSY_SNAPSHOT). Read-only transactions queue too; set false for
@@ -42,8 +42,7 @@ struct engine_options {
 
 /// What a pool holds right now.
 struct pool_snapshot {
-  std::size_t size = 0, max_overflow = 0, idle = 0, checked_out = 0, opening = 0, waiting = 0, opened = 0,
-              replaced = 0;
+  std::size_t size = 0, max_overflow = 0, idle = 0, checked_out = 0, opening = 0, waiting = 0, opened = 0, replaced = 0;
 };
 
 namespace detail {

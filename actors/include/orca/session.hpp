@@ -33,7 +33,9 @@ public:
   }
   /// Adds an existing object.
   template <class T>
-  void add(std::shared_ptr<T> object) { core_->add(detail::untyped(std::move(object))); }
+  void add(std::shared_ptr<T> object) {
+    core_->add(detail::untyped(std::move(object)));
+  }
   /// Adds several new objects (`session.add_all({A{...}, A{...}})`).
   template <class T>
   std::vector<std::shared_ptr<T>> add_all(std::initializer_list<T> objects) {
@@ -48,9 +50,7 @@ public:
   }
 
   /// Begins a transaction explicitly (`auto tx = co_await session.begin();`).
-  task<session_transaction> begin() {
-    co_return session_transaction{core_};
-  }
+  task<session_transaction> begin() { co_return session_transaction{core_}; }
 
   /// Runs a query, buffered.
   template <class T>

@@ -29,7 +29,7 @@ struct promise_base {
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
       auto& p = h.promise();
       if (p.continuation) return p.continuation;  // symmetric transfer to the awaiter
-      if (p.on_root_done) {                        // a root: free the frame, then report
+      if (p.on_root_done) {                       // a root: free the frame, then report
         auto done = std::move(p.on_root_done);
         auto error = p.error;
         h.destroy();
@@ -116,7 +116,9 @@ private:
 };
 
 template <class T>
-task<void> store_result(task<T> t, T* out) { *out = co_await std::move(t); }
+task<void> store_result(task<T> t, T* out) {
+  *out = co_await std::move(t);
+}
 inline task<void> store_result(task<void> t) { co_await std::move(t); }
 
 }  // namespace detail
@@ -138,7 +140,8 @@ task<std::vector<T>> when_all(std::vector<task<T>> tasks) {
 inline task<void> when_all(std::vector<task<void>> tasks) {
   detail::join_awaiter join{tasks.size()};
   for (auto& t : tasks)
-    detail::launch_on_host(detail::store_result(std::move(t)), [&join](const std::exception_ptr& e) { join.child_done(e); });
+    detail::launch_on_host(detail::store_result(std::move(t)),
+                           [&join](const std::exception_ptr& e) { join.child_done(e); });
   co_await join;
 }
 

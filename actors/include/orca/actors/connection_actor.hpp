@@ -50,21 +50,15 @@ namespace orca::actors {
 using connection_actor = caf::typed_actor<
     caf::replies_to<execute_atom, std::string, params>::with<drivers::rowset>,
     caf::replies_to<many_atom, std::string, parameter_sets>::with<std::int64_t>,
-    caf::replies_to<batch_atom, statement_list>::with<rowset_list>,
-    caf::replies_to<begin_atom>::with<ok_atom>,
-    caf::replies_to<commit_atom>::with<ok_atom>,
-    caf::replies_to<rollback_atom>::with<ok_atom>,
+    caf::replies_to<batch_atom, statement_list>::with<rowset_list>, caf::replies_to<begin_atom>::with<ok_atom>,
+    caf::replies_to<commit_atom>::with<ok_atom>, caf::replies_to<rollback_atom>::with<ok_atom>,
     caf::replies_to<savepoint_atom, std::string, std::string>::with<ok_atom>,
     caf::replies_to<cursor_atom, std::string, params>::with<std::uint64_t>,
     caf::replies_to<fetch_atom, std::uint64_t, std::uint64_t>::with<drivers::rowset, bool>,
-    caf::replies_to<close_atom, std::uint64_t>::with<ok_atom>,
-    caf::replies_to<ping_atom>::with<bool>,
-    caf::replies_to<alive_atom>::with<bool>,
-    caf::replies_to<reset_atom>::with<bool>,
-    caf::replies_to<status_atom>::with<connection_status>,
-    caf::replies_to<run_atom, connection_job>::with<ok_atom>,
-    caf::reacts_to<retry_atom, std::uint64_t>,
-    caf::reacts_to<ready_atom>>;
+    caf::replies_to<close_atom, std::uint64_t>::with<ok_atom>, caf::replies_to<ping_atom>::with<bool>,
+    caf::replies_to<alive_atom>::with<bool>, caf::replies_to<reset_atom>::with<bool>,
+    caf::replies_to<status_atom>::with<connection_status>, caf::replies_to<run_atom, connection_job>::with<ok_atom>,
+    caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<ready_atom>>;
 
 /// A connection actor as its pool lends it.
 struct connection_handle {

@@ -36,8 +36,8 @@ enum class commit_result : std::uint8_t { none, committed, failed };
 /// A connection's state after everything sent before it was handled (the answer to
 /// status_atom); used by sessions to learn what a timed-out request did.
 struct connection_status {
-  bool open = false;            ///< a driver connection is open and not broken
-  bool in_transaction = false;  ///< a transaction is open
+  bool open = false;                                ///< a driver connection is open and not broken
+  bool in_transaction = false;                      ///< a transaction is open
   commit_result last_commit = commit_result::none;  ///< the outcome of the last COMMIT
 };
 

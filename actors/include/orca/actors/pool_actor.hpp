@@ -17,12 +17,12 @@ namespace orca::actors {
 
 /// Limits and policies of a pool.
 struct pool_options {
-  std::size_t size = 5;                             ///< connections kept open
-  std::size_t max_overflow = 10;                    ///< extra connections under load
-  std::chrono::milliseconds timeout{30000};         ///< how long a checkout may wait
-  bool pre_ping = false;                            ///< ping before lending an idle connection
-  std::chrono::milliseconds recycle{0};             ///< close connections older than this (0: never)
-  std::chrono::milliseconds request_timeout{60000}; ///< timeout of requests to connections
+  std::size_t size = 5;                              ///< connections kept open
+  std::size_t max_overflow = 10;                     ///< extra connections under load
+  std::chrono::milliseconds timeout{30000};          ///< how long a checkout may wait
+  bool pre_ping = false;                             ///< ping before lending an idle connection
+  std::chrono::milliseconds recycle{0};              ///< close connections older than this (0: never)
+  std::chrono::milliseconds request_timeout{60000};  ///< timeout of requests to connections
 };
 
 /// The interface of a pool actor.
@@ -46,12 +46,9 @@ struct pool_options {
 /// connecting keeps failing.
 using pool_actor = caf::typed_actor<
     caf::replies_to<checkout_atom, caf::actor_addr>::with<connection_handle>,
-    caf::reacts_to<checkin_atom, connection_actor, bool>,
-    caf::reacts_to<abandon_atom, caf::actor_addr>,
-    caf::replies_to<status_atom>::with<pool_status>,
-    caf::replies_to<dispose_atom>::with<ok_atom>,
-    caf::reacts_to<timeout_atom, std::uint64_t>,
-    caf::reacts_to<retry_atom>>;
+    caf::reacts_to<checkin_atom, connection_actor, bool>, caf::reacts_to<abandon_atom, caf::actor_addr>,
+    caf::replies_to<status_atom>::with<pool_status>, caf::replies_to<dispose_atom>::with<ok_atom>,
+    caf::reacts_to<timeout_atom, std::uint64_t>, caf::reacts_to<retry_atom>>;
 
 /// Spawns a pool over connections to `target`; `name` appears in its error messages.
 pool_actor spawn_pool(caf::actor_system& system, std::string name, const url& target,

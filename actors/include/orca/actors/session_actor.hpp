@@ -40,14 +40,11 @@ namespace orca::actors {
 /// connection everything but rollback and close fails with pending_rollback; rollback then
 /// always succeeds, and the session goes on with a new connection.
 using session_actor = caf::typed_actor<
-    caf::replies_to<add_atom, object_list>::with<ok_atom>,
-    caf::replies_to<remove_atom, object_ref>::with<ok_atom>,
+    caf::replies_to<add_atom, object_list>::with<ok_atom>, caf::replies_to<remove_atom, object_ref>::with<ok_atom>,
     caf::replies_to<execute_atom, select_spec>::with<object_list>,
     caf::replies_to<get_atom, table_pointer, std::int64_t>::with<object_ref>,
-    caf::replies_to<flush_atom>::with<ok_atom>,
-    caf::replies_to<commit_atom>::with<ok_atom>,
-    caf::replies_to<rollback_atom>::with<ok_atom>,
-    caf::replies_to<refresh_atom, object_ref>::with<ok_atom>,
+    caf::replies_to<flush_atom>::with<ok_atom>, caf::replies_to<commit_atom>::with<ok_atom>,
+    caf::replies_to<rollback_atom>::with<ok_atom>, caf::replies_to<refresh_atom, object_ref>::with<ok_atom>,
     caf::replies_to<expire_atom, object_ref>::with<ok_atom>,
     caf::replies_to<stream_atom, select_spec, std::uint64_t>::with<stream_actor>,
     caf::replies_to<merge_atom, select_spec, drivers::rowset>::with<object_list>,
@@ -55,8 +52,8 @@ using session_actor = caf::typed_actor<
 
 /// Timeouts and policies of a session actor.
 struct session_limits {
-  std::chrono::milliseconds request_timeout{10000};  ///< per statement; then it is cancelled
-  std::chrono::milliseconds checkout_timeout{10000};  ///< the pool's own checkout timeout
+  std::chrono::milliseconds request_timeout{10000};      ///< per statement; then it is cancelled
+  std::chrono::milliseconds checkout_timeout{10000};     ///< the pool's own checkout timeout
   std::chrono::milliseconds stream_idle_timeout{60000};  ///< streams close when unused this long
 };
 

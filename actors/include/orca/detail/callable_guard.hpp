@@ -28,9 +28,10 @@ inline constexpr bool guard_co_await_temporaries = ORCA_GUARD_CO_AWAIT_TEMPORARI
 /// orca supports: an lvalue (a named lambda or function), a class without state (a lambda
 /// without captures), or a function pointer.
 template <class F>
-inline constexpr bool safe_in_co_await =
-    !guard_co_await_temporaries || std::is_lvalue_reference_v<F> || std::is_empty_v<std::decay_t<F>> ||
-    (std::is_pointer_v<std::decay_t<F>> && std::is_function_v<std::remove_pointer_t<std::decay_t<F>>>);
+inline constexpr bool safe_in_co_await = !guard_co_await_temporaries || std::is_lvalue_reference_v<F> ||
+                                         std::is_empty_v<std::decay_t<F>> ||
+                                         (std::is_pointer_v<std::decay_t<F>> &&
+                                          std::is_function_v<std::remove_pointer_t<std::decay_t<F>>>);
 
 /// Refuses, on g++ 12, a temporary callable with state (a lambda with captures written in place).
 template <class F>

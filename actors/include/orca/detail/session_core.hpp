@@ -63,10 +63,14 @@ private:
 };
 
 template <class T>
-std::shared_ptr<T> typed(const object_ref& o) { return std::static_pointer_cast<T>(o.object); }
+std::shared_ptr<T> typed(const object_ref& o) {
+  return std::static_pointer_cast<T>(o.object);
+}
 
 template <class T>
-object_ref untyped(std::shared_ptr<T> object) { return object_ref{&table_of<T>(), std::move(object)}; }
+object_ref untyped(std::shared_ptr<T> object) {
+  return object_ref{&table_of<T>(), std::move(object)};
+}
 
 }  // namespace detail
 

@@ -24,10 +24,10 @@ namespace orca::drivers {
 
 /// Options that apply to every connection an engine opens.
 struct connection_options {
-  bool echo = false;                                       ///< log every statement (orca.sql)
-  std::chrono::milliseconds busy_timeout{5000};           ///< SQLite: wait on locks this long
-  std::chrono::seconds connect_timeout{10};                ///< PostgreSQL: give up connecting
-  std::size_t statement_cache_size = 128;                  ///< prepared statements kept
+  bool echo = false;                             ///< log every statement (orca.sql)
+  std::chrono::milliseconds busy_timeout{5000};  ///< SQLite: wait on locks this long
+  std::chrono::seconds connect_timeout{10};      ///< PostgreSQL: give up connecting
+  std::size_t statement_cache_size = 128;        ///< prepared statements kept
   /// SQLite: begin transactions with BEGIN IMMEDIATE (writers queue on the busy timeout
   /// instead of failing with "database is locked" when they read before writing).
   bool sqlite_begin_immediate = true;
@@ -111,8 +111,8 @@ public:
 
   /// The socket to wait on; -1 when calls never wait (they finish in start_*()).
   virtual int socket() const noexcept { return -1; }
-  io_wait start_execute(std::string_view sql, const params& parameters);  ///< then finish_rows()
-  io_wait start_execute_many(std::string_view sql, const std::vector<params>& sets);  ///< finish_count()
+  io_wait start_execute(std::string_view sql, const params& parameters);                       ///< then finish_rows()
+  io_wait start_execute_many(std::string_view sql, const std::vector<params>& sets);           ///< finish_count()
   io_wait start_execute_batch(const std::vector<std::pair<std::string, params>>& statements);  ///< finish_rowsets()
   io_wait start_begin();     ///< then finish(); throws invalid_state in a transaction
   io_wait start_commit();    ///< then finish()
@@ -145,8 +145,7 @@ protected:
 
   virtual rowset do_execute(std::string_view sql, const params& parameters) = 0;
   virtual std::int64_t do_execute_many(std::string_view sql, const std::vector<params>& sets) = 0;
-  virtual std::vector<rowset> do_execute_batch(
-      const std::vector<std::pair<std::string, params>>& statements);
+  virtual std::vector<rowset> do_execute_batch(const std::vector<std::pair<std::string, params>>& statements);
   virtual std::unique_ptr<cursor> do_open_cursor(std::string_view sql, const params& parameters) = 0;
   virtual void do_execute_script(std::string_view sql) = 0;
   /// Transaction control; the default implementations run the SQL through do_execute.

@@ -52,12 +52,12 @@ struct error_details {
         parameter(parameter),
         column(std::move(column)) {}
 
-  std::string sql;          ///< the statement that failed, if any
-  std::string sqlstate;     ///< PostgreSQL SQLSTATE, or "sqlite:<extended code>"
-  std::string constraint;   ///< the constraint (or table.column) the database named
+  std::string sql;                   ///< the statement that failed, if any
+  std::string sqlstate;              ///< PostgreSQL SQLSTATE, or "sqlite:<extended code>"
+  std::string constraint;            ///< the constraint (or table.column) the database named
   bool connection_poisoned = false;  ///< the connection must not be reused
-  std::size_t parameter = 0;  ///< the 1-based bound parameter a refused value was in, or 0
-  std::string column;         ///< the column ("table.column") a refused value was for, if known
+  std::size_t parameter = 0;         ///< the 1-based bound parameter a refused value was in, or 0
+  std::string column;                ///< the column ("table.column") a refused value was for, if known
 };
 
 /// The exception orca throws: a code, a message saying what failed, and driver details.

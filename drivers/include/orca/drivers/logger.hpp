@@ -5,7 +5,9 @@
 
 #include <memory>
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace orca::drivers {
 

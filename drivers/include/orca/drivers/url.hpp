@@ -20,8 +20,8 @@ struct url {
   std::string user;
   std::string password;
   std::string host;
-  std::uint16_t port = 0;       ///< 0: the backend's default
-  std::string database;         ///< SQLite: the file path ("" or ":memory:" is memory)
+  std::uint16_t port = 0;                    ///< 0: the backend's default
+  std::string database;                      ///< SQLite: the file path ("" or ":memory:" is memory)
   std::map<std::string, std::string> query;  ///< query parameters, decoded
 
   /// True for an in-memory SQLite database.

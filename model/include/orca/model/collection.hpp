@@ -13,7 +13,8 @@ namespace orca {
 
 namespace detail {
 [[noreturn]] void throw_not_loaded(const relationship_info& info);
-template <class T> class collection_access;
+template <class T>
+class collection_access;
 }  // namespace detail
 
 /// A collection of related objects (`std::shared_ptr<T>` each).
@@ -37,26 +38,55 @@ public:
   /// Fills the collection with existing objects.
   collection(std::vector<std::shared_ptr<T>> items) : items_(std::move(items)) {}
 
-  iterator begin() { check(); return items_.begin(); }
-  iterator end() { check(); return items_.end(); }
-  const_iterator begin() const { check(); return items_.begin(); }
-  const_iterator end() const { check(); return items_.end(); }
+  iterator begin() {
+    check();
+    return items_.begin();
+  }
+  iterator end() {
+    check();
+    return items_.end();
+  }
+  const_iterator begin() const {
+    check();
+    return items_.begin();
+  }
+  const_iterator end() const {
+    check();
+    return items_.end();
+  }
   /// Number of related objects.
-  std::size_t size() const { check(); return items_.size(); }
+  std::size_t size() const {
+    check();
+    return items_.size();
+  }
   /// True if there are none.
-  bool empty() const { check(); return items_.empty(); }
+  bool empty() const {
+    check();
+    return items_.empty();
+  }
   /// The i-th related object.
-  const std::shared_ptr<T>& operator[](std::size_t i) const { check(); return items_[i]; }
+  const std::shared_ptr<T>& operator[](std::size_t i) const {
+    check();
+    return items_[i];
+  }
   /// Appends an object (saved with the parent at the next flush).
-  std::shared_ptr<T> add(T item) { check(); return items_.emplace_back(std::make_shared<T>(std::move(item))); }
+  std::shared_ptr<T> add(T item) {
+    check();
+    return items_.emplace_back(std::make_shared<T>(std::move(item)));
+  }
   /// Appends an existing object.
-  void add(std::shared_ptr<T> item) { check(); items_.push_back(std::move(item)); }
+  void add(std::shared_ptr<T> item) {
+    check();
+    items_.push_back(std::move(item));
+  }
   /// True if the contents are known (built by the user, or loaded).
   bool is_loaded() const noexcept { return unloaded_ == nullptr; }
 
 private:
   friend class detail::collection_access<T>;
-  void check() const { if (unloaded_ != nullptr) detail::throw_not_loaded(*unloaded_); }
+  void check() const {
+    if (unloaded_ != nullptr) detail::throw_not_loaded(*unloaded_);
+  }
   std::vector<std::shared_ptr<T>> items_;
   const relationship_info* unloaded_ = nullptr;
 };

@@ -25,8 +25,7 @@ struct statement {
 statement compile_select(const select_spec& spec, const drivers::dialect& dialect);
 
 /// `SELECT <all columns> FROM t WHERE t.<column> IN (?, ..., ?)` with `count` placeholders.
-std::string select_in(const table_info& table, std::size_t column, std::size_t count,
-                      const drivers::dialect& dialect);
+std::string select_in(const table_info& table, std::size_t column, std::size_t count, const drivers::dialect& dialect);
 
 /// `SELECT <all columns> FROM t WHERE t.<pk> = ?`.
 std::string select_by_key(const table_info& table, const drivers::dialect& dialect);
@@ -41,8 +40,7 @@ std::string insert(const table_info& table, const std::vector<std::size_t>& colu
                    const std::vector<std::size_t>& returning, const drivers::dialect& dialect);
 
 /// `UPDATE t SET c1 = ?, c2 = ? WHERE t.<pk> = ?`.
-std::string update(const table_info& table, const std::vector<std::size_t>& columns,
-                   const drivers::dialect& dialect);
+std::string update(const table_info& table, const std::vector<std::size_t>& columns, const drivers::dialect& dialect);
 
 /// `DELETE FROM t WHERE t.<pk> = ?`.
 std::string delete_by_key(const table_info& table, const drivers::dialect& dialect);
@@ -51,8 +49,7 @@ std::string delete_by_key(const table_info& table, const drivers::dialect& diale
 std::string create_table(const table_info& table, bool if_not_exists, const drivers::dialect& dialect);
 /// `CREATE INDEX [IF NOT EXISTS] ix_t_c ON t (c)` for every indexed column (and every
 /// foreign key column: joins and selectin loads filter on them).
-std::vector<std::string> create_indexes(const table_info& table, bool if_not_exists,
-                                        const drivers::dialect& dialect);
+std::vector<std::string> create_indexes(const table_info& table, bool if_not_exists, const drivers::dialect& dialect);
 /// `DROP TABLE [IF EXISTS] t`.
 std::string drop_table(const table_info& table, bool if_exists, const drivers::dialect& dialect);
 

@@ -14,7 +14,9 @@ template <class Base, class T>
 struct with_result : Base {
   std::optional<T> value;
   template <class U>
-  void return_value(U&& x) { value.emplace(std::forward<U>(x)); }
+  void return_value(U&& x) {
+    value.emplace(std::forward<U>(x));
+  }
   /// The value; rethrows the coroutine's exception.
   T take() {
     if (this->error) std::rethrow_exception(this->error);

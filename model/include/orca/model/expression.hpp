@@ -19,7 +19,16 @@ namespace orca {
 /// A node of a SQL expression tree (non-template; the compiler walks it).
 struct expression_node {
   enum class kind : std::uint8_t {
-    column, parameter, compare, all_of, any_of, negate, is_null, is_not_null, in_list, like
+    column,
+    parameter,
+    compare,
+    all_of,
+    any_of,
+    negate,
+    is_null,
+    is_not_null,
+    in_list,
+    like
   };
   kind what = kind::parameter;
   const table_info* table = nullptr;  ///< column
@@ -27,7 +36,7 @@ struct expression_node {
   value parameter;                    ///< parameter (always bound, never spliced)
   std::string_view op;                ///< compare: "=", "<>", "<", "<=", ">", ">="
   std::vector<std::shared_ptr<const expression_node>> operands;
-  std::vector<value> list;            ///< in_list
+  std::vector<value> list;  ///< in_list
 };
 
 /// A boolean SQL condition; combine with `&&`, `||` and `!`.
@@ -39,8 +48,12 @@ public:
   /// Shared ownership of the tree, for statements that keep it.
   const std::shared_ptr<const expression_node>& shared() const noexcept { return node_; }
 
-  friend condition operator&&(const condition& a, const condition& b) { return combine(expression_node::kind::all_of, a, b); }
-  friend condition operator||(const condition& a, const condition& b) { return combine(expression_node::kind::any_of, a, b); }
+  friend condition operator&&(const condition& a, const condition& b) {
+    return combine(expression_node::kind::all_of, a, b);
+  }
+  friend condition operator||(const condition& a, const condition& b) {
+    return combine(expression_node::kind::any_of, a, b);
+  }
   friend condition operator!(const condition& a) {
     auto n = std::make_shared<expression_node>();
     n->what = expression_node::kind::negate;
@@ -69,8 +82,14 @@ namespace detail {
 /// The column of `member` in T's table; throws invalid_argument if the member is not mapped.
 const column_info& require_column(const table_info& table, const column_info* found);
 
-template <class M> struct unwrap_optional { using type = M; };
-template <class M> struct unwrap_optional<std::optional<M>> { using type = M; };
+template <class M>
+struct unwrap_optional {
+  using type = M;
+};
+template <class M>
+struct unwrap_optional<std::optional<M>> {
+  using type = M;
+};
 }  // namespace detail
 
 /// A mapped column used in an expression; made by orca::col(&T::member).
@@ -83,12 +102,30 @@ public:
   explicit column_expression(M T::*member)
       : table_(&table_of<T>()), column_(&detail::require_column(*table_, table_->column_for(member))) {}
 
-  template <class U> condition operator==(const U& x) const { return compare("=", x); }
-  template <class U> condition operator!=(const U& x) const { return compare("<>", x); }
-  template <class U> condition operator<(const U& x) const { return compare("<", x); }
-  template <class U> condition operator<=(const U& x) const { return compare("<=", x); }
-  template <class U> condition operator>(const U& x) const { return compare(">", x); }
-  template <class U> condition operator>=(const U& x) const { return compare(">=", x); }
+  template <class U>
+  condition operator==(const U& x) const {
+    return compare("=", x);
+  }
+  template <class U>
+  condition operator!=(const U& x) const {
+    return compare("<>", x);
+  }
+  template <class U>
+  condition operator<(const U& x) const {
+    return compare("<", x);
+  }
+  template <class U>
+  condition operator<=(const U& x) const {
+    return compare("<=", x);
+  }
+  template <class U>
+  condition operator>(const U& x) const {
+    return compare(">", x);
+  }
+  template <class U>
+  condition operator>=(const U& x) const {
+    return compare(">=", x);
+  }
 
   /// `column IN (...)`; an empty list is a condition that is always false.
   condition in(const std::vector<operand_type>& xs) const {
@@ -143,13 +180,19 @@ private:
 
 /// The column a member is mapped to, for where-expressions and ordering.
 template <class T, class M>
-column_expression<T, M> col(M T::*member) { return column_expression<T, M>{member}; }
+column_expression<T, M> col(M T::*member) {
+  return column_expression<T, M>{member};
+}
 
 /// Ascending order on a member's column.
 template <class T, class M>
-order_term asc(M T::*member) { return col(member).asc(); }
+order_term asc(M T::*member) {
+  return col(member).asc();
+}
 /// Descending order on a member's column.
 template <class T, class M>
-order_term desc(M T::*member) { return col(member).desc(); }
+order_term desc(M T::*member) {
+  return col(member).desc();
+}
 
 }  // namespace orca

@@ -27,14 +27,14 @@ struct object_record {
   std::weak_ptr<void> weak;
   std::shared_ptr<void> strong;
   object_state state = object_state::pending;
-  std::int64_t key = 0;               ///< primary key once persistent
-  std::vector<value> snapshot;        ///< column values as last loaded or flushed
-  bool expired = false;               ///< the next load overwrites the object's values
+  std::int64_t key = 0;                  ///< primary key once persistent
+  std::vector<value> snapshot;           ///< column values as last loaded or flushed
+  bool expired = false;                  ///< the next load overwrites the object's values
   bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
   /// The columns that INSERT's flush wrote (key, server defaults, foreign keys) with their
   /// values from before it, so that a rollback can give the object back as it was.
   std::vector<std::pair<std::size_t, value>> before_insert;
-  std::uint64_t sequence = 0;         ///< order of add(), so inserts keep the user's order
+  std::uint64_t sequence = 0;  ///< order of add(), so inserts keep the user's order
 
   /// The object, if it is still alive.
   std::shared_ptr<void> lock() const { return strong ? strong : weak.lock(); }

@@ -33,8 +33,8 @@ public:
   /// Turns rows holding every column of `table` (ordinal order) into objects. Existing
   /// objects keep their values unless expired or `overwrite`; new objects get their
   /// collections marked not loaded, except those `spec` loads eagerly.
-  std::vector<object_ref> merge(const table_info& table, const drivers::rowset& rows,
-                                const select_spec* spec, bool overwrite = false);
+  std::vector<object_ref> merge(const table_info& table, const drivers::rowset& rows, const select_spec* spec,
+                                bool overwrite = false);
 
   /// Runs the eager loads of `spec` for `parents` (selectin batches, pipelined where the
   /// backend can). `spec` and `parents` must outlive the plan.
@@ -50,8 +50,7 @@ private:
   plan<void> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
                             const drivers::dialect& dialect);
   plan<std::vector<drivers::rowset>> select_in(const table_info& table, std::size_t column,
-                                               const std::vector<std::int64_t>& keys,
-                                               const drivers::dialect& dialect);
+                                               const std::vector<std::int64_t>& keys, const drivers::dialect& dialect);
 
   identity_map& objects_;
   load_options options_;

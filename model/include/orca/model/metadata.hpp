@@ -18,7 +18,9 @@ public:
   metadata(std::initializer_list<table_getter> tables) : tables_(tables) {}
   /// The tables of mapped classes T... (`orca::metadata::of<A, B>()`).
   template <class... T>
-  static metadata of() { return metadata{&table_of<T>...}; }
+  static metadata of() {
+    return metadata{&table_of<T>...};
+  }
 
   /// The tables in dependency order: every table after the tables its foreign keys refer
   /// to (ties keep declaration order). Throws invalid_argument on a cycle.

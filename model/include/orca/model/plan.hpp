@@ -111,12 +111,30 @@ private:
 
 template <class Request>
 struct reply_of;
-template <> struct reply_of<io::execute> { using type = drivers::rowset; };
-template <> struct reply_of<io::execute_many> { using type = std::int64_t; };
-template <> struct reply_of<io::execute_batch> { using type = std::vector<drivers::rowset>; };
-template <> struct reply_of<io::begin> { using type = void; };
-template <> struct reply_of<io::commit> { using type = void; };
-template <> struct reply_of<io::rollback> { using type = void; };
+template <>
+struct reply_of<io::execute> {
+  using type = drivers::rowset;
+};
+template <>
+struct reply_of<io::execute_many> {
+  using type = std::int64_t;
+};
+template <>
+struct reply_of<io::execute_batch> {
+  using type = std::vector<drivers::rowset>;
+};
+template <>
+struct reply_of<io::begin> {
+  using type = void;
+};
+template <>
+struct reply_of<io::commit> {
+  using type = void;
+};
+template <>
+struct reply_of<io::rollback> {
+  using type = void;
+};
 
 /// Awaits a nested plan: it shares the parent's channel and resumes the parent when done.
 template <class U>
@@ -142,13 +160,16 @@ struct plan_promise_io : plan_promise_base {
   // and moved from: g++ 12 destroys a non-trivial temporary inside a co_await operand
   // twice, so taking only lvalues turns that crash into a compile error.
   template <class Request>
-    requires requires { typename reply_of<Request>::type; } && (!std::is_trivially_destructible_v<Request>)
-  io_awaiter<typename reply_of<Request>::type> await_transform(Request& request) {
+  requires requires {
+    typename reply_of<Request>::type;
+  } &&(!std::is_trivially_destructible_v<Request>)
+      io_awaiter<typename reply_of<Request>::type> await_transform(Request& request) {
     return {channel, io_request{std::move(request)}};
   }
   template <class Request>
-    requires requires { typename reply_of<Request>::type; } && std::is_trivially_destructible_v<Request>
-  io_awaiter<void> await_transform(Request request) {
+  requires requires {
+    typename reply_of<Request>::type;
+  } && std::is_trivially_destructible_v<Request> io_awaiter<void> await_transform(Request request) {
     return {channel, io_request{request}};
   }
   template <class U>
@@ -203,7 +224,8 @@ public:
   /// The I/O the plan waits for (only while !done()).
   io_request& request() { return *handle_.promise().own.request; }
   /// Answers the pending request and runs the plan on.
-  void resume(io_reply reply) {  // NOLINT(performance-unnecessary-value-param): moved from below; the check cannot see through the dependent promise type
+  void resume(io_reply reply) {  // NOLINT(performance-unnecessary-value-param): moved from below; the check cannot see
+                                 // through the dependent promise type
     auto& channel = handle_.promise().own;
     channel.reply = std::move(reply);
     std::exchange(channel.waiting, {}).resume();

@@ -14,7 +14,8 @@
 
 namespace orca {
 
-template <class T> class write_only;
+template <class T>
+class write_only;
 
 /// How one relationship is loaded by a statement.
 struct loader_option {
@@ -62,9 +63,17 @@ public:
     return copy;
   }
   /// LIMIT n.
-  select_statement limit(std::int64_t n) const { auto copy = *this; copy.spec_.limit = n; return copy; }
+  select_statement limit(std::int64_t n) const {
+    auto copy = *this;
+    copy.spec_.limit = n;
+    return copy;
+  }
   /// OFFSET n.
-  select_statement offset(std::int64_t n) const { auto copy = *this; copy.spec_.offset = n; return copy; }
+  select_statement offset(std::int64_t n) const {
+    auto copy = *this;
+    copy.spec_.offset = n;
+    return copy;
+  }
   /// Loader options: `orca::selectinload(&A::bs)`, `orca::raiseload(&A::bs)`.
   template <class... Options>
   select_statement options(Options... opts) const {
@@ -85,13 +94,17 @@ public:
 private:
   static order_term to_term(order_term t) { return t; }
   template <class M>
-  static order_term to_term(M T::*member) { return asc(member); }
+  static order_term to_term(M T::*member) {
+    return asc(member);
+  }
   select_spec spec_;
 };
 
 /// SELECT of mapped class T (`orca::select<A>()`).
 template <class T>
-select_statement<T> select() { return {}; }
+select_statement<T> select() {
+  return {};
+}
 
 /// Loads a collection with one extra `SELECT ... WHERE fk IN (...)` per batch of parents.
 template <class T, class C>

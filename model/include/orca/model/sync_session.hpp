@@ -24,16 +24,16 @@ namespace orca {
 
 /// Options of a session (async_sessionmaker passes them through).
 struct session_options {
-  bool expire_on_commit = true;          ///< expire every object after commit (SQLAlchemy's default)
+  bool expire_on_commit = true;  ///< expire every object after commit (SQLAlchemy's default)
   /// Flush before every query when objects were added or deleted since the last flush
   /// (the flush then writes changed objects too). Changes to loaded objects alone wait for
   /// flush()/commit(): finding them means comparing every object of the session with its
   /// snapshot, which would make every query cost as much as the session is large.
   bool autoflush = true;
-  std::size_t selectin_batch_size = 500; ///< parent keys per selectin query
-  std::size_t insert_batch_size = 1000;  ///< rows per multi-row INSERT
-  std::size_t stream_batch_size = 1000;  ///< rows per stream batch
-  bool stream_prefetch = true;           ///< streams fetch the next batch while one is consumed
+  std::size_t selectin_batch_size = 500;  ///< parent keys per selectin query
+  std::size_t insert_batch_size = 1000;   ///< rows per multi-row INSERT
+  std::size_t stream_batch_size = 1000;   ///< rows per stream batch
+  bool stream_prefetch = true;            ///< streams fetch the next batch while one is consumed
 };
 
 /// A session's objects and transaction, driven synchronously.
@@ -83,8 +83,7 @@ public:
   /// Begins (and autoflushes) for a stream; yields the statement for its cursor.
   plan<sql::statement> prepare_stream(select_spec spec, const drivers::dialect& dialect);
   /// Merges one batch of a stream's rows and runs its eager loads.
-  plan<std::vector<object_ref>> load_batch(select_spec spec, drivers::rowset rows,
-                                           const drivers::dialect& dialect);
+  plan<std::vector<object_ref>> load_batch(select_spec spec, drivers::rowset rows, const drivers::dialect& dialect);
   /// The connection died in the open transaction: the transaction is gone, so the session
   /// fails (pending_rollback) until rollback(), which then needs no connection.
   void lose_transaction(const std::string& why);
@@ -164,7 +163,7 @@ private:
   struct deleted_row {
     object_ref object;
     std::int64_t key;
-    std::vector<value> snapshot;                            ///< the row's values
+    std::vector<value> snapshot;                               ///< the row's values
     std::vector<std::pair<std::size_t, value>> before_insert;  ///< if inserted in the transaction
     bool inserted_in_transaction;
   };

@@ -25,11 +25,12 @@ struct value_traits {};
 
 /// True when M can be a mapped column member.
 template <class M>
-concept mappable = requires { value_traits<M>::type; };
+concept mappable = requires {
+  value_traits<M>::type;
+};
 
 template <std::integral M>
-  requires(!std::same_as<M, bool>)
-struct value_traits<M> {
+requires(!std::same_as<M, bool>) struct value_traits<M> {
   static constexpr value_type type = value_type::integer;
   static constexpr bool nullable = false;
   static value to_value(M x) {
@@ -91,13 +92,11 @@ struct value_traits<timestamp> {
 };
 
 template <class M>
-  requires mappable<M>
+requires mappable<M>
 struct value_traits<std::optional<M>> {
   static constexpr value_type type = value_traits<M>::type;
   static constexpr bool nullable = true;
-  static value to_value(const std::optional<M>& x) {
-    return x ? value_traits<M>::to_value(*x) : value{};
-  }
+  static value to_value(const std::optional<M>& x) { return x ? value_traits<M>::to_value(*x) : value{}; }
   static std::optional<M> from_value(const value& x) {
     if (x.is_null()) return std::nullopt;
     return value_traits<M>::from_value(x);

@@ -17,7 +17,8 @@
 namespace orca {
 
 namespace detail {
-template <class T> class write_only_access;
+template <class T>
+class write_only_access;
 [[noreturn]] void throw_write_only_unbound(const relationship_info* info);
 }  // namespace detail
 
@@ -28,12 +29,16 @@ class write_only {
 public:
   write_only() = default;
   /// Queues copies of `items`.
-  write_only(std::initializer_list<T> items) { for (auto& x : items) add(x); }
+  write_only(std::initializer_list<T> items) {
+    for (auto& x : items) add(x);
+  }
   /// Queues the elements of any range of T or std::shared_ptr<T> (vector, set, list...).
   template <std::ranges::input_range R>
-    requires(!std::is_same_v<std::remove_cvref_t<R>, write_only>)
-  // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): the requires-clause excludes write_only itself
-  explicit write_only(R&& items) { add_all(std::forward<R>(items)); }
+  requires(!std::is_same_v<std::remove_cvref_t<R>, write_only>)
+      // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): the requires-clause excludes write_only itself
+      explicit write_only(R&& items) {
+    add_all(std::forward<R>(items));
+  }
 
   /// Queues a new object for insertion with the owner.
   std::shared_ptr<T> add(T item) {
