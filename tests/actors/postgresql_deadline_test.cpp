@@ -27,7 +27,7 @@ int session_backend_pid(orca::drivers::connection& observer) {
 }  // namespace
 
 TEST_CASE("a COMMIT whose server process stops answering reports commit_outcome_unknown and the session goes on",
-          "[actors][session][timeout][postgresql]") {
+          "[actors][session][timeout][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   if (target.name != "postgresql") {
