@@ -11,6 +11,7 @@
 
 #include "orca/actors/caf_error.hpp"
 #include "postgresql_connection_actor.hpp"
+#include "savepoint.hpp"
 #include "write_lock_queue.hpp"
 
 namespace orca::actors {
@@ -200,17 +201,7 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
         });
       },
       [=](savepoint_atom, const std::string& op, const std::string& name) {
-        return guarded<ok_atom>(self, [&](drivers::connection& c) {
-          if (op == "set")
-            c.savepoint(name);
-          else if (op == "release")
-            c.release_savepoint(name);
-          else if (op == "rollback")
-            c.rollback_to_savepoint(name);
-          else
-            throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
-          return ok_atom::value;
-        });
+        return guarded<ok_atom>(self, [&](drivers::connection& c) { return apply_savepoint(c, op, name); });
       },
       [=](cursor_atom, const std::string& sql, const params& parameters) {
         return guarded<std::uint64_t>(self, [&](drivers::connection& c) {

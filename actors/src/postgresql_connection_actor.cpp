@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 
 #include "postgresql_actor_state.hpp"
+#include "savepoint.hpp"
 
 namespace orca::actors {
 
@@ -94,16 +95,8 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       },
       [=](savepoint_atom, std::string& op, std::string& name) {
         auto promise = self->make_response_promise<ok_atom>();
-        submit(self, blocking<ok_atom>(promise, [op, name](drivers::connection& c) {
-                 if (op == "set")
-                   c.savepoint(name);
-                 else if (op == "release")
-                   c.release_savepoint(name);
-                 else if (op == "rollback")
-                   c.rollback_to_savepoint(name);
-                 else
-                   throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
-                 return ok_atom::value;
+        submit(self, blocking<ok_atom>(promise, [op = std::move(op), name = std::move(name)](drivers::connection& c) {
+                 return apply_savepoint(c, op, name);
                }));
         return promise;
       },
