@@ -1,7 +1,11 @@
-// poller: epoll on one thread; each readiness becomes a `ready` message to the actor that
-// asked. One-shot registrations (EPOLLONESHOT) re-armed by each watch().
+// poller: one epoll set of sockets; each readiness becomes a `ready` message to the actor that
+// asked. One-shot registrations (EPOLLONESHOT) re-armed by each watch(). Whoever waits (the
+// poller's thread, or a scheduler worker through a driver) waits on an epoll set of its own
+// that holds the sockets' set and its own eventfd, then takes the ready sockets from the
+// sockets' set without waiting.
 #include "poller.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -26,27 +30,58 @@ namespace {
   throw error{errc::internal, std::string{"poller: "} + what + " failed: " + std::strerror(errno)};
 }
 
+// An epoll set holding `inner` (another epoll set) and `wake` (an eventfd), both by fd.
+int outer_set(int inner, int wake) {
+  int outer = ::epoll_create1(EPOLL_CLOEXEC);
+  if (outer < 0) fail("epoll_create1");
+  for (int fd : {inner, wake}) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    if (::epoll_ctl(outer, EPOLL_CTL_ADD, fd, &event) != 0) {
+      ::close(outer);
+      fail("epoll_ctl");
+    }
+  }
+  return outer;
+}
+
+int new_eventfd() {
+  int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) fail("eventfd");
+  return fd;
+}
+
+void signal(int eventfd) noexcept {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto written = ::write(eventfd, &one, sizeof one);
+}
+
 }  // namespace
 
 poller::poller() {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) fail("epoll_create1");
-  wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_ < 0) {
+  try {
+    wake_ = new_eventfd();
+    thread_epoll_ = outer_set(epoll_, wake_);
+  } catch (...) {
+    if (wake_ >= 0) ::close(wake_);
     ::close(epoll_);
-    fail("eventfd");
+    throw;
   }
-  epoll_event stop{};
-  stop.events = EPOLLIN;
-  stop.data.fd = wake_;
-  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &stop);
   thread_ = std::thread{[this] { run(); }};
 }
 
 poller::~poller() {
   stopping_.store(true);
-  wake();
+  {
+    std::lock_guard lock{drivers_mutex_};
+    drivers_gone_.notify_all();
+  }
+  signal(wake_);
   thread_.join();
+  ::close(thread_epoll_);
   ::close(wake_);
   ::close(epoll_);
 }
@@ -68,13 +103,15 @@ void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, cloc
   event.events = EPOLLIN | EPOLLONESHOT | (what == drivers::io_wait::read_write ? EPOLLOUT : 0u);
   event.data.fd = fd;
   std::lock_guard lock{mutex_};
-  auto [it, added] = targets_.try_emplace(fd, watch_entry{target.address(), deadline, true});
-  if (!added) it->second = watch_entry{target.address(), deadline, true};
-  if (added) wake();  // the thread may sleep without a timeout: nothing was watched
+  auto [it, added] = targets_.try_emplace(fd);
+  if (!it->second.armed) armed_.fetch_add(1, std::memory_order_relaxed);
+  it->second = watch_entry{target.address(), deadline, true};
+  if (added) wake_waiters();
   if (::epoll_ctl(epoll_, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0) {
     // A socket closed and reopened under the same number is new to epoll.
     if (errno != ENOENT || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
       targets_.erase(fd);
+      armed_.fetch_sub(1, std::memory_order_relaxed);
       fail("epoll_ctl");
     }
   }
@@ -82,12 +119,11 @@ void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, cloc
 
 void poller::forget(int fd) noexcept {
   std::lock_guard lock{mutex_};
-  if (targets_.erase(fd) == 1) ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-}
-
-void poller::wake() noexcept {
-  std::uint64_t one = 1;
-  [[maybe_unused]] auto written = ::write(wake_, &one, sizeof one);
+  auto it = targets_.find(fd);
+  if (it == targets_.end()) return;
+  if (it->second.armed) armed_.fetch_sub(1, std::memory_order_relaxed);
+  targets_.erase(it);
+  ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 // Sends `ready` to the actor watching `fd` (which must be armed), and disarms it.
@@ -98,20 +134,23 @@ void poller::notify(int fd) {
     auto it = targets_.find(fd);
     if (it == targets_.end() || !it->second.armed) return;
     it->second.armed = false;
+    armed_.fetch_sub(1, std::memory_order_relaxed);
     target = caf::actor_cast<caf::actor>(it->second.target);
   }
   if (target) caf::anon_send(target, ready_atom::value);
 }
 
-// Milliseconds until the thread must look at the deadlines again (rounded up; -1: never,
-// nothing is watched); sends `ready` for those that have passed. While sockets are watched
-// it looks at least every `tick`, so that watch() needs no wake-up for a new deadline.
+// Milliseconds until the deadlines must be looked at again (rounded up; -1: never, no socket
+// is watched); sends `ready` for those that have passed. While sockets are watched it asks
+// for a look at least every `tick`, so that re-arming a watch needs no wake-up.
 int poller::due_in() {
   auto now = clock::now();
   auto next = clock::time_point::max();
   std::vector<int> due;
   {
     std::lock_guard lock{mutex_};
+    if (targets_.empty()) return -1;
+    next = now + tick;
     for (auto& [fd, entry] : targets_) {
       if (!entry.armed || entry.deadline == clock::time_point::max()) continue;
       if (entry.deadline <= now)
@@ -119,30 +158,87 @@ int poller::due_in() {
       else
         next = std::min(next, entry.deadline);
     }
-    if (!targets_.empty()) next = std::min(next, now + tick);
   }
   for (int fd : due) notify(fd);
-  if (next == clock::time_point::max()) return -1;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
-  return static_cast<int>(std::min<long long>(wait, 60'000));
+  return static_cast<int>(std::max<long long>(wait, 0));
 }
 
-void poller::run() {
+// Whoever waits may wait without a timeout (nothing was watched): make it look again.
+void poller::wake_waiters() noexcept {
+  signal(wake_);
+  std::lock_guard lock{drivers_mutex_};
+  for (int fd : driver_wakes_) signal(fd);
+}
+
+void poller::harvest() {
   epoll_event events[64];
-  for (;;) {
-    int n = ::epoll_wait(epoll_, events, 64, due_in());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return;
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.fd != wake_) {
-        notify(events[i].data.fd);
-        continue;
-      }
+  int n = ::epoll_wait(epoll_, events, 64, 0);
+  for (int i = 0; i < n; ++i) notify(events[i].data.fd);
+}
+
+void poller::wait(int outer, int wake, int timeout_ms) {
+  int due = due_in();
+  int timeout = timeout_ms < 0 ? due : due < 0 ? timeout_ms : std::min(due, timeout_ms);
+  epoll_event events[2];
+  int n = ::epoll_wait(outer, events, 2, timeout);
+  for (int i = 0; i < n; ++i) {
+    if (events[i].data.fd == wake) {
       std::uint64_t count;
-      [[maybe_unused]] auto read = ::read(wake_, &count, sizeof count);
-      if (stopping_.load()) return;
+      [[maybe_unused]] auto read = ::read(wake, &count, sizeof count);
+    } else {
+      harvest();
     }
   }
 }
+
+// The thread waits on the sockets only while no scheduler's driver does.
+void poller::run() {
+  for (;;) {
+    {
+      std::unique_lock lock{drivers_mutex_};
+      drivers_gone_.wait(lock, [this] { return stopping_.load() || drivers_ == 0; });
+    }
+    if (stopping_.load()) return;
+    wait(thread_epoll_, wake_, -1);
+  }
+}
+
+poller::driver::driver() : poller_{poller::shared()} {
+  wake_ = new_eventfd();
+  try {
+    epoll_ = outer_set(poller_->epoll_, wake_);
+  } catch (...) {
+    ::close(wake_);
+    throw;
+  }
+  {
+    std::lock_guard lock{poller_->drivers_mutex_};
+    ++poller_->drivers_;
+    poller_->driver_wakes_.push_back(wake_);
+  }
+  signal(poller_->wake_);  // the thread leaves its epoll_wait and steps aside
+}
+
+poller::driver::~driver() {
+  {
+    std::lock_guard lock{poller_->drivers_mutex_};
+    auto& wakes = poller_->driver_wakes_;
+    wakes.erase(std::find(wakes.begin(), wakes.end(), wake_));
+    if (--poller_->drivers_ == 0) poller_->drivers_gone_.notify_all();
+  }
+  ::close(epoll_);
+  ::close(wake_);
+}
+
+void poller::driver::poll(int timeout_ms) noexcept {
+  try {
+    poller_->wait(epoll_, wake_, timeout_ms);
+  } catch (...) {
+    // notify() allocates; a worker must not die of a failed send: the deadline tick retries.
+  }
+}
+
+void poller::driver::interrupt() noexcept { signal(wake_); }
 
 }  // namespace orca::actors

@@ -1,14 +1,22 @@
-// poller: one thread that turns socket readiness into messages, so that PostgreSQL
-// connection actors can run on the scheduler and never block on the network. Shared by
-// every connection actor of the process; alive while one of them holds it.
+// poller: turns socket readiness into messages, so that PostgreSQL connection actors can run
+// on the scheduler and never block on the network. One per process, shared by every
+// connection actor; alive while one of them (or a scheduler's driver) holds it.
+//
+// Who waits on the sockets: a scheduler that loads orca's policy registers a `driver`, and
+// its idle worker waits in the driver instead of on a condition variable, so that a ready
+// socket wakes the worker that then runs the connection actor. Without any driver (CAF's own
+// scheduler policy), the poller's thread waits on the sockets and wakes a worker with each
+// message: one thread wake-up more per reply.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
@@ -40,16 +48,46 @@ public:
              clock::time_point deadline = clock::time_point::max());
   /// Stops watching `fd`; call it before the socket is closed.
   void forget(int fd) noexcept;
+  /// Whether a watch waits for its socket (or deadline).
+  bool armed() const noexcept { return armed_.load(std::memory_order_relaxed) > 0; }
+
+  /// A scheduler's way in: one of its idle workers at a time waits in poll(). While any
+  /// driver exists, the poller's own thread stays out of the way.
+  class driver {
+  public:
+    driver();
+    ~driver();
+    driver(const driver&) = delete;
+    driver& operator=(const driver&) = delete;
+    /// Waits until a socket is ready, a deadline passes, interrupt() is called, or
+    /// `timeout_ms` passes (-1: no limit), and sends the `ready` messages that are due.
+    void poll(int timeout_ms) noexcept;
+    /// Makes the poll() in progress (or the next one) return at once. Any thread.
+    void interrupt() noexcept;
+    /// Whether a watch waits for its socket (or deadline).
+    bool armed() const noexcept { return poller_->armed(); }
+
+  private:
+    std::shared_ptr<poller> poller_;
+    int epoll_ = -1;  ///< the poller's epoll set, and wake_
+    int wake_ = -1;   ///< eventfd for interrupt()
+  };
 
 private:
   void run();
-  void wake() noexcept;
+  /// Waits on `outer` (which holds the sockets' epoll set and `wake`) and dispatches.
+  void wait(int outer, int wake, int timeout_ms);
+  /// Sends `ready` for the sockets that are ready now.
+  void harvest();
   void notify(int fd);
+  void wake_waiters() noexcept;
   int due_in();
 
-  int epoll_ = -1;
-  int wake_ = -1;  ///< eventfd: a new deadline, or stop
+  int epoll_ = -1;         ///< the sockets
+  int thread_epoll_ = -1;  ///< the thread's: epoll_ and wake_
+  int wake_ = -1;          ///< eventfd: the thread must look at its state (stop, drivers)
   std::atomic<bool> stopping_{false};
+  std::atomic<int> armed_{0};
   std::mutex mutex_;
   struct watch_entry {
     caf::actor_addr target;  ///< weak: a watch does not keep an actor alive
@@ -57,6 +95,10 @@ private:
     bool armed = false;  ///< between watch() and the message it leads to
   };
   std::unordered_map<int, watch_entry> targets_;  ///< by fd
+  std::mutex drivers_mutex_;
+  std::condition_variable drivers_gone_;
+  int drivers_ = 0;                ///< guarded by drivers_mutex_
+  std::vector<int> driver_wakes_;  ///< the drivers' eventfds; guarded by drivers_mutex_
   std::thread thread_;
 };
 

@@ -5,7 +5,10 @@
 //   when its current job ends (actors send as their handlers end);
 // - a sleeping worker re-checks the queue every millisecond while the system is busy, so
 //   such a job waits at most that long for a free core if the current job runs long;
-// - jobs from outside the scheduler (timers, the poller, other threads) wake a sleeper.
+// - jobs from outside the scheduler (timers, other threads) wake a sleeper;
+// - one idle worker at a time waits on the sockets (poller::driver) instead of on the
+//   condition variable: a ready socket wakes the worker that runs its actor, and the
+//   messages it sends from there count as the worker's own.
 // See docs/actors.md ("Scheduler") for the measurements behind it.
 #pragma once
 
@@ -18,6 +21,8 @@
 #include <caf/policy/unprofiled.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
+
+#include "poller.hpp"
 
 namespace orca::actors {
 
@@ -36,7 +41,9 @@ public:
     std::mutex lock;
     std::condition_variable cv;
     std::size_t sleepers = 0;    ///< guarded by lock
+    bool polling = false;        ///< a worker waits in `sockets`; guarded by lock
     clock::time_point last_job;  ///< guarded by lock
+    poller::driver sockets;
   };
 
   struct worker_data {
@@ -71,8 +78,19 @@ public:
     auto& data = d(self->parent());
     std::unique_lock guard{data.lock};
     while (data.queue.empty()) {
+      bool busy = clock::now() - data.last_job < idle;
+      if (!data.polling) {
+        data.polling = true;
+        guard.unlock();
+        polling_for() = &data;
+        data.sockets.poll(busy ? static_cast<int>(recheck.count()) : -1);
+        polling_for() = nullptr;
+        guard.lock();
+        data.polling = false;
+        continue;
+      }
       ++data.sleepers;
-      if (clock::now() - data.last_job < idle)
+      if (busy)
         data.cv.wait_for(guard, recheck);
       else
         data.cv.wait(guard);
@@ -81,6 +99,10 @@ public:
     auto* job = data.queue.front();
     data.queue.pop_front();
     data.last_job = clock::now();
+    // This worker leaves the sockets for a job: a sleeper takes over while replies are due.
+    bool handover = !data.polling && data.sleepers > 0 && data.sockets.armed();
+    guard.unlock();
+    if (handover) data.cv.notify_one();
     return job;
   }
 
@@ -99,14 +121,28 @@ public:
   }
 
 private:
+  /// The scheduler whose sockets this thread waits on, if it does.
+  static coordinator_data*& polling_for() noexcept {
+    thread_local coordinator_data* data = nullptr;
+    return data;
+  }
+
   static void push(coordinator_data& data, caf::resumable* job, bool from_worker) {
-    bool wake;
+    bool own = from_worker || polling_for() == &data;  // the pushing thread will run it
+    bool wake_sleeper = false;
+    bool wake_poller = false;
     {
       std::lock_guard guard{data.lock};
       data.queue.push_back(job);
-      wake = data.sleepers > 0 && (!from_worker || data.queue.size() > 1);
+      if (!own || data.queue.size() > 1) {
+        wake_sleeper = data.sleepers > 0;
+        wake_poller = !wake_sleeper && data.polling && polling_for() != &data;
+      }
     }
-    if (wake) data.cv.notify_one();
+    if (wake_sleeper)
+      data.cv.notify_one();
+    else if (wake_poller)
+      data.sockets.interrupt();
   }
 };
 
