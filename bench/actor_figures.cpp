@@ -198,6 +198,7 @@ figure_result memory_figure(const figure_options& o, const target& t, progress& 
   r.add("rss_closed_mb", mib(m.rss_closed));
   r.add("peak_growth_mb", m.peak_growth_mb < 0 ? "n/a" : number_text(m.peak_growth_mb));
   r.add("checked_out_idle", std::to_string(m.checked_out_idle));
+  r.add("actors_idle", std::to_string(m.actors_idle));
   r.add("checked_out_closed", std::to_string(m.checked_out_closed));
   r.add("goal_bytes", std::to_string(idle_session_goal_bytes));
   r.add("met", met ? "yes" : "NO");

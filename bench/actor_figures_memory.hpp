@@ -13,6 +13,7 @@ namespace orca_bench {
 struct idle_sessions_result {
   std::int64_t sessions = 0;            ///< sessions held at once
   std::int64_t rss_before = 0;          ///< bytes resident before the first was made (after malloc_trim)
+  std::int64_t actors_idle = 0;         ///< actors running while the sessions were idle
   std::int64_t rss_constructed = 0;     ///< bytes resident once every async_session was constructed
   std::int64_t rss_idle = 0;            ///< bytes resident once every session had answered one rollback()
   std::int64_t rss_closed = 0;          ///< bytes resident after every close() (after malloc_trim)

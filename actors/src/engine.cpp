@@ -57,7 +57,9 @@ task<pool_snapshot> engine::status() const {
       state_->pool, state_->facade_timeout(), "engine.status()",
       [](detail::outcome<actors::pool_status>& out, actors::pool_status& st) { out.value = st; },
       actors::status_atom::value);
-  co_return pool_snapshot{s.size, s.max_overflow, s.idle, s.checked_out, s.opening, s.waiting, s.opened, s.replaced};
+  co_return pool_snapshot{s.size,        s.max_overflow, s.idle,
+                          s.checked_out, s.opening,      s.waiting,
+                          s.opened,      s.replaced,     state_->runtime->system().registry().running()};
 }
 
 task<void> engine::dispose() const {

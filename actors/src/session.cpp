@@ -9,10 +9,32 @@ namespace orca::detail {
 
 using namespace orca::actors;
 
+// The session actor is spawned on first use, and quits when a commit or rollback leaves it
+// holding nothing (hibernate_atom): an idle session costs this struct, not an actor.
 struct session_core::impl {
   std::shared_ptr<engine_state> engine;
-  session_actor actor;
+  session_options options;
+  session_actor actor;  ///< null until needed, and while hibernated
   std::chrono::milliseconds timeout{};
+  bool closed = false;
+
+  const session_actor& live() {
+    if (closed) throw error(errc::closed, "the session is closed");
+    if (!actor)
+      actor = spawn_session(engine->runtime->system(), engine->pool, engine->target.backend, options,
+                            engine->session_limits());
+    return actor;
+  }
+  // Ends the transaction; the actor quits if that leaves it holding nothing.
+  operation<void> end(const char* what, bool commit) {
+    if (!actor && !closed) return operation<void>::done();
+    auto on_reply = [this](outcome<void>& out, bool hibernated) {
+      out.done = true;
+      if (hibernated) actor = nullptr;
+    };
+    if (commit) return ask<void>(live(), timeout, what, on_reply, commit_atom::value, hibernate_atom::value);
+    return ask<void>(live(), timeout, what, on_reply, rollback_atom::value, hibernate_atom::value);
+  }
 };
 
 struct stream_core::impl {
@@ -41,64 +63,60 @@ void set_done(outcome<void>& out, ok_atom) { out.done = true; }
 
 session_core::session_core(std::shared_ptr<engine_state> engine, session_options options)
     : impl_(std::make_unique<impl>()) {
-  impl_->actor = spawn_session(engine->runtime->system(), engine->pool, engine->target.backend, options,
-                               engine->session_limits());
+  impl_->options = options;
   impl_->timeout = engine->facade_timeout();
   impl_->engine = std::move(engine);
 }
 
 session_core::~session_core() {
   // Rolls back what is uncommitted and returns the connection; the actor then quits.
-  caf::anon_send(impl_->actor, close_atom::value);
+  if (impl_->actor) caf::anon_send(impl_->actor, close_atom::value);
 }
 
 operation<void> session_core::send_adds() {
   auto objects = std::exchange(pending_adds_, {});
-  return ask<void>(impl_->actor, impl_->timeout, "session.add()", set_done, add_atom::value, std::move(objects));
+  return ask<void>(impl_->live(), impl_->timeout, "session.add()", set_done, add_atom::value, std::move(objects));
 }
 
 operation<std::vector<object_ref>> session_core::execute(const select_spec& spec) {
   return ask<std::vector<object_ref>>(
-      impl_->actor, impl_->timeout, "a query",
+      impl_->live(), impl_->timeout, "a query",
       [](outcome<std::vector<object_ref>>& out, object_list& objects) { out.value = std::move(objects); },
       execute_atom::value, spec);
 }
 
 operation<object_ref> session_core::get(const table_info& table, std::int64_t key) {
   return ask<object_ref>(
-      impl_->actor, impl_->timeout, "session.get()",
+      impl_->live(), impl_->timeout, "session.get()",
       [](outcome<object_ref>& out, object_ref& object) { out.value = std::move(object); }, get_atom::value,
       table_pointer{&table}, key);
 }
 
 operation<void> session_core::remove(object_ref object) {
-  return ask<void>(impl_->actor, impl_->timeout, "session.remove()", set_done, remove_atom::value, std::move(object));
+  return ask<void>(impl_->live(), impl_->timeout, "session.remove()", set_done, remove_atom::value, std::move(object));
 }
 
 operation<void> session_core::flush() {
-  return ask<void>(impl_->actor, impl_->timeout, "session.flush()", set_done, flush_atom::value);
+  return ask<void>(impl_->live(), impl_->timeout, "session.flush()", set_done, flush_atom::value);
 }
 
-operation<void> session_core::commit() {
-  return ask<void>(impl_->actor, impl_->timeout, "session.commit()", set_done, commit_atom::value);
-}
+operation<void> session_core::commit() { return impl_->end("session.commit()", true); }
 
-operation<void> session_core::rollback() {
-  return ask<void>(impl_->actor, impl_->timeout, "session.rollback()", set_done, rollback_atom::value);
-}
+operation<void> session_core::rollback() { return impl_->end("session.rollback()", false); }
 
 operation<void> session_core::refresh(object_ref object) {
-  return ask<void>(impl_->actor, impl_->timeout, "session.refresh()", set_done, refresh_atom::value, std::move(object));
+  return ask<void>(impl_->live(), impl_->timeout, "session.refresh()", set_done, refresh_atom::value,
+                   std::move(object));
 }
 
 operation<void> session_core::expire(object_ref object) {
-  return ask<void>(impl_->actor, impl_->timeout, "session.expire()", set_done, expire_atom::value, std::move(object));
+  return ask<void>(impl_->live(), impl_->timeout, "session.expire()", set_done, expire_atom::value, std::move(object));
 }
 
 operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_spec& spec, std::size_t batch_size) {
   auto timeout = impl_->timeout;
   return ask<std::shared_ptr<stream_core>>(
-      impl_->actor, timeout, "session.stream()",
+      impl_->live(), timeout, "session.stream()",
       [timeout](outcome<std::shared_ptr<stream_core>>& out, stream_actor& stream) {
         out.value = std::make_shared<stream_core>(
             std::make_unique<stream_core::impl>(stream_core::impl{stream, timeout}));
@@ -106,10 +124,16 @@ operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_s
       stream_atom::value, spec, std::uint64_t{batch_size});
 }
 
-void session_core::rollback_later() noexcept { caf::anon_send(impl_->actor, rollback_atom::value); }
+void session_core::rollback_later() noexcept {
+  if (impl_->actor) caf::anon_send(impl_->actor, rollback_atom::value);
+}
 
 operation<void> session_core::close() {
-  return ask<void>(impl_->actor, impl_->timeout, "session.close()", set_done, close_atom::value);
+  if (impl_->closed) return operation<void>::done();
+  impl_->closed = true;
+  if (!impl_->actor) return operation<void>::done();
+  auto actor = std::exchange(impl_->actor, nullptr);
+  return ask<void>(actor, impl_->timeout, "session.close()", set_done, close_atom::value);
 }
 
 }  // namespace orca::detail

@@ -14,6 +14,8 @@
 //     leased --[connection lost: abandon]--> idle; the sync_session fails (pending_rollback)
 //              until rollback(), which then succeeds without a connection
 //     any --[close]--> closed (actor quits)
+//     idle --[commit or rollback with hibernate, nothing held]--> hibernated (actor quits;
+//              the facade spawns a new one on its next call)
 #include "orca/actors/session_actor.hpp"
 
 #include <algorithm>
@@ -72,6 +74,34 @@ template <class Reply, class MakePlan, class Convert>
 caf::result<Reply> guarded_plan(session_pointer self, MakePlan make, Convert convert) {
   try {
     return answer_with<Reply>(self, make(), std::move(convert));
+  } catch (...) {
+    return current_exception_to_caf_error();
+  }
+}
+
+ok_atom ok_reply() { return ok_atom::value; }
+
+// Quits if the session holds nothing a later call could need; says whether it did.
+bool hibernate_if_idle(session_pointer self) {
+  auto& st = self->state;
+  if (st.connection || !st.streams.empty() || !st.core->holds_nothing()) return false;
+  st.core->close_without_io();
+  self->quit();
+  return true;
+}
+
+void close_streams(session_pointer self);
+
+// Commits or rolls back; `reply()` makes the answer once that succeeded.
+template <class Reply, class MakeReply>
+caf::result<Reply> end_transaction(session_pointer self, bool commit, MakeReply reply) {
+  auto& st = self->state;
+  close_streams(self);
+  try {
+    if (commit) return answer_with<Reply>(self, st.core->commit(*st.dialect), reply);
+    if (st.connection) return answer_with<Reply>(self, st.core->rollback(), reply);
+    st.core->rollback(nullptr);
+    return reply();
   } catch (...) {
     return current_exception_to_caf_error();
   }
@@ -154,24 +184,13 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
         return guarded_plan<ok_atom>(
             self, [&] { return st.core->flush(*st.dialect); }, [](flush_stats) { return ok_atom::value; });
       },
-      [=](commit_atom) -> caf::result<ok_atom> {
-        auto& st = self->state;
-        close_streams(self);
-        try {
-          return ok_plan(self, st.core->commit(*st.dialect));
-        } catch (...) {
-          return current_exception_to_caf_error();
-        }
+      [=](commit_atom) -> caf::result<ok_atom> { return end_transaction<ok_atom>(self, true, ok_reply); },
+      [=](rollback_atom) -> caf::result<ok_atom> { return end_transaction<ok_atom>(self, false, ok_reply); },
+      [=](commit_atom, hibernate_atom) -> caf::result<bool> {
+        return end_transaction<bool>(self, true, [self] { return hibernate_if_idle(self); });
       },
-      [=](rollback_atom) -> caf::result<ok_atom> {
-        auto& st = self->state;
-        close_streams(self);
-        if (!st.connection) return local(self, [](sync_session& s) { s.rollback(nullptr); });
-        try {
-          return ok_plan(self, st.core->rollback());
-        } catch (...) {
-          return current_exception_to_caf_error();
-        }
+      [=](rollback_atom, hibernate_atom) -> caf::result<bool> {
+        return end_transaction<bool>(self, false, [self] { return hibernate_if_idle(self); });
       },
       [=](refresh_atom, const object_ref& object) -> caf::result<ok_atom> {
         auto& st = self->state;

@@ -325,4 +325,10 @@ void sync_session::close_stream(std::uint64_t id) noexcept { streams_.erase(id);
 
 void sync_session::close_streams() noexcept { streams_.clear(); }
 
+bool sync_session::holds_nothing() {
+  if (state_ != transaction_state::none || !streams_.empty()) return false;
+  objects_.purge();
+  return objects_.size() == 0;
+}
+
 }  // namespace orca

@@ -43,6 +43,9 @@ struct engine_options {
 /// What a pool holds right now.
 struct pool_snapshot {
   std::size_t size = 0, max_overflow = 0, idle = 0, checked_out = 0, opening = 0, waiting = 0, opened = 0, replaced = 0;
+  /// Actors running in the engine's actor system: the pool, connections, sessions that are
+  /// not hibernating, streams, coroutine hosts.
+  std::size_t actors = 0;
 };
 
 namespace detail {

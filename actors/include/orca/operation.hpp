@@ -30,7 +30,14 @@ public:
   using starter = std::function<void(outcome<T>&, std::coroutine_handle<>)>;
   explicit operation(starter start) : start_(std::move(start)) {}
 
-  bool await_ready() const noexcept { return false; }
+  /// An operation that is over before it starts (nothing to send): awaiting it does not
+  /// suspend.
+  static operation done() requires std::is_void_v<T> {
+    operation o{starter{}};
+    o.outcome_.done = true;
+    return o;
+  }
+  bool await_ready() const noexcept { return !start_; }
   void await_suspend(std::coroutine_handle<> h) { start_(outcome_, h); }
   T await_resume() {
     if (outcome_.error) std::rethrow_exception(outcome_.error);

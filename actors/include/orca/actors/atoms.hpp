@@ -35,6 +35,8 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using merge_atom = caf::atom_constant<caf::atom("merge")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
+/// With commit or rollback: the session actor quits afterwards if it holds nothing.
+using hibernate_atom = caf::atom_constant<caf::atom("hibernate")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 }  // namespace orca::actors

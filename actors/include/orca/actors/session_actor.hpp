@@ -28,6 +28,10 @@ namespace orca::actors {
 /// - `(execute, select_spec)` -> objects: autoflush, SELECT, eager loads.
 /// - `(get, table, key)` -> object (null if no row): identity map first, no SQL on a hit.
 /// - `(flush)` / `(commit)` / `(rollback)` -> ok.
+/// - `(commit, hibernate)` / `(rollback, hibernate)` -> bool: the same, then the actor quits
+///   if it holds nothing (no connection, transaction, stream, pending change or object) and
+///   answers true. The facade then spawns a new session actor on the next call, so an idle
+///   session costs no actor.
 /// - `(refresh, object)` -> ok; `(expire, object)` -> ok (null object: all).
 /// - `(stream, select_spec, batch_size)` -> stream_actor: opens a cursor and a stream actor
 ///   that serves the sender (see stream_actor.hpp); batch_size 0: the session's default.
@@ -44,8 +48,9 @@ using session_actor = caf::typed_actor<
     caf::replies_to<execute_atom, select_spec>::with<object_list>,
     caf::replies_to<get_atom, table_pointer, std::int64_t>::with<object_ref>,
     caf::replies_to<flush_atom>::with<ok_atom>, caf::replies_to<commit_atom>::with<ok_atom>,
-    caf::replies_to<rollback_atom>::with<ok_atom>, caf::replies_to<refresh_atom, object_ref>::with<ok_atom>,
-    caf::replies_to<expire_atom, object_ref>::with<ok_atom>,
+    caf::replies_to<rollback_atom>::with<ok_atom>, caf::replies_to<commit_atom, hibernate_atom>::with<bool>,
+    caf::replies_to<rollback_atom, hibernate_atom>::with<bool>,
+    caf::replies_to<refresh_atom, object_ref>::with<ok_atom>, caf::replies_to<expire_atom, object_ref>::with<ok_atom>,
     caf::replies_to<stream_atom, select_spec, std::uint64_t>::with<stream_actor>,
     caf::replies_to<merge_atom, select_spec, drivers::rowset>::with<object_list>,
     caf::replies_to<close_atom>::with<ok_atom>>;

@@ -122,6 +122,9 @@ public:
   void close_stream(std::uint64_t id) noexcept;
   /// Number of open streams.
   std::size_t open_streams() const noexcept { return streams_.size(); }
+  /// Whether the session holds nothing a later call could need: no transaction, stream,
+  /// pending change or object (objects the application dropped are purged first).
+  bool holds_nothing();
 
   /// Where the transaction stands.
   transaction_state transaction() const noexcept { return state_; }

@@ -1,0 +1,102 @@
+// An idle session holds no actor: the session actor is spawned on first use and quits when a
+// commit or rollback leaves it holding nothing; a session that holds objects keeps them.
+#include <catch2/catch.hpp>
+
+#include "support/actor_schema.hpp"
+#include "support/backends.hpp"
+
+using seed::A;
+
+namespace {
+
+// The actors running once those that were told to quit are gone: an actor quits after its
+// last reply went out, so a count taken at once may still include it.
+orca::task<std::size_t> settled_actors(orca::engine engine, std::size_t expected) {
+  auto status = co_await engine.status();
+  for (int i = 0; i < 10000 && status.actors != expected; ++i) status = co_await engine.status();
+  co_return status.actors;
+}
+
+}  // namespace
+
+TEST_CASE("sessions that hold nothing after rollback or commit hold no actor", "[actors][session][hibernate]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    {
+      auto warm = make();  // the pool opens its connection
+      co_await warm.get<A>(1);
+      co_await warm.rollback();
+    }
+    auto before = (co_await engine.status()).actors;
+    std::vector<orca::async_session> sessions;
+    for (int i = 0; i < 50; ++i) sessions.push_back(make());
+    CHECK((co_await engine.status()).actors == before);  // constructed: no actor yet
+    // Eight of them in a transaction at once (one connection each).
+    for (int i = 0; i < 8; ++i) CHECK(co_await sessions[i].get<A>(1) == nullptr);
+    auto during = (co_await engine.status()).actors;  // sessions, and the connections they took
+    CHECK(during >= before + 8);
+    for (int i = 0; i < 8; ++i) {
+      if (i % 2 == 0)
+        co_await sessions[i].rollback();
+      else
+        co_await sessions[i].commit();
+    }
+    CHECK(co_await settled_actors(engine, during - 8) == during - 8);
+    CHECK((co_await engine.status()).checked_out == 0);
+    // A hibernated session works again: its next call spawns a new actor.
+    sessions[0].add(A{.data = "after hibernation"});
+    co_await sessions[0].commit();
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 8, .max_overflow = 0, .sqlite_begin_immediate = false})));
+  auto check = target.connect();
+  CHECK(check->execute("SELECT count(*) FROM a WHERE data = 'after hibernation'").at(0, 0).as_integer() == 1);
+}
+
+TEST_CASE("a session that holds an object after commit keeps it and its changes", "[actors][session][hibernate]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    auto a = session.add(A{.data = "first"});
+    co_await session.commit();
+    auto id = a->id;
+    auto actors = (co_await engine.status()).actors;
+    // Same object: the session (and its identity map) lived on through the commit.
+    CHECK(co_await session.get<A>(id) == a);
+    a->data = "second";
+    co_await session.commit();
+    CHECK(co_await settled_actors(engine, actors) == actors);
+    co_await session.close();
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+  auto check = target.connect();
+  CHECK(check->execute("SELECT data FROM a").at(0, 0).as_text() == "second");
+}
+
+TEST_CASE("a closed session refuses calls with errc::closed, before and after its actor existed",
+          "[actors][session][hibernate]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    auto never_used = make();
+    auto used = make();
+    co_await used.get<A>(1);
+    for (auto* s : {&never_used, &used}) {
+      co_await s->close();
+      co_await s->close();  // closing twice is harmless
+      try {
+        co_await s->get<A>(1);
+        FAIL("get() on a closed session succeeded");
+      } catch (const orca::error& e) {
+        CHECK(e.code() == orca::errc::closed);
+      }
+    }
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+}
