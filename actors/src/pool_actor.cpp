@@ -37,6 +37,7 @@ struct waiter {
   caf::typed_response_promise<connection_handle> promise;
   caf::actor_addr holder;
   clock::time_point deadline;  ///< the pool_timeout answer is due; never lent after it
+  bool timer = false;          ///< its timeout message is scheduled
 };
 
 struct pool_state {
@@ -206,7 +207,7 @@ void open_for_waiter(pool_pointer self) {
           });
 }
 
-void dispatch(pool_pointer self) {
+void serve_waiters(pool_pointer self) {
   auto& st = self->state;
   while (!st.waiters.empty() && !st.disposed) {
     if (!st.idle.empty()) {
@@ -227,6 +228,17 @@ void dispatch(pool_pointer self) {
       return;
     }
     open_for_waiter(self);
+  }
+}
+
+// Serves the waiters it can; those left wait with a timer. Only a checkout that has to wait
+// gets one: each timer wakes CAF's clock thread twice (set, then fired).
+void dispatch(pool_pointer self) {
+  serve_waiters(self);
+  for (auto& w : self->state.waiters) {
+    if (w.timer) continue;
+    w.timer = true;
+    self->delayed_send(self, std::max(w.deadline - clock::now(), clock::duration::zero()), timeout_atom::value, w.id);
   }
 }
 
@@ -334,7 +346,6 @@ pool_actor::behavior_type pool_impl(pool_pointer self, std::string name, url tar
         auto id = st.next_waiter++;
         watch_holder(self, holder);
         st.waiters.push_back(waiter{id, promise, std::move(holder), clock::now() + st.options.timeout});
-        self->delayed_send(self, st.options.timeout, timeout_atom::value, id);
         dispatch(self);
         if (!st.waiters.empty() && st.waiters.back().id == id)
           st.log->debug("pool '{}': a checkout waits in {}", st.pool_name, st.limits());

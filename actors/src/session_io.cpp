@@ -41,21 +41,18 @@ void ask_connection(session_pointer self, bool is_commit, bool is_rollback, std:
           [=](caf::error& e) { on_request_error(self, e, is_commit, is_rollback, what, on_reply, on_fail); });
 }
 
-// Checks a connection out of the pool (the pool's timeout governs), then performs `request`.
+// Checks a connection out of the pool, then performs `request`. The pool's timeout governs:
+// the pool answers every checkout within it (or fails it at dispose), so the request carries
+// no CAF timeout of its own, which would wake CAF's clock thread twice per transaction.
 void checkout_then(session_pointer self, io_request& request, reply_handler on_reply, failure_handler on_fail) {
   auto& st = self->state;
-  // The pool answers within its checkout timeout; the margin only covers a pool that is gone.
-  self->request(st.pool, st.limits.checkout_timeout + std::chrono::seconds(2), checkout_atom::value, self->address())
+  self->request(st.pool, caf::infinite, checkout_atom::value, self->address())
       .await(
           [=, &request](connection_handle& c) {
             self->state.connection = std::move(c);
             perform(self, request, on_reply, on_fail);
           },
-          [=](caf::error& e) {
-            // Gave up waiting: the pool must not lend this session a connection it will not take.
-            if (e == caf::sec::request_timeout) self->send(self->state.pool, abandon_atom::value, self->address());
-            on_fail(std::make_exception_ptr(from_caf_error(e, "checking out a connection")));
-          });
+          [=](caf::error& e) { on_fail(std::make_exception_ptr(from_caf_error(e, "checking out a connection"))); });
 }
 
 }  // namespace
