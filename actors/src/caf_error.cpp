@@ -51,7 +51,8 @@ orca::error from_caf_error(const caf::error& e, std::string_view during) {
   if (e == caf::sec::request_receiver_down)
     return orca::error{errc::disposed, std::string{during} +
                                            " failed: the actor serving it is gone "
-                                           "(engine disposed, session closed or connection lost)"};
+                                           "(engine disposed, session closed, connection lost, or a stream "
+                                           "closed after its idle timeout)"};
   return orca::error{errc::internal, std::string{during} + " failed: " + caf::to_string(e)};
 }
 

@@ -116,7 +116,7 @@ void close_streams(session_pointer self) {
 void open_stream(session_pointer self, select_spec spec, sql::statement statement, std::uint64_t batch,
                  caf::actor_addr consumer, caf::typed_response_promise<stream_actor> promise) {
   auto& st = self->state;
-  self->request(st.connection.actor, st.limits.request_timeout, cursor_atom::value, std::move(statement.text),
+  self->request(st.connection.actor, caf::infinite, cursor_atom::value, std::move(statement.text),
                 std::move(statement.parameters))
       .await(
           [=](std::uint64_t cursor) mutable {
@@ -124,7 +124,6 @@ void open_stream(session_pointer self, select_spec spec, sql::statement statemen
             stream_options options;
             options.batch_size = batch != 0 ? batch : st.core->options().stream_batch_size;
             options.prefetch = st.core->options().stream_prefetch;
-            options.request_timeout = st.limits.request_timeout;
             options.idle_timeout = st.limits.stream_idle_timeout;
             auto stream = spawn_stream(self->system(), batch_merger{self}, st.connection.actor, cursor, std::move(spec),
                                        consumer, options);

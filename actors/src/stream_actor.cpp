@@ -13,7 +13,6 @@
 #include <optional>
 
 #include <caf/actor_system.hpp>
-#include <caf/after.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "orca/actors/caf_error.hpp"
@@ -35,6 +34,7 @@ struct stream_state {
   std::optional<drivers::rowset> ready;  ///< rows fetched and not yet served
   std::optional<caf::error> failure;     ///< the fetch failed: every later fetch gets it
   std::optional<caf::typed_response_promise<object_list, bool>> waiting;  ///< a consumer fetch
+  std::chrono::steady_clock::time_point last_fetch;                       ///< for the idle timeout
   static inline const char* name = "orca.stream";
 
   ~stream_state() {
@@ -60,7 +60,7 @@ void close_stream(stream_pointer self, const char* why) {
 void fetch_next(stream_pointer self) {
   auto& st = self->state;
   st.fetching = true;
-  self->request(st.connection, st.options.request_timeout, fetch_atom::value, st.cursor, st.options.batch_size)
+  self->request(st.connection, caf::infinite, fetch_atom::value, st.cursor, st.options.batch_size)
       .then(
           [=](drivers::rowset& rows, bool more) {
             auto& st = self->state;
@@ -92,7 +92,7 @@ void serve(stream_pointer self) {
   st.ready.reset();
   bool more = st.cursor_open;
   if (more && st.options.prefetch) fetch_next(self);
-  self->request(st.session, st.options.request_timeout, merge_atom::value, st.spec, std::move(rows))
+  self->request(st.session, caf::infinite, merge_atom::value, st.spec, std::move(rows))
       .then(
           [=](object_list& objects) mutable {
             promise.deliver(std::move(objects), more);
@@ -116,9 +116,14 @@ stream_actor::behavior_type stream_impl(stream_pointer self, batch_merger sessio
   if (consumer) self->monitor(consumer);
   self->set_down_handler([=](caf::down_msg&) { close_stream(self, "its consumer is gone"); });
   fetch_next(self);
+  // One idle timer at a time, re-armed from the last fetch (CAF's `after` would set and
+  // cancel a timer with CAF's clock thread on every message).
+  st.last_fetch = std::chrono::steady_clock::now();
+  self->delayed_send(self, options.idle_timeout, timeout_atom::value);
   return {
       [=](fetch_atom) -> caf::result<object_list, bool> {
         auto& st = self->state;
+        st.last_fetch = std::chrono::steady_clock::now();
         if (st.waiting)
           return to_caf_error(
               error{errc::invalid_state, "a stream serves one fetch at a time; await the last one first"});
@@ -131,7 +136,15 @@ stream_actor::behavior_type stream_impl(stream_pointer self, batch_merger sessio
         return promise;
       },
       [=](close_atom) { close_stream(self, "closed by its session or consumer"); },
-      caf::after(options.idle_timeout) >> [=] { close_stream(self, "idle timeout"); },
+      [=](timeout_atom) {
+        auto& st = self->state;
+        auto due = st.last_fetch + st.options.idle_timeout;
+        auto now = std::chrono::steady_clock::now();
+        if (st.waiting || now < due)
+          self->delayed_send(self, st.waiting ? st.options.idle_timeout : due - now, timeout_atom::value);
+        else
+          close_stream(self, "idle timeout");
+      },
   };
 }
 

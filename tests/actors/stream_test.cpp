@@ -1,4 +1,6 @@
 // Streams: bounded memory over a result of a million rows, nesting, early close.
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "support/actor_schema.hpp"
@@ -87,4 +89,39 @@ TEST_CASE("a stream dropped before its end closes its cursor and the session goe
     co_await session.commit();
     co_await engine.dispose();
   }(orca::create_engine(target.url)));
+}
+
+TEST_CASE("a stream nobody fetches from closes after its idle timeout, and only then", "[actors][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  fill_items(*target.connect(), 100);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    auto session = orca::async_sessionmaker(engine)();
+    // Blocking the host's thread stands in for a slow consumer (the streams' timers run on
+    // CAF's clock thread, their handlers on the other worker).
+    {
+      auto busy = co_await session.stream(orca::select<item>(), 10);
+      int seen = 0;
+      while (auto x = co_await busy.next()) {
+        if (++seen % 10 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      CHECK(seen == 100);  // 100 ms between fetches, within the 300 ms timeout
+    }
+    auto idle = co_await session.stream(orca::select<item>(), 10);
+    for (int j = 0; j < 10; ++j) {
+      auto x = co_await idle.next();
+      CHECK(x != nullptr);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    try {
+      co_await idle.next();
+      FAIL("a stream idle for longer than its timeout served a batch");
+    } catch (const orca::error& e) {
+      // The stream actor quit: the fetch finds it gone.
+      CHECK(e.code() == orca::errc::disposed);
+      CHECK_THAT(e.what(), Catch::Matchers::Contains("idle timeout"));
+    }
+    co_await session.commit();
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.stream_idle_timeout = std::chrono::milliseconds(300)})));
 }

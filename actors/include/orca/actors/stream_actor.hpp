@@ -25,10 +25,12 @@ namespace orca::actors {
 ///   an empty one with `more` false. Errors: the database's, or `closed` once the stream is
 ///   closed.
 /// - `(close)`: closes the cursor and quits.
+/// - `(timeout)`: its own idle check (one timer at a time, not one per message).
 ///
 /// The stream closes by itself when its consumer (the actor that opened it) dies, when no
 /// fetch arrives within its idle timeout, and when its session's transaction ends.
-using stream_actor = caf::typed_actor<caf::replies_to<fetch_atom>::with<object_list, bool>, caf::reacts_to<close_atom>>;
+using stream_actor = caf::typed_actor<caf::replies_to<fetch_atom>::with<object_list, bool>, caf::reacts_to<close_atom>,
+                                      caf::reacts_to<timeout_atom>>;
 
 /// What a stream asks its session for: turn a batch of rows into objects (merge into the
 /// identity map, eager loads). A session actor is one.
@@ -36,10 +38,9 @@ using batch_merger = caf::typed_actor<caf::replies_to<merge_atom, select_spec, d
 
 /// How a stream behaves.
 struct stream_options {
-  std::uint64_t batch_size = 1000;                   ///< rows per batch
-  bool prefetch = true;                              ///< fetch the next batch while one is consumed
-  std::chrono::milliseconds request_timeout{10000};  ///< per fetch and merge
-  std::chrono::milliseconds idle_timeout{60000};     ///< close when no fetch comes this long
+  std::uint64_t batch_size = 1000;                ///< rows per batch
+  bool prefetch = true;                           ///< fetch the next batch while one is consumed
+  std::chrono::milliseconds idle_timeout{60000};  ///< close when no fetch comes this long
 };
 
 /// Spawns a stream over the open cursor `cursor` of `connection`, serving `consumer`.
