@@ -94,10 +94,13 @@ void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool 
     abandon(self, message);
     if (is_rollback)
       on_reply({});  // the server rolled the transaction back when it lost the connection
-    else if (is_commit)
+    else if (is_commit && e == caf::sec::request_receiver_down)
       on_fail(std::make_exception_ptr(error{
           errc::commit_outcome_unknown,
-          "the connection was lost while COMMIT was in flight: whether the transaction committed cannot be known"}));
+          "the connection actor ended while COMMIT was in flight: whether the transaction committed cannot be known"}));
+    else if (is_commit)
+      // The connection looked the outcome up (PostgreSQL: txid_status): it rolled back.
+      on_fail(std::make_exception_ptr(from_caf_error(e, what)));
     else
       on_fail(std::make_exception_ptr(error{errc::connection_lost, message}));
     return;
