@@ -95,9 +95,12 @@ void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool 
     if (is_rollback)
       on_reply({});  // the server rolled the transaction back when it lost the connection
     else if (is_commit && e == caf::sec::request_receiver_down)
-      on_fail(std::make_exception_ptr(error{
-          errc::commit_outcome_unknown,
-          "the connection actor ended while COMMIT was in flight: whether the transaction committed cannot be known"}));
+      // The connection actor was gone before it took the COMMIT (one that ends with a
+      // COMMIT in flight answers commit_outcome_unknown): its transaction died with it.
+      on_fail(
+          std::make_exception_ptr(error{errc::connection_lost,
+                                        "the connection was closed (its pool was disposed, or it broke) before COMMIT "
+                                        "was sent: nothing was committed"}));
     else if (is_commit)
       // The connection looked the outcome up (PostgreSQL: txid_status): it rolled back.
       on_fail(std::make_exception_ptr(from_caf_error(e, what)));
