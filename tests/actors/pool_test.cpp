@@ -10,7 +10,7 @@
 using seed::A;
 using namespace std::chrono_literals;
 
-TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and its limits", "[actors][pool]") {
+TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and its limits", "[actors][pool][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   actor_test::run([](orca::engine engine) -> orca::task<void> {
@@ -34,7 +34,7 @@ TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and
   }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_timeout = 300ms})));
 }
 
-TEST_CASE("a session dropped mid-transaction gives its connection back rolled back", "[actors][pool]") {
+TEST_CASE("a session dropped mid-transaction gives its connection back rolled back", "[actors][pool][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   actor_test::run([](orca::engine engine) -> orca::task<void> {
