@@ -232,7 +232,7 @@ void resolve_lost_commit(self_pointer self, caf::typed_response_promise<ok_atom>
     promise.deliver(to_caf_error(
         error{errc::commit_outcome_unknown,
               "the connection was lost while COMMIT was in flight, and the transaction's id was never learned (it ran "
-              "no statement that writes): whether it committed cannot be known"}));
+              "no statement that may write, other than SQL scripts): whether it committed cannot be known"}));
     return;
   }
   st.resolving = promise;
