@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the test suite (scripts/test.sh) and the benchmarks.
 # `start DIR` prints one URL line on stdout; `stop DIR` stops the server and removes DIR.
+# `halt DIR` stops the server as a restart does (fast shutdown) and keeps its data; `resume
+# DIR` starts it again on the same port (the restart fault test uses both).
 #
 # The URL is TCP on loopback: postgresql://orca@127.0.0.1:PORT/orca. TCP rather than the
 # socket because a unix socket path is limited to ~107 bytes and DIR may be long; the
@@ -23,6 +25,8 @@ die() { say "$*"; exit 1; }
 usage() {
   echo "usage: $0 start DIR   # prints postgresql://orca@127.0.0.1:PORT/orca" >&2
   echo "       $0 stop DIR    # stops the server and removes DIR" >&2
+  echo "       $0 halt DIR    # stops the server (fast shutdown), keeps DIR" >&2
+  echo "       $0 resume DIR  # starts a halted server again, on the same port" >&2
   exit 2
 }
 
@@ -173,9 +177,22 @@ stop() {
   rm -rf "$dir"
 }
 
+# Fast shutdown: sessions are terminated, every committed transaction is on disk.
+halt() {
+  [[ -e "$1/$marker" ]] || die "$1 was not made by this script"
+  as_owner "$(find_bindir)/pg_ctl" -D "$1/data" -m fast -w -t 30 stop >/dev/null
+}
+
+resume() {
+  [[ -e "$1/$marker" ]] || die "$1 was not made by this script"
+  as_owner "$(find_bindir)/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 start >/dev/null
+}
+
 [[ $# -eq 2 ]] || usage
 case $1 in
   start) start "$2" ;;
   stop) stop "$2" || true ;;
+  halt) halt "$2" ;;
+  resume) resume "$2" ;;
   *) usage ;;
 esac

@@ -5,6 +5,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
+#include "orca/drivers/postgresql_connection.hpp"
+
 namespace orca::actors::postgresql {
 
 namespace {
@@ -29,7 +31,13 @@ postgresql_state::~postgresql_state() {
   auto gone = std::make_exception_ptr(
       error{errc::connection_lost,
             "the connection was closed (its pool was disposed, or it broke) before the request ended"});
-  if (current) current->finish(gone);
+  // A COMMIT already sent, and one whose outcome was being looked up, may have committed.
+  auto in_doubt = std::make_exception_ptr(
+      error{errc::commit_outcome_unknown,
+            "the connection was closed (its pool was disposed, or it broke) while COMMIT was in flight: whether the "
+            "transaction committed cannot be known"});
+  if (resolving) resolving->deliver(to_caf_error(in_doubt));
+  if (current) current->finish(current->is_commit ? in_doubt : gone);
   for (auto& waiting : queue) waiting.finish(gone);
   if (lane) caf::anon_send_exit(lane, caf::exit_reason::user_shutdown);
 }
@@ -55,6 +63,7 @@ void end_current(self_pointer self, std::exception_ptr failure) {
   }
   finished.finish(failure);
   st.timeout_failure = nullptr;
+  if (st.resolving) return;  // the lost COMMIT's outcome is being looked up: see commit_job
   if (st.broken()) {
     self->quit();  // the state's destructor fails what is queued
     return;
@@ -173,7 +182,7 @@ void start_current(self_pointer self) {
 
 void run_next(self_pointer self) {
   auto& st = self->state;
-  if (st.current || st.cancel_in_flight || st.queue.empty()) return;
+  if (st.current || st.cancel_in_flight || st.resolving || st.queue.empty()) return;
   st.current.emplace(std::move(st.queue.front()));
   st.queue.pop_front();
   if (st.connection || !st.current->needs_connection) {
@@ -200,6 +209,98 @@ void on_ready(self_pointer self) {
   auto& st = self->state;
   if (!st.current || !st.current->start) return;  // a late wake-up: nothing waits
   on_progress(self, st.connection->advance());    // the socket is ready, or the deadline passed
+}
+
+namespace {
+
+bool lost_connection(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const error& e) {
+    return e.code() == errc::connection_lost;
+  } catch (...) {
+    return false;
+  }
+}
+
+// The connection was lost before COMMIT's answer: ask the server, over a new connection on
+// the lane, what became of the transaction, then answer and quit (the connection is broken).
+void resolve_lost_commit(self_pointer self, caf::typed_response_promise<ok_atom> promise) {
+  auto& st = self->state;
+  auto xid = st.connection->transaction_id();
+  if (!xid) {
+    promise.deliver(to_caf_error(
+        error{errc::commit_outcome_unknown,
+              "the connection was lost while COMMIT was in flight, and the transaction's id was never learned (it ran "
+              "no statement that may write, other than SQL scripts): whether it committed cannot be known"}));
+    return;
+  }
+  st.resolving = promise;
+  // As long as a statement may run: the engine's request_timeout.
+  auto patience = st.limit.count() > 0 ? st.limit : std::chrono::milliseconds{10000};
+  auto outcome = std::make_shared<drivers::commit_outcome>();
+  on_lane(
+      self,
+      [outcome, target = st.target, options = st.options, xid = *xid, patience] {
+        *outcome = drivers::look_up_commit(target, options, xid, patience);
+      },
+      [self, outcome](std::exception_ptr) {
+        auto& st = self->state;
+        auto answer = std::move(*st.resolving);
+        st.resolving.reset();
+        using kind = drivers::commit_outcome::kind;
+        switch (outcome->outcome) {
+          case kind::committed:
+            st.last_commit = commit_result::committed;
+            answer.deliver(ok_atom::value);
+            break;
+          case kind::rolled_back:
+            answer.deliver(to_caf_error(error{errc::connection_lost,
+                                              "the connection was lost while COMMIT was in "
+                                              "flight, and " +
+                                                  outcome->detail + ": nothing was committed"}));
+            break;
+          case kind::unknown:
+            answer.deliver(to_caf_error(error{errc::commit_outcome_unknown,
+                                              "the connection was lost while COMMIT was in flight, "
+                                              "and whether it committed cannot be known: " +
+                                                  outcome->detail}));
+            break;
+        }
+        self->quit();  // the connection is broken; the state's destructor fails what is queued
+      });
+}
+
+}  // namespace
+
+job commit_job(self_pointer self, caf::typed_response_promise<ok_atom> promise) {
+  return {[self](drivers::connection& c) {
+            self->state.abandon_cursors();
+            self->state.last_commit = commit_result::failed;  // until COMMIT returns
+            return c.start_commit();
+          },
+          nullptr,
+          [self, promise](std::exception_ptr failure) mutable {
+            auto& st = self->state;
+            if (!failure) {
+              try {
+                st.connection->finish();
+              } catch (...) {
+                failure = std::current_exception();
+              }
+            }
+            if (!failure) {
+              st.last_commit = commit_result::committed;
+              promise.deliver(ok_atom::value);
+            } else if (st.timeout_failure) {
+              promise.deliver(to_caf_error(st.timeout_failure));
+            } else if (st.connection && lost_connection(failure)) {
+              resolve_lost_commit(self, promise);
+            } else {
+              promise.deliver(to_caf_error(failure));
+            }
+          },
+          true, true};
 }
 
 void submit(self_pointer self, job j) {

@@ -60,6 +60,9 @@ struct postgresql_state {
   bool cancel_in_flight = false;        ///< the lane is sending the cancel request
   bool given_up = false;                ///< no answer after the cancel: the connection is done
   std::exception_ptr timeout_failure;   ///< what a cancelled call fails with, while it ends
+  /// A COMMIT lost with the connection whose outcome is being looked up (on the lane);
+  /// nothing else runs meanwhile, and the actor quits once it is answered.
+  std::optional<caf::typed_response_promise<ok_atom>> resolving;
   static inline const char* name = "orca.connection";
 
   ~postgresql_state();
@@ -78,6 +81,10 @@ using self_pointer = connection_actor::stateful_pointer<postgresql_state>;
 void submit(self_pointer self, job j);
 /// The poller's `ready`: the socket of the call in flight is ready, or its deadline passed.
 void on_ready(self_pointer self);
+/// COMMIT. When the connection is lost before its answer, the outcome is looked up
+/// (txid_status over a new connection): success if it committed, connection_lost if it
+/// rolled back, commit_outcome_unknown if that cannot be learned.
+job commit_job(self_pointer self, caf::typed_response_promise<ok_atom> promise);
 
 // Delivers what `result()` gives, or the failure (`instead`, when set, replaces any failure).
 template <class T, class Result>

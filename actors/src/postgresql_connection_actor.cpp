@@ -64,19 +64,7 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       },
       [=](commit_atom) {
         auto promise = self->make_response_promise<ok_atom>();
-        submit(self, call<ok_atom>(
-                         self, promise,
-                         [self](drivers::connection& c) {
-                           self->state.abandon_cursors();
-                           self->state.last_commit = commit_result::failed;  // until COMMIT returns
-                           return c.start_commit();
-                         },
-                         [self, conn] {
-                           conn().finish();
-                           self->state.last_commit = commit_result::committed;
-                           return ok_atom::value;
-                         },
-                         true));
+        submit(self, commit_job(self, promise));
         return promise;
       },
       [=](rollback_atom) {

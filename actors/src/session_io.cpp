@@ -91,10 +91,16 @@ void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool 
     abandon(self, message);
     if (is_rollback)
       on_reply({});  // the server rolled the transaction back when it lost the connection
+    else if (is_commit && e == caf::sec::request_receiver_down)
+      // The connection actor was gone before it took the COMMIT (one that ends with a
+      // COMMIT in flight answers commit_outcome_unknown): its transaction died with it.
+      on_fail(
+          std::make_exception_ptr(error{errc::connection_lost,
+                                        "the connection was closed (its pool was disposed, or it broke) before COMMIT "
+                                        "was sent: nothing was committed"}));
     else if (is_commit)
-      on_fail(std::make_exception_ptr(error{
-          errc::commit_outcome_unknown,
-          "the connection was lost while COMMIT was in flight: whether the transaction committed cannot be known"}));
+      // The connection looked the outcome up (PostgreSQL: txid_status): it rolled back.
+      on_fail(std::make_exception_ptr(from_caf_error(e, what)));
     else
       on_fail(std::make_exception_ptr(error{errc::connection_lost, message}));
     return;

@@ -8,6 +8,31 @@
 
 namespace orca::drivers::postgresql {
 
+bool may_write(std::string_view sql) noexcept {
+  auto start = sql.find_first_not_of(" \t\r\n(");
+  if (start == std::string_view::npos) return false;
+  auto word = sql.substr(start, 6);
+  auto is = [&](std::string_view reader) {
+    return word.size() >= reader.size() && std::equal(reader.begin(), reader.end(), word.begin(), [](char r, char w) {
+             return r == (w >= 'a' && w <= 'z' ? static_cast<char>(w - 'a' + 'A') : w);
+           });
+  };
+  return !(is("SELECT") || is("SHOW") || is("FETCH") || is("VALUES") || is("TABLE"));
+}
+
+// A call inside a transaction whose id is not known yet, with a statement that may write,
+// carries txid_current() at the end of its pipeline: the id comes at no extra round trip.
+bool postgresql_connection::wants_transaction_id(const call& c) const {
+  if (xid_ || !in_transaction() || PQtransactionStatus(conn_.get()) == PQTRANS_INERROR) return false;
+  switch (c.what) {
+    case call::kind::execute:
+    case call::kind::many: return may_write(c.sql);
+    case call::kind::batch:
+      return std::any_of(c.statements->begin(), c.statements->end(), [](const auto& s) { return may_write(s.first); });
+    default: return false;
+  }
+}
+
 void postgresql_connection::plan_execute(std::string_view sql, const params& parameters) {
   buffer_.bind(parameters);
   prepared_statement* entry;
@@ -74,6 +99,7 @@ void postgresql_connection::settle_preparations() {
 // Starts commands_ in one pipeline, plus the pending DEALLOCATEs after a sync point of
 // their own (their failure must not abort the caller's statements, nor theirs ours).
 io_wait postgresql_connection::start_commands(call& c) {
+  if (wants_transaction_id(c)) commands_.push_back({command::kind::transaction_id, 0, nullptr, nullptr, &xid_sql_});
   if (std::exchange(begin_pending_, false))
     commands_.insert(commands_.begin(), {command::kind::simple, 0, nullptr, nullptr, &begin_sql_});
   collecting_ = c.what;
@@ -101,6 +127,7 @@ int postgresql_connection::send(std::size_t i) {
                                  buffer_.formats(), 0);
     case command::kind::simple:
     case command::kind::deallocate:
+    case command::kind::transaction_id:
       return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
   }
   return 0;
@@ -111,6 +138,9 @@ void postgresql_connection::receive(std::size_t i, result_ptr result) {
   bool ok = succeeded(result.get());
   if (c.what == command::kind::deallocate) {
     if (ok) c.text->clear();  // sent: dropped from the pending list by complete()
+  } else if (c.what == command::kind::transaction_id) {
+    // Aborted with the transaction when a statement before it failed: nothing to learn.
+    if (ok && PQntuples(result.get()) == 1) xid_ = std::stoll(PQgetvalue(result.get(), 0, 0));
   } else if (!ok) {
     if (!failed_) failed_ = failed_command{i, failure(result.get(), sql_of(c))};
   } else if (c.what == command::kind::prepare) {
@@ -136,12 +166,14 @@ io_wait postgresql_connection::complete(call& c) {
   // The pipeline stopped on an I/O failure: whatever libpq says, the connection is gone.
   if (auto lost_at = pipeline_.lost_at(); lost_at && !failed_) {
     std::size_t index = std::min(*lost_at, own_ - 1);
+    if (index > 0 && commands_[index].what == command::kind::transaction_id) --index;  // name the caller's statement
     auto lost = make_error(conn, nullptr, sql_of(commands_[index]));
     auto details = lost.details();
     details.connection_poisoned = broken_ = true;
     failed_ = failed_command{index, orca::error{errc::connection_lost, lost.message(), details}};
   }
   cursors_.observe(conn);
+  if (PQtransactionStatus(conn) == PQTRANS_IDLE) xid_.reset();  // the transaction ended
   settle_preparations();
   unnamed_.clear();
   auto failed = std::exchange(failed_, std::nullopt);

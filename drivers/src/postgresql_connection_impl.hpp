@@ -27,18 +27,22 @@ namespace orca::drivers::postgresql {
 
 // One command of a pipeline the connection builds.
 struct command {
-  enum class kind : std::uint8_t { prepare, execute, simple, deallocate };
+  enum class kind : std::uint8_t { prepare, execute, simple, deallocate, transaction_id };
   kind what;
   std::size_t statement;         ///< the caller's statement / parameter set it serves
   prepared_statement* prepared;  ///< prepare, execute
   const params* parameters;      ///< execute
-  std::string* text;             ///< simple: the statement; deallocate: "DEALLOCATE orca_N"
+  std::string* text;             ///< simple, transaction_id: the statement; deallocate: "DEALLOCATE orca_N"
 };
 
 struct failed_command {
   std::size_t index;  ///< into the command list
   orca::error error;
 };
+
+// True unless the statement surely only reads: it does not begin with SELECT, SHOW, FETCH,
+// VALUES or TABLE. A transaction learns its id with its first statement that may write.
+bool may_write(std::string_view sql) noexcept;
 
 inline bool discards_statements(std::string_view tag) {
   return tag.starts_with("DISCARD") || tag.starts_with("DEALLOCATE");
@@ -98,6 +102,8 @@ public:
   // lastval() is the session's last sequence value; the ORM reads generated keys through
   // INSERT ... RETURNING, which is exact even for multi-row inserts. This is for callers
   // that insert one row without RETURNING.
+  std::optional<std::int64_t> transaction_id() const noexcept override { return xid_; }
+
   std::int64_t last_insert_id() override {
     send_pending_begin();
     auto result = run_simple("SELECT lastval()");
@@ -161,6 +167,7 @@ protected:
         plan_batch(*c.statements);
         break;
       case call::kind::begin:
+        xid_.reset();
         // A transaction begun by a cursor becomes the caller's: nothing to send.
         if (cursors_.cursor_owns_transaction && PQtransactionStatus(conn_.get()) == PQTRANS_INTRANS) {
           cursors_.cursor_owns_transaction = false;
@@ -175,6 +182,7 @@ protected:
         plan_simple("COMMIT");
         break;
       case call::kind::rollback:
+        xid_.reset();
         if (std::exchange(begin_pending_, false)) return io_wait::done;
         plan_simple("ROLLBACK");
         break;
@@ -252,7 +260,9 @@ private:
 
   // The blocking calls that bypass the pipeline send a deferred BEGIN first.
   void send_pending_begin() {
-    if (std::exchange(begin_pending_, false)) run_simple("BEGIN");
+    if (!std::exchange(begin_pending_, false)) return;
+    xid_.reset();
+    run_simple("BEGIN");
   }
 
   void drive(call& c) {
@@ -277,6 +287,7 @@ private:
   void schedule_prepare(prepared_statement& entry, std::size_t statement);
   void settle_preparations();
   io_wait start_commands(call& c);
+  bool wants_transaction_id(const call& c) const;
   int send(std::size_t i);
   void receive(std::size_t i, result_ptr result);
   static const std::string& sql_of(const command& c) { return c.prepared ? c.prepared->sql : *c.text; }
@@ -301,6 +312,9 @@ private:
   std::vector<prepared_statement> unnamed_;     ///< statements of a call without a cache
   std::string simple_;                          ///< COMMIT or ROLLBACK
   std::string begin_sql_{"BEGIN"};
+  std::string xid_sql_{"SELECT txid_current()"};
+  /// The transaction's id once a statement that may write went out (see transaction_id()).
+  std::optional<std::int64_t> xid_;
   /// begin() was called and BEGIN not sent yet: it rides with the next statement (PostgreSQL
   /// takes a transaction's snapshot at its first statement, not at BEGIN, so this changes
   /// nothing but the round trip).

@@ -10,7 +10,7 @@
 using seed::A;
 using namespace std::chrono_literals;
 
-TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and its limits", "[actors][pool]") {
+TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and its limits", "[actors][pool][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   actor_test::run([](orca::engine engine) -> orca::task<void> {
@@ -34,7 +34,7 @@ TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and
   }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_timeout = 300ms})));
 }
 
-TEST_CASE("a session dropped mid-transaction gives its connection back rolled back", "[actors][pool]") {
+TEST_CASE("a session dropped mid-transaction gives its connection back rolled back", "[actors][pool][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   actor_test::run([](orca::engine engine) -> orca::task<void> {
@@ -60,32 +60,70 @@ TEST_CASE("a session dropped mid-transaction gives its connection back rolled ba
   CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 0);
 }
 
-TEST_CASE("dispose with sessions and streams in flight ends cleanly and they get errors", "[actors][pool][dispose]") {
+TEST_CASE(
+    "dispose with a checkout waiting, a transaction and a stream open fails each with its error and commits nothing",
+    "[actors][pool][dispose][fault]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  actor_test::run([](orca::engine engine) -> orca::task<void> {
+  struct seen {
+    orca::errc waiting = orca::errc::none, stream = orca::errc::none, commit = orca::errc::none,
+               after = orca::errc::none;
+    std::string commit_message;
+  } codes;
+  actor_test::run([](orca::engine engine, seen* codes) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
-    auto session = orca::async_sessionmaker(engine)();
-    for (int i = 0; i < 50; ++i) session.add(A{.data = "row " + std::to_string(i)});
-    co_await session.commit();
-    auto stream = co_await session.stream(orca::select<A>(), 10);
-    auto first = co_await stream.next();
-    CHECK(first != nullptr);
-    co_await engine.dispose();
+    auto make = orca::async_sessionmaker(engine);
+    auto holder = make();
+    for (int i = 0; i < 50; ++i) holder.add(A{.data = "row " + std::to_string(i)});
+    co_await holder.commit();
+    // The holder keeps the pool's only connection: a transaction with an INSERT, and a stream.
+    holder.add(A{.data = "never committed"});
+    co_await holder.flush();
+    auto stream = co_await holder.stream(orca::select<A>(), 10);
+    CHECK(co_await stream.next() != nullptr);
+    // A second session's query waits for a checkout while the engine is disposed.
+    auto waiting = [](orca::async_session session, orca::errc* code) -> orca::task<void> {
+      try {
+        co_await session.scalars(orca::select<A>());
+      } catch (const orca::error& e) {
+        *code = e.code();
+      }
+    }(make(), &codes->waiting);
+    auto disposing = [](orca::engine engine) -> orca::task<void> {
+      for (bool queued = false; !queued;) queued = (co_await engine.status()).waiting == 1;  // the checkout waits
+      co_await engine.dispose();
+    }(engine);
+    std::vector<orca::task<void>> both;
+    both.push_back(std::move(waiting));
+    both.push_back(std::move(disposing));
+    co_await orca::when_all(std::move(both));
     try {
       for (int i = 0; i < 100; ++i) (void)co_await stream.next();
-      FAIL("the stream went on after dispose");
     } catch (const orca::error& e) {
-      CHECK((e.code() == orca::errc::disposed || e.code() == orca::errc::connection_lost ||
-             e.code() == orca::errc::invalid_state));
+      codes->stream = e.code();
     }
     try {
-      co_await orca::async_sessionmaker(engine)().scalars(orca::select<A>());
-      FAIL("a new session worked after dispose");
+      co_await holder.commit();
     } catch (const orca::error& e) {
-      CHECK(e.code() == orca::errc::disposed);
+      codes->commit = e.code();
+      codes->commit_message = e.what();
     }
-  }(orca::create_engine(target.url)));
+    try {
+      co_await make().scalars(orca::select<A>());
+    } catch (const orca::error& e) {
+      codes->after = e.code();
+    }
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0}), &codes));
+  CHECK(codes.waiting == orca::errc::disposed);  // the checkout was failed, not left waiting
+  // The stream's connection is gone: a prefetch in flight fails with connection_lost, a
+  // fetch sent to the closed connection with disposed.
+  CHECK((codes.stream == orca::errc::connection_lost || codes.stream == orca::errc::disposed));
+  INFO(codes.commit_message);
+  CHECK(codes.commit == orca::errc::connection_lost);  // the COMMIT was never sent: nothing committed
+  CHECK(codes.after == orca::errc::disposed);
+  auto check = target.connect();
+  CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 50);
+  CHECK(check->execute("SELECT count(*) FROM a WHERE data = 'never committed'").at(0, 0).as_integer() == 0);
 }
 
 TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load and closes it after",

@@ -37,7 +37,7 @@ std::int64_t seed_one_a(orca::drivers::connection& c, const std::string& data) {
 }  // namespace
 
 TEST_CASE("a commit stuck behind another connection's row lock fails with request_timeout and never commits later",
-          "[actors][session][timeout][postgresql]") {
+          "[actors][session][timeout][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   if (target.name != "postgresql") {
@@ -106,7 +106,7 @@ TEST_CASE("a commit stuck behind another connection's row lock fails with reques
 
 TEST_CASE(
     "after its server process is killed mid-transaction a session fails, rolls back, and commits on a new connection",
-    "[actors][session][errors][postgresql]") {
+    "[actors][session][errors][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   if (target.name != "postgresql") {

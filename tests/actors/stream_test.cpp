@@ -1,5 +1,9 @@
 // Streams: bounded memory over a result of a million rows, nesting, early close.
+#include <chrono>
+#include <string>
 #include <thread>
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -78,17 +82,32 @@ TEST_CASE("a stream dropped before its end closes its cursor and the session goe
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   fill_items(*target.connect(), 100);
-  actor_test::run([](orca::engine engine) -> orca::task<void> {
+  // On PostgreSQL the session's connection carries a name of its own, so that an observer
+  // sees the last statement it ran (pg_stat_activity.query): the cursor's CLOSE.
+  auto name = "orca_stream_close_" + std::to_string(::getpid());
+  auto url = target.name == "postgresql" ? target.url + "&application_name=" + name : target.url;
+  std::string last_statement;
+  actor_test::run([](orca::engine engine, const orca::test::backend_target* target, std::string name,
+                     std::string* last_statement) -> orca::task<void> {
     auto session = orca::async_sessionmaker(engine)();
     {
       auto stream = co_await session.stream(orca::select<item>(), 10);
       CHECK(co_await stream.next() != nullptr);
     }
+    if (target->name == "postgresql") {
+      auto observer = target->connect();
+      for (int i = 0; i < 200 && last_statement->rfind("CLOSE", 0) != 0; ++i) {
+        auto rows = observer->execute("SELECT query FROM pg_stat_activity WHERE application_name = $1", {name});
+        if (rows.size() == 1) *last_statement = rows.at(0, 0).as_text();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
     auto all = co_await session.scalars(orca::select<item>());
     CHECK(all.size() == 100);
     co_await session.commit();
     co_await engine.dispose();
-  }(orca::create_engine(target.url)));
+  }(orca::create_engine(url, {.pool_size = 1}), &target, name, &last_statement));
+  if (target.name == "postgresql") CHECK_THAT(last_statement, Catch::StartsWith("CLOSE"));
 }
 
 TEST_CASE("a stream nobody fetches from closes after its idle timeout, and only then", "[actors][stream]") {

@@ -397,3 +397,68 @@ TEST_CASE("postgresql interrupt cancels a running statement from another thread"
   CHECK(elapsed < 5s);
   CHECK(conn->execute("SELECT 1").at(0, 0) == orca::value{1});
 }
+
+TEST_CASE("postgresql learns a transaction's id with its first statement that may write, and forgets it at the end",
+          "[postgresql][fault]") {
+  auto db = test_database::open();
+  if (!db) return;
+  auto conn = db->connect();
+  conn->execute_script("CREATE TABLE t (id BIGINT)");
+  conn->begin();
+  conn->execute("SELECT count(*) FROM t");
+  CHECK_FALSE(conn->transaction_id().has_value());  // a transaction that only read has none
+  conn->execute("INSERT INTO t VALUES ($1)", {1});
+  REQUIRE(conn->transaction_id().has_value());
+  auto id = *conn->transaction_id();
+  // The id the server gave the transaction (txid_current() returns it again).
+  CHECK(conn->execute("SELECT txid_current()").at(0, 0).as_integer() == id);
+  conn->execute("UPDATE t SET id = 2");
+  CHECK(conn->transaction_id() == id);
+  conn->commit();
+  CHECK_FALSE(conn->transaction_id().has_value());
+  auto observer = db->connect();
+  CHECK(observer->execute("SELECT txid_status($1)", {id}).at(0, 0).as_text() == "committed");
+
+  conn->begin();
+  conn->execute_many("INSERT INTO t VALUES ($1)", {{3}, {4}});
+  REQUIRE(conn->transaction_id().has_value());
+  CHECK(*conn->transaction_id() != id);
+  conn->rollback();
+  CHECK_FALSE(conn->transaction_id().has_value());
+}
+
+TEST_CASE("postgresql's look_up_commit reports committed, rolled back, and unknown while a transaction stays open",
+          "[postgresql][fault]") {
+  auto db = test_database::open();
+  if (!db) return;
+  auto conn = db->connect();
+  conn->execute_script("CREATE TABLE t (id BIGINT)");
+  auto target = orca::parse_url(std::getenv("ORCA_TEST_POSTGRESQL_URL"));
+  auto transaction = [&] {
+    conn->begin();
+    conn->execute("INSERT INTO t VALUES ($1)", {1});
+    REQUIRE(conn->transaction_id().has_value());
+    return *conn->transaction_id();
+  };
+  using kind = orca::drivers::commit_outcome::kind;
+  auto committed = transaction();
+  conn->commit();
+  auto outcome = orca::drivers::look_up_commit(target, {}, committed, 1000ms);
+  INFO(outcome.detail);
+  CHECK(outcome.outcome == kind::committed);
+
+  auto rolled_back = transaction();
+  conn->rollback();
+  outcome = orca::drivers::look_up_commit(target, {}, rolled_back, 1000ms);
+  INFO(outcome.detail);
+  CHECK(outcome.outcome == kind::rolled_back);
+
+  auto open = transaction();
+  auto started = std::chrono::steady_clock::now();
+  outcome = orca::drivers::look_up_commit(target, {}, open, 300ms);
+  INFO(outcome.detail);
+  CHECK(outcome.outcome == kind::unknown);
+  CHECK_THAT(outcome.detail, Catch::Contains("still in progress"));
+  CHECK(std::chrono::steady_clock::now() - started >= 200ms);  // it kept asking
+  conn->rollback();
+}

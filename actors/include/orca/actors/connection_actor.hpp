@@ -25,7 +25,9 @@ namespace orca::actors {
 /// - `(batch, statements)` -> rowsets: several statements (pipelined on PostgreSQL).
 /// - `(begin)` -> ok: BEGIN unless a transaction is open (BEGIN IMMEDIATE on SQLite by
 ///   default: the write lock is taken, or waited for, here). `(commit)` / `(rollback)` -> ok:
-///   both close the connection's cursors first.
+///   both close the connection's cursors first. A PostgreSQL COMMIT lost with the
+///   connection is looked up (txid_status): ok if it committed, connection_lost if it rolled
+///   back, commit_outcome_unknown if that cannot be learned.
 /// - `(savepoint, op, name)` -> ok: op "set", "release" or "rollback".
 /// - `(cursor, sql, params)` -> cursor id: opens a cursor; `(fetch, id, n)` -> (rows, more):
 ///   up to n rows (the cursor closes itself once exhausted); `(close, id)` -> ok.
