@@ -53,11 +53,13 @@ session_core::~session_core() {
 }
 
 operation<void> session_core::send_adds() {
+  check_open();
   auto objects = std::exchange(pending_adds_, {});
   return ask<void>(impl_->actor, impl_->timeout, "session.add()", set_done, add_atom::value, std::move(objects));
 }
 
 operation<std::vector<object_ref>> session_core::execute(const select_spec& spec) {
+  check_open();
   return ask<std::vector<object_ref>>(
       impl_->actor, impl_->timeout, "a query",
       [](outcome<std::vector<object_ref>>& out, object_list& objects) { out.value = std::move(objects); },
@@ -65,6 +67,7 @@ operation<std::vector<object_ref>> session_core::execute(const select_spec& spec
 }
 
 operation<object_ref> session_core::get(const table_info& table, std::int64_t key) {
+  check_open();
   return ask<object_ref>(
       impl_->actor, impl_->timeout, "session.get()",
       [](outcome<object_ref>& out, object_ref& object) { out.value = std::move(object); }, get_atom::value,
@@ -72,30 +75,37 @@ operation<object_ref> session_core::get(const table_info& table, std::int64_t ke
 }
 
 operation<void> session_core::remove(object_ref object) {
+  check_open();
   return ask<void>(impl_->actor, impl_->timeout, "session.remove()", set_done, remove_atom::value, std::move(object));
 }
 
 operation<void> session_core::flush() {
+  check_open();
   return ask<void>(impl_->actor, impl_->timeout, "session.flush()", set_done, flush_atom::value);
 }
 
 operation<void> session_core::commit() {
+  check_open();
   return ask<void>(impl_->actor, impl_->timeout, "session.commit()", set_done, commit_atom::value);
 }
 
 operation<void> session_core::rollback() {
+  check_open();
   return ask<void>(impl_->actor, impl_->timeout, "session.rollback()", set_done, rollback_atom::value);
 }
 
 operation<void> session_core::refresh(object_ref object) {
+  check_open();
   return ask<void>(impl_->actor, impl_->timeout, "session.refresh()", set_done, refresh_atom::value, std::move(object));
 }
 
 operation<void> session_core::expire(object_ref object) {
+  check_open();
   return ask<void>(impl_->actor, impl_->timeout, "session.expire()", set_done, expire_atom::value, std::move(object));
 }
 
 operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_spec& spec, std::size_t batch_size) {
+  check_open();
   auto timeout = impl_->timeout;
   return ask<std::shared_ptr<stream_core>>(
       impl_->actor, timeout, "session.stream()",
@@ -106,9 +116,28 @@ operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_s
       stream_atom::value, spec, std::uint64_t{batch_size});
 }
 
-void session_core::rollback_later() noexcept { caf::anon_send(impl_->actor, rollback_atom::value); }
+void session_core::rollback_later() noexcept {
+  if (!closed_) caf::anon_send(impl_->actor, rollback_atom::value);
+}
+
+void session_core::check_open() const {
+  if (closed_) throw error(errc::closed, "the session is closed: make a new one with the sessionmaker");
+}
+
+std::uint64_t session_core::open_transaction() {
+  check_open();
+  if (open_transaction_ != 0)
+    throw error(errc::invalid_state,
+                "session.begin() was called while this session's transaction is still open: commit or roll it back "
+                "first (or use begin_nested() for a savepoint)");
+  open_transaction_ = ++transactions_;
+  return open_transaction_;
+}
 
 operation<void> session_core::close() {
+  closed_ = true;
+  pending_adds_.clear();
+  open_transaction_ = 0;
   return ask<void>(impl_->actor, impl_->timeout, "session.close()", set_done, close_atom::value);
 }
 
@@ -117,23 +146,30 @@ operation<void> session_core::close() {
 namespace orca {
 
 session_transaction::~session_transaction() {
-  if (session_) {
+  if (session_ && session_->transaction_open(id_)) {
     // Dropped without commit: roll back (fire and forget, ordered before later requests).
-    auto core = std::move(session_);
-    core->rollback_later();
+    // Objects added in the block and not yet sent to the actor are discarded with it.
+    session_->end_transaction();
+    session_->discard_adds();
+    session_->rollback_later();
   }
 }
 
 task<void> session_transaction::commit() {
   auto core = std::move(session_);
-  if (!core) throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  if (!core || !core->transaction_open(id_))
+    throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  core->end_transaction();
   if (core->has_adds()) co_await core->send_adds();
   co_await core->commit();
 }
 
 task<void> session_transaction::rollback() {
   auto core = std::move(session_);
-  if (!core) throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  if (!core || !core->transaction_open(id_))
+    throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  core->end_transaction();
+  core->discard_adds();
   co_await core->rollback();
 }
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "orca/async_result.hpp"
@@ -24,17 +26,27 @@ public:
   async_session(std::shared_ptr<detail::engine_state> engine, session_options options)
       : core_(std::make_shared<detail::session_core>(std::move(engine), options)) {}
 
-  /// Adds a new object (saved at the next flush, with what its relationships hold).
-  template <class T>
-  std::shared_ptr<T> add(T object) {
-    auto p = std::make_shared<T>(std::move(object));
-    core_->add(detail::untyped(p));
-    return p;
-  }
-  /// Adds an existing object.
-  template <class T>
-  void add(std::shared_ptr<T> object) {
-    core_->add(detail::untyped(std::move(object)));
+  /// Adds an object, saved at the next flush with what its relationships hold.
+  ///
+  /// Given a `std::shared_ptr<T>`, the session keeps that object: its key and server
+  /// defaults are written into it. Given a temporary (or a moved) `T`, the session keeps
+  /// a copy and returns it: use the returned pointer, not the original. A named `T` is
+  /// refused at compile time, because the caller would read the copy's key from the
+  /// original and find 0. Throws errc::closed on a closed session.
+  template <class U>
+  auto add(U&& object) {
+    using T = std::remove_cvref_t<U>;
+    if constexpr (detail::is_shared_ptr<T>::value) {
+      core_->add(detail::untyped(std::shared_ptr<typename T::element_type>(std::forward<U>(object))));
+    } else {
+      static_assert(!std::is_lvalue_reference_v<U>,
+                    "session.add(obj) with a named object would save a copy and leave obj.id at 0: add a "
+                    "std::shared_ptr (auto p = std::make_shared<T>(...); session.add(p);), or add a temporary "
+                    "and keep the pointer add() returns");
+      auto p = std::make_shared<T>(std::move(object));
+      core_->add(detail::untyped(p));
+      return p;
+    }
   }
   /// Adds several new objects (`session.add_all({A{...}, A{...}})`).
   template <class T>
@@ -49,7 +61,8 @@ public:
     for (auto& o : objects) add(o);
   }
 
-  /// Begins a transaction explicitly (`auto tx = co_await session.begin();`).
+  /// Begins a transaction explicitly (`auto tx = co_await session.begin();`). Throws
+  /// errc::invalid_state if this session's explicit transaction is still open.
   task<session_transaction> begin() { co_return session_transaction{core_}; }
 
   /// Runs a query, buffered.
@@ -113,18 +126,26 @@ public:
     co_await send_adds();
     co_await core_->flush();
   }
-  /// Flushes and commits.
+  /// Flushes and commits (ending an explicit transaction too).
   task<void> commit() {
+    core_->end_transaction();
     co_await send_adds();
     co_await core_->commit();
   }
-  /// Rolls back.
+  /// Rolls back (ending an explicit transaction too): objects added since the last
+  /// commit are discarded, flushed or not.
   task<void> rollback() {
-    co_await send_adds();
+    core_->check_open();
+    core_->end_transaction();
+    core_->discard_adds();
     co_await core_->rollback();
   }
-  /// Rolls back what is uncommitted, returns the connection, ends the session.
-  task<void> close() { co_await core_->close(); }
+  /// Rolls back what is uncommitted, returns the connection, ends the session; later
+  /// calls fail with errc::closed. Closing twice does nothing.
+  task<void> close() {
+    if (core_->closed()) co_return;
+    co_await core_->close();
+  }
 
 private:
   task<void> send_adds() {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -40,9 +41,28 @@ public:
   session_core(const session_core&) = delete;
   session_core& operator=(const session_core&) = delete;
 
-  void add(object_ref object) { pending_adds_.push_back(std::move(object)); }
+  /// Queues an object for the session actor (sent before the next call); errc::closed
+  /// once the session is closed.
+  void add(object_ref object) {
+    check_open();
+    pending_adds_.push_back(std::move(object));
+  }
   operation<void> send_adds();
   bool has_adds() const noexcept { return !pending_adds_.empty(); }
+  /// Drops the queued adds (a rollback discards them, as it expunges pending objects).
+  void discard_adds() noexcept { pending_adds_.clear(); }
+
+  /// Throws errc::closed once close() was called.
+  void check_open() const;
+  /// True once close() was called.
+  bool closed() const noexcept { return closed_; }
+  /// Opens the explicit transaction of `session.begin()` and returns its number; throws
+  /// errc::invalid_state if one is open already.
+  std::uint64_t open_transaction();
+  /// True while transaction `id` is the session's open explicit transaction.
+  bool transaction_open(std::uint64_t id) const noexcept { return id != 0 && open_transaction_ == id; }
+  /// Ends the open explicit transaction (by its commit or rollback, or the session's).
+  void end_transaction() noexcept { open_transaction_ = 0; }
   operation<std::vector<object_ref>> execute(const select_spec& spec);
   operation<object_ref> get(const table_info& table, std::int64_t key);
   operation<void> remove(object_ref object);
@@ -60,7 +80,16 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
   std::vector<object_ref> pending_adds_;
+  bool closed_ = false;
+  std::uint64_t open_transaction_ = 0;  ///< the explicit transaction's number, 0 if none
+  std::uint64_t transactions_ = 0;      ///< explicit transactions begun so far
 };
+
+/// Whether T is a std::shared_ptr (session.add() tells objects from pointers).
+template <class T>
+struct is_shared_ptr : std::false_type {};
+template <class T>
+struct is_shared_ptr<std::shared_ptr<T>> : std::true_type {};
 
 template <class T>
 std::shared_ptr<T> typed(const object_ref& o) {
