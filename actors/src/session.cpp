@@ -1,6 +1,8 @@
 // The session facade: session_core sends one typed request per call to its session actor.
 #include "orca/session.hpp"
 
+#include <algorithm>
+
 #include "engine_state.hpp"
 #include "orca/actors/session_actor.hpp"
 #include "request.hpp"
@@ -132,6 +134,42 @@ std::uint64_t session_core::open_transaction() {
                 "first (or use begin_nested() for a savepoint)");
   open_transaction_ = ++transactions_;
   return open_transaction_;
+}
+
+bool session_core::unqueue_add(const void* object) {
+  auto it = std::find_if(pending_adds_.begin(), pending_adds_.end(),
+                         [&](const object_ref& o) { return o.object.get() == object; });
+  if (it == pending_adds_.end()) return false;
+  pending_adds_.erase(it);
+  return true;
+}
+
+operation<void> session_core::expunge(object_ref object) {
+  check_open();
+  return ask<void>(impl_->actor, impl_->timeout, "session.expunge()", set_done, expunge_atom::value, std::move(object));
+}
+
+operation<object_ref> session_core::merge(object_ref copy) {
+  check_open();
+  return ask<object_ref>(
+      impl_->actor, impl_->timeout, "session.merge()",
+      [](outcome<object_ref>& out, object_ref& object) { out.value = std::move(object); }, merge_atom::value,
+      std::move(copy));
+}
+
+operation<bool> session_core::in_transaction() {
+  check_open();
+  return ask<bool>(
+      impl_->actor, impl_->timeout, "session.in_transaction()", [](outcome<bool>& out, bool open) { out.value = open; },
+      in_tx_atom::value);
+}
+
+operation<void> session_core::invalidate() {
+  check_open();
+  closed_ = true;
+  pending_adds_.clear();
+  open_transaction_ = 0;
+  return ask<void>(impl_->actor, impl_->timeout, "session.invalidate()", set_done, invalidate_atom::value);
 }
 
 operation<void> session_core::close() {

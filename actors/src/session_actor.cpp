@@ -14,6 +14,7 @@
 //     leased --[connection lost: abandon]--> idle; the sync_session fails (pending_rollback)
 //              until rollback(), which then succeeds without a connection
 //     any --[close]--> closed (actor quits)
+//     any --[invalidate]--> closed (the connection is killed, not returned; actor quits)
 #include "orca/actors/session_actor.hpp"
 
 #include <algorithm>
@@ -237,6 +238,24 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
           promise.deliver(ok_atom::value);
         });
         return promise;
+      },
+      [=](expunge_atom, const object_ref& object) { return local(self, [&](sync_session& s) { s.expunge(object); }); },
+      [=](merge_atom, object_ref& object) {
+        auto& st = self->state;
+        return guarded_plan<object_ref>(
+            self, [&] { return st.core->merge(std::move(object), *st.dialect); }, [](object_ref o) { return o; });
+      },
+      [=](in_tx_atom) { return self->state.core->in_transaction(); },
+      [=](invalidate_atom) {
+        // SQLAlchemy's Session.invalidate(): the connection may be in any state, so it is
+        // not trusted back into the pool. Killing it ends its transaction on the server.
+        auto& st = self->state;
+        close_streams(self);
+        if (st.connection) self->send_exit(st.connection.actor, caf::exit_reason::kill);
+        st.connection = {};
+        st.core->close_without_io();
+        self->quit();
+        return ok_atom::value;
       },
   };
 }

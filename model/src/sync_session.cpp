@@ -56,7 +56,31 @@ void sync_session::remove(const object_ref& object) {
   }
 }
 
-void sync_session::expunge(const object_ref& object) { objects_.erase(object.object.get()); }
+void sync_session::expunge(const object_ref& object) {
+  if (!object || objects_.find(object.object.get()) == nullptr)
+    throw error(errc::invalid_state, "cannot expunge a " +
+                                         (object.table ? object.table->class_name() : std::string{"null"}) +
+                                         " that is not in this session");
+  objects_.erase(object.object.get());
+}
+
+plan<object_ref> sync_session::merge(object_ref copy, const drivers::dialect& dialect) {
+  check_usable();
+  if (!copy) throw error(errc::invalid_argument, "session.merge() was given a null object");
+  const auto& table = *copy.table;
+  object_ref target{&table, nullptr};
+  if (auto key = table.key_of(copy.object.get()); key != 0) target = co_await get(table, key, dialect);
+  if (!target) {
+    add(copy);
+    co_return copy;
+  }
+  for (const auto& column : table.columns()) {
+    // A column left unset on a server-defaulted member was "not given", as for an INSERT.
+    if (column.server_default && column.access->is_unset(copy.object.get())) continue;
+    column.access->set(target.object.get(), column.access->get(copy.object.get()));
+  }
+  co_return target;
+}
 
 object_state sync_session::state_of(const void* object) {
   auto* r = objects_.find(object);

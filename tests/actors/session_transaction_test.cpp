@@ -76,7 +76,7 @@ TEST_CASE("session.rollback() discards objects added since the last commit", "[a
   CHECK(count_rows(*check, "SELECT count(*) FROM a WHERE data = 'kept'") == 1);
 }
 
-TEST_CASE("begin() while the session's transaction is open raises invalid_state; the open one still commits",
+TEST_CASE("begin() while the session's transaction is open raises invalid_state, and the open one still commits",
           "[actors][session][transaction]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
@@ -133,8 +133,9 @@ TEST_CASE("calls on a closed session fail with errc::closed", "[actors][session]
   CHECK(count_rows(*check, "SELECT count(*) FROM a") == 1);
 }
 
-TEST_CASE("add() of a shared_ptr writes the key into the caller's object; add() of a temporary returns the kept one",
-          "[actors][session][transaction]") {
+TEST_CASE(
+    "add() of a shared_ptr writes the key into the caller's object, and add() of a temporary returns the kept one",
+    "[actors][session][transaction]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   std::int64_t pointer_id = 0;

@@ -121,6 +121,53 @@ public:
     const auto& spec = statement.spec();
     co_await core_->execute(spec);
   }
+  // --- Session state: get_one, merge, expunge, in_transaction, invalidate ---
+
+  /// The object with this primary key; errc::no_result if there is no such row.
+  template <class T>
+  task<std::shared_ptr<T>> get_one(std::int64_t key) {
+    auto found = co_await get<T>(key);
+    if (!found) {
+      const auto& table = table_of<T>();
+      throw error(errc::no_result, "get_one(): no " + table.class_name() + " with " + table.primary_key().name + " = " +
+                                       std::to_string(key));
+    }
+    co_return found;
+  }
+  /// Copies `object`'s columns onto this session's object with the same primary key
+  /// (loaded if the session does not hold it) and returns that object; if no row has the
+  /// key, a copy of `object` is added as pending and returned (SQLAlchemy's merge). The
+  /// caller's object never joins the session; relationships are not merged.
+  template <class T>
+  task<std::shared_ptr<T>> merge(T object) {  // by value: g++ 12 mishandles a temporary bound to a
+                                              // reference parameter of a coroutine awaited in place
+    co_await send_adds();
+    co_return detail::typed<T>(co_await core_->merge(detail::untyped(std::make_shared<T>(std::move(object)))));
+  }
+  /// Removes an object from the session without touching the database: its changes are
+  /// not flushed, and a later load of its row makes a new object. errc::invalid_state if
+  /// it is not in the session.
+  template <class T>
+  task<void> expunge(std::shared_ptr<T> object) {
+    if (core_->unqueue_add(object.get())) co_return;  // never reached the session actor
+    co_await core_->expunge(detail::untyped(std::move(object)));
+  }
+  /// Whether a transaction is open: an explicit one from begin(), or one the session began
+  /// for a database call and has not yet committed or rolled back.
+  task<bool> in_transaction() {
+    core_->check_open();
+    if (core_->explicit_transaction()) co_return true;
+    co_return co_await core_->in_transaction();
+  }
+  /// Closes the session without trusting its connection (SQLAlchemy's invalidate()): the
+  /// connection is closed instead of returned to the pool, which opens a new one when
+  /// needed; what was not committed is lost. Use it when the connection's state is unknown.
+  /// On an in-memory SQLite database, closing its only connection loses the database.
+  task<void> invalidate() {
+    if (core_->closed()) co_return;
+    co_await core_->invalidate();
+  }
+
   /// Writes pending changes.
   task<void> flush() {
     co_await send_adds();

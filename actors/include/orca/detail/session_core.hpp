@@ -61,6 +61,8 @@ public:
   std::uint64_t open_transaction();
   /// True while transaction `id` is the session's open explicit transaction.
   bool transaction_open(std::uint64_t id) const noexcept { return id != 0 && open_transaction_ == id; }
+  /// True while an explicit transaction (`session.begin()`) is open.
+  bool explicit_transaction() const noexcept { return open_transaction_ != 0; }
   /// Ends the open explicit transaction (by its commit or rollback, or the session's).
   void end_transaction() noexcept { open_transaction_ = 0; }
   operation<std::vector<object_ref>> execute(const select_spec& spec);
@@ -75,6 +77,13 @@ public:
   /// Rolls back without waiting (used by destructors).
   void rollback_later() noexcept;
   operation<void> close();
+  /// Removes a queued add of `object`; true if it was queued.
+  bool unqueue_add(const void* object);
+  operation<void> expunge(object_ref object);
+  operation<object_ref> merge(object_ref copy);
+  operation<bool> in_transaction();
+  /// Closes the session, killing its connection instead of returning it.
+  operation<void> invalidate();
 
 private:
   struct impl;

@@ -56,8 +56,16 @@ public:
   void add(const object_ref& object);
   /// Marks a persistent object for DELETE at the next flush; a pending one is expunged.
   void remove(const object_ref& object);
-  /// Removes an object from the session without touching the database.
+  /// Removes an object from the session without touching the database (SQLAlchemy's
+  /// expunge): its changes are no longer flushed, and a later load of its row makes a new
+  /// object. Throws errc::invalid_state if the object is not in this session.
   void expunge(const object_ref& object);
+  /// Copies `copy`'s columns onto the session's object with the same primary key (from the
+  /// identity map, else loaded) and returns that object, whose changes the next flush
+  /// writes; if no row has that key, `copy` itself is added as pending and returned
+  /// (SQLAlchemy's merge). Every column is copied but a server-defaulted one left unset;
+  /// relationships are not merged: the session's object keeps its own.
+  plan<object_ref> merge(object_ref copy, const drivers::dialect& dialect);
   /// The object's state in this session (transient if unknown).
   object_state state_of(const void* object);
   /// Marks an object expired: the next load of its row overwrites its values.
