@@ -1,5 +1,6 @@
 // The session facade: session_core sends one typed request per call to its session actor.
 #include "orca/session.hpp"
+#include "orca/nested_transaction.hpp"
 
 #include <algorithm>
 
@@ -168,14 +169,29 @@ operation<void> session_core::invalidate() {
   check_open();
   closed_ = true;
   pending_adds_.clear();
-  open_transaction_ = 0;
+  end_transaction();
   return ask<void>(impl_->actor, impl_->timeout, "session.invalidate()", set_done, invalidate_atom::value);
+}
+
+operation<void> session_core::savepoint(std::string op) {
+  check_open();
+  return ask<void>(impl_->actor, impl_->timeout, "session savepoint " + op, set_done, savepoint_atom::value,
+                   std::move(op));
+}
+
+std::size_t session_core::open_savepoint() {
+  check_open();
+  return ++savepoints_;
+}
+
+void session_core::rollback_savepoint_later() noexcept {
+  if (!closed_) caf::anon_send(impl_->actor, savepoint_atom::value, std::string{"rollback"});
 }
 
 operation<void> session_core::close() {
   closed_ = true;
   pending_adds_.clear();
-  open_transaction_ = 0;
+  end_transaction();
   return ask<void>(impl_->actor, impl_->timeout, "session.close()", set_done, close_atom::value);
 }
 
@@ -209,6 +225,38 @@ task<void> session_transaction::rollback() {
   core->end_transaction();
   core->discard_adds();
   co_await core->rollback();
+}
+
+nested_transaction::nested_transaction(std::shared_ptr<detail::session_core> session, std::size_t depth)
+    : session_(std::move(session)), depth_(depth) {}
+
+nested_transaction::~nested_transaction() {
+  if (session_ && session_->savepoint_open(depth_)) {
+    // Dropped without commit: roll back to the savepoint (ordered before later requests).
+    session_->end_savepoint();
+    session_->discard_adds();
+    session_->rollback_savepoint_later();
+  }
+}
+
+task<void> nested_transaction::commit() {
+  auto core = std::move(session_);
+  if (!core || !core->savepoint_open(depth_))
+    throw error(errc::invalid_state,
+                "this savepoint was already committed or rolled back, or an inner one is still open");
+  core->end_savepoint();
+  if (core->has_adds()) co_await core->send_adds();
+  co_await core->savepoint("release");
+}
+
+task<void> nested_transaction::rollback() {
+  auto core = std::move(session_);
+  if (!core || !core->savepoint_open(depth_))
+    throw error(errc::invalid_state,
+                "this savepoint was already committed or rolled back, or an inner one is still open");
+  core->end_savepoint();
+  core->discard_adds();
+  co_await core->savepoint("rollback");
 }
 
 }  // namespace orca

@@ -246,6 +246,20 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
             self, [&] { return st.core->merge(std::move(object), *st.dialect); }, [](object_ref o) { return o; });
       },
       [=](in_tx_atom) { return self->state.core->in_transaction(); },
+      [=](savepoint_atom, const std::string& op) -> caf::result<ok_atom> {
+        auto& st = self->state;
+        try {
+          if (op == "begin") return ok_plan(self, st.core->begin_nested(*st.dialect));
+          if (op == "release") return ok_plan(self, st.core->release_nested(*st.dialect));
+          if (op == "rollback") {
+            close_streams(self);  // cursors opened since the savepoint are gone with it
+            return ok_plan(self, st.core->rollback_nested());
+          }
+          throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
+        } catch (...) {
+          return current_exception_to_caf_error();
+        }
+      },
       [=](invalidate_atom) {
         // SQLAlchemy's Session.invalidate(): the connection may be in any state, so it is
         // not trusted back into the pool. Killing it ends its transaction on the server.

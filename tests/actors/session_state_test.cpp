@@ -5,20 +5,18 @@
 
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
+#include "support/row_count.hpp"
 
+using orca::test::count_rows;
 using seed::A;
 using seed::B;
 
 namespace {
 
-std::int64_t count_rows(orca::drivers::connection& c, const std::string& sql) {
-  return c.execute(sql).at(0, 0).as_integer();
-}
-
 // Inserts one A through a connection of its own; returns its key.
 std::int64_t insert_a(const orca::test::backend_target& target, const std::string& data) {
   auto c = target.connect();
-  c->execute("INSERT INTO a (data) VALUES (?)", {data});
+  c->execute("INSERT INTO a (data) VALUES ('" + data + "')");
   return c->execute("SELECT max(id) FROM a").at(0, 0).as_integer();
 }
 
@@ -56,10 +54,12 @@ TEST_CASE("merge copies a detached object onto the session's one, or adds a copy
     auto session = orca::async_sessionmaker(engine)();
     A detached{.id = key, .data = "merged"};
     auto merged = co_await session.merge(detached);
-    CHECK(merged == co_await session.get<A>(key));  // the session's object, not a second one
+    auto same = co_await session.get<A>(key);
+    CHECK(merged == same);  // the session's object, not a second one
     CHECK(merged->data == std::optional<std::string>{"merged"});
     detached.data = "changed after merge";  // the caller's object never joined the session
-    auto fresh = co_await session.merge(A{.data = "new"});
+    A unsaved{.data = "new"};
+    auto fresh = co_await session.merge(unsaved);
     co_await session.commit();
     CHECK(fresh->id > 0);
     co_await engine.dispose();
@@ -108,17 +108,24 @@ TEST_CASE("in_transaction is true from begin() or the first database call until 
   actor_test::run([](orca::engine engine) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
     auto session = orca::async_sessionmaker(engine)();
-    CHECK_FALSE(co_await session.in_transaction());
+    // Awaited outside CHECK: its macro would await the expression twice.
+    bool fresh = co_await session.in_transaction();
+    bool in_begin = false;
     {
       auto tx = co_await session.begin();
-      CHECK(co_await session.in_transaction());
+      in_begin = co_await session.in_transaction();
       co_await tx.commit();
     }
-    CHECK_FALSE(co_await session.in_transaction());
+    bool after_commit = co_await session.in_transaction();
     co_await session.scalars(orca::select<A>());  // the session begins one for the query
-    CHECK(co_await session.in_transaction());
+    bool after_query = co_await session.in_transaction();
     co_await session.rollback();
-    CHECK_FALSE(co_await session.in_transaction());
+    bool after_rollback = co_await session.in_transaction();
+    CHECK_FALSE(fresh);
+    CHECK(in_begin);
+    CHECK_FALSE(after_commit);
+    CHECK(after_query);
+    CHECK_FALSE(after_rollback);
     co_await engine.dispose();
   }(orca::create_engine(target.url)));
 }

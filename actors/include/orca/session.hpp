@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "orca/async_result.hpp"
+#include "orca/nested_transaction.hpp"
 #include "orca/detail/session_core.hpp"
 #include "orca/scalar_result.hpp"
 #include "orca/session_transaction.hpp"
@@ -121,6 +122,24 @@ public:
     const auto& spec = statement.spec();
     co_await core_->execute(spec);
   }
+  // --- Savepoints ---
+
+  /// Begins a nested transaction: flushes, then sets a SAVEPOINT (SQLAlchemy's
+  /// begin_nested()). `co_await nested.rollback()` (or dropping it uncommitted) undoes what
+  /// the block did, in the database and in the objects; `co_await nested.commit()` releases
+  /// it, keeping its changes in the enclosing transaction.
+  task<nested_transaction> begin_nested() {
+    co_await send_adds();  // objects added before the savepoint belong to the enclosing transaction
+    auto depth = core_->open_savepoint();
+    try {
+      co_await core_->savepoint("begin");
+    } catch (...) {
+      core_->end_savepoint();
+      throw;
+    }
+    co_return nested_transaction{core_, depth};
+  }
+
   // --- Session state: get_one, merge, expunge, in_transaction, invalidate ---
 
   /// The object with this primary key; errc::no_result if there is no such row.
@@ -138,11 +157,17 @@ public:
   /// (loaded if the session does not hold it) and returns that object; if no row has the
   /// key, a copy of `object` is added as pending and returned (SQLAlchemy's merge). The
   /// caller's object never joins the session; relationships are not merged.
-  template <class T>
-  task<std::shared_ptr<T>> merge(T object) {  // by value: g++ 12 mishandles a temporary bound to a
-                                              // reference parameter of a coroutine awaited in place
+  ///
+  /// It takes a named object: g++ 12 destroys a temporary object in a `co_await` operand
+  /// twice, so `co_await session.merge(T{...})` is refused at compile time.
+  template <class U>
+  task<std::shared_ptr<std::remove_cvref_t<U>>> merge(U&& object) {
+    using T = std::remove_cvref_t<U>;
+    static_assert(std::is_lvalue_reference_v<U>,
+                  "session.merge() takes a named object (T x{...}; co_await session.merge(x);): g++ 12 destroys a "
+                  "temporary in a co_await operand twice");
     co_await send_adds();
-    co_return detail::typed<T>(co_await core_->merge(detail::untyped(std::make_shared<T>(std::move(object)))));
+    co_return detail::typed<T>(co_await core_->merge(detail::untyped(std::make_shared<T>(object))));
   }
   /// Removes an object from the session without touching the database: its changes are
   /// not flushed, and a later load of its row makes a new object. errc::invalid_state if

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -64,7 +65,10 @@ public:
   /// True while an explicit transaction (`session.begin()`) is open.
   bool explicit_transaction() const noexcept { return open_transaction_ != 0; }
   /// Ends the open explicit transaction (by its commit or rollback, or the session's).
-  void end_transaction() noexcept { open_transaction_ = 0; }
+  void end_transaction() noexcept {
+    open_transaction_ = 0;
+    savepoints_ = 0;
+  }
   operation<std::vector<object_ref>> execute(const select_spec& spec);
   operation<object_ref> get(const table_info& table, std::int64_t key);
   operation<void> remove(object_ref object);
@@ -84,6 +88,18 @@ public:
   operation<bool> in_transaction();
   /// Closes the session, killing its connection instead of returning it.
   operation<void> invalidate();
+  /// `op` on the session's savepoints: "begin", "release" or "rollback".
+  operation<void> savepoint(std::string op);
+  /// Opens a savepoint level of `begin_nested()` and returns its depth.
+  std::size_t open_savepoint();
+  /// True while `depth` is the innermost open savepoint level.
+  bool savepoint_open(std::size_t depth) const noexcept { return depth != 0 && depth == savepoints_; }
+  /// Ends the innermost savepoint level.
+  void end_savepoint() noexcept {
+    if (savepoints_ > 0) --savepoints_;
+  }
+  /// Rolls back to the innermost savepoint without waiting (used by destructors).
+  void rollback_savepoint_later() noexcept;
 
 private:
   struct impl;
@@ -92,6 +108,7 @@ private:
   bool closed_ = false;
   std::uint64_t open_transaction_ = 0;  ///< the explicit transaction's number, 0 if none
   std::uint64_t transactions_ = 0;      ///< explicit transactions begun so far
+  std::size_t savepoints_ = 0;          ///< open begin_nested() levels
 };
 
 /// Whether T is a std::shared_ptr (session.add() tells objects from pointers).
