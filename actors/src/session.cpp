@@ -1,5 +1,8 @@
 // The session facade: session_core sends one typed request per call to its session actor.
 #include "orca/session.hpp"
+#include "orca/nested_transaction.hpp"
+
+#include <algorithm>
 
 #include "engine_state.hpp"
 #include "orca/actors/session_actor.hpp"
@@ -16,10 +19,8 @@ struct session_core::impl {
   session_options options;
   session_actor actor;  ///< null until needed, and while hibernated
   std::chrono::milliseconds timeout{};
-  bool closed = false;
 
   const session_actor& live() {
-    if (closed) throw error(errc::closed, "the session is closed");
     if (!actor)
       actor = spawn_session(engine->runtime->system(), engine->pool, engine->target.backend, options,
                             engine->session_limits());
@@ -27,13 +28,13 @@ struct session_core::impl {
   }
   // Ends the transaction; the actor quits if that leaves it holding nothing.
   operation<void> end(const char* what, bool commit) {
-    if (!actor && !closed) return operation<void>::done();
+    if (!actor) return operation<void>::done();
     auto on_reply = [this](outcome<void>& out, bool hibernated) {
       out.done = true;
       if (hibernated) actor = nullptr;
     };
-    if (commit) return ask<void>(live(), timeout, what, on_reply, commit_atom::value, hibernate_atom::value);
-    return ask<void>(live(), timeout, what, on_reply, rollback_atom::value, hibernate_atom::value);
+    if (commit) return ask<void>(actor, timeout, what, on_reply, commit_atom::value, hibernate_atom::value);
+    return ask<void>(actor, timeout, what, on_reply, rollback_atom::value, hibernate_atom::value);
   }
 };
 
@@ -74,11 +75,13 @@ session_core::~session_core() {
 }
 
 operation<void> session_core::send_adds() {
+  check_open();
   auto objects = std::exchange(pending_adds_, {});
   return ask<void>(impl_->live(), impl_->timeout, "session.add()", set_done, add_atom::value, std::move(objects));
 }
 
 operation<std::vector<object_ref>> session_core::execute(const select_spec& spec) {
+  check_open();
   return ask<std::vector<object_ref>>(
       impl_->live(), impl_->timeout, "a query",
       [](outcome<std::vector<object_ref>>& out, object_list& objects) { out.value = std::move(objects); },
@@ -86,6 +89,7 @@ operation<std::vector<object_ref>> session_core::execute(const select_spec& spec
 }
 
 operation<object_ref> session_core::get(const table_info& table, std::int64_t key) {
+  check_open();
   return ask<object_ref>(
       impl_->live(), impl_->timeout, "session.get()",
       [](outcome<object_ref>& out, object_ref& object) { out.value = std::move(object); }, get_atom::value,
@@ -93,27 +97,38 @@ operation<object_ref> session_core::get(const table_info& table, std::int64_t ke
 }
 
 operation<void> session_core::remove(object_ref object) {
+  check_open();
   return ask<void>(impl_->live(), impl_->timeout, "session.remove()", set_done, remove_atom::value, std::move(object));
 }
 
 operation<void> session_core::flush() {
+  check_open();
   return ask<void>(impl_->live(), impl_->timeout, "session.flush()", set_done, flush_atom::value);
 }
 
-operation<void> session_core::commit() { return impl_->end("session.commit()", true); }
+operation<void> session_core::commit() {
+  check_open();
+  return impl_->end("session.commit()", true);
+}
 
-operation<void> session_core::rollback() { return impl_->end("session.rollback()", false); }
+operation<void> session_core::rollback() {
+  check_open();
+  return impl_->end("session.rollback()", false);
+}
 
 operation<void> session_core::refresh(object_ref object) {
+  check_open();
   return ask<void>(impl_->live(), impl_->timeout, "session.refresh()", set_done, refresh_atom::value,
                    std::move(object));
 }
 
 operation<void> session_core::expire(object_ref object) {
+  check_open();
   return ask<void>(impl_->live(), impl_->timeout, "session.expire()", set_done, expire_atom::value, std::move(object));
 }
 
 operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_spec& spec, std::size_t batch_size) {
+  check_open();
   auto timeout = impl_->timeout;
   return ask<std::shared_ptr<stream_core>>(
       impl_->live(), timeout, "session.stream()",
@@ -125,12 +140,81 @@ operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_s
 }
 
 void session_core::rollback_later() noexcept {
-  if (impl_->actor) caf::anon_send(impl_->actor, rollback_atom::value);
+  if (!closed_ && impl_->actor) caf::anon_send(impl_->actor, rollback_atom::value);
+}
+
+void session_core::check_open() const {
+  if (closed_) throw error(errc::closed, "the session is closed: make a new one with the sessionmaker");
+}
+
+std::uint64_t session_core::open_transaction() {
+  check_open();
+  if (open_transaction_ != 0)
+    throw error(errc::invalid_state,
+                "session.begin() was called while this session's transaction is still open: commit or roll it back "
+                "first (or use begin_nested() for a savepoint)");
+  open_transaction_ = ++transactions_;
+  return open_transaction_;
+}
+
+bool session_core::unqueue_add(const void* object) {
+  auto it = std::find_if(pending_adds_.begin(), pending_adds_.end(),
+                         [&](const object_ref& o) { return o.object.get() == object; });
+  if (it == pending_adds_.end()) return false;
+  pending_adds_.erase(it);
+  return true;
+}
+
+operation<void> session_core::expunge(object_ref object) {
+  check_open();
+  return ask<void>(impl_->live(), impl_->timeout, "session.expunge()", set_done, expunge_atom::value,
+                   std::move(object));
+}
+
+operation<object_ref> session_core::merge(object_ref copy) {
+  check_open();
+  return ask<object_ref>(
+      impl_->live(), impl_->timeout, "session.merge()",
+      [](outcome<object_ref>& out, object_ref& object) { out.value = std::move(object); }, merge_atom::value,
+      std::move(copy));
+}
+
+operation<bool> session_core::in_transaction() {
+  check_open();
+  return ask<bool>(
+      impl_->live(), impl_->timeout, "session.in_transaction()",
+      [](outcome<bool>& out, bool open) { out.value = open; }, in_tx_atom::value);
+}
+
+operation<void> session_core::invalidate() {
+  check_open();
+  closed_ = true;
+  pending_adds_.clear();
+  end_transaction();
+  if (!impl_->actor) return operation<void>::done();
+  auto actor = std::exchange(impl_->actor, nullptr);
+  return ask<void>(actor, impl_->timeout, "session.invalidate()", set_done, invalidate_atom::value);
+}
+
+operation<void> session_core::savepoint(std::string op) {
+  check_open();
+  return ask<void>(impl_->live(), impl_->timeout, "session savepoint " + op, set_done, savepoint_atom::value,
+                   std::move(op));
+}
+
+std::size_t session_core::open_savepoint() {
+  check_open();
+  return ++savepoints_;
+}
+
+void session_core::rollback_savepoint_later() noexcept {
+  if (!closed_ && impl_->actor) caf::anon_send(impl_->actor, savepoint_atom::value, std::string{"rollback"});
 }
 
 operation<void> session_core::close() {
-  if (impl_->closed) return operation<void>::done();
-  impl_->closed = true;
+  closed_ = true;
+  pending_adds_.clear();
+  end_transaction();
   if (!impl_->actor) return operation<void>::done();
   auto actor = std::exchange(impl_->actor, nullptr);
   return ask<void>(actor, impl_->timeout, "session.close()", set_done, close_atom::value);
@@ -141,24 +225,63 @@ operation<void> session_core::close() {
 namespace orca {
 
 session_transaction::~session_transaction() {
-  if (session_) {
+  if (session_ && session_->transaction_open(id_)) {
     // Dropped without commit: roll back (fire and forget, ordered before later requests).
-    auto core = std::move(session_);
-    core->rollback_later();
+    // Objects added in the block and not yet sent to the actor are discarded with it.
+    session_->end_transaction();
+    session_->discard_adds();
+    session_->rollback_later();
   }
 }
 
 task<void> session_transaction::commit() {
   auto core = std::move(session_);
-  if (!core) throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  if (!core || !core->transaction_open(id_))
+    throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  core->end_transaction();
   if (core->has_adds()) co_await core->send_adds();
   co_await core->commit();
 }
 
 task<void> session_transaction::rollback() {
   auto core = std::move(session_);
-  if (!core) throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  if (!core || !core->transaction_open(id_))
+    throw error(errc::invalid_state, "this transaction was already committed or rolled back");
+  core->end_transaction();
+  core->discard_adds();
   co_await core->rollback();
+}
+
+nested_transaction::nested_transaction(std::shared_ptr<detail::session_core> session, std::size_t depth)
+    : session_(std::move(session)), depth_(depth) {}
+
+nested_transaction::~nested_transaction() {
+  if (session_ && session_->savepoint_open(depth_)) {
+    // Dropped without commit: roll back to the savepoint (ordered before later requests).
+    session_->end_savepoint();
+    session_->discard_adds();
+    session_->rollback_savepoint_later();
+  }
+}
+
+task<void> nested_transaction::commit() {
+  auto core = std::move(session_);
+  if (!core || !core->savepoint_open(depth_))
+    throw error(errc::invalid_state,
+                "this savepoint was already committed or rolled back, or an inner one is still open");
+  core->end_savepoint();
+  if (core->has_adds()) co_await core->send_adds();
+  co_await core->savepoint("release");
+}
+
+task<void> nested_transaction::rollback() {
+  auto core = std::move(session_);
+  if (!core || !core->savepoint_open(depth_))
+    throw error(errc::invalid_state,
+                "this savepoint was already committed or rolled back, or an inner one is still open");
+  core->end_savepoint();
+  core->discard_adds();
+  co_await core->savepoint("rollback");
 }
 
 }  // namespace orca

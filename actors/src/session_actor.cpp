@@ -14,6 +14,7 @@
 //     leased --[connection lost: abandon]--> idle; the sync_session fails (pending_rollback)
 //              until rollback(), which then succeeds without a connection
 //     any --[close]--> closed (actor quits)
+//     any --[invalidate]--> closed (the connection is killed, not returned; actor quits)
 //     idle --[commit or rollback with hibernate, nothing held]--> hibernated (actor quits;
 //              the facade spawns a new one on its next call)
 #include "orca/actors/session_actor.hpp"
@@ -255,6 +256,38 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
           promise.deliver(ok_atom::value);
         });
         return promise;
+      },
+      [=](expunge_atom, const object_ref& object) { return local(self, [&](sync_session& s) { s.expunge(object); }); },
+      [=](merge_atom, object_ref& object) {
+        auto& st = self->state;
+        return guarded_plan<object_ref>(
+            self, [&] { return st.core->merge(std::move(object), *st.dialect); }, [](object_ref o) { return o; });
+      },
+      [=](in_tx_atom) { return self->state.core->in_transaction(); },
+      [=](savepoint_atom, const std::string& op) -> caf::result<ok_atom> {
+        auto& st = self->state;
+        try {
+          if (op == "begin") return ok_plan(self, st.core->begin_nested(*st.dialect));
+          if (op == "release") return ok_plan(self, st.core->release_nested(*st.dialect));
+          if (op == "rollback") {
+            close_streams(self);  // cursors opened since the savepoint are gone with it
+            return ok_plan(self, st.core->rollback_nested());
+          }
+          throw error(errc::invalid_argument, "unknown savepoint operation '" + op + "'");
+        } catch (...) {
+          return current_exception_to_caf_error();
+        }
+      },
+      [=](invalidate_atom) {
+        // SQLAlchemy's Session.invalidate(): the connection may be in any state, so it is
+        // not trusted back into the pool. Killing it ends its transaction on the server.
+        auto& st = self->state;
+        close_streams(self);
+        if (st.connection) self->send_exit(st.connection.actor, caf::exit_reason::kill);
+        st.connection = {};
+        st.core->close_without_io();
+        self->quit();
+        return ok_atom::value;
       },
   };
 }

@@ -96,6 +96,39 @@ orca::task<int> sessions(orca::engine engine) {
   expect(reloaded->stock == 4, "rollback undid the update");
   expect(duplicate, "the duplicate name failed with constraint_violation");
 
+  // [nested]
+  auto other = make_session();
+  auto bolt = co_await other.get_one<item>(1);  // errc::no_result if there is no such row
+  bool open = false;
+  {
+    auto tx = co_await other.begin();  // a second begin() before this one ends raises invalid_state
+    open = co_await other.in_transaction();
+    auto savepoint = co_await other.begin_nested();  // flushes, then SAVEPOINT
+    bolt->stock = 0;
+    auto rivet = other.add(item{.name = "rivet"});
+    co_await other.flush();
+    co_await savepoint.rollback();  // ROLLBACK TO SAVEPOINT: rivet->id is 0 again, bolt->stock is 10
+    expect(rivet->id == 0, "the savepoint's new object is transient again");
+    co_await tx.commit();
+  }
+  // [nested]
+  expect(open, "in_transaction() inside begin()");
+  expect(bolt->stock == 10, "the savepoint's change was undone in the object");
+
+  // [state]
+  item edited{.id = bolt->id, .name = "bolt", .stock = 12};  // e.g. from a form or another session
+  auto merged = co_await other.merge(edited);                // copied onto bolt, returned
+  co_await other.commit();       // UPDATE item SET stock = ?: an unset server-defaulted column is not copied
+  co_await other.expunge(bolt);  // leaves the session: later changes to it are not written
+  co_await other.close();        // later calls raise errc::closed
+  auto count = co_await make_session.begin([](orca::async_session& s) -> orca::task<std::size_t> {
+    s.add(item{.name = "rivet", .stock = 1});  // committed when the block returns, rolled back if it throws
+    co_return (co_await s.scalars(orca::select<item>())).size();
+  });
+  // [state]
+  expect(merged == bolt && bolt->stock == 12, "merge() copied onto the session's object");
+  expect(count == 4, "async_sessionmaker::begin() committed the rivet");
+
   co_await engine.dispose();
   co_return failures == 0 ? 0 : 1;
 }

@@ -36,6 +36,16 @@ void where_key(writer& w, const table_info& table) {
   w.placeholder();
 }
 
+// UPDATE and DELETE of a versioned class also require the version the session knows.
+void where_key_and_version(writer& w, const table_info& table) {
+  where_key(w, table);
+  if (const auto* version = table.version_column()) {
+    w << " AND ";
+    w.column(table, *version) << " = ";
+    w.placeholder();
+  }
+}
+
 // Binding strength of the boolean operators: an operand binding looser than its context
 // is parenthesised, so `(a OR b) AND c` keeps its meaning and `a AND b AND c` stays flat.
 enum class binding : int { none = 0, disjunction = 1, conjunction = 2 };
@@ -178,6 +188,8 @@ statement compile_select(const select_spec& spec, const drivers::dialect& dialec
     w.placeholder();
     result.parameters.emplace_back(*spec.offset);
   }
+  // SQLite has no row locks (its transactions take the database's write lock instead).
+  if (spec.for_update && dialect.name() == "postgresql") w << " FOR UPDATE";
   return result;
 }
 
@@ -271,7 +283,7 @@ std::string update(const table_info& table, const std::vector<std::size_t>& colu
     (i > 0 ? w << ", " : w).name(column_at(table, columns[i]).name) << " = ";
     w.placeholder();
   }
-  where_key(w, table);
+  where_key_and_version(w, table);
   return sql;
 }
 
@@ -280,7 +292,7 @@ std::string delete_by_key(const table_info& table, const drivers::dialect& diale
   writer w{sql, dialect};
   w << "DELETE FROM ";
   w.name(table.name());
-  where_key(w, table);
+  where_key_and_version(w, table);
   return sql;
 }
 

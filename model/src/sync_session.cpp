@@ -2,6 +2,8 @@
 // and the loader.
 #include "orca/model/sync_session.hpp"
 
+#include <algorithm>
+
 #include "orca/drivers/error.hpp"
 #include "orca/model/compiler.hpp"
 
@@ -56,7 +58,31 @@ void sync_session::remove(const object_ref& object) {
   }
 }
 
-void sync_session::expunge(const object_ref& object) { objects_.erase(object.object.get()); }
+void sync_session::expunge(const object_ref& object) {
+  if (!object || objects_.find(object.object.get()) == nullptr)
+    throw error(errc::invalid_state, "cannot expunge a " +
+                                         (object.table ? object.table->class_name() : std::string{"null"}) +
+                                         " that is not in this session");
+  objects_.erase(object.object.get());
+}
+
+plan<object_ref> sync_session::merge(object_ref copy, const drivers::dialect& dialect) {
+  check_usable();
+  if (!copy) throw error(errc::invalid_argument, "session.merge() was given a null object");
+  const auto& table = *copy.table;
+  object_ref target{&table, nullptr};
+  if (auto key = table.key_of(copy.object.get()); key != 0) target = co_await get(table, key, dialect);
+  if (!target) {
+    add(copy);
+    co_return copy;
+  }
+  for (const auto& column : table.columns()) {
+    // A column left unset on a server-defaulted member was "not given", as for an INSERT.
+    if (column.server_default && column.access->is_unset(copy.object.get())) continue;
+    column.access->set(target.object.get(), column.access->get(copy.object.get()));
+  }
+  co_return target;
+}
 
 object_state sync_session::state_of(const void* object) {
   auto* r = objects_.find(object);
@@ -112,6 +138,7 @@ plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
     failure = std::current_exception();
   }
   state_ = transaction_state::failed;
+  savepoints_.clear();
   close_streams();
   try {
     co_await io::rollback{};
@@ -232,6 +259,108 @@ void sync_session::forget_transaction() {
   deleted_in_transaction_.clear();
 }
 
+namespace {
+
+std::string savepoint_name(std::size_t depth) { return "orca_savepoint_" + std::to_string(depth); }
+
+void restore_snapshot(const table_info& table, void* object, const std::vector<value>& snapshot) {
+  for (const auto& column : table.columns())
+    if (column.ordinal < snapshot.size()) column.access->set(object, snapshot[column.ordinal]);
+}
+
+}  // namespace
+
+plan<void> sync_session::begin_nested(const drivers::dialect& dialect) {
+  co_await begin_if_needed();
+  co_await flush(dialect);  // the savepoint starts from objects that match their rows
+  savepoint_mark mark{{}, deleted_in_transaction_.size()};
+  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
+    if (r.state == object_state::persistent) mark.snapshots.emplace(object.get(), r.snapshot);
+  });
+  io::execute statement{"SAVEPOINT " + savepoint_name(savepoints_.size() + 1), {}};
+  co_await statement;
+  savepoints_.push_back(std::move(mark));
+}
+
+plan<void> sync_session::release_nested(const drivers::dialect& dialect) {
+  check_usable();
+  if (savepoints_.empty()) throw error(errc::invalid_state, "no savepoint is open: call begin_nested() first");
+  co_await flush(dialect);
+  io::execute statement{"RELEASE SAVEPOINT " + savepoint_name(savepoints_.size()), {}};
+  co_await statement;
+  savepoints_.pop_back();
+}
+
+plan<void> sync_session::rollback_nested() {
+  check_usable();
+  if (savepoints_.empty()) throw error(errc::invalid_state, "no savepoint is open: call begin_nested() first");
+  close_streams();
+  // The savepoint stays defined after ROLLBACK TO; the next one of this depth reuses its name.
+  io::execute statement{"ROLLBACK TO SAVEPOINT " + savepoint_name(savepoints_.size()), {}};
+  co_await statement;
+  auto mark = std::move(savepoints_.back());
+  savepoints_.pop_back();
+  restore_savepoint(mark);
+}
+
+void sync_session::restore_savepoint(const savepoint_mark& mark) {
+  std::vector<const void*> leaving;
+  std::vector<std::pair<std::shared_ptr<void>, const table_info*>> staying;
+  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
+    auto saved = mark.snapshots.find(object.get());
+    if (saved == mark.snapshots.end() && (r.state == object_state::pending || r.inserted_in_transaction)) {
+      // Added since the savepoint: its row (if flushed) is gone; it becomes transient.
+      if (r.inserted_in_transaction) restore_columns(*r.table, object.get(), r.before_insert);
+      leaving.push_back(object.get());
+      return;
+    }
+    if (r.state == object_state::deleted) {
+      r.state = object_state::persistent;
+      r.weak = r.strong;
+      r.strong.reset();
+    }
+    if (saved != mark.snapshots.end()) {
+      restore_snapshot(*r.table, object.get(), saved->second);
+      r.snapshot = saved->second;
+    } else {
+      r.expired = true;  // first loaded since the savepoint: the next load overwrites it
+    }
+    for (auto& rel : r.table->relationships())
+      if (rel.kind == relationship_kind::write_only) rel.access->clear_pending(object.get());
+    staying.emplace_back(object, r.table);
+  });
+  for (auto* object : leaving) objects_.erase(object);
+  // A collection that holds an object added since the savepoint no longer matches the
+  // database: it is unloaded (reading it raises not_loaded until it is loaded again).
+  for (auto& [object, table] : staying)
+    for (auto& rel : table->relationships()) {
+      if (rel.kind != relationship_kind::one_to_many) continue;
+      auto items = rel.access->related(object.get());
+      if (std::any_of(items.begin(), items.end(),
+                      [&](const auto& item) { return objects_.find(item.get()) == nullptr; }))
+        rel.access->set_unloaded(object.get(), rel);
+    }
+  // Rows deleted since the savepoint exist again, and so do their objects.
+  for (auto i = mark.deleted_rows; i < deleted_in_transaction_.size(); ++i) {
+    auto& d = deleted_in_transaction_[i];
+    auto* address = d.object.object.get();
+    if (objects_.find(address) != nullptr) continue;
+    auto saved = mark.snapshots.find(address);
+    if (saved == mark.snapshots.end() && d.inserted_in_transaction) {
+      restore_columns(*d.object.table, address, d.before_insert);  // inserted and deleted since
+      continue;
+    }
+    auto snapshot = saved != mark.snapshots.end() ? saved->second : d.snapshot;
+    restore_snapshot(*d.object.table, address, snapshot);
+    auto& r = objects_.add_persistent(d.object, d.key, std::move(snapshot));
+    r.expired = saved == mark.snapshots.end();
+    r.inserted_in_transaction = d.inserted_in_transaction;
+    r.before_insert = d.before_insert;
+  }
+  deleted_in_transaction_.erase(deleted_in_transaction_.begin() + static_cast<std::ptrdiff_t>(mark.deleted_rows),
+                                deleted_in_transaction_.end());
+}
+
 void sync_session::close(drivers::connection* connection) {
   close_streams();
   if (connection != nullptr && state_ != transaction_state::none && state_ != transaction_state::closed)
@@ -248,6 +377,7 @@ const std::string& sync_session::select_by_key(const table_info& table, const dr
 void sync_session::lose_transaction(const std::string& why) {
   if (state_ != transaction_state::active) return;
   state_ = transaction_state::failed;
+  savepoints_.clear();
   failure_ = why;
   close_streams();
 }
@@ -256,6 +386,7 @@ void sync_session::close_without_io() {
   close_streams();
   objects_.clear();
   deleted_in_transaction_.clear();
+  savepoints_.clear();
   state_ = transaction_state::closed;
 }
 
@@ -293,6 +424,7 @@ void sync_session::commit(drivers::connection& connection) { drive(commit(connec
 
 void sync_session::end_transaction() {
   state_ = transaction_state::none;
+  savepoints_.clear();
   failure_.clear();
   // Records of objects that died meanwhile go now: every flush and commit walks the
   // records, so a long-lived session must not carry the dead of earlier transactions.

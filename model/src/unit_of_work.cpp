@@ -168,6 +168,10 @@ private:
     for (auto& t : work_)
       if (t.record->table == &table && t.record->state == object_state::pending) pending.push_back(&t);
     if (pending.empty()) co_return;
+    if (const auto* version = table.version_column())
+      for (auto* t : pending)
+        if (version->access->get(t->object.get()) == value{std::int64_t{0}})
+          write(*t->record, t->object.get(), *version, value{std::int64_t{1}});
 
     // Rows leaving out the same columns (generated key, server defaults) share a statement.
     // Only those columns can be left out, so a bit per such column tells the groups apart.
@@ -265,12 +269,14 @@ private:
 
   // (3) UPDATE of the columns that differ from the snapshot, grouped by column set.
   plan<void> update_dirty(const table_info& table) {
+    const auto* version = table.version_column();
     std::map<std::vector<std::size_t>, std::vector<tracked>> groups;
     for (auto& t : work_) {
       if (t.record->table != &table || t.record->state != object_state::persistent) continue;
       std::vector<std::size_t> changed;
       for (auto& c : table.columns())
-        if (c.ordinal < t.record->snapshot.size() && c.access->get(t.object.get()) != t.record->snapshot[c.ordinal])
+        if (&c != version && c.ordinal < t.record->snapshot.size() &&
+            c.access->get(t.object.get()) != t.record->snapshot[c.ordinal])
           changed.push_back(c.ordinal);
       if (changed.empty()) continue;
       if (std::find(changed.begin(), changed.end(), table.primary_key().ordinal) != changed.end())
@@ -280,14 +286,24 @@ private:
       groups[std::move(changed)].push_back(t);
     }
     for (auto& [changed, group] : groups) {
-      auto text = sql::update(table, changed, dialect_);
+      auto set_columns = changed;
+      if (version) set_columns.push_back(version->ordinal);
+      auto text = sql::update(table, set_columns, dialect_);
       std::vector<params> sets;
       sets.reserve(group.size());
       for (auto& t : group) {
         params p;
-        p.reserve(changed.size() + 1);
+        p.reserve(changed.size() + 3);
         for (auto column : changed) p.push_back(table.columns()[column].access->get(t.object.get()));
+        value known;  // the version this session last loaded or wrote
+        if (version) {
+          known = t.record->snapshot[version->ordinal];
+          value next{known.as_integer() + 1};
+          write(*t.record, t.object.get(), *version, next);
+          p.push_back(std::move(next));
+        }
         p.push_back(value{t.record->key});
+        if (version) p.push_back(std::move(known));
         sets.push_back(std::move(p));
         updated_.push_back(t);
       }
@@ -304,7 +320,9 @@ private:
       if (affected != static_cast<std::int64_t>(group.size()))
         throw error(errc::stale_data,
                     "UPDATE of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
-                        std::to_string(group.size()) + " rows: a row was deleted by someone else",
+                        std::to_string(group.size()) +
+                        (version ? " rows: a row was changed or deleted by someone else since this session read it"
+                                 : " rows: a row was deleted by someone else"),
                     {text, {}, {}, false});
       stats_.updated += group.size();
     }
@@ -312,10 +330,14 @@ private:
 
   // (4) DELETE, children's tables before parents'.
   plan<void> delete_removed(const table_info& table) {
+    const auto* version = table.version_column();
     std::vector<params> sets;
     objects_.for_each_record([&](object_record& r) {
       if (r.table == &table && r.state == object_state::deleted) {  // held strongly
-        sets.push_back({value{r.key}});
+        if (version)
+          sets.push_back({value{r.key}, r.snapshot[version->ordinal]});
+        else
+          sets.push_back({value{r.key}});
         deleted_.push_back({r.strong, &r});
       }
     });
@@ -328,7 +350,9 @@ private:
     if (affected != static_cast<std::int64_t>(count))
       throw error(errc::stale_data,
                   "DELETE of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
-                      std::to_string(count) + " rows: a row was already deleted by someone else",
+                      std::to_string(count) +
+                      (version ? " rows: a row was changed or deleted by someone else since this session read it"
+                               : " rows: a row was already deleted by someone else"),
                   {text, {}, {}, false});
     stats_.deleted += count;
   }

@@ -6,9 +6,12 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "orca/async_result.hpp"
+#include "orca/nested_transaction.hpp"
 #include "orca/detail/session_core.hpp"
 #include "orca/scalar_result.hpp"
 #include "orca/session_transaction.hpp"
@@ -24,17 +27,27 @@ public:
   async_session(std::shared_ptr<detail::engine_state> engine, session_options options)
       : core_(std::make_shared<detail::session_core>(std::move(engine), options)) {}
 
-  /// Adds a new object (saved at the next flush, with what its relationships hold).
-  template <class T>
-  std::shared_ptr<T> add(T object) {
-    auto p = std::make_shared<T>(std::move(object));
-    core_->add(detail::untyped(p));
-    return p;
-  }
-  /// Adds an existing object.
-  template <class T>
-  void add(std::shared_ptr<T> object) {
-    core_->add(detail::untyped(std::move(object)));
+  /// Adds an object, saved at the next flush with what its relationships hold.
+  ///
+  /// Given a `std::shared_ptr<T>`, the session keeps that object: its key and server
+  /// defaults are written into it. Given a temporary (or a moved) `T`, the session keeps
+  /// a copy and returns it: use the returned pointer, not the original. A named `T` is
+  /// refused at compile time, because the caller would read the copy's key from the
+  /// original and find 0. Throws errc::closed on a closed session.
+  template <class U>
+  auto add(U&& object) {
+    using T = std::remove_cvref_t<U>;
+    if constexpr (detail::is_shared_ptr<T>::value) {
+      core_->add(detail::untyped(std::shared_ptr<typename T::element_type>(std::forward<U>(object))));
+    } else {
+      static_assert(!std::is_lvalue_reference_v<U>,
+                    "session.add(obj) with a named object would save a copy and leave obj.id at 0: add a "
+                    "std::shared_ptr (auto p = std::make_shared<T>(...); session.add(p);), or add a temporary "
+                    "and keep the pointer add() returns");
+      auto p = std::make_shared<T>(std::move(object));
+      core_->add(detail::untyped(p));
+      return p;
+    }
   }
   /// Adds several new objects (`session.add_all({A{...}, A{...}})`).
   template <class T>
@@ -49,7 +62,8 @@ public:
     for (auto& o : objects) add(o);
   }
 
-  /// Begins a transaction explicitly (`auto tx = co_await session.begin();`).
+  /// Begins a transaction explicitly (`auto tx = co_await session.begin();`). Throws
+  /// errc::invalid_state if this session's explicit transaction is still open.
   task<session_transaction> begin() { co_return session_transaction{core_}; }
 
   /// Runs a query, buffered.
@@ -108,23 +122,102 @@ public:
     const auto& spec = statement.spec();
     co_await core_->execute(spec);
   }
+  // --- Savepoints ---
+
+  /// Begins a nested transaction: flushes, then sets a SAVEPOINT (SQLAlchemy's
+  /// begin_nested()). `co_await nested.rollback()` (or dropping it uncommitted) undoes what
+  /// the block did, in the database and in the objects; `co_await nested.commit()` releases
+  /// it, keeping its changes in the enclosing transaction.
+  task<nested_transaction> begin_nested() {
+    co_await send_adds();  // objects added before the savepoint belong to the enclosing transaction
+    auto depth = core_->open_savepoint();
+    try {
+      co_await core_->savepoint("begin");
+    } catch (...) {
+      core_->end_savepoint();
+      throw;
+    }
+    co_return nested_transaction{core_, depth};
+  }
+
+  // --- Session state: get_one, merge, expunge, in_transaction, invalidate ---
+
+  /// The object with this primary key; errc::no_result if there is no such row.
+  template <class T>
+  task<std::shared_ptr<T>> get_one(std::int64_t key) {
+    auto found = co_await get<T>(key);
+    if (!found) {
+      const auto& table = table_of<T>();
+      throw error(errc::no_result, "get_one(): no " + table.class_name() + " with " + table.primary_key().name + " = " +
+                                       std::to_string(key));
+    }
+    co_return found;
+  }
+  /// Copies `object`'s columns onto this session's object with the same primary key
+  /// (loaded if the session does not hold it) and returns that object; if no row has the
+  /// key, a copy of `object` is added as pending and returned (SQLAlchemy's merge). The
+  /// caller's object never joins the session; relationships are not merged.
+  ///
+  /// It takes a named object: g++ 12 destroys a temporary object in a `co_await` operand
+  /// twice, so `co_await session.merge(T{...})` is refused at compile time.
+  template <class U>
+  task<std::shared_ptr<std::remove_cvref_t<U>>> merge(U&& object) {
+    using T = std::remove_cvref_t<U>;
+    static_assert(std::is_lvalue_reference_v<U>,
+                  "session.merge() takes a named object (T x{...}; co_await session.merge(x);): g++ 12 destroys a "
+                  "temporary in a co_await operand twice");
+    co_await send_adds();
+    co_return detail::typed<T>(co_await core_->merge(detail::untyped(std::make_shared<T>(object))));
+  }
+  /// Removes an object from the session without touching the database: its changes are
+  /// not flushed, and a later load of its row makes a new object. errc::invalid_state if
+  /// it is not in the session.
+  template <class T>
+  task<void> expunge(std::shared_ptr<T> object) {
+    if (core_->unqueue_add(object.get())) co_return;  // never reached the session actor
+    co_await core_->expunge(detail::untyped(std::move(object)));
+  }
+  /// Whether a transaction is open: an explicit one from begin(), or one the session began
+  /// for a database call and has not yet committed or rolled back.
+  task<bool> in_transaction() {
+    core_->check_open();
+    if (core_->explicit_transaction()) co_return true;
+    co_return co_await core_->in_transaction();
+  }
+  /// Closes the session without trusting its connection (SQLAlchemy's invalidate()): the
+  /// connection is closed instead of returned to the pool, which opens a new one when
+  /// needed; what was not committed is lost. Use it when the connection's state is unknown.
+  /// On an in-memory SQLite database, closing its only connection loses the database.
+  task<void> invalidate() {
+    if (core_->closed()) co_return;
+    co_await core_->invalidate();
+  }
+
   /// Writes pending changes.
   task<void> flush() {
     co_await send_adds();
     co_await core_->flush();
   }
-  /// Flushes and commits.
+  /// Flushes and commits (ending an explicit transaction too).
   task<void> commit() {
+    core_->end_transaction();
     co_await send_adds();
     co_await core_->commit();
   }
-  /// Rolls back.
+  /// Rolls back (ending an explicit transaction too): objects added since the last
+  /// commit are discarded, flushed or not.
   task<void> rollback() {
-    co_await send_adds();
+    core_->check_open();
+    core_->end_transaction();
+    core_->discard_adds();
     co_await core_->rollback();
   }
-  /// Rolls back what is uncommitted, returns the connection, ends the session.
-  task<void> close() { co_await core_->close(); }
+  /// Rolls back what is uncommitted, returns the connection, ends the session; later
+  /// calls fail with errc::closed. Closing twice does nothing.
+  task<void> close() {
+    if (core_->closed()) co_return;
+    co_await core_->close();
+  }
 
 private:
   task<void> send_adds() {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
@@ -37,6 +38,15 @@ namespace orca::actors {
 ///   that serves the sender (see stream_actor.hpp); batch_size 0: the session's default.
 /// - `(merge, select_spec, rows)` -> objects: a stream's batch into the identity map.
 /// - `(close)` -> ok: closes streams, rolls back, returns the connection, quits.
+/// - `(expunge, object)` -> ok: the object leaves the session (invalid_state if not in it).
+/// - `(merge, object)` -> object: the session's object with the given one's key, its
+///   columns copied from it (loaded first if needed); the given one added if no row has it.
+/// - `(savepoint, op)` -> ok: op "begin" flushes and sets a SAVEPOINT, "release" flushes
+///   and releases the innermost one, "rollback" rolls back to it, database and objects
+///   (invalid_state if none is open, invalid_argument for another op).
+/// - `(in_tx)` -> bool: whether a database transaction is open.
+/// - `(invalidate)` -> ok: closes like `close`, but kills the connection instead of
+///   returning it (the pool replaces it); what was not committed is lost with it.
 ///
 /// Errors are orca errors (category "orca"). A statement that runs past the request timeout
 /// is cancelled; a COMMIT that times out reports whether it committed
@@ -53,7 +63,9 @@ using session_actor = caf::typed_actor<
     caf::replies_to<refresh_atom, object_ref>::with<ok_atom>, caf::replies_to<expire_atom, object_ref>::with<ok_atom>,
     caf::replies_to<stream_atom, select_spec, std::uint64_t>::with<stream_actor>,
     caf::replies_to<merge_atom, select_spec, drivers::rowset>::with<object_list>,
-    caf::replies_to<close_atom>::with<ok_atom>>;
+    caf::replies_to<close_atom>::with<ok_atom>, caf::replies_to<expunge_atom, object_ref>::with<ok_atom>,
+    caf::replies_to<merge_atom, object_ref>::with<object_ref>, caf::replies_to<in_tx_atom>::with<bool>,
+    caf::replies_to<savepoint_atom, std::string>::with<ok_atom>, caf::replies_to<invalidate_atom>::with<ok_atom>>;
 
 /// Timeouts and policies of a session actor.
 struct session_limits {

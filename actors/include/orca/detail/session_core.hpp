@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -40,9 +42,33 @@ public:
   session_core(const session_core&) = delete;
   session_core& operator=(const session_core&) = delete;
 
-  void add(object_ref object) { pending_adds_.push_back(std::move(object)); }
+  /// Queues an object for the session actor (sent before the next call); errc::closed
+  /// once the session is closed.
+  void add(object_ref object) {
+    check_open();
+    pending_adds_.push_back(std::move(object));
+  }
   operation<void> send_adds();
   bool has_adds() const noexcept { return !pending_adds_.empty(); }
+  /// Drops the queued adds (a rollback discards them, as it expunges pending objects).
+  void discard_adds() noexcept { pending_adds_.clear(); }
+
+  /// Throws errc::closed once close() was called.
+  void check_open() const;
+  /// True once close() was called.
+  bool closed() const noexcept { return closed_; }
+  /// Opens the explicit transaction of `session.begin()` and returns its number; throws
+  /// errc::invalid_state if one is open already.
+  std::uint64_t open_transaction();
+  /// True while transaction `id` is the session's open explicit transaction.
+  bool transaction_open(std::uint64_t id) const noexcept { return id != 0 && open_transaction_ == id; }
+  /// True while an explicit transaction (`session.begin()`) is open.
+  bool explicit_transaction() const noexcept { return open_transaction_ != 0; }
+  /// Ends the open explicit transaction (by its commit or rollback, or the session's).
+  void end_transaction() noexcept {
+    open_transaction_ = 0;
+    savepoints_ = 0;
+  }
   operation<std::vector<object_ref>> execute(const select_spec& spec);
   operation<object_ref> get(const table_info& table, std::int64_t key);
   operation<void> remove(object_ref object);
@@ -55,12 +81,41 @@ public:
   /// Rolls back without waiting (used by destructors).
   void rollback_later() noexcept;
   operation<void> close();
+  /// Removes a queued add of `object`; true if it was queued.
+  bool unqueue_add(const void* object);
+  operation<void> expunge(object_ref object);
+  operation<object_ref> merge(object_ref copy);
+  operation<bool> in_transaction();
+  /// Closes the session, killing its connection instead of returning it.
+  operation<void> invalidate();
+  /// `op` on the session's savepoints: "begin", "release" or "rollback".
+  operation<void> savepoint(std::string op);
+  /// Opens a savepoint level of `begin_nested()` and returns its depth.
+  std::size_t open_savepoint();
+  /// True while `depth` is the innermost open savepoint level.
+  bool savepoint_open(std::size_t depth) const noexcept { return depth != 0 && depth == savepoints_; }
+  /// Ends the innermost savepoint level.
+  void end_savepoint() noexcept {
+    if (savepoints_ > 0) --savepoints_;
+  }
+  /// Rolls back to the innermost savepoint without waiting (used by destructors).
+  void rollback_savepoint_later() noexcept;
 
 private:
   struct impl;
   std::unique_ptr<impl> impl_;
   std::vector<object_ref> pending_adds_;
+  bool closed_ = false;
+  std::uint64_t open_transaction_ = 0;  ///< the explicit transaction's number, 0 if none
+  std::uint64_t transactions_ = 0;      ///< explicit transactions begun so far
+  std::size_t savepoints_ = 0;          ///< open begin_nested() levels
 };
+
+/// Whether T is a std::shared_ptr (session.add() tells objects from pointers).
+template <class T>
+struct is_shared_ptr : std::false_type {};
+template <class T>
+struct is_shared_ptr<std::shared_ptr<T>> : std::true_type {};
 
 template <class T>
 std::shared_ptr<T> typed(const object_ref& o) {

@@ -192,6 +192,19 @@ public:
     c.autoincrement = true;
     return *this;
   }
+  /// The version counter of optimistic concurrency (SQLAlchemy's version_id_col): a
+  /// non-null integer that the INSERT sets to 1 (if the object left it 0) and every UPDATE
+  /// increments; UPDATE and DELETE also require, in their WHERE clause, the version the
+  /// session last loaded or wrote, so a row changed or deleted by someone else since then
+  /// fails the flush with errc::stale_data and changes nothing.
+  column_builder& version() {
+    auto& c = column();
+    if (c.type != value_type::integer || c.nullable || c.primary_key)
+      throw error(errc::invalid_argument,
+                  table_.name() + "." + c.name + ": a version column is a non-null integer member other than the key");
+    c.version = true;
+    return *this;
+  }
   /// A UNIQUE constraint on the column.
   column_builder& unique() {
     column().unique = true;

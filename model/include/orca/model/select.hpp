@@ -31,6 +31,7 @@ struct select_spec {
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> offset;
   std::vector<loader_option> loaders;
+  bool for_update = false;  ///< SELECT ... FOR UPDATE (see select_statement::with_for_update)
 };
 
 namespace detail {
@@ -72,6 +73,17 @@ public:
   select_statement offset(std::int64_t n) const {
     auto copy = *this;
     copy.spec_.offset = n;
+    return copy;
+  }
+  /// Locks the selected rows until the transaction ends: `SELECT ... FOR UPDATE` on
+  /// PostgreSQL (another transaction's UPDATE, DELETE or FOR UPDATE of them waits). SQLite
+  /// has no row locks and the statement is sent unchanged: there the lock is the database's
+  /// write lock, which every transaction takes at BEGIN with `sqlite_begin_immediate` (the
+  /// default), so rows read cannot change before commit; with deferred transactions it
+  /// gives no such guarantee. Eager loads (selectinload) do not lock their rows.
+  select_statement with_for_update() const {
+    auto copy = *this;
+    copy.spec_.for_update = true;
     return copy;
   }
   /// Loader options: `orca::selectinload(&A::bs)`, `orca::raiseload(&A::bs)`.

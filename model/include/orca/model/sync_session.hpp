@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "orca/drivers/connection.hpp"
@@ -56,8 +57,16 @@ public:
   void add(const object_ref& object);
   /// Marks a persistent object for DELETE at the next flush; a pending one is expunged.
   void remove(const object_ref& object);
-  /// Removes an object from the session without touching the database.
+  /// Removes an object from the session without touching the database (SQLAlchemy's
+  /// expunge): its changes are no longer flushed, and a later load of its row makes a new
+  /// object. Throws errc::invalid_state if the object is not in this session.
   void expunge(const object_ref& object);
+  /// Copies `copy`'s columns onto the session's object with the same primary key (from the
+  /// identity map, else loaded) and returns that object, whose changes the next flush
+  /// writes; if no row has that key, `copy` itself is added as pending and returned
+  /// (SQLAlchemy's merge). Every column is copied but a server-defaulted one left unset;
+  /// relationships are not merged: the session's object keeps its own.
+  plan<object_ref> merge(object_ref copy, const drivers::dialect& dialect);
   /// The object's state in this session (transient if unknown).
   object_state state_of(const void* object);
   /// Marks an object expired: the next load of its row overwrites its values.
@@ -84,6 +93,20 @@ public:
   plan<sql::statement> prepare_stream(select_spec spec, const drivers::dialect& dialect);
   /// Merges one batch of a stream's rows and runs its eager loads.
   plan<std::vector<object_ref>> load_batch(select_spec spec, drivers::rowset rows, const drivers::dialect& dialect);
+  /// Flushes, then sets a SAVEPOINT (SQLAlchemy's begin_nested()); rollback_nested()
+  /// returns the database and the session's objects to this point.
+  plan<void> begin_nested(const drivers::dialect& dialect);
+  /// Flushes and releases the innermost savepoint: its changes stay in the transaction.
+  plan<void> release_nested(const drivers::dialect& dialect);
+  /// Rolls back to the innermost savepoint. Objects added since become transient (keys
+  /// and server defaults reset), rows deleted since come back, and objects the session
+  /// held at the savepoint get their column values from then (their one-to-many
+  /// collections that hold objects added since are unloaded: reload them); objects first
+  /// loaded since are expired.
+  plan<void> rollback_nested();
+  /// Number of open savepoints.
+  std::size_t savepoint_depth() const noexcept { return savepoints_.size(); }
+
   /// The connection died in the open transaction: the transaction is gone, so the session
   /// fails (pending_rollback) until rollback(), which then needs no connection.
   void lose_transaction(const std::string& why);
@@ -171,6 +194,15 @@ private:
     bool inserted_in_transaction;
   };
   std::vector<deleted_row> deleted_in_transaction_;
+  /// What rollback_nested() restores: the column values of the objects the session held
+  /// at the savepoint (begin_nested() flushes first, so they match the database then), and
+  /// how many deleted rows the transaction had.
+  struct savepoint_mark {
+    std::unordered_map<const void*, std::vector<value>> snapshots;
+    std::size_t deleted_rows = 0;
+  };
+  std::vector<savepoint_mark> savepoints_;
+  void restore_savepoint(const savepoint_mark& mark);
   std::map<std::uint64_t, std::unique_ptr<object_stream>> streams_;
   std::uint64_t next_stream_ = 1;
   flush_stats last_flush_;
