@@ -106,6 +106,12 @@ operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_s
       stream_atom::value, spec, std::uint64_t{batch_size});
 }
 
+operation<query_reply> session_core::run(const query_request& request) {
+  return ask<query_reply>(
+      impl_->actor, impl_->timeout, "a statement",
+      [](outcome<query_reply>& out, query_reply& reply) { out.value = std::move(reply); }, query_atom::value, request);
+}
+
 void session_core::rollback_later() noexcept { caf::anon_send(impl_->actor, rollback_atom::value); }
 
 operation<void> session_core::close() {

@@ -34,6 +34,7 @@ using stream_atom = caf::atom_constant<caf::atom("stream")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using merge_atom = caf::atom_constant<caf::atom("merge")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
