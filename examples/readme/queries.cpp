@@ -73,9 +73,8 @@ orca::task<int> queries(orca::engine engine) {
 
   // [increment]
   // views = views + 1 in the database: concurrent sessions lose no increment.
-  auto hello = orca::update<Post>()
-                   .where(col(&Post::title) == "Hello")
-                   .values(orca::set(&Post::views, col(&Post::views) + 1));
+  auto hello =
+      orca::update<Post>().where(col(&Post::title) == "Hello").values(orca::set(&Post::views, col(&Post::views) + 1));
   std::int64_t updated = co_await session.execute(hello);  // rows updated; loaded posts take the new value
   co_await session.commit();
   // [increment]

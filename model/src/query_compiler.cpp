@@ -27,14 +27,15 @@ statement compile_bulk(const bulk_spec& bulk, const drivers::dialect& dialect) {
   expression_writer expressions{w, result.parameters, &visible};
   if (bulk.what == bulk_spec::kind::update) {
     if (bulk.values.empty())
-      throw error(errc::invalid_argument, "update<" + table.class_name() + ">() sets nothing: add .values(orca::set(...))");
+      throw error(errc::invalid_argument,
+                  "update<" + table.class_name() + ">() sets nothing: add .values(orca::set(...))");
     w << "UPDATE ";
     w.name(table.name()) << " SET ";
     for (std::size_t i = 0; i < bulk.values.size(); ++i) {
       auto& a = bulk.values[i];
       if (a.table != &table)
-        throw error(errc::invalid_argument, "update<" + table.class_name() + ">() can only set members of " +
-                                                table.class_name());
+        throw error(errc::invalid_argument,
+                    "update<" + table.class_name() + ">() can only set members of " + table.class_name());
       (i > 0 ? w << ", " : w).name(column_at(table, a.column).name) << " = ";
       expressions.write(*a.value, binding::none);
     }

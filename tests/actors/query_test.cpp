@@ -107,10 +107,9 @@ TEST_CASE("count, pagination with a total, scalars, having, distinct and a join 
                                                 .where(col(&Post::title) == "no such title"));
     CHECK(nothing.empty());
     // Aggregates over no row: COUNT 0, the others NULL.
-    auto [n, sum, avg, high] = (co_await session.execute(
-                                    orca::select(orca::count(&Post::id), orca::sum(&Post::views), orca::avg(&Post::score),
-                                                 orca::max(&Post::title))
-                                        .where(col(&Post::views) > 1000)))
+    auto [n, sum, avg, high] = (co_await session.execute(orca::select(orca::count(&Post::id), orca::sum(&Post::views),
+                                                                      orca::avg(&Post::score), orca::max(&Post::title))
+                                                             .where(col(&Post::views) > 1000)))
                                    .one();
     CHECK(n == 0);
     CHECK(!sum);
@@ -154,8 +153,7 @@ TEST_CASE("functions, arithmetic, concatenation, between, not_in, ilike, is_null
     // ilike folds case on both backends.
     auto bob = co_await session.scalars(orca::select(col(&User::name)).where(col(&User::email).ilike("bob@%")));
     CHECK(bob == std::vector<std::string>{"bob"});
-    auto no_email =
-        co_await session.scalars(orca::select(col(&User::name)).where(col(&User::email) == std::nullopt));
+    auto no_email = co_await session.scalars(orca::select(col(&User::name)).where(col(&User::email) == std::nullopt));
     CHECK(no_email == std::vector<std::string>{"carol"});
     auto with_email = co_await session.scalars(
         orca::select(col(&User::name)).where(col(&User::email).is_not_null()).order_by(col(&User::name)));
@@ -209,12 +207,13 @@ TEST_CASE("a bulk update changes matching rows and the loaded objects, a bulk de
     co_await blog::reset(engine);
     auto session = orca::async_sessionmaker(engine)();
     auto alice = (co_await session.scalars(orca::select<User>().where(col(&User::name) == "alice"))).one();
-    auto hers = co_await session.scalars(orca::select<Post>().where(col(&Post::user_id) == alice->id).order_by(&Post::id));
+    auto hers = co_await session.scalars(
+        orca::select<Post>().where(col(&Post::user_id) == alice->id).order_by(&Post::id));
     REQUIRE(hers.size() == 2);
-    auto updated = co_await session.execute(orca::update<Post>()
-                                                .where(col(&Post::user_id) == alice->id)
-                                                .values(orca::set(&Post::views, col(&Post::views) + 100),
-                                                        orca::set(&Post::score, std::nullopt)));
+    auto updated = co_await session.execute(
+        orca::update<Post>()
+            .where(col(&Post::user_id) == alice->id)
+            .values(orca::set(&Post::views, col(&Post::views) + 100), orca::set(&Post::score, std::nullopt)));
     CHECK(updated == 2);
     CHECK(hers.all()[0]->views == 110);  // the loaded objects took the new values
     CHECK(hers.all()[1]->views == 105);
@@ -343,14 +342,16 @@ TEST_CASE("exists, in(select) and scalar subqueries in the column list and in wh
             .where(col(&Post::user_id).in(orca::select(col(&User::id)).where(col(&User::name) == "bob"))));
     CHECK(bobs == std::vector<std::string>{"Bob's"});
     auto per_user = co_await session.execute(
-        orca::select(col(&User::name),
-                     orca::select(orca::count(&Post::id)).where(col(&Post::user_id) == col(&User::id)).scalar_subquery())
+        orca::select(
+            col(&User::name),
+            orca::select(orca::count(&Post::id)).where(col(&Post::user_id) == col(&User::id)).scalar_subquery())
             .order_by(col(&User::name)));
     REQUIRE(per_user.size() == 3);
     CHECK(std::get<1>(per_user[0]) == 2);
     CHECK(std::get<1>(per_user[2]) == 0);
     auto above_average = co_await session.scalars(
-        orca::select(col(&Post::title)).where(col(&Post::views) > orca::select(orca::avg(&Post::views)).scalar_subquery()));
+        orca::select(col(&Post::title))
+            .where(col(&Post::views) > orca::select(orca::avg(&Post::views)).scalar_subquery()));
     CHECK(above_average == std::vector<std::string>{"Hello"});
     co_await session.close();
     co_await engine.dispose();

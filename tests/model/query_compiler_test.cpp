@@ -29,10 +29,9 @@ TEST_CASE("a join with group_by and having compiles to one statement with bound 
 
 TEST_CASE("a comparison never changes a value: out of range is an orca::error, nullopt is IS NULL",
           "[query][compiler]") {
-  CHECK_THROWS_MATCHES(col(&Post::views) == 5'000'000'000LL, orca::error,
-                       Catch::Predicate<orca::error>([](const orca::error& e) {
-                         return e.code() == orca::errc::invalid_argument;
-                       }));
+  CHECK_THROWS_MATCHES(
+      col(&Post::views) == 5'000'000'000LL, orca::error,
+      Catch::Predicate<orca::error>([](const orca::error& e) { return e.code() == orca::errc::invalid_argument; }));
   CHECK_THROWS_AS(col(&Post::score) == (std::int64_t{1} << 60), orca::error);
   auto is_null = orca::select(col(&User::name)).where(col(&User::email) == std::nullopt);
   CHECK(orca::sql::compile_query(is_null.spec(), orca::drivers::sqlite_dialect()).text ==
@@ -62,8 +61,8 @@ TEST_CASE("bulk statements and SQL text bind every value", "[query][compiler]") 
   auto del = orca::delete_from<Post>().where(col(&Post::title).ilike("a%"));
   CHECK(orca::sql::compile_bulk(del.spec(), orca::drivers::sqlite_dialect()).text ==
         "DELETE FROM posts WHERE lower(posts.title) LIKE lower(?) RETURNING posts.id");
-  auto text = orca::sql::compile_text(orca::text("SELECT :a::text, ':a', \":a\" -- :a\nWHERE x = :a"),
-                                      {{"a", "v"}}, orca::drivers::postgresql_dialect());
+  auto text = orca::sql::compile_text(orca::text("SELECT :a::text, ':a', \":a\" -- :a\nWHERE x = :a"), {{"a", "v"}},
+                                      orca::drivers::postgresql_dialect());
   CHECK(text.text == "SELECT $1::text, ':a', \":a\" -- :a\nWHERE x = $2");
   CHECK(text.parameters == orca::params{"v", "v"});
   CHECK_THROWS_WITH(orca::sql::compile_text(orca::text("SELECT :b"), {}, orca::drivers::sqlite_dialect()),

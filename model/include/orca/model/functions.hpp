@@ -53,7 +53,9 @@ std::shared_ptr<const expression_node> node_of(const X& x) {
 }  // namespace detail
 
 /// `COUNT(*)`.
-inline typed_expression<std::int64_t> count() { return typed_expression<std::int64_t>{detail::function_node("COUNT", {})}; }
+inline typed_expression<std::int64_t> count() {
+  return typed_expression<std::int64_t>{detail::function_node("COUNT", {})};
+}
 /// `COUNT(x)`: the rows where x is not NULL.
 template <class X>
 typed_expression<std::int64_t> count(const X& x) {
@@ -70,9 +72,9 @@ auto sum(const X& x) {
   using base = detail::base_of<X>;
   static_assert(detail::is_number_v<base>, "orca: sum() applies to numbers");
   using R = std::conditional_t<std::is_integral_v<base>, std::int64_t, double>;
-  return typed_expression<std::optional<R>>{detail::cast_node(
-      detail::function_node("SUM", {detail::node_of(x)}),
-      std::is_integral_v<base> ? value_type::integer : value_type::real)};
+  return typed_expression<std::optional<R>>{
+      detail::cast_node(detail::function_node("SUM", {detail::node_of(x)}),
+                        std::is_integral_v<base> ? value_type::integer : value_type::real)};
 }
 /// `AVG(x)` as a double: NULL (nullopt) over no rows.
 template <class X>
@@ -108,7 +110,8 @@ auto coalesce(const X& x, const F& fallback) {
     second = e.operand(col(fallback));
   else
     second = e.operand(fallback);
-  return typed_expression<detail::maybe_optional<base, nullable>>{detail::function_node("COALESCE", {e.shared(), second})};
+  return typed_expression<detail::maybe_optional<base, nullable>>{
+      detail::function_node("COALESCE", {e.shared(), second})};
 }
 /// `LOWER(x)` (text).
 template <class X>
@@ -127,7 +130,8 @@ template <class X>
 auto length(const X& x) {
   static_assert(std::is_same_v<detail::base_of<X>, std::string>, "orca: length() applies to text");
   using R = detail::maybe_optional<std::int64_t, detail::is_optional_v<detail::result_of<X>>>;
-  return typed_expression<R>{detail::cast_node(detail::function_node("LENGTH", {detail::node_of(x)}), value_type::integer)};
+  return typed_expression<R>{
+      detail::cast_node(detail::function_node("LENGTH", {detail::node_of(x)}), value_type::integer)};
 }
 /// `orca::now()`: the current time in UTC, from the database server.
 inline typed_expression<timestamp> now_t::operator()() const {

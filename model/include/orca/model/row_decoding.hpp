@@ -36,8 +36,7 @@ V decode_cell(const query_reply& reply, std::size_t row, std::size_t column) {
 }
 
 template <class... Vs, std::size_t... I>
-std::tuple<Vs...> decode_row(const query_reply& reply, std::size_t row, std::size_t first,
-                             std::index_sequence<I...>) {
+std::tuple<Vs...> decode_row(const query_reply& reply, std::size_t row, std::size_t first, std::index_sequence<I...>) {
   // An object takes the row's first `first` cells; the other elements follow them.
   return std::tuple<Vs...>{decode_cell<Vs>(reply, row, is_object_v<Vs> ? 0 : first + I - (first > 0 ? 1 : 0))...};
 }
