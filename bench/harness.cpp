@@ -106,6 +106,8 @@ std::vector<phase_summary> run_target(const options& o, const target& t, progres
       expected_rows = raw->count_rows().second;
     } else if (p == phase::p5_get) {
       expected_rows = static_cast<std::int64_t>(base.point_ids.size());
+    } else if (p == phase::p7_aggregate) {
+      expected_rows = raw->count_rows().first;
     }
     std::vector<std::int64_t> ks{0};
     if (p == phase::p6_concurrency) ks = o.sessions;

@@ -59,7 +59,7 @@ std::string backend_of(std::string_view url) {
 
 std::string usage_text() {
   return R"(usage: orca-bench [flags]
-Runs the workload (phases P1-P6) with orca and with the raw driver, alternating runs, and
+Runs the workload (phases P1-P7) with orca and with the raw driver, alternating runs, and
 prints one line per phase, then a table.
 
   --backend LIST      sqlite, postgresql, or both (comma-separated); default sqlite

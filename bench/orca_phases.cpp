@@ -56,6 +56,7 @@ private:
       case phase::p4_update: co_await update(c, out); break;
       case phase::p5_get: co_await get(c, out); break;
       case phase::p6_concurrency: co_await concurrency(c, out); break;
+      case phase::p7_aggregate: co_await aggregate(c, out); break;
     }
   }
 
@@ -131,6 +132,23 @@ private:
       if (!a) continue;
       ++out.rows;
       out.checksum += a->id + static_cast<std::int64_t>(length(a->data));
+    }
+    co_await session.close();
+    out.seconds = seconds_since(start);
+  }
+
+  // P7: children per parent, one join + group_by query returning typed rows.
+  orca::task<void> aggregate(const run_context&, run_result& out) {
+    auto start = clock::now();
+    auto session = sessions_();
+    {
+      auto rows = co_await session.execute(orca::select(orca::col(&A::id), orca::col(&A::data), orca::count(&B::id))
+                                               .outerjoin(&A::bs)
+                                               .group_by(orca::col(&A::id), orca::col(&A::data)));
+      for (auto& [id, data, children] : rows) {
+        ++out.rows;
+        out.checksum += aggregate_digest(id, children, length(data));
+      }
     }
     co_await session.close();
     out.seconds = seconds_since(start);

@@ -227,6 +227,23 @@ private:
     return out;
   }
 
+  // P7: children per parent, one join + group_by, binary rows materialised.
+  run_result aggregate(const run_context&) override {
+    run_result out;
+    auto start = clock::now();
+    pg::parameters none;
+    auto r = c_.query(aggregate_sql, none);
+    for (int row = 0, rows = PQntuples(r.get()); row < rows; ++row) {
+      std::int64_t id = pg::int8(r.get(), row, 0);
+      std::string data{pg::text(r.get(), row, 1)};
+      std::int64_t children = pg::int8(r.get(), row, 2);
+      ++out.rows;
+      out.checksum += aggregate_digest(id, children, data.size());
+    }
+    out.seconds = seconds_since(start);
+    return out;
+  }
+
   // P3: a server-side cursor read with FETCH FORWARD 1000 (binary rows) in a transaction.
   run_result stream(const run_context&) override {
     run_result out;

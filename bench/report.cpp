@@ -92,6 +92,7 @@ std::optional<target_spec> phase_summary::target() const {
       if (sessions == pool) return target_spec{pg ? 0.8 : 0.5, true, pg ? ">= 0.8x raw tx/s" : ">= 0.5x raw tx/s"};
       if (sessions == 512) return target_spec{0, true, "no error, no retry"};
       return std::nullopt;
+    case phase::p7_aggregate: return target_spec{1.5, false, "<= 1.5"};
   }
   return std::nullopt;
 }

@@ -209,6 +209,24 @@ private:
     return out;
   }
 
+  // P7: children per parent, one join + group_by, each row materialised.
+  run_result aggregate(const run_context&) override {
+    run_result out;
+    auto start = clock::now();
+    db_.exec("BEGIN");
+    statement q{db_, aggregate_sql};
+    while (q.step()) {
+      std::int64_t id = q.integer(0);
+      std::string data{q.text(1)};
+      std::int64_t children = q.integer(2);
+      ++out.rows;
+      out.checksum += aggregate_digest(id, children, data.size());
+    }
+    db_.exec("COMMIT");
+    out.seconds = seconds_since(start);
+    return out;
+  }
+
   // P5: one prepared point SELECT per id, each row materialised, in one read transaction.
   run_result get(const run_context& c) override {
     run_result out;

@@ -38,18 +38,18 @@ bool digits(std::string_view text, std::size_t at, std::size_t count, unsigned& 
 }  // namespace
 
 std::string_view phase_code(phase p) noexcept {
-  static constexpr std::string_view codes[] = {"P1", "P2", "P3", "P4", "P5", "P6"};
+  static constexpr std::string_view codes[] = {"P1", "P2", "P3", "P4", "P5", "P6", "P7"};
   return codes[static_cast<int>(p)];
 }
 
 std::string_view phase_title(phase p) noexcept {
-  static constexpr std::string_view titles[] = {"insert", "selectin load", "stream",
-                                                "update", "point gets",    "concurrency"};
+  static constexpr std::string_view titles[] = {"insert",     "selectin load", "stream",   "update",
+                                                "point gets", "concurrency",   "aggregate"};
   return titles[static_cast<int>(p)];
 }
 
 std::optional<phase> parse_phase(std::string_view code) noexcept {
-  if (code.size() == 2 && (code[0] == 'P' || code[0] == 'p') && code[1] >= '1' && code[1] <= '6')
+  if (code.size() == 2 && (code[0] == 'P' || code[0] == 'p') && code[1] >= '1' && code[1] <= '7')
     return static_cast<phase>(code[1] - '1');
   return std::nullopt;
 }

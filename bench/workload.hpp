@@ -1,4 +1,4 @@
-// The benchmark workload shared by every implementation: phases P1-P6, what each run is
+// The benchmark workload shared by every implementation: phases P1-P7, what each run is
 // given and returns, the row values, and the side interface orca and the raw drivers fill.
 #pragma once
 
@@ -14,13 +14,14 @@
 namespace orca_bench {
 
 /// The phases of the workload (see bench/README.md).
-enum class phase : std::uint8_t { p1_insert, p2_selectin, p3_stream, p4_update, p5_get, p6_concurrency };
+enum class phase : std::uint8_t { p1_insert, p2_selectin, p3_stream, p4_update, p5_get, p6_concurrency, p7_aggregate };
 
 /// Every phase, in the order the harness runs them.
-inline constexpr std::array<phase, 6> all_phases{phase::p1_insert, phase::p2_selectin, phase::p3_stream,
-                                                 phase::p4_update, phase::p5_get,      phase::p6_concurrency};
+inline constexpr std::array<phase, 7> all_phases{phase::p1_insert,   phase::p2_selectin, phase::p3_stream,
+                                                 phase::p4_update,   phase::p5_get,      phase::p6_concurrency,
+                                                 phase::p7_aggregate};
 
-/// "P1" ... "P6".
+/// "P1" ... "P7".
 std::string_view phase_code(phase p) noexcept;
 /// "insert", "selectin load", ...
 std::string_view phase_title(phase p) noexcept;
@@ -76,6 +77,7 @@ public:
       case phase::p4_update: return update(c);
       case phase::p5_get: return get(c);
       case phase::p6_concurrency: return concurrency(c);
+      case phase::p7_aggregate: return aggregate(c);
     }
     throw std::logic_error("unknown phase");
   }
@@ -100,6 +102,7 @@ protected:
   virtual run_result update(const run_context& c) = 0;
   virtual run_result get(const run_context& c) = 0;
   virtual run_result concurrency(const run_context& c) = 0;
+  virtual run_result aggregate(const run_context& c) = 0;
 };
 
 /// "parent-<i>" (i counts from 0).
@@ -116,6 +119,15 @@ std::vector<std::int64_t> point_get_ids(std::int64_t first_id, std::int64_t n);
 /// Digest of a P2 parent: its id times its number of children plus its text length.
 inline std::int64_t parent_digest(std::int64_t id, std::size_t children, std::size_t data_length) noexcept {
   return id * static_cast<std::int64_t>(children) + static_cast<std::int64_t>(data_length);
+}
+
+/// P7's statement for the raw baselines (what orca's select(...).outerjoin().group_by() sends).
+inline constexpr const char* aggregate_sql =
+    "SELECT a.id, a.data, count(b.id) FROM a LEFT OUTER JOIN b ON b.a_id = a.id GROUP BY a.id, a.data";
+
+/// Digest of a P7 row: the parent's id times its number of children plus its text length.
+inline std::int64_t aggregate_digest(std::int64_t id, std::int64_t children, std::size_t data_length) noexcept {
+  return id * children + static_cast<std::int64_t>(data_length);
 }
 
 /// Microseconds since 1970 of "YYYY-MM-DD HH:MM:SS[.ffffff]" (what the raw baselines

@@ -211,6 +211,13 @@ void session_core::rollback_savepoint_later() noexcept {
   if (!closed_ && impl_->actor) caf::anon_send(impl_->actor, savepoint_atom::value, std::string{"rollback"});
 }
 
+operation<query_reply> session_core::run(const query_request& request) {
+  check_open();
+  return ask<query_reply>(
+      impl_->live(), impl_->timeout, "a statement",
+      [](outcome<query_reply>& out, query_reply& reply) { out.value = std::move(reply); }, query_atom::value, request);
+}
+
 operation<void> session_core::close() {
   closed_ = true;
   pending_adds_.clear();

@@ -235,6 +235,11 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
             self, [&] { return st.core->load_batch(std::move(spec), std::move(rows), *st.dialect); },
             [](std::vector<object_ref> objects) { return objects; });
       },
+      [=](query_atom, query_request& request) {
+        auto& st = self->state;
+        return guarded_plan<query_reply>(
+            self, [&] { return st.core->run(std::move(request), *st.dialect); }, [](query_reply r) { return r; });
+      },
       [=](close_atom) -> caf::result<ok_atom> {
         auto& st = self->state;
         close_streams(self);

@@ -138,6 +138,10 @@ void perform(session_pointer self, io_request& request, reply_handler on_reply, 
           [&](io::rollback&) {
             ask_connection<ok_atom>(self, false, true, what, on_reply, on_fail, rollback_atom::value);
           },
+          [&](io::run& r) {
+            ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, run_atom::value,
+                                    connection_job{std::move(r.job)});
+          },
       },
       request);
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "orca/drivers/error.hpp"
+#include "expression_writer.hpp"
 #include "sql_writer.hpp"
 
 namespace orca::sql {
@@ -46,116 +47,6 @@ void where_key_and_version(writer& w, const table_info& table) {
   }
 }
 
-// Binding strength of the boolean operators: an operand binding looser than its context
-// is parenthesised, so `(a OR b) AND c` keeps its meaning and `a AND b AND c` stays flat.
-enum class binding : int { none = 0, disjunction = 1, conjunction = 2 };
-
-class expression_writer {
-public:
-  expression_writer(writer& w, params& parameters) : w_(w), parameters_(parameters) {}
-
-  void write(const expression_node& n, binding context) {
-    using k = expression_node::kind;
-    switch (n.what) {
-      case k::all_of: return junction(n, " AND ", binding::conjunction, "1 = 1", context);
-      case k::any_of: return junction(n, " OR ", binding::disjunction, "1 = 0", context);
-      case k::negate:
-        w_ << "NOT (";
-        write(operand(n, 0), binding::none);
-        w_ << ')';
-        return;
-      case k::compare: return compare(n);
-      case k::is_null:
-        column(n);
-        w_ << " IS NULL";
-        return;
-      case k::is_not_null:
-        column(n);
-        w_ << " IS NOT NULL";
-        return;
-      case k::in_list: return in_list(n);
-      case k::like:
-        column(n);
-        w_ << " LIKE ";
-        bind(n.parameter);
-        return;
-      case k::column:
-      case k::parameter: return term(n);
-    }
-  }
-
-private:
-  static const expression_node& operand(const expression_node& n, std::size_t i) {
-    if (i >= n.operands.size() || !n.operands[i])
-      throw error(errc::internal, "malformed expression: an operator is missing an operand");
-    return *n.operands[i];
-  }
-
-  void junction(const expression_node& n, std::string_view op, binding own, std::string_view empty, binding context) {
-    if (n.operands.empty()) {
-      w_ << empty;
-      return;
-    }
-    bool parenthesise = n.operands.size() > 1 && static_cast<int>(context) > static_cast<int>(own);
-    if (parenthesise) w_ << '(';
-    for (std::size_t i = 0; i < n.operands.size(); ++i) {
-      if (i > 0) w_ << op;
-      write(operand(n, i), own);
-    }
-    if (parenthesise) w_ << ')';
-  }
-
-  void compare(const expression_node& n) {
-    auto& lhs = operand(n, 0);
-    auto& rhs = operand(n, 1);
-    // `x = NULL` is never true in SQL; comparing with a null value means IS [NOT] NULL.
-    if (rhs.what == expression_node::kind::parameter && rhs.parameter.is_null() && (n.op == "=" || n.op == "<>")) {
-      term(lhs);
-      w_ << (n.op == "=" ? " IS NULL" : " IS NOT NULL");
-      return;
-    }
-    term(lhs);
-    w_ << ' ' << n.op << ' ';
-    term(rhs);
-  }
-
-  void in_list(const expression_node& n) {
-    // `IN ()` is a syntax error; an empty list matches nothing.
-    if (n.list.empty()) {
-      w_ << "1 = 0";
-      return;
-    }
-    column(n);
-    w_ << " IN (";
-    for (std::size_t i = 0; i < n.list.size(); ++i) {
-      if (i > 0) w_ << ", ";
-      bind(n.list[i]);
-    }
-    w_ << ')';
-  }
-
-  void term(const expression_node& n) {
-    if (n.what == expression_node::kind::column) return column(n);
-    if (n.what == expression_node::kind::parameter) return bind(n.parameter);
-    w_ << '(';
-    write(n, binding::none);
-    w_ << ')';
-  }
-
-  void column(const expression_node& n) {
-    if (n.table == nullptr) throw error(errc::internal, "malformed expression: a column without its table");
-    w_.column(*n.table, column_at(*n.table, n.column));
-  }
-
-  void bind(const value& x) {
-    w_.placeholder();
-    parameters_.push_back(x);
-  }
-
-  writer& w_;
-  params& parameters_;
-};
-
 }  // namespace
 
 statement compile_select(const select_spec& spec, const drivers::dialect& dialect) {
@@ -165,29 +56,19 @@ statement compile_select(const select_spec& spec, const drivers::dialect& dialec
   result.text.reserve(estimate(table, 128));
   writer w{result.text, dialect};
   select_from(w, table);
+  // A condition may name only this table: a column of another one is an error here, before
+  // any SQL is sent, rather than "no such column" from the server.
+  scope visible{{&table}, nullptr};
+  expression_writer expressions{w, result.parameters, &visible};
   if (spec.where) {
     w << " WHERE ";
-    expression_writer{w, result.parameters}.write(*spec.where, binding::none);
+    expressions.write(*spec.where, binding::none);
   }
   for (std::size_t i = 0; i < spec.order.size(); ++i) {
-    auto& term = spec.order[i];
-    auto& owner = term.table != nullptr ? *term.table : table;
     w << (i == 0 ? " ORDER BY " : ", ");
-    w.column(owner, column_at(owner, term.column));
-    if (term.descending) w << " DESC";
+    expressions.order(spec.order[i], &table);
   }
-  if (spec.limit) {
-    w << " LIMIT ";
-    w.placeholder();
-    result.parameters.emplace_back(*spec.limit);
-  }
-  if (spec.offset) {
-    // SQLite's grammar has OFFSET only after a LIMIT; a negative limit means none.
-    if (!spec.limit && dialect.name() == "sqlite") w << " LIMIT -1";
-    w << " OFFSET ";
-    w.placeholder();
-    result.parameters.emplace_back(*spec.offset);
-  }
+  expressions.limit_offset(spec.limit, spec.offset);
   // SQLite has no row locks (its transactions take the database's write lock instead).
   if (spec.for_update && dialect.name() == "postgresql") w << " FOR UPDATE";
   return result;

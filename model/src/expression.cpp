@@ -5,6 +5,7 @@
 
 #include "orca/drivers/error.hpp"
 #include "orca/model/expression.hpp"
+#include "orca/model/query.hpp"
 #include "orca/model/select.hpp"
 
 namespace orca::detail {
@@ -15,6 +16,33 @@ const column_info& require_column(const table_info& table, const column_info* fo
                 "member is not a mapped column of " + table.class_name() +
                     ": map it with t.column(...) in its orca_table() before using it in a statement");
   return *found;
+}
+
+void throw_inexact(const std::string& what, const char* target) {
+  throw error(errc::invalid_argument, "the value " + what + " does not convert exactly to " + target +
+                                          ": compare with a value of the member's type");
+}
+
+namespace {
+std::shared_ptr<const expression_node> column_node(const table_info& table, std::size_t column) {
+  auto n = std::make_shared<expression_node>();
+  n->what = expression_node::kind::column;
+  n->table = &table;
+  n->column = column;
+  return n;
+}
+}  // namespace
+
+join_spec relationship_join(const relationship_info& rel, bool outer) {
+  auto& owner = *rel.owner;
+  auto& target = rel.target();
+  // one-to-many: the child's foreign key names the owner; many-to-one: the owner's names the target.
+  auto on = rel.kind == relationship_kind::many_to_one
+                ? binary_node(expression_node::kind::compare, "=", column_node(target, target.primary_key().ordinal),
+                              column_node(owner, rel.foreign_key))
+                : binary_node(expression_node::kind::compare, "=", column_node(target, rel.foreign_key),
+                              column_node(owner, owner.primary_key().ordinal));
+  return join_spec{&target, std::move(on), outer};
 }
 
 const relationship_info& require_relationship(const table_info& table, const relationship_info* found) {

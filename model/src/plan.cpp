@@ -22,6 +22,10 @@ io_reply perform(drivers::connection& connection, io_request& request) {
                           connection.rollback();
                           return {};
                         },
+                        [&](io::run& r) -> io_reply {
+                          r.job(connection);
+                          return {};
+                        },
                     },
                     request);
 }
@@ -36,6 +40,7 @@ std::string describe(const io_request& request) {
                         [](const io::begin&) { return std::string{"BEGIN"}; },
                         [](const io::commit&) { return std::string{"COMMIT"}; },
                         [](const io::rollback&) { return std::string{"ROLLBACK"}; },
+                        [](const io::run&) { return std::string{"a function on the session's connection"}; },
                     },
                     request);
 }

@@ -155,6 +155,7 @@ plan<void> sync_session::autoflush(const drivers::dialect& dialect) {
 }
 
 plan<std::vector<object_ref>> sync_session::execute(select_spec spec, const drivers::dialect& dialect) {
+  sql::check_select(spec);  // a statement orca refuses sends nothing, not even BEGIN
   co_await begin_if_needed();
   co_await autoflush(dialect);
   co_return co_await loader_.load(std::move(spec), dialect);
@@ -391,6 +392,7 @@ void sync_session::close_without_io() {
 }
 
 plan<sql::statement> sync_session::prepare_stream(select_spec spec, const drivers::dialect& dialect) {
+  sql::check_select(spec);
   co_await begin_if_needed();
   co_await autoflush(dialect);
   co_return sql::compile_select(spec, dialect);

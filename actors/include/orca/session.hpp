@@ -11,8 +11,11 @@
 #include <vector>
 
 #include "orca/async_result.hpp"
+#include "orca/detail/callable_guard.hpp"
 #include "orca/nested_transaction.hpp"
 #include "orca/detail/session_core.hpp"
+#include "orca/model/row_decoding.hpp"
+#include "orca/row_result.hpp"
 #include "orca/scalar_result.hpp"
 #include "orca/session_transaction.hpp"
 #include "orca/task.hpp"
@@ -219,7 +222,84 @@ public:
     co_await core_->close();
   }
 
+  // ---- Queries of columns and expressions, bulk statements, SQL text (see sync_session::run) ----
+
+  /// Runs a query of columns and expressions (`orca::select(col(&U::name), count())`), buffered:
+  /// rows of std::tuple<Vs...> (a leading std::shared_ptr<T> comes through the identity map).
+  template <class... Vs>
+  task<row_result<Vs...>> execute(rows_statement<Vs...> statement) {
+    co_await send_adds();
+    const auto& spec = statement.shared_spec();
+    query_request request{rows_request{spec}};
+    auto reply = co_await core_->run(request);
+    co_return row_result<Vs...>{
+        detail::decode_rows<Vs...>(reply, spec->entity != nullptr ? spec->entity->columns().size() : 0)};
+  }
+  /// The value of a one-column query's first row (`co_await session.scalar(select(count()).select_from<A>())`);
+  /// with no row: std::nullopt if V is optional, else errc::no_result.
+  template <class V>
+  task<V> scalar(rows_statement<V> statement) {
+    auto rows = co_await execute(std::move(statement));
+    if (rows.empty()) {
+      if constexpr (detail::is_optional_v<V>)
+        co_return std::nullopt;
+      else
+        throw error(errc::no_result, "scalar(): the query returned no row");
+    }
+    co_return std::get<0>(rows[0]);
+  }
+  /// The first column of every row of a one-column query.
+  template <class V>
+  task<std::vector<V>> scalars(rows_statement<V> statement) {
+    auto rows = co_await execute(std::move(statement));
+    std::vector<V> values;
+    values.reserve(rows.size());
+    for (auto& row : rows) values.push_back(std::get<0>(row));
+    co_return values;
+  }
+  /// Runs `orca::update<T>()...` in the session's transaction; returns the number of rows
+  /// updated. Loaded objects of those rows take their new values.
+  template <class T>
+  task<std::int64_t> execute(update_statement<T> statement) {
+    co_return co_await run_bulk(statement.spec());
+  }
+  /// Runs `orca::delete_from<T>()...` in the session's transaction; returns the number of
+  /// rows deleted. Loaded objects of those rows leave the session (until a rollback).
+  template <class T>
+  task<std::int64_t> execute(delete_statement<T> statement) {
+    co_return co_await run_bulk(statement.spec());
+  }
+  /// Runs SQL text in the session's transaction (after a flush), `:name` bound from
+  /// `parameters` (`session.execute(orca::text("SELECT ... WHERE id = :id"), {{"id", 5}})`).
+  task<text_result> execute(text_statement statement, text_parameters parameters = {}) {
+    co_await send_adds();
+    query_request request{text_request{std::move(statement), std::move(parameters)}};
+    auto reply = co_await core_->run(request);
+    co_return text_result{std::move(reply.rows), reply.count};
+  }
+  /// Runs `fn(orca::connection&)` with the session's own connection, in its transaction,
+  /// after a flush (SQLAlchemy's `session.connection()`); the session's objects are not
+  /// refreshed from what fn changes. On g++ 12 a capturing lambda must be named first.
+  template <class F>
+  task<void> run_sync(F&& fn) {
+    static_assert(std::is_invocable_v<std::decay_t<F>&, drivers::connection&>,
+                  "orca: run_sync takes a function of (orca::connection&)");
+    detail::require_safe_in_co_await<F>();
+    return run_on_connection(std::function<void(drivers::connection&)>(std::forward<F>(fn)));
+  }
+
 private:
+  task<void> run_on_connection(std::function<void(drivers::connection&)> fn) {
+    co_await send_adds();
+    query_request request{connection_request{std::move(fn)}};
+    co_await core_->run(request);
+  }
+  task<std::int64_t> run_bulk(const bulk_spec& spec) {
+    co_await send_adds();
+    query_request request{bulk_request{spec}};
+    auto reply = co_await core_->run(request);
+    co_return reply.count;
+  }
   task<void> send_adds() {
     if (core_->has_adds()) co_await core_->send_adds();
   }

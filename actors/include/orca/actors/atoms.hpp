@@ -37,6 +37,7 @@ using close_atom = caf::atom_constant<caf::atom("close")>;
 using expunge_atom = caf::atom_constant<caf::atom("expunge")>;
 using invalidate_atom = caf::atom_constant<caf::atom("invalidate")>;
 using in_tx_atom = caf::atom_constant<caf::atom("in_tx")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 /// With commit or rollback: the session actor quits afterwards if it holds nothing.
 using hibernate_atom = caf::atom_constant<caf::atom("hibernate")>;

@@ -12,6 +12,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "orca/drivers/connection.hpp"
+#include "orca/model/query_request.hpp"
 #include "orca/model/select.hpp"
 #include "orca/model/table.hpp"
 
@@ -74,3 +75,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::statement_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::parameter_sets)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::params)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::table_pointer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::query_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::query_reply)

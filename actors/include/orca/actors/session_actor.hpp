@@ -37,6 +37,9 @@ namespace orca::actors {
 /// - `(stream, select_spec, batch_size)` -> stream_actor: opens a cursor and a stream actor
 ///   that serves the sender (see stream_actor.hpp); batch_size 0: the session's default.
 /// - `(merge, select_spec, rows)` -> objects: a stream's batch into the identity map.
+/// - `(query, request)` -> reply: typed rows, a bulk UPDATE/DELETE (row count; loaded
+///   objects kept in step), SQL text with named parameters, or a function with the
+///   connection, in the session's transaction (see sync_session::run).
 /// - `(close)` -> ok: closes streams, rolls back, returns the connection, quits.
 /// - `(expunge, object)` -> ok: the object leaves the session (invalid_state if not in it).
 /// - `(merge, object)` -> object: the session's object with the given one's key, its
@@ -63,9 +66,10 @@ using session_actor = caf::typed_actor<
     caf::replies_to<refresh_atom, object_ref>::with<ok_atom>, caf::replies_to<expire_atom, object_ref>::with<ok_atom>,
     caf::replies_to<stream_atom, select_spec, std::uint64_t>::with<stream_actor>,
     caf::replies_to<merge_atom, select_spec, drivers::rowset>::with<object_list>,
-    caf::replies_to<close_atom>::with<ok_atom>, caf::replies_to<expunge_atom, object_ref>::with<ok_atom>,
-    caf::replies_to<merge_atom, object_ref>::with<object_ref>, caf::replies_to<in_tx_atom>::with<bool>,
-    caf::replies_to<savepoint_atom, std::string>::with<ok_atom>, caf::replies_to<invalidate_atom>::with<ok_atom>>;
+    caf::replies_to<query_atom, query_request>::with<query_reply>, caf::replies_to<close_atom>::with<ok_atom>,
+    caf::replies_to<expunge_atom, object_ref>::with<ok_atom>, caf::replies_to<merge_atom, object_ref>::with<object_ref>,
+    caf::replies_to<in_tx_atom>::with<bool>, caf::replies_to<savepoint_atom, std::string>::with<ok_atom>,
+    caf::replies_to<invalidate_atom>::with<ok_atom>>;
 
 /// Timeouts and policies of a session actor.
 struct session_limits {

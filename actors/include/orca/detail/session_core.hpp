@@ -78,6 +78,8 @@ public:
   operation<void> refresh(object_ref object);
   operation<void> expire(object_ref object);
   operation<std::shared_ptr<stream_core>> open_stream(const select_spec& spec, std::size_t batch_size);
+  /// Runs a query of rows, a bulk statement, SQL text or a connection function.
+  operation<query_reply> run(const query_request& request);
   /// Rolls back without waiting (used by destructors).
   void rollback_later() noexcept;
   operation<void> close();

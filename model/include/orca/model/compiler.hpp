@@ -9,6 +9,7 @@
 
 #include "orca/drivers/dialect.hpp"
 #include "orca/drivers/value.hpp"
+#include "orca/model/query_request.hpp"
 #include "orca/model/select.hpp"
 #include "orca/model/table.hpp"
 
@@ -23,6 +24,25 @@ struct statement {
 /// `SELECT a.id, a.data, ... FROM a [WHERE ...] [ORDER BY ...] [LIMIT ? OFFSET ?]`;
 /// the select list is every column of the table in ordinal order.
 statement compile_select(const select_spec& spec, const drivers::dialect& dialect);
+
+/// Throws invalid_argument if the statement's conditions or ordering name a column of
+/// another table (what compile_select would refuse), without compiling it: sessions check
+/// before they send BEGIN.
+void check_select(const select_spec& spec);
+
+/// `SELECT [DISTINCT] <expressions> FROM t [JOIN ...] [WHERE] [GROUP BY] [HAVING] [ORDER BY]
+/// [LIMIT OFFSET]`; throws invalid_argument for a column of a table not in the FROM.
+statement compile_query(const query_spec& query, const drivers::dialect& dialect);
+
+/// `UPDATE t SET ... WHERE ... RETURNING <all columns>` or `DELETE FROM t WHERE ...
+/// RETURNING t.<pk>`: the rows come back so that the session can bring its objects in step.
+statement compile_bulk(const bulk_spec& bulk, const drivers::dialect& dialect);
+
+/// SQL text with each `:name` replaced by a placeholder bound to that parameter (from
+/// `parameters`, else from text.bind(); quoted
+/// literals, `--` comments and PostgreSQL's `::` casts are left alone); throws
+/// invalid_argument for a name without a parameter.
+statement compile_text(const text_statement& text, const text_parameters& parameters, const drivers::dialect& dialect);
 
 /// `SELECT <all columns> FROM t WHERE t.<column> IN (?, ..., ?)` with `count` placeholders.
 std::string select_in(const table_info& table, std::size_t column, std::size_t count, const drivers::dialect& dialect);

@@ -27,8 +27,14 @@
 
 namespace orca {
 
-/// Tag for `server_default(orca::now)`: the database's current time.
-struct now_t {};
+template <class V>
+class typed_expression;
+
+/// Tag for `server_default(orca::now)`: the database's current time. Called, `orca::now()`
+/// is that time in an expression (defined in functions.hpp).
+struct now_t {
+  typed_expression<timestamp> operator()() const;
+};
 inline constexpr now_t now{};
 
 template <class T>

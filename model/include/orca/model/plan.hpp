@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <type_traits>
 #include <string>
@@ -38,6 +39,10 @@ struct execute_batch {
 };
 /// BEGIN, unless the connection is in a transaction already.
 struct begin {};
+/// Runs a function with the driver connection (session.run_sync); replies nothing.
+struct run {
+  std::function<void(drivers::connection&)> job;
+};
 /// COMMIT.
 struct commit {};
 /// ROLLBACK.
@@ -45,7 +50,8 @@ struct rollback {};
 }  // namespace io
 
 /// A pending I/O request of a plan.
-using io_request = std::variant<io::execute, io::execute_many, io::execute_batch, io::begin, io::commit, io::rollback>;
+using io_request =
+    std::variant<io::execute, io::execute_many, io::execute_batch, io::begin, io::commit, io::rollback, io::run>;
 /// The answer to an io_request: rows (execute), affected rows (execute_many), rowsets
 /// (execute_batch) or nothing (begin, commit, rollback).
 using io_reply = std::variant<std::monostate, drivers::rowset, std::int64_t, std::vector<drivers::rowset>>;
@@ -125,6 +131,10 @@ struct reply_of<io::execute_batch> {
 };
 template <>
 struct reply_of<io::begin> {
+  using type = void;
+};
+template <>
+struct reply_of<io::run> {
   using type = void;
 };
 template <>

@@ -100,6 +100,11 @@ public:
     return copy;
   }
 
+  /// The objects with more result columns (`select<User>().add_columns(count(&Post::id))`):
+  /// rows of (std::shared_ptr<T>, ...); defined in query.hpp. Loader options do not carry over.
+  template <class... Xs>
+  auto add_columns(const Xs&... xs) const;
+
   /// The non-template statement.
   const select_spec& spec() const noexcept { return spec_; }
 

@@ -18,6 +18,7 @@
 #include "orca/model/compiler.hpp"
 #include "orca/model/loading.hpp"
 #include "orca/model/plan.hpp"
+#include "orca/model/query_request.hpp"
 #include "orca/model/select.hpp"
 #include "orca/model/unit_of_work.hpp"
 
@@ -89,6 +90,18 @@ public:
   plan<void> commit(const drivers::dialect& dialect);
   /// Rolls back on the connection, then as rollback(nullptr).
   plan<void> rollback();
+  /// Runs a query of typed rows (autoflush first), a bulk UPDATE/DELETE, SQL text or a
+  /// function with the connection (each of these three after a full flush), in the
+  /// session's transaction. Statements are compiled before anything is sent: a column
+  /// outside the FROM or a missing text parameter fails with no SQL at all.
+  /// Bulk statements keep the identity map in step, as SQLAlchemy's
+  /// synchronize_session="fetch": the rows an UPDATE changed come back (RETURNING) and
+  /// loaded objects with those keys take their new values; objects whose rows a DELETE
+  /// removed leave the session (a rollback brings them back). SQL text and functions
+  /// change nothing in the session: refresh or expire what they touched.
+  plan<query_reply> run(query_request request, const drivers::dialect& dialect);
+  /// The same, driven on a connection.
+  query_reply run(drivers::connection& connection, query_request request);
   /// Begins (and autoflushes) for a stream; yields the statement for its cursor.
   plan<sql::statement> prepare_stream(select_spec spec, const drivers::dialect& dialect);
   /// Merges one batch of a stream's rows and runs its eager loads.
@@ -177,6 +190,7 @@ private:
   bool added_or_removed_ = false;  ///< add() or remove() since the last flush
   void end_transaction();
   void close_streams() noexcept;
+  void synchronize(const bulk_spec& bulk, const drivers::rowset& rows);
 
   session_options options_;
   identity_map objects_;
