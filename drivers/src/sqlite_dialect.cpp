@@ -61,6 +61,7 @@ public:
       case value_type::binary: return "BLOB";
       case value_type::boolean: return "BOOLEAN";
       case value_type::time: return "TIMESTAMP";
+      case value_type::uuid: return "BLOB";
       case value_type::null: break;
     }
     return "";

@@ -44,7 +44,7 @@ public:
   operation<void> send_adds();
   bool has_adds() const noexcept { return !pending_adds_.empty(); }
   operation<std::vector<object_ref>> execute(const select_spec& spec);
-  operation<object_ref> get(const table_info& table, std::int64_t key);
+  operation<object_ref> get(const table_info& table, key k);
   operation<void> remove(object_ref object);
   operation<void> flush();
   operation<void> commit();

@@ -91,6 +91,14 @@ struct value_traits<timestamp> {
   static timestamp from_value(const value& x) { return x.as_timestamp(); }
 };
 
+template <>
+struct value_traits<uuid> {
+  static constexpr value_type type = value_type::uuid;
+  static constexpr bool nullable = false;
+  static value to_value(const uuid& x) { return value{x}; }
+  static uuid from_value(const value& x) { return x.as_uuid(); }
+};
+
 template <class M>
 requires mappable<M>
 struct value_traits<std::optional<M>> {
