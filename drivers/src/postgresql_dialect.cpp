@@ -62,6 +62,8 @@ public:
       case value_type::boolean: return "BOOLEAN";
       case value_type::time: return "TIMESTAMP WITHOUT TIME ZONE";
       case value_type::uuid: return "UUID";
+      case value_type::date: return "DATE";
+      case value_type::json: return "JSONB";
       case value_type::null: break;
     }
     return "";
@@ -93,6 +95,8 @@ public:
       case value_type::boolean: return "::BOOLEAN";
       case value_type::time: return "::TIMESTAMP";
       case value_type::uuid: return "::UUID";
+      case value_type::date: return "::DATE";
+      case value_type::json: return "::JSONB";
       case value_type::null: break;
     }
     return "";

@@ -64,6 +64,8 @@ Oid parameter_type(const value& x) noexcept {
     case value_type::boolean: return oid::boolean;
     case value_type::time: return oid::timestamp;
     case value_type::uuid: return oid::uuid;
+    case value_type::date:
+    case value_type::json: break;  // never a value's type
   }
   return oid::unspecified;
 }
@@ -133,6 +135,8 @@ void parameter_buffer::bind(const params& parameters) {
         formats_[i] = 1;
         break;
       }
+      case value_type::date:
+      case value_type::json: values_[i] = nullptr; break;  // never a value's type
     }
   }
 }

@@ -66,6 +66,8 @@ std::string_view to_string(value_type type) noexcept {
     case value_type::boolean: return "boolean";
     case value_type::time: return "timestamp";
     case value_type::uuid: return "uuid";
+    case value_type::date: return "date";
+    case value_type::json: return "json";
   }
   return "unknown";
 }

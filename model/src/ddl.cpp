@@ -31,6 +31,8 @@ void literal(writer& w, const value& x) {
       w << '\'';
       return;
     }
+    case value_type::date:
+    case value_type::json: break;  // never a value's type: dates and JSON travel as text
     case value_type::uuid: {
       // PostgreSQL reads the quoted text form as a uuid; SQLite stores UUIDs as 16-byte blobs.
       auto u = x.as_uuid();

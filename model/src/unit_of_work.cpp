@@ -41,6 +41,18 @@ std::vector<value> read_columns(const table_info& table, const void* object) {
   return values;
 }
 
+// A member's value for a statement; a member that cannot be converted (a time finer than a
+// microsecond, an enumerator without a name) names its column, as a driver's refusal does.
+value column_value(const table_info& table, const column_info& column, const void* object) {
+  try {
+    return column.access->get(object);
+  } catch (const error& e) {
+    auto details = e.details();
+    details.column = table.name() + "." + column.name;
+    throw error{e.code(), "column " + details.column + ": " + e.message(), std::move(details)};
+  }
+}
+
 // A value the driver refused names its 1-based parameter ("parameter 3: text holds ...");
 // the flush knows which column each parameter is for, and says so instead.
 error naming_column(const error& refused, const table_info& table, const std::vector<std::size_t>& columns) {
@@ -228,7 +240,8 @@ private:
       parameters.clear();
       parameters.reserve(n * included.size());
       for (std::size_t i = start; i < start + n; ++i)
-        for (auto column : included) parameters.push_back(table.columns()[column].access->get(group[i]->object.get()));
+        for (auto column : included)
+          parameters.push_back(column_value(table, table.columns()[column], group[i]->object.get()));
       io::execute insert{text, std::move(parameters)};
       drivers::rowset rows;
       try {
@@ -286,7 +299,8 @@ private:
       if (t.record->table != &table || t.record->state != object_state::persistent) continue;
       std::vector<std::size_t> changed;
       for (auto& c : table.columns())
-        if (c.ordinal < t.record->snapshot.size() && c.access->get(t.object.get()) != t.record->snapshot[c.ordinal])
+        if (c.ordinal < t.record->snapshot.size() &&
+            column_value(table, c, t.object.get()) != t.record->snapshot[c.ordinal])
           changed.push_back(c.ordinal);
       if (changed.empty()) continue;
       if (std::any_of(changed.begin(), changed.end(), [&](std::size_t c) { return table.columns()[c].primary_key; }))

@@ -24,7 +24,8 @@ struct blob {
 };
 
 /// The SQL type families orca maps; the dialects turn them into DDL type names.
-enum class value_type : std::uint8_t { null, integer, real, text, binary, boolean, time, uuid };
+/// `date` and `json` are column types only: their values travel as text.
+enum class value_type : std::uint8_t { null, integer, real, text, binary, boolean, time, uuid, date, json };
 
 /// Names a value_type for messages ("integer", "text", ...).
 std::string_view to_string(value_type type) noexcept;

@@ -63,6 +63,60 @@ private:
   M T::*member_;
 };
 
+/// The enumeration of an enum member or of an std::optional of one (M itself otherwise).
+template <class M>
+struct enum_member {
+  using type = M;
+};
+template <class E>
+struct enum_member<std::optional<E>> {
+  using type = E;
+};
+
+/// Reads and writes an enumeration member (E or std::optional<E>) as text, by the names
+/// its column's as_text() gave.
+template <class T, class M>
+class enum_text_access final : public member_access {
+  using E = typename enum_member<M>::type;
+public:
+  enum_text_access(M T::*member, std::vector<std::pair<E, std::string>> names)
+      : member_(member), names_(std::move(names)) {}
+  value get(const void* object) const override {
+    const auto& m = static_cast<const T*>(object)->*member_;
+    if constexpr (std::is_same_v<M, E>) {
+      return value{name_of(m)};
+    } else {
+      return m ? value{name_of(*m)} : value{};
+    }
+  }
+  void set(void* object, const value& x) const override {
+    auto& m = static_cast<T*>(object)->*member_;
+    if constexpr (std::is_same_v<M, E>) {
+      m = enumerator(x.as_text());
+    } else {
+      if (x.is_null())
+        m.reset();
+      else
+        m = enumerator(x.as_text());
+    }
+  }
+  bool is_unset(const void* object) const override { return static_cast<const T*>(object)->*member_ == M{}; }
+private:
+  const std::string& name_of(E x) const {
+    for (auto& [e, name] : names_)
+      if (e == x) return name;
+    throw error(errc::type_mismatch, "the enumerator " + std::to_string(static_cast<std::int64_t>(x)) +
+                                         " has no name in the column's as_text() list");
+  }
+  E enumerator(const std::string& name) const {
+    for (auto& [e, n] : names_)
+      if (n == name) return e;
+    throw error(errc::type_mismatch, "'" + name + "' names no enumerator in the column's as_text() list");
+  }
+  M T::*member_;
+  std::vector<std::pair<E, std::string>> names_;
+};
+
 template <class C>
 std::vector<std::shared_ptr<void>> erase_types(const std::vector<std::shared_ptr<C>>& xs) {
   return {xs.begin(), xs.end()};
@@ -233,11 +287,33 @@ public:
     return *this;
   }
 
-private:
+protected:
   column_info& column() { return table_.columns_[index_]; }
+private:
   table_info& table_;
   std::size_t index_;
   std::vector<std::function<void(table_info&)>>& resolvers_;
+};
+
+/// The options of a column whose member type is M (column_builder's, and as_text() for enums).
+template <class T, class M>
+class member_column_builder : public column_builder<T> {
+public:
+  using column_builder<T>::column_builder;
+  using enum_type = typename detail::enum_member<M>::type;
+
+  /// Stores an enumeration as text (VARCHAR) rather than as its integer: each enumerator by
+  /// the name given, `.as_text({{status::open, "open"}, {status::closed, "closed"}})`.
+  /// Writing an enumerator without a name, or reading an unknown name, is type_mismatch.
+  member_column_builder& as_text(std::initializer_list<std::pair<enum_type, std::string_view>> names) {
+    static_assert(std::is_enum_v<enum_type>, "orca: as_text() stores an enumeration member (or an optional one)");
+    std::vector<std::pair<enum_type, std::string>> owned;
+    for (auto& [e, name] : names) owned.emplace_back(e, std::string{name});
+    auto& c = this->column();
+    c.type = value_type::text;
+    c.access = std::make_shared<detail::enum_text_access<T, M>>(std::any_cast<M T::*>(c.member), std::move(owned));
+    return *this;
+  }
 };
 
 /// What a mapping function receives: declares the table, its columns and relationships.
@@ -255,11 +331,12 @@ public:
   /// Maps a data member to a column. Member types: integers, floating point, bool,
   /// std::string, orca::blob, orca::timestamp, orca::uuid, or std::optional of one (nullable).
   template <class M>
-  column_builder<T> column(std::string name, M T::*member) {
+  member_column_builder<T, M> column(std::string name, M T::*member) {
     static_assert(mappable<M>,
                   "orca: this member type cannot be a column (orca::mappable<M> is false); use an integer, "
-                  "floating point, bool, std::string, orca::blob, orca::timestamp, orca::uuid, or std::optional<> "
-                  "of one of them");
+                  "floating point, bool, an enum, std::string, orca::blob, orca::timestamp, "
+                  "std::chrono::system_clock::time_point, std::chrono::year_month_day, orca::json, orca::uuid, or "
+                  "std::optional<> of one of them");
     column_info c;
     c.name = std::move(name);
     c.type = value_traits<M>::type;
@@ -268,7 +345,7 @@ public:
     c.access = std::make_shared<detail::member_access_impl<T, M>>(member);
     c.member = member;
     table_.columns_.push_back(std::move(c));
-    return column_builder<T>{table_, table_.columns_.size() - 1, resolvers_};
+    return member_column_builder<T, M>{table_, table_.columns_.size() - 1, resolvers_};
   }
 
   /// A one-to-many collection (`orca::collection<C>`), never loaded implicitly;
