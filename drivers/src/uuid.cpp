@@ -3,20 +3,10 @@
 
 #include <random>
 
+#include "hex.hpp"
 #include "orca/drivers/error.hpp"
 
 namespace orca {
-
-namespace {
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 uuid uuid::random_v4() {
   thread_local std::mt19937_64 generator{[] {
@@ -45,7 +35,7 @@ std::optional<uuid> uuid::parse(std::string_view text) {
       if (text[pos] != '-') return std::nullopt;
       ++pos;
     }
-    int high = hex_digit(text[pos]), low = hex_digit(text[pos + 1]);
+    int high = drivers::detail::hex_digit(text[pos]), low = drivers::detail::hex_digit(text[pos + 1]);
     if (high < 0 || low < 0) return std::nullopt;
     result.bytes[i] = static_cast<std::uint8_t>(high << 4 | low);
     pos += 2;
