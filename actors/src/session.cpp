@@ -88,12 +88,12 @@ operation<std::vector<object_ref>> session_core::execute(const select_spec& spec
       execute_atom::value, spec);
 }
 
-operation<object_ref> session_core::get(const table_info& table, std::int64_t key) {
+operation<object_ref> session_core::get(const table_info& table, key k) {
   check_open();
   return ask<object_ref>(
       impl_->live(), impl_->timeout, "session.get()",
       [](outcome<object_ref>& out, object_ref& object) { out.value = std::move(object); }, get_atom::value,
-      table_pointer{&table}, key);
+      table_pointer{&table}, std::move(k));
 }
 
 operation<void> session_core::remove(object_ref object) {

@@ -169,15 +169,15 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
             self, [&] { return st.core->execute(std::move(spec), *st.dialect); },
             [](std::vector<object_ref> objects) { return objects; });
       },
-      [=](get_atom, table_pointer which, std::int64_t key) -> caf::result<object_ref> {
+      [=](get_atom, table_pointer which, const key& k) -> caf::result<object_ref> {
         auto& st = self->state;
         try {
-          if (auto found = st.core->identity_lookup(*which.table, key)) return found;
+          if (auto found = st.core->identity_lookup(*which.table, k)) return found;
         } catch (...) {
           return current_exception_to_caf_error();
         }
         return guarded_plan<object_ref>(
-            self, [&] { return st.core->get(*which.table, key, *st.dialect); }, [](object_ref o) { return o; });
+            self, [&] { return st.core->get(*which.table, k, *st.dialect); }, [](object_ref o) { return o; });
       },
       [=](flush_atom) {
         auto& st = self->state;

@@ -61,6 +61,9 @@ public:
       case value_type::binary: return "BYTEA";
       case value_type::boolean: return "BOOLEAN";
       case value_type::time: return "TIMESTAMP WITHOUT TIME ZONE";
+      case value_type::uuid: return "UUID";
+      case value_type::date: return "DATE";
+      case value_type::json: return "JSONB";
       case value_type::null: break;
     }
     return "";
@@ -91,6 +94,9 @@ public:
       case value_type::binary: return "::BYTEA";
       case value_type::boolean: return "::BOOLEAN";
       case value_type::time: return "::TIMESTAMP";
+      case value_type::uuid: return "::UUID";
+      case value_type::date: return "::DATE";
+      case value_type::json: return "::JSONB";
       case value_type::null: break;
     }
     return "";

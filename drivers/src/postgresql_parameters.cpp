@@ -63,6 +63,9 @@ Oid parameter_type(const value& x) noexcept {
     case value_type::binary: return oid::bytea;
     case value_type::boolean: return oid::boolean;
     case value_type::time: return oid::timestamp;
+    case value_type::uuid: return oid::uuid;
+    case value_type::date:
+    case value_type::json: break;  // never a value's type
   }
   return oid::unspecified;
 }
@@ -124,6 +127,16 @@ void parameter_buffer::bind(const params& parameters) {
         format_timestamp_into(text, std::get<timestamp>(data));
         values_[i] = text;
         break;
+      case value_type::uuid: {
+        // uuid's binary form is its 16 bytes in network order.
+        const auto& bytes = std::get<orca::uuid>(data).bytes;
+        values_[i] = reinterpret_cast<const char*>(bytes.data());
+        lengths_[i] = static_cast<int>(bytes.size());
+        formats_[i] = 1;
+        break;
+      }
+      case value_type::date:
+      case value_type::json: values_[i] = nullptr; break;  // never a value's type
     }
   }
 }

@@ -15,7 +15,7 @@ namespace orca::drivers::postgresql {
 
 namespace {
 
-enum class column_kind : std::uint8_t { integer, real, boolean, binary, time, text };
+enum class column_kind : std::uint8_t { integer, real, boolean, binary, time, uuid, text };
 
 column_kind kind_of(Oid type) noexcept {
   switch (type) {
@@ -30,6 +30,7 @@ column_kind kind_of(Oid type) noexcept {
     case oid::bytea: return column_kind::binary;
     case oid::timestamp:
     case oid::timestamptz: return column_kind::time;
+    case oid::uuid: return column_kind::uuid;
     default: return column_kind::text;
   }
 }
@@ -74,6 +75,9 @@ value read_cell(column_kind kind, const char* text, std::size_t length) {
     case column_kind::binary: return value{decode_bytea(text, length)};
     case column_kind::time:
       if (auto t = parse_timestamp_output({text, length})) return value{*t};
+      break;
+    case column_kind::uuid:
+      if (auto u = orca::uuid::parse({text, length})) return value{*u};
       break;
     case column_kind::text: break;
   }

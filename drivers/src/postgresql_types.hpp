@@ -38,6 +38,7 @@ inline constexpr Oid float8 = 701;        ///< double precision
 inline constexpr Oid timestamp = 1114;    ///< timestamp without time zone
 inline constexpr Oid timestamptz = 1184;  ///< timestamp with time zone
 inline constexpr Oid numeric = 1700;      ///< numeric
+inline constexpr Oid uuid = 2950;         ///< uuid
 /// Not a real type: marks a NULL parameter, which fits a statement prepared with any type.
 inline constexpr Oid any = ~Oid{0};
 }  // namespace oid

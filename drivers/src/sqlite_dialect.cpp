@@ -61,6 +61,10 @@ public:
       case value_type::binary: return "BLOB";
       case value_type::boolean: return "BOOLEAN";
       case value_type::time: return "TIMESTAMP";
+      case value_type::uuid: return "BLOB";
+      case value_type::date: return "DATE";
+      // TEXT affinity: a JSON document such as 123 must not be turned into a number.
+      case value_type::json: return "TEXT";
       case value_type::null: break;
     }
     return "";

@@ -120,6 +120,12 @@ void bind_parameters(sqlite3* db, sqlite3_stmt* statement, const params& paramet
         rc = sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
         break;
       }
+      case 7: {
+        // A UUID is stored as its 16 bytes (see docs/values.md).
+        const auto& bytes = std::get<7>(data).bytes;
+        rc = sqlite3_bind_blob64(statement, index, bytes.data(), bytes.size(), destructor);
+        break;
+      }
     }
     if (rc != SQLITE_OK) throw make_error(db, rc, sqlite3_sql(statement));
   }

@@ -2,6 +2,7 @@
 // Used by the drivers (binding timestamps as text, echo) and by the model (conversions).
 #include "orca/drivers/value.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -64,6 +65,9 @@ std::string_view to_string(value_type type) noexcept {
     case value_type::binary: return "blob";
     case value_type::boolean: return "boolean";
     case value_type::time: return "timestamp";
+    case value_type::uuid: return "uuid";
+    case value_type::date: return "date";
+    case value_type::json: return "json";
   }
   return "unknown";
 }
@@ -105,6 +109,19 @@ timestamp value::as_timestamp() const {
   throw_mismatch(value_type::time, *this);
 }
 
+orca::uuid value::as_uuid() const {
+  if (auto x = std::get_if<orca::uuid>(&data_)) return *x;
+  // SQLite stores a UUID as a 16-byte blob; PostgreSQL's text protocol sends it as text.
+  if (auto x = std::get_if<blob>(&data_); x != nullptr && x->bytes.size() == 16) {
+    orca::uuid result;
+    std::copy(x->bytes.begin(), x->bytes.end(), result.bytes.begin());
+    return result;
+  }
+  if (auto x = std::get_if<std::string>(&data_))
+    if (auto parsed = orca::uuid::parse(*x)) return *parsed;
+  throw_mismatch(value_type::uuid, *this);
+}
+
 std::string to_string(const value& x) {
   struct renderer {
     std::string operator()(std::monostate) const { return "NULL"; }
@@ -112,6 +129,7 @@ std::string to_string(const value& x) {
     std::string operator()(double v) const { return fmt::format("{}", v); }
     std::string operator()(bool v) const { return v ? "true" : "false"; }
     std::string operator()(timestamp v) const { return "'" + format_timestamp(v) + "'"; }
+    std::string operator()(const orca::uuid& v) const { return "'" + orca::to_string(v) + "'"; }
     std::string operator()(const std::string& v) const {
       std::string out;
       out.reserve(v.size() + 2);

@@ -30,11 +30,15 @@ void select_from(writer& w, const table_info& table) {
   w.name(table.name());
 }
 
-// " WHERE a.id = ?": how UPDATE, DELETE and refresh find one row.
+// " WHERE a.id = ?" (" WHERE c.x = ? AND c.y = ?" for a composite key): how UPDATE, DELETE
+// and refresh find one row.
 void where_key(writer& w, const table_info& table) {
   w << " WHERE ";
-  w.column(table, table.primary_key()) << " = ";
-  w.placeholder();
+  for (auto c : table.primary_key_columns()) {
+    if (c != table.primary_key_columns().front()) w << " AND ";
+    w.column(table, table.columns()[c]) << " = ";
+    w.placeholder();
+  }
 }
 
 // UPDATE and DELETE of a versioned class also require the version the session knows.

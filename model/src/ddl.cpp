@@ -31,6 +31,18 @@ void literal(writer& w, const value& x) {
       w << '\'';
       return;
     }
+    case value_type::date:
+    case value_type::json: break;  // never a value's type: dates and JSON travel as text
+    case value_type::uuid: {
+      // PostgreSQL reads the quoted text form as a uuid; SQLite stores UUIDs as 16-byte blobs.
+      auto u = x.as_uuid();
+      if (w.dialect().name() == "postgresql") {
+        w << '\'' << to_string(u) << "'::UUID";
+        return;
+      }
+      literal(w, value{blob{{u.bytes.begin(), u.bytes.end()}}});
+      return;
+    }
     case value_type::binary: {
       // SQLite reads X'..' as a blob; PostgreSQL reads it as a bit string, so it gets
       // bytea's hex input format instead.
@@ -43,7 +55,8 @@ void literal(writer& w, const value& x) {
   }
 }
 
-void column_definition(writer& w, const column_info& c) {
+// `inline_key`: a single-column key is declared on its column, a composite one after them.
+void column_definition(writer& w, const column_info& c, bool inline_key) {
   w.name(c.name) << ' ';
   if (c.primary_key && c.autoincrement) {
     w << w.dialect().autoincrement_primary_key();
@@ -57,7 +70,7 @@ void column_definition(writer& w, const column_info& c) {
         literal(w, c.server_default->literal);
     }
     if (!c.nullable || c.primary_key) w << " NOT NULL";
-    if (c.primary_key) w << " PRIMARY KEY";
+    if (c.primary_key && inline_key) w << " PRIMARY KEY";
   }
   if (c.unique && !c.primary_key) w << " UNIQUE";
 }
@@ -70,17 +83,37 @@ std::string create_table(const table_info& table, bool if_not_exists, const driv
   writer w{sql, dialect};
   w << (if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ");
   w.name(table.name()) << " (";
+  auto& key_columns = table.primary_key_columns();
   for (std::size_t i = 0; i < table.columns().size(); ++i) {
     if (i > 0) w << ", ";
-    column_definition(w, table.columns()[i]);
+    column_definition(w, table.columns()[i], key_columns.size() == 1);
+  }
+  if (key_columns.size() > 1) {
+    w << ", PRIMARY KEY(";
+    for (auto c : key_columns) {
+      if (c != key_columns.front()) w << ", ";
+      w.name(table.columns()[c].name);
+    }
+    w << ')';
   }
   for (auto& c : table.columns()) {
     if (!c.foreign_key) continue;
-    auto& target = c.foreign_key->target();
+    // A composite foreign key is one constraint, written at its first column.
+    auto& group = c.foreign_key->composite;
+    if (!group.empty() && group.front() != c.ordinal) continue;
+    std::vector<std::size_t> own = group.empty() ? std::vector<std::size_t>{c.ordinal} : group;
     w << ", FOREIGN KEY(";
-    w.name(c.name) << ") REFERENCES ";
-    w.name(target.name()) << " (";
-    w.name(c.foreign_key->column) << ')';
+    for (auto o : own) {
+      if (o != own.front()) w << ", ";
+      w.name(table.columns()[o].name);
+    }
+    w << ") REFERENCES ";
+    w.name(c.foreign_key->target().name()) << " (";
+    for (auto o : own) {
+      if (o != own.front()) w << ", ";
+      w.name(table.columns()[o].foreign_key->column);
+    }
+    w << ')';
   }
   w << ')';
   return sql;

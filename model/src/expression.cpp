@@ -68,15 +68,14 @@ std::shared_ptr<const expression_node> and_where(std::shared_ptr<const expressio
   return n;
 }
 
-std::shared_ptr<const expression_node> foreign_key_equals(const table_info& table, std::size_t column,
-                                                          std::int64_t key) {
+std::shared_ptr<const expression_node> foreign_key_equals(const table_info& table, std::size_t column, value key) {
   auto lhs = std::make_shared<expression_node>();
   lhs->what = expression_node::kind::column;
   lhs->table = &table;
   lhs->column = column;
   auto rhs = std::make_shared<expression_node>();
   rhs->what = expression_node::kind::parameter;
-  rhs->parameter = value{key};
+  rhs->parameter = std::move(key);
   auto n = std::make_shared<expression_node>();
   n->what = expression_node::kind::compare;
   n->op = "=";

@@ -14,15 +14,15 @@ object_record* identity_map::find(const void* object) {
   return &it->second;
 }
 
-object_record* identity_map::find(const table_info& table, std::int64_t key) {
-  auto* address = by_key_.find(&table, key);
+object_record* identity_map::find(const table_info& table, const key& k) {
+  auto* address = by_key_.find(&table, k);
   if (address == nullptr) return nullptr;
   auto it = by_address_.find(address);
   // The address may now hold another object's record (its old one was replaced): the key
   // entry is stale then, and must not hand out that object.
-  if (it == by_address_.end() || it->second.table != &table || it->second.key != key ||
+  if (it == by_address_.end() || it->second.table != &table || it->second.key != k ||
       (it->second.state != object_state::persistent && it->second.state != object_state::deleted)) {
-    by_key_.erase(&table, key, address);
+    by_key_.erase(&table, k, address);
     return nullptr;
   }
   if (is_dead(it->second)) {
@@ -52,7 +52,7 @@ object_record& identity_map::add_pending(const object_ref& object) {
   return r;
 }
 
-object_record& identity_map::add_persistent(const object_ref& object, std::int64_t key, std::vector<value> snapshot) {
+object_record& identity_map::add_persistent(const object_ref& object, key k, std::vector<value> snapshot) {
   // Objects die without telling us; sweeping now and then keeps a long stream's map small.
   if (by_address_.size() >= purge_threshold_) {
     purge();
@@ -62,18 +62,18 @@ object_record& identity_map::add_persistent(const object_ref& object, std::int64
   r.table = object.table;
   r.weak = object.object;
   r.state = object_state::persistent;
-  r.key = key;
+  r.key = std::move(k);
   r.snapshot = std::move(snapshot);
   r.sequence = next_sequence_++;
-  by_key_.put(object.table, key, object.object.get());
+  by_key_.put(object.table, r.key, object.object.get());
   return r;
 }
 
-void identity_map::make_persistent(object_record& record, std::int64_t key) {
+void identity_map::make_persistent(object_record& record, key k) {
   record.state = object_state::persistent;
-  record.key = key;
+  record.key = std::move(k);
   if (record.strong) {
-    by_key_.put(record.table, key, record.strong.get());
+    by_key_.put(record.table, record.key, record.strong.get());
     record.weak = record.strong;
     record.strong.reset();
   }

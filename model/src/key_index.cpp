@@ -68,12 +68,23 @@ void key_index::erase(const table_info* table, std::int64_t key, const void* add
   }
 }
 
+const void* key_index::find_other(const table_info* table, const key& k) const noexcept {
+  auto it = others_.find({table, k});
+  return it == others_.end() ? nullptr : it->second;
+}
+
+void key_index::erase_other(const table_info* table, const key& k, const void* address) noexcept {
+  auto it = others_.find({table, k});
+  if (it != others_.end() && (address == nullptr || it->second == address)) others_.erase(it);
+}
+
 void key_index::reserve(std::size_t n) {
   if ((used_ + n) * 2 > slots_.size()) grow(std::bit_ceil((size_ + n) * 2));
 }
 
 void key_index::clear() noexcept {
   slots_.clear();
+  others_.clear();
   size_ = used_ = 0;
 }
 

@@ -30,6 +30,20 @@ void set_columns(const table_info& table, void* object, const drivers::rowset& r
   }
 }
 
+// The key a single foreign key value refers to (an integer takes orca::key's integer path).
+key key_of_value(const column_info& column, const value& x) {
+  return x.type() == value_type::integer ? key{x.as_integer()} : key{std::vector<value>{key_value(column.type, x)}};
+}
+
+// Relationships join one foreign key column to a single-column primary key.
+void require_single_column_key(const table_info& parent, const relationship_info& rel) {
+  if (parent.primary_key_columns().size() != 1)
+    throw error(errc::invalid_argument, "relationship " + rel.owner->class_name() + "." + rel.name +
+                                            " cannot be loaded: " + parent.class_name() +
+                                            "'s primary key is composite, and relationships map one foreign key "
+                                            "column");
+}
+
 std::vector<value> snapshot_of(const table_info& table, const void* object) {
   std::vector<value> values;
   values.reserve(table.columns().size());
@@ -56,9 +70,8 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
                                       bool overwrite) {
   std::vector<object_ref> result;
   result.reserve(rows.size());
-  auto pk = table.primary_key().ordinal;
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    auto key = rows.at(r, pk).as_integer();
+    auto key = table.key_from([&](std::size_t c) -> const value& { return rows.at(r, c); });
     if (auto* record = objects_.find(table, key)) {
       auto object = record->lock();
       if (record->expired || overwrite) {
@@ -73,11 +86,11 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
     set_columns(table, object.get(), rows, r);
     for (auto& rel : table.relationships()) {
       if (rel.kind == relationship_kind::write_only)
-        rel.access->bind(object.get(), rel, key, objects_.write_only_changed());
+        rel.access->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
       else if (rel.kind == relationship_kind::one_to_many && !is_eager(spec, rel))
         rel.access->set_unloaded(object.get(), rel);
     }
-    objects_.add_persistent({&table, object}, key, snapshot_of(table, object.get()));
+    objects_.add_persistent({&table, object}, std::move(key), snapshot_of(table, object.get()));
     result.push_back({&table, std::move(object)});
   }
   return result;
@@ -101,8 +114,7 @@ void loader::load_relationships(drivers::connection& connection, const select_sp
 }
 
 plan<std::vector<drivers::rowset>> loader::select_in(const table_info& table, std::size_t column,
-                                                     const std::vector<std::int64_t>& keys,
-                                                     const drivers::dialect& dialect) {
+                                                     const std::vector<value>& keys, const drivers::dialect& dialect) {
   std::size_t batch = std::max<std::size_t>(1, std::min(options_.selectin_batch_size, dialect.max_parameters()));
   std::vector<std::pair<std::string, params>> statements;
   std::string full_sql;
@@ -125,18 +137,20 @@ plan<std::vector<drivers::rowset>> loader::select_in(const table_info& table, st
 plan<void> loader::load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
                                    const drivers::dialect& dialect) {
   auto& child_table = rel.target();
-  std::vector<std::int64_t> keys;
+  require_single_column_key(*rel.owner, rel);
+  auto& fk = child_table.columns()[rel.foreign_key];
+  std::vector<value> keys;
   keys.reserve(parents.size());
-  std::unordered_set<std::int64_t> seen;
+  std::unordered_set<key, key_hash> seen;
   for (auto& p : parents) {
     auto key = p.table->key_of(p.object.get());
-    if (seen.insert(key).second) keys.push_back(key);
+    if (seen.insert(key).second) keys.push_back(key.part(0));
   }
-  std::unordered_map<std::int64_t, std::vector<std::shared_ptr<void>>> children;
+  std::unordered_map<key, std::vector<std::shared_ptr<void>>, key_hash> children;
   for (auto& rows : co_await select_in(child_table, rel.foreign_key, keys, dialect)) {
     auto objects = merge(child_table, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r)
-      children[rows.at(r, rel.foreign_key).as_integer()].push_back(std::move(objects[r].object));
+      children[key_of_value(fk, rows.at(r, rel.foreign_key))].push_back(std::move(objects[r].object));
   }
   for (auto& p : parents) {
     auto it = children.find(p.table->key_of(p.object.get()));
@@ -147,14 +161,15 @@ plan<void> loader::load_collection(const relationship_info& rel, const std::vect
 plan<void> loader::load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
                                   const drivers::dialect& dialect) {
   auto& target = rel.target();
+  require_single_column_key(target, rel);
   auto& fk = owners.front().table->columns()[rel.foreign_key];
-  std::vector<std::int64_t> keys;
-  std::unordered_set<std::int64_t> seen;
+  std::vector<value> keys;
+  std::unordered_set<key, key_hash> seen;
   for (auto& o : owners) {
     auto v = fk.access->get(o.object.get());
-    if (!v.is_null() && seen.insert(v.as_integer()).second) keys.push_back(v.as_integer());
+    if (!v.is_null() && seen.insert(key_of_value(fk, v)).second) keys.push_back(std::move(v));
   }
-  std::unordered_map<std::int64_t, std::shared_ptr<void>> by_key;
+  std::unordered_map<key, std::shared_ptr<void>, key_hash> by_key;
   for (auto& rows : co_await select_in(target, target.primary_key().ordinal, keys, dialect))
     for (auto& object : merge(target, rows, nullptr))
       by_key[target.key_of(object.object.get())] = std::move(object.object);
@@ -162,7 +177,7 @@ plan<void> loader::load_reference(const relationship_info& rel, const std::vecto
     auto v = fk.access->get(o.object.get());
     std::vector<std::shared_ptr<void>> related;
     if (!v.is_null())
-      if (auto it = by_key.find(v.as_integer()); it != by_key.end()) related.push_back(it->second);
+      if (auto it = by_key.find(key_of_value(fk, v)); it != by_key.end()) related.push_back(it->second);
     rel.access->assign(o.object.get(), std::move(related));
   }
 }

@@ -161,18 +161,20 @@ plan<std::vector<object_ref>> sync_session::execute(select_spec spec, const driv
   co_return co_await loader_.load(std::move(spec), dialect);
 }
 
-object_ref sync_session::identity_lookup(const table_info& table, std::int64_t key) {
+object_ref sync_session::identity_lookup(const table_info& table, const key& k) {
   check_usable();
-  if (auto* r = objects_.find(table, key); r != nullptr && !r->expired && r->state == object_state::persistent)
+  if (auto* r = objects_.find(table, k); r != nullptr && !r->expired && r->state == object_state::persistent)
     return {&table, r->lock()};
   return {&table, nullptr};
 }
 
-plan<object_ref> sync_session::get(const table_info& table, std::int64_t key, const drivers::dialect& dialect) {
-  if (auto found = identity_lookup(table, key)) co_return found;
+plan<object_ref> sync_session::get(const table_info& table, key k, const drivers::dialect& dialect) {
+  if (auto found = identity_lookup(table, k)) co_return found;
   co_await begin_if_needed();
   co_await autoflush(dialect);
-  io::execute query{select_by_key(table, dialect), params{value{key}}};
+  params parameters;
+  k.append_to(parameters);
+  io::execute query{select_by_key(table, dialect), std::move(parameters)};
   auto rows = co_await query;
   auto objects = loader_.merge(table, rows, nullptr);
   co_return objects.empty() ? object_ref{&table, nullptr} : objects.front();
@@ -185,11 +187,13 @@ plan<void> sync_session::refresh(object_ref object, const drivers::dialect& dial
     throw error(errc::invalid_state,
                 "cannot refresh a " + object.table->class_name() + " that is not persistent in this session");
   auto key = r->key;
-  io::execute query{select_by_key(*object.table, dialect), params{value{key}}};
+  params parameters;
+  key.append_to(parameters);
+  io::execute query{select_by_key(*object.table, dialect), std::move(parameters)};
   auto rows = co_await query;
   if (rows.empty())
     throw error(errc::no_result, object.table->class_name() + " with " + object.table->primary_key().name + " = " +
-                                     std::to_string(key) + " no longer exists");
+                                     key.to_string() + " no longer exists");
   loader_.merge(*object.table, rows, nullptr, true);
 }
 
@@ -414,8 +418,8 @@ std::vector<object_ref> sync_session::execute(drivers::connection& connection, c
   return drive(execute(spec, connection.sql_dialect()), connection);
 }
 
-object_ref sync_session::get(drivers::connection& connection, const table_info& table, std::int64_t key) {
-  return drive(get(table, key, connection.sql_dialect()), connection);
+object_ref sync_session::get(drivers::connection& connection, const table_info& table, key k) {
+  return drive(get(table, std::move(k), connection.sql_dialect()), connection);
 }
 
 void sync_session::refresh(drivers::connection& connection, const object_ref& object) {

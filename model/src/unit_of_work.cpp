@@ -41,6 +41,18 @@ std::vector<value> read_columns(const table_info& table, const void* object) {
   return values;
 }
 
+// A member's value for a statement; a member that cannot be converted (a time finer than a
+// microsecond, an enumerator without a name) names its column, as a driver's refusal does.
+value column_value(const table_info& table, const column_info& column, const void* object) {
+  try {
+    return column.access->get(object);
+  } catch (const error& e) {
+    auto details = e.details();
+    details.column = table.name() + "." + column.name;
+    throw error{e.code(), "column " + details.column + ": " + e.message(), std::move(details)};
+  }
+}
+
 // A value the driver refused names its 1-based parameter ("parameter 3: text holds ...");
 // the flush knows which column each parameter is for, and says so instead.
 error naming_column(const error& refused, const table_info& table, const std::vector<std::size_t>& columns) {
@@ -136,10 +148,15 @@ private:
     column.access->set(object, x);
   }
 
-  // A parent's key: a persistent one's, or the one its INSERT in this flush returned.
-  static std::int64_t key_of(const object_record& parent) {
-    if (parent.state == object_state::persistent || (parent.state == object_state::pending && parent.key != 0))
-      return parent.key;
+  // A parent's key: a persistent one's, or the one its INSERT in this flush returned. A
+  // relationship's foreign key is one column, so the parent's key is one value.
+  static value key_of(const object_record& parent) {
+    if (parent.key.size() != 1)
+      throw error(errc::invalid_argument, "relationships to " + parent.table->class_name() +
+                                              " are not mapped: its primary key is composite; set the foreign key "
+                                              "columns and declare t.foreign_key(...) instead");
+    if (parent.state == object_state::persistent || (parent.state == object_state::pending && !parent.key.empty()))
+      return parent.key.part(0);
     throw error(errc::internal, "a parent object has no primary key when its children are flushed");
   }
 
@@ -156,7 +173,7 @@ private:
                                                table.name() + "." + column.name +
                                                " is NOT NULL; delete the object with session.remove() instead");
       } else {
-        wanted = value{key_of(*l.parent_record)};
+        wanted = key_of(*l.parent_record);
       }
       write(*l.child_record, l.child.get(), column, wanted);
     }
@@ -201,11 +218,12 @@ private:
 
   plan<void> insert_group(const table_info& table, std::vector<std::size_t> included,
                           std::vector<const tracked*> group) {
-    auto& pk = table.primary_key();
-    bool key_generated = std::find(included.begin(), included.end(), pk.ordinal) == included.end();
-    std::vector<std::size_t> returning{pk.ordinal};
+    // RETURNING starts with the key columns (in key order), then what the database filled in.
+    auto& key_columns = table.primary_key_columns();
+    bool key_generated = std::find(included.begin(), included.end(), key_columns.front()) == included.end();
+    std::vector<std::size_t> returning{key_columns};
     for (auto& c : table.columns())
-      if (c.ordinal != pk.ordinal && std::find(included.begin(), included.end(), c.ordinal) == included.end())
+      if (!c.primary_key && std::find(included.begin(), included.end(), c.ordinal) == included.end())
         returning.push_back(c.ordinal);
 
     std::size_t batch = included.empty()
@@ -226,7 +244,8 @@ private:
       parameters.clear();
       parameters.reserve(n * included.size());
       for (std::size_t i = start; i < start + n; ++i)
-        for (auto column : included) parameters.push_back(table.columns()[column].access->get(group[i]->object.get()));
+        for (auto column : included)
+          parameters.push_back(column_value(table, table.columns()[column], group[i]->object.get()));
       io::execute insert{text, std::move(parameters)};
       drivers::rowset rows;
       try {
@@ -246,21 +265,31 @@ private:
       // explicit keys are matched by value.
       std::vector<std::size_t> order(n);
       std::iota(order.begin(), order.end(), 0);
-      std::vector<std::int64_t> keys(n);
-      for (std::size_t r = 0; r < n; ++r) keys[r] = rows.at(r, 0).as_integer();
+      std::vector<key> keys(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        std::size_t k = 0;
+        keys[r] = table.key_from([&](std::size_t) -> const value& { return rows.at(r, k++); });
+      }
       if (key_generated) {
-        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return keys[a].integer() < keys[b].integer(); });
       } else {
-        std::unordered_map<std::int64_t, std::size_t> by_key;
+        std::unordered_map<key, std::size_t, key_hash> by_key;
         for (std::size_t r = 0; r < n; ++r) by_key[keys[r]] = r;
-        for (std::size_t i = 0; i < n; ++i) order[i] = by_key.at(table.key_of(group[start + i]->object.get()));
+        for (std::size_t i = 0; i < n; ++i) {
+          auto found = by_key.find(table.key_of(group[start + i]->object.get()));
+          if (found == by_key.end())
+            throw error(errc::internal, "INSERT INTO " + table.name() + " returned no row for a given key",
+                        {text, {}, {}, false});
+          order[i] = found->second;
+        }
       }
       for (std::size_t i = 0; i < n; ++i) {
         auto& t = *group[start + i];
         auto row = order[i];
         for (std::size_t k = 0; k < returning.size(); ++k)
           write(*t.record, t.object.get(), table.columns()[returning[k]], rows.at(row, k));
-        t.record->key = keys[row];  // still pending: the identity map learns it in finish()
+        t.record->key = std::move(keys[row]);  // still pending: the identity map learns it in finish()
         inserted_.push_back(t);
       }
       stats_.inserted += n;
@@ -276,13 +305,12 @@ private:
       std::vector<std::size_t> changed;
       for (auto& c : table.columns())
         if (&c != version && c.ordinal < t.record->snapshot.size() &&
-            c.access->get(t.object.get()) != t.record->snapshot[c.ordinal])
+            column_value(table, c, t.object.get()) != t.record->snapshot[c.ordinal])
           changed.push_back(c.ordinal);
       if (changed.empty()) continue;
-      if (std::find(changed.begin(), changed.end(), table.primary_key().ordinal) != changed.end())
+      if (std::any_of(changed.begin(), changed.end(), [&](std::size_t c) { return table.columns()[c].primary_key; }))
         throw error(errc::invalid_state, "the primary key of a persistent " + table.class_name() + " (" +
-                                             std::to_string(t.record->key) +
-                                             ") was changed; orca does not update keys");
+                                             t.record->key.to_string() + ") was changed; orca does not update keys");
       groups[std::move(changed)].push_back(t);
     }
     for (auto& [changed, group] : groups) {
@@ -293,7 +321,7 @@ private:
       sets.reserve(group.size());
       for (auto& t : group) {
         params p;
-        p.reserve(changed.size() + 3);
+        p.reserve(changed.size() + t.record->key.size() + 2);
         for (auto column : changed) p.push_back(table.columns()[column].access->get(t.object.get()));
         value known;  // the version this session last loaded or wrote
         if (version) {
@@ -302,7 +330,7 @@ private:
           write(*t.record, t.object.get(), *version, next);
           p.push_back(std::move(next));
         }
-        p.push_back(value{t.record->key});
+        t.record->key.append_to(p);
         if (version) p.push_back(std::move(known));
         sets.push_back(std::move(p));
         updated_.push_back(t);
@@ -313,7 +341,8 @@ private:
         affected = co_await update;
       } catch (const error& e) {
         auto columns = changed;
-        columns.push_back(table.primary_key().ordinal);
+        auto& key_columns = table.primary_key_columns();
+        columns.insert(columns.end(), key_columns.begin(), key_columns.end());
         throw naming_column(e, table, columns);
       }
       ++stats_.statements;
@@ -334,10 +363,9 @@ private:
     std::vector<params> sets;
     objects_.for_each_record([&](object_record& r) {
       if (r.table == &table && r.state == object_state::deleted) {  // held strongly
-        if (version)
-          sets.push_back({value{r.key}, r.snapshot[version->ordinal]});
-        else
-          sets.push_back({value{r.key}});
+        auto& p = sets.emplace_back();
+        r.key.append_to(p);
+        if (version) p.push_back(r.snapshot[version->ordinal]);
         deleted_.push_back({r.strong, &r});
       }
     });
@@ -368,7 +396,7 @@ private:
     for (auto& t : work_)
       if (t.record->state == object_state::pending) {
         t.record->before_insert.clear();
-        t.record->key = 0;
+        t.record->key = key{};
       }
   }
 
@@ -386,7 +414,7 @@ private:
     for (auto& [owner, rel] : write_only_owners_) {
       rel->access->clear_pending(owner.get());
       if (auto* r = objects_.find(owner.get()); r != nullptr && r->state == object_state::persistent)
-        rel->access->bind(owner.get(), *rel, r->key, objects_.write_only_changed());
+        rel->access->bind(owner.get(), *rel, r->key.part(0), objects_.write_only_changed());
     }
   }
 

@@ -91,11 +91,15 @@ public:
     co_await send_adds();
     co_return async_result<T>{co_await core_->open_stream(statement.spec(), batch_size)};
   }
-  /// The object with this primary key (null if none); no SQL if the session has it.
-  template <class T>
-  task<std::shared_ptr<T>> get(std::int64_t key) {
+  /// The object with this primary key (null if none); no SQL if the session has it. The
+  /// key is of the key member's type (`get<A>(42)`, `get<U>(orca::uuid{...})`), or a
+  /// std::tuple for a composite key (`get<C>(std::tuple{1, std::string{"x"}})`).
+  template <class T, class K>
+  task<std::shared_ptr<T>> get(K key) {
+    auto k = make_key(key);
+    table_of<T>().check_key(k);
     co_await send_adds();
-    co_return detail::typed<T>(co_await core_->get(table_of<T>(), key));
+    co_return detail::typed<T>(co_await core_->get(table_of<T>(), std::move(k)));
   }
   /// Marks an object for deletion at the next flush.
   template <class T>
@@ -119,9 +123,7 @@ public:
   task<void> load(std::shared_ptr<T> object, collection<C> T::*member) {
     co_await send_adds();
     auto& table = table_of<T>();
-    auto statement = select<T>()
-                         .where_foreign_key(table.primary_key().ordinal, table.key_of(object.get()))
-                         .options(selectinload(member));
+    auto statement = select<T>().where_key(table.key_of(object.get())).options(selectinload(member));
     const auto& spec = statement.spec();
     co_await core_->execute(spec);
   }

@@ -59,9 +59,9 @@ namespace orca::actors {
 using session_actor = caf::typed_actor<
     caf::replies_to<add_atom, object_list>::with<ok_atom>, caf::replies_to<remove_atom, object_ref>::with<ok_atom>,
     caf::replies_to<execute_atom, select_spec>::with<object_list>,
-    caf::replies_to<get_atom, table_pointer, std::int64_t>::with<object_ref>,
-    caf::replies_to<flush_atom>::with<ok_atom>, caf::replies_to<commit_atom>::with<ok_atom>,
-    caf::replies_to<rollback_atom>::with<ok_atom>, caf::replies_to<commit_atom, hibernate_atom>::with<bool>,
+    caf::replies_to<get_atom, table_pointer, key>::with<object_ref>, caf::replies_to<flush_atom>::with<ok_atom>,
+    caf::replies_to<commit_atom>::with<ok_atom>, caf::replies_to<rollback_atom>::with<ok_atom>,
+    caf::replies_to<commit_atom, hibernate_atom>::with<bool>,
     caf::replies_to<rollback_atom, hibernate_atom>::with<bool>,
     caf::replies_to<refresh_atom, object_ref>::with<ok_atom>, caf::replies_to<expire_atom, object_ref>::with<ok_atom>,
     caf::replies_to<stream_atom, select_spec, std::uint64_t>::with<stream_actor>,

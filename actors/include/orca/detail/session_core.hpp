@@ -70,7 +70,7 @@ public:
     savepoints_ = 0;
   }
   operation<std::vector<object_ref>> execute(const select_spec& spec);
-  operation<object_ref> get(const table_info& table, std::int64_t key);
+  operation<object_ref> get(const table_info& table, key k);
   operation<void> remove(object_ref object);
   operation<void> flush();
   operation<void> commit();

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "orca/drivers/uuid.hpp"
+
 namespace orca {
 
 /// A point in time in UTC with microsecond precision (what both backends store).
@@ -22,12 +24,13 @@ struct blob {
 };
 
 /// The SQL type families orca maps; the dialects turn them into DDL type names.
-enum class value_type : std::uint8_t { null, integer, real, text, binary, boolean, time };
+/// `date` and `json` are column types only: their values travel as text.
+enum class value_type : std::uint8_t { null, integer, real, text, binary, boolean, time, uuid, date, json };
 
 /// Names a value_type for messages ("integer", "text", ...).
 std::string_view to_string(value_type type) noexcept;
 
-/// One SQL value: NULL, 64-bit integer, double, text, blob, boolean or timestamp.
+/// One SQL value: NULL, 64-bit integer, double, text, blob, boolean, timestamp or UUID.
 /// Conversions never truncate silently: asking for the wrong type throws orca::error
 /// with errc::type_mismatch.
 class value {
@@ -43,6 +46,7 @@ public:
   value(const char* x) : data_(std::string{x}) {}
   value(blob x) noexcept : data_(std::move(x)) {}
   value(timestamp x) noexcept : data_(x) {}
+  value(orca::uuid x) noexcept : data_(x) {}
 
   /// The family of the value held.
   value_type type() const noexcept { return static_cast<value_type>(data_.index()); }
@@ -62,6 +66,9 @@ public:
   /// The timestamp held, or parsed from ISO-8601 text ("2026-11-21 12:00:00.123456");
   /// throws type_mismatch otherwise.
   timestamp as_timestamp() const;
+  /// The UUID held, or read from a 16-byte blob (SQLite) or UUID text; throws type_mismatch
+  /// otherwise.
+  orca::uuid as_uuid() const;
 
   friend bool operator==(const value&, const value&) = default;
 
@@ -69,7 +76,7 @@ public:
   const auto& data() const noexcept { return data_; }
 
 private:
-  std::variant<std::monostate, std::int64_t, double, std::string, blob, bool, timestamp> data_;
+  std::variant<std::monostate, std::int64_t, double, std::string, blob, bool, timestamp, orca::uuid> data_;
 };
 
 /// Renders a value for logs and messages: NULL, 42, 'text', X'0a0b', true, '2026-...'.

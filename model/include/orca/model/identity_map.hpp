@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "orca/drivers/value.hpp"
+#include "orca/model/key.hpp"
 #include "orca/model/key_index.hpp"
 #include "orca/model/object_state.hpp"
 #include "orca/model/table.hpp"
@@ -27,7 +28,7 @@ struct object_record {
   std::weak_ptr<void> weak;
   std::shared_ptr<void> strong;
   object_state state = object_state::pending;
-  std::int64_t key = 0;                  ///< primary key once persistent
+  orca::key key;                         ///< primary key once persistent
   std::vector<value> snapshot;           ///< column values as last loaded or flushed
   bool expired = false;                  ///< the next load overwrites the object's values
   bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
@@ -49,13 +50,13 @@ public:
   /// The record of a live object, or nullptr.
   object_record* find(const void* object);
   /// The record of the live persistent object with this key, or nullptr.
-  object_record* find(const table_info& table, std::int64_t key);
+  object_record* find(const table_info& table, const key& k);
   /// Records a transient object as pending (kept alive until flushed).
   object_record& add_pending(const object_ref& object);
   /// Records a loaded object as persistent with its key and snapshot.
-  object_record& add_persistent(const object_ref& object, std::int64_t key, std::vector<value> snapshot);
+  object_record& add_persistent(const object_ref& object, key k, std::vector<value> snapshot);
   /// Makes a flushed pending record persistent under `key` (held weakly from now on).
-  void make_persistent(object_record& record, std::int64_t key);
+  void make_persistent(object_record& record, key k);
   /// Removes an object's record (expunge).
   void erase(const void* object);
   /// Forgets records whose objects the application has dropped.

@@ -1,33 +1,61 @@
-// orca::key_index: (table, primary key) -> object address, as an open-addressing hash table.
-// The identity map's key lookup; flat so that a flush of many rows does not allocate per row.
+// orca::key_index: (table, primary key) -> object address, as an open-addressing hash table
+// for integer keys and a hash map for the others (text, UUID, composite). The identity map's
+// key lookup; the integer path is flat so that a flush of many rows does not allocate per row.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include "orca/model/key.hpp"
 
 namespace orca {
 
 class table_info;
 
-/// A hash map from (table, integer key) to an object address, with linear probing and
-/// tombstones. Not thread-safe (owned by one identity map).
+/// A hash map from (table, key) to an object address: integer keys in slots with linear
+/// probing and tombstones, other keys in a node map. Not thread-safe (owned by one identity map).
 class key_index {
 public:
   /// The address stored for (table, key), or nullptr.
-  const void* find(const table_info* table, std::int64_t key) const noexcept;
+  const void* find(const table_info* table, const key& k) const noexcept {
+    return k.is_integer() ? find(table, k.integer()) : find_other(table, k);
+  }
   /// Stores (or replaces) the address for (table, key).
-  void put(const table_info* table, std::int64_t key, const void* address);
+  void put(const table_info* table, const key& k, const void* address) {
+    if (k.is_integer())
+      put(table, k.integer(), address);
+    else
+      others_[{table, k}] = address;
+  }
   /// Removes (table, key) if it maps to `address` (any address if null).
-  void erase(const table_info* table, std::int64_t key, const void* address = nullptr) noexcept;
+  void erase(const table_info* table, const key& k, const void* address = nullptr) noexcept {
+    if (k.is_integer())
+      erase(table, k.integer(), address);
+    else
+      erase_other(table, k, address);
+  }
   /// Makes room for `n` more entries without rehashing.
   void reserve(std::size_t n);
   /// Removes every entry.
   void clear() noexcept;
   /// Number of entries.
-  std::size_t size() const noexcept { return size_; }
+  std::size_t size() const noexcept { return size_ + others_.size(); }
 
 private:
+  const void* find(const table_info* table, std::int64_t key) const noexcept;
+  void put(const table_info* table, std::int64_t key, const void* address);
+  void erase(const table_info* table, std::int64_t key, const void* address) noexcept;
+  const void* find_other(const table_info* table, const key& k) const noexcept;
+  void erase_other(const table_info* table, const key& k, const void* address) noexcept;
+  struct other_hash {
+    std::size_t operator()(const std::pair<const table_info*, key>& x) const noexcept {
+      return x.second.hash() ^ reinterpret_cast<std::uintptr_t>(x.first);
+    }
+  };
+
   struct slot {
     const table_info* table = nullptr;  ///< null: empty (address null) or tombstone (address set)
     std::int64_t key = 0;
@@ -38,6 +66,7 @@ private:
   std::vector<slot> slots_;
   std::size_t size_ = 0;
   std::size_t used_ = 0;  ///< entries plus tombstones
+  std::unordered_map<std::pair<const table_info*, key>, const void*, other_hash> others_;
 };
 
 }  // namespace orca

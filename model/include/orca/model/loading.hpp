@@ -50,7 +50,7 @@ private:
   plan<void> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
                             const drivers::dialect& dialect);
   plan<std::vector<drivers::rowset>> select_in(const table_info& table, std::size_t column,
-                                               const std::vector<std::int64_t>& keys, const drivers::dialect& dialect);
+                                               const std::vector<value>& keys, const drivers::dialect& dialect);
 
   identity_map& objects_;
   load_options options_;

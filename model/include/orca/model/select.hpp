@@ -38,8 +38,7 @@ namespace detail {
 const relationship_info& require_relationship(const table_info& table, const relationship_info* found);
 std::shared_ptr<const expression_node> and_where(std::shared_ptr<const expression_node> where,
                                                  std::shared_ptr<const expression_node> more);
-std::shared_ptr<const expression_node> foreign_key_equals(const table_info& table, std::size_t column,
-                                                          std::int64_t key);
+std::shared_ptr<const expression_node> foreign_key_equals(const table_info& table, std::size_t column, value key);
 }  // namespace detail
 
 /// A SELECT of objects of class T. Each builder call returns a new statement.
@@ -94,9 +93,16 @@ public:
     return copy;
   }
   /// Filters on a foreign key column (used by write-only collections).
-  select_statement where_foreign_key(std::size_t column, std::int64_t key) const {
+  select_statement where_foreign_key(std::size_t column, value key) const {
     auto copy = *this;
-    copy.spec_.where = detail::and_where(spec_.where, detail::foreign_key_equals(*spec_.table, column, key));
+    copy.spec_.where = detail::and_where(spec_.where, detail::foreign_key_equals(*spec_.table, column, std::move(key)));
+    return copy;
+  }
+  /// Filters on the primary key (every column of a composite key).
+  select_statement where_key(const key& k) const {
+    auto copy = *this;
+    auto& columns = spec_.table->primary_key_columns();
+    for (std::size_t i = 0; i < columns.size(); ++i) copy = copy.where_foreign_key(columns[i], k.part(i));
     return copy;
   }
 

@@ -81,9 +81,9 @@ public:
   plan<std::vector<object_ref>> execute(select_spec spec, const drivers::dialect& dialect);
   /// The object with this key from the identity map (no SQL), or null if the session has
   /// no live, unexpired, persistent one.
-  object_ref identity_lookup(const table_info& table, std::int64_t key);
+  object_ref identity_lookup(const table_info& table, const key& k);
   /// The object with this primary key: identity map first, else loaded; null if no row.
-  plan<object_ref> get(const table_info& table, std::int64_t key, const drivers::dialect& dialect);
+  plan<object_ref> get(const table_info& table, key k, const drivers::dialect& dialect);
   /// Reloads an object's columns; errc::no_result if its row is gone.
   plan<void> refresh(object_ref object, const drivers::dialect& dialect);
   /// Flushes and commits; expires every object if expire_on_commit.
@@ -133,7 +133,7 @@ public:
   std::vector<object_ref> execute(drivers::connection& connection, const select_spec& spec);
   /// The object with this primary key: from the identity map without SQL when present
   /// and not expired, else loaded; null if there is no such row.
-  object_ref get(drivers::connection& connection, const table_info& table, std::int64_t key);
+  object_ref get(drivers::connection& connection, const table_info& table, key k);
   /// Reloads an object's columns; errc::no_result if its row is gone.
   void refresh(drivers::connection& connection, const object_ref& object);
   /// Flushes and commits; expires every object if expire_on_commit. Closes open streams.
@@ -202,7 +202,7 @@ private:
   /// (or, if the transaction had inserted the row, puts back its values from before that).
   struct deleted_row {
     object_ref object;
-    std::int64_t key;
+    orca::key key;
     std::vector<value> snapshot;                               ///< the row's values
     std::vector<std::pair<std::size_t, value>> before_insert;  ///< if inserted in the transaction
     bool inserted_in_transaction;

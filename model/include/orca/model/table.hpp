@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "orca/drivers/value.hpp"
+#include "orca/model/key.hpp"
 
 namespace orca {
 
@@ -68,7 +69,7 @@ public:
   virtual bool is_loaded(const void* owner) const = 0;
   /// Tells a write-only collection who owns it, so that select() can filter on it, and
   /// which flag to raise when it is changed (so that the session's autoflush notices).
-  virtual void bind(void* owner, const relationship_info& info, std::int64_t owner_key,
+  virtual void bind(void* owner, const relationship_info& info, const value& owner_key,
                     const std::shared_ptr<std::atomic<bool>>& changed) const = 0;
 };
 
@@ -84,6 +85,9 @@ struct server_default {
 struct foreign_key_info {
   table_getter target = nullptr;  ///< the referred table
   std::string column;             ///< the referred column ("id")
+  /// For a composite foreign key, the ordinals of all its columns in this table, in the
+  /// order of the referred columns (each member column holds the same list); else empty.
+  std::vector<std::size_t> composite;
 };
 
 /// One mapped column.
@@ -134,8 +138,12 @@ public:
   const std::vector<column_info>& columns() const noexcept { return columns_; }
   /// The relationships, in declaration order.
   const std::vector<relationship_info>& relationships() const noexcept { return relationships_; }
-  /// The primary key column (orca maps single-column integer keys).
-  const column_info& primary_key() const { return columns_[primary_key_]; }
+  /// The (first) primary key column.
+  const column_info& primary_key() const { return columns_[primary_key_columns_.front()]; }
+  /// The ordinals of the primary key columns, in declaration order (one unless composite).
+  const std::vector<std::size_t>& primary_key_columns() const noexcept { return primary_key_columns_; }
+  /// True when the key is a single integer column (orca::key's allocation-free path).
+  bool has_integer_key() const noexcept { return integer_key_; }
   /// The version column (`.version()`), or nullptr if the class has none.
   const column_info* version_column() const noexcept {
     for (auto& c : columns_)
@@ -146,8 +154,20 @@ public:
   const column_info* find_column(std::string_view name) const noexcept;
   /// Creates a default-constructed object of the class.
   std::shared_ptr<void> create() const { return factory_(); }
-  /// Reads the primary key of an object (0 / unset if not yet assigned).
-  std::int64_t key_of(const void* object) const;
+  /// Reads the primary key of an object (empty while unset: 0 or NULL).
+  key key_of(const void* object) const;
+  /// The key of a row: `value_at(ordinal)` returns the row's value of a column.
+  template <class ValueAt>
+  key key_from(ValueAt&& value_at) const {
+    if (integer_key_) return key{value_at(primary_key_columns_.front()).as_integer()};
+    std::vector<value> parts;
+    parts.reserve(primary_key_columns_.size());
+    for (auto c : primary_key_columns_) parts.push_back(key_value(columns_[c].type, value_at(c)));
+    return key{std::move(parts)};
+  }
+  /// Checks that a key given by the user has the shape of this table's key (number and
+  /// types of values); throws errc::type_mismatch naming the class otherwise.
+  void check_key(const key& k) const;
 
   /// The column mapped to a member (a `M T::*` in an std::any), or nullptr.
   template <class MemberPointer>
@@ -178,7 +198,8 @@ private:
   std::string class_name_;
   std::vector<column_info> columns_;
   std::vector<relationship_info> relationships_;
-  std::size_t primary_key_ = 0;
+  std::vector<std::size_t> primary_key_columns_;
+  bool integer_key_ = false;
   std::shared_ptr<void> (*factory_)() = nullptr;
 };
 

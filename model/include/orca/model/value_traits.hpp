@@ -2,6 +2,7 @@
 // Used by the mapping (mapping.hpp) and by typed where-expressions (expression.hpp).
 #pragma once
 
+#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <limits>
@@ -11,11 +12,20 @@
 
 #include "orca/drivers/error.hpp"
 #include "orca/drivers/value.hpp"
+#include "orca/model/json.hpp"
 
 namespace orca {
 
 namespace detail {
 [[noreturn]] void throw_out_of_range(std::int64_t x, const char* type_name);
+/// A system_clock time as a timestamp; type_mismatch if it has sub-microsecond precision.
+timestamp to_timestamp(std::chrono::system_clock::time_point x);
+/// A timestamp as a system_clock time; type_mismatch outside system_clock's range.
+std::chrono::system_clock::time_point from_timestamp(timestamp x);
+/// "YYYY-MM-DD" for a valid date of the years 1 to 9999; type_mismatch otherwise.
+std::string format_date(std::chrono::year_month_day x);
+/// Reads "YYYY-MM-DD" text; type_mismatch otherwise.
+std::chrono::year_month_day parse_date(const value& x);
 }  // namespace detail
 
 /// Conversion of one member type; specialised for every type orca can map.
@@ -89,6 +99,55 @@ struct value_traits<timestamp> {
   static constexpr bool nullable = false;
   static value to_value(timestamp x) { return value{x}; }
   static timestamp from_value(const value& x) { return x.as_timestamp(); }
+};
+
+template <>
+struct value_traits<uuid> {
+  static constexpr value_type type = value_type::uuid;
+  static constexpr bool nullable = false;
+  static value to_value(const uuid& x) { return value{x}; }
+  static uuid from_value(const value& x) { return x.as_uuid(); }
+};
+
+/// Enumerations are stored as their underlying integer, unless the column says
+/// `.as_text({...})` (mapping.hpp).
+template <class E>
+requires std::is_enum_v<E>
+struct value_traits<E> {
+  using underlying = std::underlying_type_t<E>;
+  static constexpr value_type type = value_type::integer;
+  static constexpr bool nullable = false;
+  static value to_value(E x) { return value_traits<underlying>::to_value(static_cast<underlying>(x)); }
+  static E from_value(const value& x) { return static_cast<E>(value_traits<underlying>::from_value(x)); }
+};
+
+/// std::chrono::system_clock::time_point, stored as a timestamp (UTC, microseconds).
+template <>
+struct value_traits<std::chrono::system_clock::time_point> {
+  static constexpr value_type type = value_type::time;
+  static constexpr bool nullable = false;
+  static value to_value(std::chrono::system_clock::time_point x) { return value{detail::to_timestamp(x)}; }
+  static std::chrono::system_clock::time_point from_value(const value& x) {
+    return detail::from_timestamp(x.as_timestamp());
+  }
+};
+
+/// A calendar date: SQL DATE (text "YYYY-MM-DD" on SQLite).
+template <>
+struct value_traits<std::chrono::year_month_day> {
+  static constexpr value_type type = value_type::date;
+  static constexpr bool nullable = false;
+  static value to_value(std::chrono::year_month_day x) { return value{detail::format_date(x)}; }
+  static std::chrono::year_month_day from_value(const value& x) { return detail::parse_date(x); }
+};
+
+/// A JSON document: jsonb on PostgreSQL, TEXT on SQLite.
+template <>
+struct value_traits<json> {
+  static constexpr value_type type = value_type::json;
+  static constexpr bool nullable = false;
+  static value to_value(const json& x) { return value{x.text}; }
+  static json from_value(const value& x) { return json{x.as_text()}; }
 };
 
 template <class M>

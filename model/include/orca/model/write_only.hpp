@@ -78,7 +78,7 @@ private:
   }
   std::vector<std::shared_ptr<T>> added_;
   std::vector<std::shared_ptr<T>> removed_;
-  std::optional<std::int64_t> owner_key_;
+  std::optional<value> owner_key_;
   const relationship_info* info_ = nullptr;
   std::shared_ptr<std::atomic<bool>> changed_;  ///< the owning session's autoflush flag
 };
