@@ -92,7 +92,7 @@ TEST_CASE("read-modify-write increments under contention lose nothing with a ver
     co_await orca::when_all(std::move(work));
     co_await engine.dispose();
   }(orca::create_engine(target.url, {.pool_size = sessions, .max_overflow = 0, .sqlite_begin_immediate = false}),
-                                    &retries));
+                                                        &retries));
   CHECK(value_outside(target) == sessions * increments);
   INFO("retries: " << retries);
   // The contention is real: on PostgreSQL concurrent transactions read the same version.

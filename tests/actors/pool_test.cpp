@@ -80,7 +80,8 @@ TEST_CASE(
     holder.add(A{.data = "never committed"});
     co_await holder.flush();
     auto stream = co_await holder.stream(orca::select<A>(), 10);
-    CHECK(co_await stream.next() != nullptr);
+    auto first = co_await stream.next();
+    CHECK(first != nullptr);
     // A second session's query waits for a checkout while the engine is disposed.
     auto waiting = [](orca::async_session session, orca::errc* code) -> orca::task<void> {
       try {

@@ -63,7 +63,8 @@ TEST_CASE("a COMMIT whose server process stops answering reports commit_outcome_
     session.add(A{.data = "after the stop"});
     co_await session.commit();
     co_await session.close();
-    CHECK((co_await engine.status()).checked_out == 0);
+    auto checked_out = (co_await engine.status()).checked_out;
+    CHECK(checked_out == 0);
     co_await engine.dispose();
   }(orca::create_engine(target.url, {.request_timeout = 500ms}), &target));
 

@@ -33,9 +33,13 @@ TEST_CASE("sessions that hold nothing after rollback or commit hold no actor", "
     auto before = (co_await engine.status()).actors;
     std::vector<orca::async_session> sessions;
     for (int i = 0; i < 50; ++i) sessions.push_back(make());
-    CHECK((co_await engine.status()).actors == before);  // constructed: no actor yet
+    auto constructed = (co_await engine.status()).actors;
+    CHECK(constructed == before);  // constructed: no actor yet
     // Eight of them in a transaction at once (one connection each).
-    for (int i = 0; i < 8; ++i) CHECK(co_await sessions[i].get<A>(1) == nullptr);
+    for (int i = 0; i < 8; ++i) {
+      auto none = co_await sessions[i].get<A>(1);
+      CHECK(none == nullptr);
+    }
     auto during = (co_await engine.status()).actors;  // sessions, and the connections they took
     CHECK(during >= before + 8);
     for (int i = 0; i < 8; ++i) {
@@ -44,8 +48,10 @@ TEST_CASE("sessions that hold nothing after rollback or commit hold no actor", "
       else
         co_await sessions[i].commit();
     }
-    CHECK(co_await settled_actors(engine, during - 8) == during - 8);
-    CHECK((co_await engine.status()).checked_out == 0);
+    auto settled = co_await settled_actors(engine, during - 8);
+    CHECK(settled == during - 8);
+    auto checked_out = (co_await engine.status()).checked_out;
+    CHECK(checked_out == 0);
     // A hibernated session works again: its next call spawns a new actor.
     sessions[0].add(A{.data = "after hibernation"});
     co_await sessions[0].commit();
@@ -66,10 +72,12 @@ TEST_CASE("a session that holds an object after commit keeps it and its changes"
     auto id = a->id;
     auto actors = (co_await engine.status()).actors;
     // Same object: the session (and its identity map) lived on through the commit.
-    CHECK(co_await session.get<A>(id) == a);
+    auto again = co_await session.get<A>(id);
+    CHECK(again == a);
     a->data = "second";
     co_await session.commit();
-    CHECK(co_await settled_actors(engine, actors) == actors);
+    auto settled = co_await settled_actors(engine, actors);
+    CHECK(settled == actors);
     co_await session.close();
     co_await engine.dispose();
   }(orca::create_engine(target.url)));
