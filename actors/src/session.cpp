@@ -56,6 +56,15 @@ operation<std::pair<std::vector<object_ref>, bool>> stream_core::fetch() {
       fetch_atom::value);
 }
 
+operation<std::pair<drivers::rowset, bool>> stream_core::fetch_rows() {
+  return ask<std::pair<drivers::rowset, bool>>(
+      impl_->actor, impl_->timeout, "fetching a stream batch",
+      [](outcome<std::pair<drivers::rowset, bool>>& out, drivers::rowset& rows, bool more) {
+        out.value.emplace(std::move(rows), more);
+      },
+      fetch_atom::value, rows_atom::value);
+}
+
 namespace {
 
 void set_done(outcome<void>& out, ok_atom) { out.done = true; }
@@ -127,16 +136,28 @@ operation<void> session_core::expire(object_ref object) {
   return ask<void>(impl_->live(), impl_->timeout, "session.expire()", set_done, expire_atom::value, std::move(object));
 }
 
-operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_spec& spec, std::size_t batch_size) {
-  check_open();
-  auto timeout = impl_->timeout;
+// Opens a stream through the session actor: `what` is the select_spec or rows_request.
+template <class What>
+operation<std::shared_ptr<stream_core>> open_stream_with(const session_actor& actor, std::chrono::milliseconds timeout,
+                                                         What what, std::size_t batch_size) {
   return ask<std::shared_ptr<stream_core>>(
-      impl_->live(), timeout, "session.stream()",
+      actor, timeout, "session.stream()",
       [timeout](outcome<std::shared_ptr<stream_core>>& out, stream_actor& stream) {
         out.value = std::make_shared<stream_core>(
             std::make_unique<stream_core::impl>(stream_core::impl{stream, timeout}));
       },
-      stream_atom::value, spec, std::uint64_t{batch_size});
+      stream_atom::value, std::move(what), std::uint64_t{batch_size});
+}
+
+operation<std::shared_ptr<stream_core>> session_core::open_stream(const select_spec& spec, std::size_t batch_size) {
+  check_open();
+  return open_stream_with(impl_->live(), impl_->timeout, spec, batch_size);
+}
+
+operation<std::shared_ptr<stream_core>> session_core::open_row_stream(std::shared_ptr<const query_spec> query,
+                                                                      std::size_t batch_size) {
+  check_open();
+  return open_stream_with(impl_->live(), impl_->timeout, rows_request{std::move(query)}, batch_size);
 }
 
 void session_core::rollback_later() noexcept {

@@ -229,6 +229,25 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
         }
         return promise;
       },
+      [=](stream_atom, rows_request& request, std::uint64_t batch) -> caf::result<stream_actor> {
+        auto& st = self->state;
+        auto consumer = caf::actor_cast<caf::actor_addr>(self->current_sender());
+        auto promise = self->make_response_promise<stream_actor>();
+        try {
+          start_plan(self, st.core->prepare_row_stream(request.query, *st.dialect),
+                     [=](std::exception_ptr failure, sql::statement statement) mutable {
+                       if (failure) {
+                         release_if_idle(self);
+                         promise.deliver(to_caf_error(failure));
+                         return;
+                       }
+                       open_stream(self, select_spec{}, std::move(statement), batch, consumer, promise);
+                     });
+        } catch (...) {
+          promise.deliver(current_exception_to_caf_error());
+        }
+        return promise;
+      },
       [=](merge_atom, select_spec& spec, drivers::rowset& rows) {
         auto& st = self->state;
         return guarded_plan<object_list>(

@@ -11,6 +11,7 @@
 #include "orca/actors/stream_actor.hpp"
 
 #include <optional>
+#include <utility>
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -33,8 +34,9 @@ struct stream_state {
   bool fetching = false;                 ///< a fetch request to the connection is in flight
   std::optional<drivers::rowset> ready;  ///< rows fetched and not yet served
   std::optional<caf::error> failure;     ///< the fetch failed: every later fetch gets it
-  std::optional<caf::typed_response_promise<object_list, bool>> waiting;  ///< a consumer fetch
-  std::chrono::steady_clock::time_point last_fetch;                       ///< for the idle timeout
+  std::optional<caf::typed_response_promise<object_list, bool>> waiting;           ///< a consumer fetch
+  std::optional<caf::typed_response_promise<drivers::rowset, bool>> waiting_rows;  ///< a fetch of rows
+  std::chrono::steady_clock::time_point last_fetch;                                ///< for the idle timeout
   static inline const char* name = "orca.stream";
 
   ~stream_state() {
@@ -50,9 +52,14 @@ void serve(stream_pointer self);
 // Closes the stream; a consumer still waiting learns why.
 void close_stream(stream_pointer self, const char* why) {
   auto& st = self->state;
+  auto closed = to_caf_error(error{errc::closed, std::string{"the stream was closed: "} + why});
   if (st.waiting) {
-    st.waiting->deliver(to_caf_error(error{errc::closed, std::string{"the stream was closed: "} + why}));
+    st.waiting->deliver(closed);
     st.waiting.reset();
+  }
+  if (st.waiting_rows) {
+    st.waiting_rows->deliver(closed);
+    st.waiting_rows.reset();
   }
   self->quit();
 }
@@ -67,32 +74,53 @@ void fetch_next(stream_pointer self) {
             st.fetching = false;
             st.cursor_open = more;
             st.ready.emplace(std::move(rows));
-            if (st.waiting) serve(self);
+            if (st.waiting || st.waiting_rows) serve(self);
           },
           [=](caf::error& e) {
             auto& st = self->state;
             st.fetching = false;
             st.cursor_open = false;
             st.failure = e;
-            if (st.waiting) serve(self);
+            if (st.waiting || st.waiting_rows) serve(self);
           });
 }
 
-// Hands the ready rows to the session for merging and answers the waiting consumer.
-void serve(stream_pointer self) {
+// The ready rows and whether more follow, with the next batch's fetch started (prefetch);
+// null after a failed fetch, which `promise` then gets while the stream quits.
+template <class Promise>
+std::optional<std::pair<drivers::rowset, bool>> take_ready(stream_pointer self, Promise& promise) {
   auto& st = self->state;
-  auto promise = std::move(*st.waiting);
-  st.waiting.reset();
   if (!st.ready) {
     promise.deliver(*st.failure);
     self->quit();
+    return std::nullopt;
+  }
+  std::pair<drivers::rowset, bool> batch{std::move(*st.ready), st.cursor_open};
+  st.ready.reset();
+  if (batch.second && st.options.prefetch) fetch_next(self);
+  return batch;
+}
+
+// Answers the waiting consumer: with the rows themselves for a stream of rows, or with the
+// objects the session merged them into.
+void serve(stream_pointer self) {
+  auto& st = self->state;
+  if (st.waiting_rows) {
+    auto promise = std::move(*st.waiting_rows);
+    st.waiting_rows.reset();
+    auto batch = take_ready(self, promise);
+    if (!batch) return;
+    bool more = batch->second;
+    promise.deliver(std::move(batch->first), more);
+    if (!more) self->quit();
     return;
   }
-  auto rows = std::move(*st.ready);
-  st.ready.reset();
-  bool more = st.cursor_open;
-  if (more && st.options.prefetch) fetch_next(self);
-  self->request(st.session, caf::infinite, merge_atom::value, st.spec, std::move(rows))
+  auto promise = std::move(*st.waiting);
+  st.waiting.reset();
+  auto batch = take_ready(self, promise);
+  if (!batch) return;
+  bool more = batch->second;
+  self->request(st.session, caf::infinite, merge_atom::value, st.spec, std::move(batch->first))
       .then(
           [=](object_list& objects) mutable {
             promise.deliver(std::move(objects), more);
@@ -124,11 +152,25 @@ stream_actor::behavior_type stream_impl(stream_pointer self, batch_merger sessio
       [=](fetch_atom) -> caf::result<object_list, bool> {
         auto& st = self->state;
         st.last_fetch = std::chrono::steady_clock::now();
-        if (st.waiting)
+        if (st.waiting || st.waiting_rows)
           return to_caf_error(
               error{errc::invalid_state, "a stream serves one fetch at a time; await the last one first"});
         auto promise = self->make_response_promise<object_list, bool>();
         st.waiting = promise;
+        if (st.ready || st.failure)
+          serve(self);
+        else if (!st.fetching)
+          fetch_next(self);  // no prefetch: ask now
+        return promise;
+      },
+      [=](fetch_atom, rows_atom) -> caf::result<drivers::rowset, bool> {
+        auto& st = self->state;
+        st.last_fetch = std::chrono::steady_clock::now();
+        if (st.waiting || st.waiting_rows)
+          return to_caf_error(
+              error{errc::invalid_state, "a stream serves one fetch at a time; await the last one first"});
+        auto promise = self->make_response_promise<drivers::rowset, bool>();
+        st.waiting_rows = promise;
         if (st.ready || st.failure)
           serve(self);
         else if (!st.fetching)
@@ -140,8 +182,9 @@ stream_actor::behavior_type stream_impl(stream_pointer self, batch_merger sessio
         auto& st = self->state;
         auto due = st.last_fetch + st.options.idle_timeout;
         auto now = std::chrono::steady_clock::now();
-        if (st.waiting || now < due)
-          self->delayed_send(self, st.waiting ? st.options.idle_timeout : due - now, timeout_atom::value);
+        bool busy = st.waiting || st.waiting_rows;
+        if (busy || now < due)
+          self->delayed_send(self, busy ? st.options.idle_timeout : due - now, timeout_atom::value);
         else
           close_stream(self, "idle timeout");
       },

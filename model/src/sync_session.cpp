@@ -402,6 +402,19 @@ plan<sql::statement> sync_session::prepare_stream(select_spec spec, const driver
   co_return sql::compile_select(spec, dialect);
 }
 
+plan<sql::statement> sync_session::prepare_row_stream(std::shared_ptr<const query_spec> query,
+                                                      const drivers::dialect& dialect) {
+  if (query->entity != nullptr)
+    throw error(errc::invalid_argument,
+                "stream() takes rows of columns only: a query that starts with a class streams as select<T>(), "
+                "or runs buffered through execute()");
+  // Compiled before BEGIN: a statement orca refuses sends nothing.
+  auto statement = sql::compile_query(*query, dialect);
+  co_await begin_if_needed();
+  co_await autoflush(dialect);
+  co_return statement;
+}
+
 plan<std::vector<object_ref>> sync_session::load_batch(select_spec spec, drivers::rowset rows,
                                                        const drivers::dialect& dialect) {
   check_usable();

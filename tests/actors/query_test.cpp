@@ -384,3 +384,32 @@ TEST_CASE("objects mixed with columns come through the identity map", "[query][a
     co_await engine.dispose();
   }(orca::create_engine(target.url)));
 }
+
+TEST_CASE("a query of columns streams its rows batch by batch, equal to the same SQL elsewhere",
+          "[query][actors][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  using row = std::tuple<std::string, std::int64_t, std::optional<std::int64_t>>;
+  std::vector<row> streamed;
+  run_test([](orca::engine engine, std::vector<row>* streamed) -> orca::task<void> {
+    co_await blog::reset(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    // 60 more posts, written in this transaction: the stream sees them (autoflush).
+    auto bob = (co_await session.scalars(orca::select<User>().where(col(&User::name) == "bob"))).one();
+    for (int i = 0; i < 60; ++i) session.add(Post{.user_id = bob->id, .title = "p" + std::to_string(i), .views = i});
+    auto stmt = orca::select(col(&Post::title), col(&Post::views), col(&Post::user_id)).order_by(col(&Post::id));
+    auto rows = co_await session.stream(stmt, 7);  // 63 rows in batches of 7
+    while (auto r = co_await rows.next()) streamed->push_back(*r);
+    co_await session.commit();
+    co_await engine.dispose();
+  }(orca::create_engine(target.url), &streamed));
+  auto expected = outside(target, "SELECT title, views, user_id FROM posts ORDER BY id");
+  REQUIRE(streamed.size() == expected.size());
+  REQUIRE(streamed.size() == 63);
+  for (std::size_t i = 0; i < streamed.size(); ++i) {
+    INFO("row " << i);
+    CHECK(std::get<0>(streamed[i]) == expected.at(i, 0).as_text());
+    CHECK(std::get<1>(streamed[i]) == expected.at(i, 1).as_integer());
+    CHECK(std::get<2>(streamed[i]) == expected.at(i, 2).as_integer());
+  }
+}

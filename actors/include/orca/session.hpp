@@ -13,6 +13,7 @@
 #include "orca/async_result.hpp"
 #include "orca/detail/callable_guard.hpp"
 #include "orca/nested_transaction.hpp"
+#include "orca/row_stream.hpp"
 #include "orca/detail/session_core.hpp"
 #include "orca/model/row_decoding.hpp"
 #include "orca/row_result.hpp"
@@ -236,6 +237,17 @@ public:
     auto reply = co_await core_->run(request);
     co_return row_result<Vs...>{
         detail::decode_rows<Vs...>(reply, spec->entity != nullptr ? spec->entity->columns().size() : 0)};
+  }
+  /// Runs a query of columns streamed from a server-side cursor, `batch_size` rows at a time
+  /// (0: the session's stream_batch_size): `while (auto row = co_await rows.next())`. A query
+  /// that starts with a class streams as `select<T>()` instead.
+  template <class... Vs>
+  task<row_stream<Vs...>> stream(rows_statement<Vs...> statement, std::size_t batch_size = 0) {
+    static_assert(
+        (!detail::is_object_v<Vs> && ...),
+        "stream() takes rows of columns only: stream select<T>() for objects, or run the query with execute()");
+    co_await send_adds();
+    co_return row_stream<Vs...>{co_await core_->open_row_stream(statement.shared_spec(), batch_size)};
   }
   /// The value of a one-column query's first row (`co_await session.scalar(select(count()).select_from<A>())`);
   /// with no row: std::nullopt if V is optional, else errc::no_result.

@@ -32,6 +32,8 @@ using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using stream_atom = caf::atom_constant<caf::atom("stream")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+/// With fetch: the batch as rows, not merged into objects (a stream of rows of columns).
+using rows_atom = caf::atom_constant<caf::atom("rows")>;
 using merge_atom = caf::atom_constant<caf::atom("merge")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using expunge_atom = caf::atom_constant<caf::atom("expunge")>;

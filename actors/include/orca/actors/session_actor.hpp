@@ -36,6 +36,8 @@ namespace orca::actors {
 /// - `(refresh, object)` -> ok; `(expire, object)` -> ok (null object: all).
 /// - `(stream, select_spec, batch_size)` -> stream_actor: opens a cursor and a stream actor
 ///   that serves the sender (see stream_actor.hpp); batch_size 0: the session's default.
+/// - `(stream, rows_request, batch_size)` -> stream_actor: the same for rows of columns
+///   (pulled with `(fetch, rows)`).
 /// - `(merge, select_spec, rows)` -> objects: a stream's batch into the identity map.
 /// - `(query, request)` -> reply: typed rows, a bulk UPDATE/DELETE (row count; loaded
 ///   objects kept in step), SQL text with named parameters, or a function with the
@@ -65,6 +67,7 @@ using session_actor = caf::typed_actor<
     caf::replies_to<rollback_atom, hibernate_atom>::with<bool>,
     caf::replies_to<refresh_atom, object_ref>::with<ok_atom>, caf::replies_to<expire_atom, object_ref>::with<ok_atom>,
     caf::replies_to<stream_atom, select_spec, std::uint64_t>::with<stream_actor>,
+    caf::replies_to<stream_atom, rows_request, std::uint64_t>::with<stream_actor>,
     caf::replies_to<merge_atom, select_spec, drivers::rowset>::with<object_list>,
     caf::replies_to<query_atom, query_request>::with<query_reply>, caf::replies_to<close_atom>::with<ok_atom>,
     caf::replies_to<expunge_atom, object_ref>::with<ok_atom>, caf::replies_to<merge_atom, object_ref>::with<object_ref>,

@@ -24,13 +24,16 @@ namespace orca::actors {
 ///   learns it is exhausted only from a short batch, so the last batch may be followed by
 ///   an empty one with `more` false. Errors: the database's, or `closed` once the stream is
 ///   closed.
+/// - `(fetch, rows)` -> (rows, more): the next batch as rows, not merged (a stream of rows of
+///   columns, which has no objects).
 /// - `(close)`: closes the cursor and quits.
 /// - `(timeout)`: its own idle check (one timer at a time, not one per message).
 ///
 /// The stream closes by itself when its consumer (the actor that opened it) dies, when no
 /// fetch arrives within its idle timeout, and when its session's transaction ends.
-using stream_actor = caf::typed_actor<caf::replies_to<fetch_atom>::with<object_list, bool>, caf::reacts_to<close_atom>,
-                                      caf::reacts_to<timeout_atom>>;
+using stream_actor = caf::typed_actor<caf::replies_to<fetch_atom>::with<object_list, bool>,
+                                      caf::replies_to<fetch_atom, rows_atom>::with<drivers::rowset, bool>,
+                                      caf::reacts_to<close_atom>, caf::reacts_to<timeout_atom>>;
 
 /// What a stream asks its session for: turn a batch of rows into objects (merge into the
 /// identity map, eager loads). A session actor is one.

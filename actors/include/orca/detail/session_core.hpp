@@ -29,6 +29,8 @@ public:
   stream_core& operator=(const stream_core&) = delete;
   /// The next batch and whether more follow.
   operation<std::pair<std::vector<object_ref>, bool>> fetch();
+  /// The next batch as rows (a stream of rows of columns) and whether more follow.
+  operation<std::pair<drivers::rowset, bool>> fetch_rows();
 
 private:
   std::unique_ptr<impl> impl_;
@@ -78,6 +80,9 @@ public:
   operation<void> refresh(object_ref object);
   operation<void> expire(object_ref object);
   operation<std::shared_ptr<stream_core>> open_stream(const select_spec& spec, std::size_t batch_size);
+  /// Opens a stream of rows of columns (`query` starts with no class).
+  operation<std::shared_ptr<stream_core>> open_row_stream(std::shared_ptr<const query_spec> query,
+                                                          std::size_t batch_size);
   /// Runs a query of rows, a bulk statement, SQL text or a connection function.
   operation<query_reply> run(const query_request& request);
   /// Rolls back without waiting (used by destructors).

@@ -104,6 +104,8 @@ public:
   query_reply run(drivers::connection& connection, query_request request);
   /// Begins (and autoflushes) for a stream; yields the statement for its cursor.
   plan<sql::statement> prepare_stream(select_spec spec, const drivers::dialect& dialect);
+  /// The same for a stream of rows of columns (a query that starts with no class).
+  plan<sql::statement> prepare_row_stream(std::shared_ptr<const query_spec> query, const drivers::dialect& dialect);
   /// Merges one batch of a stream's rows and runs its eager loads.
   plan<std::vector<object_ref>> load_batch(select_spec spec, drivers::rowset rows, const drivers::dialect& dialect);
   /// Flushes, then sets a SAVEPOINT (SQLAlchemy's begin_nested()); rollback_nested()
