@@ -122,14 +122,6 @@ const column_info& require_column(const table_info& table, const column_info* fo
 [[noreturn]] void throw_inexact(const std::string& what, const char* target);
 
 template <class M>
-struct unwrap_optional {
-  using type = M;
-};
-template <class M>
-struct unwrap_optional<std::optional<M>> {
-  using type = M;
-};
-template <class M>
 inline constexpr bool is_optional_v = false;
 template <class M>
 inline constexpr bool is_optional_v<std::optional<M>> = true;

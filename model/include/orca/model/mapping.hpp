@@ -69,21 +69,11 @@ private:
   M T::*member_;
 };
 
-/// The enumeration of an enum member or of an std::optional of one (M itself otherwise).
-template <class M>
-struct enum_member {
-  using type = M;
-};
-template <class E>
-struct enum_member<std::optional<E>> {
-  using type = E;
-};
-
 /// Reads and writes an enumeration member (E or std::optional<E>) as text, by the names
 /// its column's as_text() gave.
 template <class T, class M>
 class enum_text_access final : public member_access {
-  using E = typename enum_member<M>::type;
+  using E = typename unwrap_optional<M>::type;
 public:
   enum_text_access(M T::*member, std::vector<std::pair<E, std::string>> names)
       : member_(member), names_(std::move(names)) {}
@@ -319,7 +309,7 @@ template <class T, class M>
 class member_column_builder : public column_builder<T> {
 public:
   using column_builder<T>::column_builder;
-  using enum_type = typename detail::enum_member<M>::type;
+  using enum_type = typename detail::unwrap_optional<M>::type;
 
   /// Stores an enumeration as text (VARCHAR) rather than as its integer: each enumerator by
   /// the name given, `.as_text({{status::open, "open"}, {status::closed, "closed"}})`.

@@ -26,6 +26,16 @@ std::chrono::system_clock::time_point from_timestamp(timestamp x);
 std::string format_date(std::chrono::year_month_day x);
 /// Reads "YYYY-MM-DD" text; type_mismatch otherwise.
 std::chrono::year_month_day parse_date(const value& x);
+/// M itself, or the T of std::optional<T> (a nullable member's value type).
+template <class M>
+struct unwrap_optional {
+  using type = M;
+};
+template <class M>
+struct unwrap_optional<std::optional<M>> {
+  using type = M;
+};
+
 }  // namespace detail
 
 /// Conversion of one member type; specialised for every type orca can map.
