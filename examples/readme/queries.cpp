@@ -81,9 +81,13 @@ orca::task<int> queries(orca::engine engine) {
   expect(updated == 1, "one post incremented");
 
   // [bulk_delete]
-  auto removed = co_await session.execute(orca::delete_from<Post>().where(col(&Post::views) == 0));
+  std::int64_t removed = co_await session.execute(orca::delete_from<Post>().where(col(&Post::views) == 0));
+  // With returning(), the deleted rows come back as typed rows instead of a count:
+  auto gone = co_await session.execute(
+      orca::delete_from<Post>().where(col(&Post::views) < 0).returning(col(&Post::id), col(&Post::title)));
+  for (auto& [id, title] : gone) std::cout << "deleted post " << id << ": " << title << "\n";  // none left
   // [bulk_delete]
-  expect(removed == 1, "one post deleted");
+  expect(removed == 1 && gone.empty(), "one post deleted");
 
   // [text]
   // In the session's own transaction: it sees the DELETE above, not yet committed.

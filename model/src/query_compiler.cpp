@@ -47,12 +47,18 @@ statement compile_bulk(const bulk_spec& bulk, const drivers::dialect& dialect) {
     w << " WHERE ";
     expressions.write(*bulk.where, binding::none);
   }
-  // The rows it changed come back, so that the session can bring its objects in step.
+  // The rows it changed come back, so that the session can bring its objects in step:
+  // every column of an UPDATE, the key of a DELETE; then what the caller asked for.
   w << " RETURNING ";
   if (bulk.what == bulk_spec::kind::update) {
     for (std::size_t i = 0; i < table.columns().size(); ++i) (i > 0 ? w << ", " : w).column(table, table.columns()[i]);
   } else {
-    w.column(table, table.primary_key());
+    auto& key = table.primary_key_columns();
+    for (std::size_t i = 0; i < key.size(); ++i) (i > 0 ? w << ", " : w).column(table, table.columns()[key[i]]);
+  }
+  for (auto& x : bulk.returning) {
+    w << ", ";
+    expressions.write(*x, binding::none);
   }
   return result;
 }

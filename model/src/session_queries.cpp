@@ -6,6 +6,39 @@
 
 namespace orca {
 
+namespace {
+// Number of leading RETURNING columns the session reads itself (see compile_bulk).
+std::size_t synchronized_columns(const bulk_spec& bulk) {
+  return bulk.what == bulk_spec::kind::update ? bulk.table->columns().size() : bulk.table->primary_key_columns().size();
+}
+
+// The key of a bulk statement's row r: an UPDATE returns every column at its ordinal, a
+// DELETE the key columns in order.
+key key_of_row(const bulk_spec& bulk, const drivers::rowset& rows, std::size_t r) {
+  auto& table = *bulk.table;
+  if (bulk.what == bulk_spec::kind::update)
+    return table.key_from([&](std::size_t c) -> const value& { return rows.at(r, c); });
+  auto& key_columns = table.primary_key_columns();
+  return table.key_from([&](std::size_t c) -> const value& {
+    for (std::size_t i = 0; i < key_columns.size(); ++i)
+      if (key_columns[i] == c) return rows.at(r, i);
+    throw error(errc::internal, "a DELETE's RETURNING lacks a key column");
+  });
+}
+
+// The RETURNING columns the caller asked for, after the session's own.
+drivers::rowset returned_columns(const bulk_spec& bulk, const drivers::rowset& rows) {
+  if (bulk.returning.empty()) return {};
+  auto first = synchronized_columns(bulk);
+  std::vector<std::string> names(rows.columns().begin() + static_cast<std::ptrdiff_t>(first), rows.columns().end());
+  drivers::rowset asked{std::move(names)};
+  asked.reserve_rows(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t c = first; c < rows.width(); ++c) asked.push(rows.at(r, c));
+  return asked;
+}
+}  // namespace
+
 plan<query_reply> sync_session::run(query_request request, const drivers::dialect& dialect) {
   query_reply reply;
   if (auto* job = std::get_if<connection_request>(&request)) {
@@ -39,26 +72,27 @@ plan<query_reply> sync_session::run(query_request request, const drivers::dialec
   } else if (auto* bulk = std::get_if<bulk_request>(&request)) {
     reply.count = static_cast<std::int64_t>(reply.rows.size());
     synchronize(bulk->statement, reply.rows);
-    reply.rows = drivers::rowset{};
+    reply.rows = returned_columns(bulk->statement, reply.rows);
   }
   co_return reply;
 }
 
 void sync_session::synchronize(const bulk_spec& bulk, const drivers::rowset& rows) {
   auto& table = *bulk.table;
-  auto pk = bulk.what == bulk_spec::kind::update ? table.primary_key().ordinal : 0;
   if (bulk.what == bulk_spec::kind::update) {
     // Only objects the session has take the new values; other rows stay unloaded.
-    drivers::rowset loaded{rows.columns()};
+    auto width = table.columns().size();
+    std::vector<std::string> names(rows.columns().begin(), rows.columns().begin() + static_cast<std::ptrdiff_t>(width));
+    drivers::rowset loaded{std::move(names)};
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      if (objects_.find(table, rows.at(r, pk).as_integer()) == nullptr) continue;
-      for (std::size_t c = 0; c < rows.width(); ++c) loaded.push(rows.at(r, c));
+      if (objects_.find(table, key_of_row(bulk, rows, r)) == nullptr) continue;
+      for (std::size_t c = 0; c < width; ++c) loaded.push(rows.at(r, c));
     }
     if (!loaded.empty()) loader_.merge(table, loaded, nullptr, true);
     return;
   }
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    auto key = rows.at(r, pk).as_integer();
+    auto key = key_of_row(bulk, rows, r);
     auto* record = objects_.find(table, key);
     if (record == nullptr) continue;
     auto object = record->lock();

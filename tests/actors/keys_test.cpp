@@ -91,6 +91,16 @@ orca::task<void> reset_schema(orca::engine engine) {
 // The stored UUID as text, whatever the backend stores (SQLite: a 16-byte blob).
 std::string stored_uuid(const orca::value& x) { return orca::to_string(x.as_uuid()); }
 
+// Commits enrollments (1, ann, 10), (1, bob, 11) and (2, ann, 12).
+orca::task<void> add_enrollments(orca::async_sessionmaker make) {
+  auto writer = make();
+  writer.add(enrollment{.course = 1, .student = "ann", .grade = 10});
+  writer.add(enrollment{.course = 1, .student = "bob", .grade = 11});
+  writer.add(enrollment{.course = 2, .student = "ann", .grade = 12});
+  co_await writer.commit();
+  co_await writer.close();
+}
+
 // Commits what the session holds and expects the database to refuse it with
 // constraint_violation; the session is rolled back.
 orca::task<void> expect_constraint_violation(orca::async_session& session, std::string what) {
@@ -206,13 +216,7 @@ TEST_CASE("a composite-keyed class goes through get, update and delete", "[actor
   actor_test::run([](orca::engine engine) -> orca::task<void> {
     co_await reset_schema(engine);
     auto make = orca::async_sessionmaker(engine);
-    {
-      auto writer = make();
-      writer.add(enrollment{.course = 1, .student = "ann", .grade = 10});
-      writer.add(enrollment{.course = 1, .student = "bob", .grade = 11});
-      writer.add(enrollment{.course = 2, .student = "ann", .grade = 12});
-      co_await writer.commit();
-    }
+    co_await add_enrollments(make);
     auto session = make();
     // Keys are named objects: g++ 12 destroys non-trivial temporaries in a co_await operand twice.
     auto key = std::tuple{std::int64_t{1}, std::string{"ann"}};
@@ -336,4 +340,43 @@ TEST_CASE("a composite foreign key refers to a composite key", "[actors][keys]")
   CHECK(rows.at(0, 1).as_text() == "ann");
   CHECK(rows.at(0, 2).as_text() == "good");
   CHECK_THROWS_AS(raw->execute("INSERT INTO remark (course, student, text) VALUES (2, 'ann', 'x')"), orca::error);
+}
+
+TEST_CASE("bulk update and delete keep loaded objects of a composite-keyed class in step", "[actors][keys][bulk]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await reset_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    co_await add_enrollments(make);
+    auto session = make();
+    // Keys are named objects: g++ 12 destroys non-trivial temporaries in a co_await operand twice.
+    auto ann_key = std::tuple{std::int64_t{1}, std::string{"ann"}};
+    auto bob_key = std::tuple{std::int64_t{1}, std::string{"bob"}};
+    auto ann = co_await session.get<enrollment>(ann_key);
+    auto bob = co_await session.get<enrollment>(bob_key);
+    REQUIRE(ann != nullptr);
+    REQUIRE(bob != nullptr);
+    auto raised = co_await session.execute(
+        orca::update<enrollment>()
+            .where(orca::col(&enrollment::course) == 1)
+            .values(orca::set(&enrollment::grade, orca::col(&enrollment::grade) + 5))
+            .returning(orca::col(&enrollment::student), orca::col(&enrollment::grade)));
+    REQUIRE(raised.size() == 2);
+    CHECK(ann->grade == 15);  // loaded objects found by their composite keys took the new values
+    CHECK(bob->grade == 16);
+    auto removed = co_await session.execute(
+        orca::delete_from<enrollment>().where(orca::col(&enrollment::student) == "bob"));
+    CHECK(removed == 1);
+    auto gone = co_await session.get<enrollment>(bob_key);
+    CHECK(gone == nullptr);
+    co_await session.commit();
+    co_await session.close();
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+  auto rows = target.connect()->execute("SELECT course, student, grade FROM enrollment ORDER BY course, student");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows.at(0, 2).as_integer() == 15);
+  CHECK(rows.at(1, 1).as_text() == "ann");
+  CHECK(rows.at(1, 2).as_integer() == 12);
 }

@@ -1,6 +1,7 @@
 // Queries of columns and expressions, bulk statements, SQL text and subqueries through the
 // session facade, on every backend; results compared with the same SQL run on an
 // independent connection.
+#include <algorithm>
 #include <chrono>
 
 #include <catch2/catch.hpp>
@@ -233,6 +234,43 @@ TEST_CASE("a bulk update changes matching rows and the loaded objects, a bulk de
   CHECK(rows.at(0, 0).as_text() == "again");
   CHECK(rows.at(0, 1).as_integer() == 105);
   CHECK(rows.at(1, 1).as_integer() == 7);
+}
+
+TEST_CASE("bulk update and delete return the rows asked for with returning()", "[query][actors][bulk]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  using returned = std::vector<std::tuple<std::string, std::int32_t>>;
+  auto result = std::make_shared<std::pair<returned, returned>>();
+  run_test([](orca::engine engine, std::shared_ptr<std::pair<returned, returned>> result) -> orca::task<void> {
+    co_await blog::reset(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    auto loaded = (co_await session.scalars(orca::select<Post>().where(col(&Post::title) == "Hello"))).one();
+    auto updated = co_await session.execute(orca::update<Post>()
+                                                .where(col(&Post::views) >= 7)
+                                                .values(orca::set(&Post::views, col(&Post::views) * 2))
+                                                .returning(col(&Post::title), col(&Post::views)));
+    for (auto& row : updated) result->first.push_back(row);
+    CHECK(loaded->views == 20);  // returning() does not change how loaded objects are kept in step
+    auto deleted = co_await session.execute(
+        orca::delete_from<Post>().where(col(&Post::views) < 10).returning(col(&Post::title), col(&Post::views)));
+    for (auto& row : deleted) result->second.push_back(row);
+    auto none = co_await session.execute(
+        orca::delete_from<Post>().where(col(&Post::title) == "none such").returning(col(&Post::id)));
+    CHECK(none.empty());
+    co_await session.commit();
+    co_await session.close();
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.echo = true}), result));
+  auto& [updated, deleted] = *result;
+  std::sort(updated.begin(), updated.end());
+  CHECK(updated == returned{{"Bob's", 14}, {"Hello", 20}});
+  CHECK(deleted == returned{{"again", 5}});
+  // The database holds what the returned rows said.
+  auto rows = outside(target, "SELECT title, views FROM posts ORDER BY title");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows.at(0, 0).as_text() == "Bob's");
+  CHECK(rows.at(0, 1).as_integer() == 14);
+  CHECK(rows.at(1, 1).as_integer() == 20);
 }
 
 TEST_CASE("a bulk delete rolled back gives the session its objects back", "[query][actors][bulk]") {

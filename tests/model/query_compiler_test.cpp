@@ -61,6 +61,11 @@ TEST_CASE("bulk statements and SQL text bind every value", "[query][compiler]") 
   auto del = orca::delete_from<Post>().where(col(&Post::title).ilike("a%"));
   CHECK(orca::sql::compile_bulk(del.spec(), orca::drivers::sqlite_dialect()).text ==
         "DELETE FROM posts WHERE lower(posts.title) LIKE lower(?) RETURNING posts.id");
+  auto asked = orca::delete_from<Post>().where(col(&Post::id) == 4).returning(col(&Post::title), col(&Post::views) + 1);
+  auto with_returning = orca::sql::compile_bulk(asked.spec(), orca::drivers::postgresql_dialect());
+  CHECK(with_returning.text ==
+        "DELETE FROM posts WHERE posts.id = $1 RETURNING posts.id, posts.title, posts.views + $2");
+  CHECK(with_returning.parameters == orca::params{4, 1});
   auto text = orca::sql::compile_text(orca::text("SELECT :a::text, ':a', \":a\" -- :a\nWHERE x = :a"), {{"a", "v"}},
                                       orca::drivers::postgresql_dialect());
   CHECK(text.text == "SELECT $1::text, ':a', \":a\" -- :a\nWHERE x = $2");

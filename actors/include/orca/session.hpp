@@ -283,6 +283,15 @@ public:
   task<std::int64_t> execute(delete_statement<T> statement) {
     co_return co_await run_bulk(statement.spec());
   }
+  /// Runs an UPDATE or DELETE with `.returning(...)`: the changed rows as std::tuple<Vs...>
+  /// (loaded objects are kept in step as without returning()).
+  template <class... Vs>
+  task<row_result<Vs...>> execute(returning_statement<Vs...> statement) {
+    co_await send_adds();
+    query_request request{bulk_request{statement.spec()}};
+    auto reply = co_await core_->run(request);
+    co_return row_result<Vs...>{detail::decode_rows<Vs...>(reply, 0)};
+  }
   /// Runs SQL text in the session's transaction (after a flush), `:name` bound from
   /// `parameters` (`session.execute(orca::text("SELECT ... WHERE id = :id"), {{"id", 5}})`).
   task<text_result> execute(text_statement statement, text_parameters parameters = {}) {

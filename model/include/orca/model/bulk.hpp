@@ -1,5 +1,6 @@
 // orca::update<T>() and orca::delete_from<T>(): UPDATE and DELETE of every row a condition
-// matches, in the session's transaction (`session.execute(...)` returns the row count).
+// matches, in the session's transaction (`session.execute(...)` returns the row count, or
+// with `.returning(...)` typed rows of the changed rows).
 // `set(&Post::views, col(&Post::views) + 1)` computes in the database: concurrent
 // increments lose nothing. Sessions keep their loaded objects in step (see sync_session).
 #pragma once
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "orca/model/expression.hpp"
+#include "orca/model/functions.hpp"
 #include "orca/model/select.hpp"
 
 namespace orca {
@@ -30,7 +32,33 @@ struct bulk_spec {
   const table_info* table = nullptr;
   std::vector<assignment> values;                ///< update
   std::shared_ptr<const expression_node> where;  ///< null: every row
+  /// RETURNING expressions the caller asked for (empty: the row count only).
+  std::vector<std::shared_ptr<const expression_node>> returning;
 };
+
+/// An UPDATE or DELETE whose changed rows come back as `std::tuple<Vs...>`
+/// (`update<T>()...returning(col(&T::id), col(&T::views))`; values as the UPDATE left them,
+/// or as the DELETE found them).
+template <class... Vs>
+class returning_statement {
+public:
+  using row_type = std::tuple<Vs...>;
+  explicit returning_statement(bulk_spec spec) : spec_(std::move(spec)) {}
+  /// The non-template statement.
+  const bulk_spec& spec() const noexcept { return spec_; }
+
+private:
+  bulk_spec spec_;
+};
+
+namespace detail {
+template <class... Xs>
+returning_statement<result_of<Xs>...> with_returning(bulk_spec spec, const Xs&... xs) {
+  static_assert(sizeof...(Xs) > 0, "orca: returning() takes at least one column or expression");
+  (spec.returning.push_back(node_of(xs)), ...);
+  return returning_statement<result_of<Xs>...>{std::move(spec)};
+}
+}  // namespace detail
 
 /// `member = x` for update<T>().values(...): x is a value (bound exactly, as in
 /// comparisons), an expression of a comparable type, or std::nullopt for NULL.
@@ -66,6 +94,12 @@ public:
     (copy.spec_.values.push_back(xs), ...);
     return copy;
   }
+  /// RETURNING columns or expressions of the updated rows (SQLAlchemy's `returning()`);
+  /// call it last. `session.execute` then returns the rows.
+  template <class... Xs>
+  auto returning(const Xs&... xs) const {
+    return detail::with_returning(spec_, xs...);
+  }
   /// The non-template statement.
   const bulk_spec& spec() const noexcept { return spec_; }
 
@@ -86,6 +120,11 @@ public:
     auto copy = *this;
     copy.spec_.where = detail::and_where(spec_.where, c.shared());
     return copy;
+  }
+  /// RETURNING columns or expressions of the deleted rows; call it last.
+  template <class... Xs>
+  auto returning(const Xs&... xs) const {
+    return detail::with_returning(spec_, xs...);
   }
   /// The non-template statement.
   const bulk_spec& spec() const noexcept { return spec_; }
