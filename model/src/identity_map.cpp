@@ -1,45 +1,57 @@
-// The identity map: records by object address, persistent objects also by key.
+// The identity map: records in chunks by slot, indexed by object address and, for
+// persistent objects, by key.
 #include "orca/model/identity_map.hpp"
+
+#include <algorithm>
 
 namespace orca {
 
 object_record* identity_map::find(const void* object) {
-  auto it = by_address_.find(object);
-  if (it == by_address_.end()) return nullptr;
+  auto* record = static_cast<object_record*>(by_address_.find(object));
+  if (record == nullptr) return nullptr;
   // A dead record's address may have been reused by a new object: it is not this one.
-  if (is_dead(it->second)) {
-    erase_record(it);
+  if (is_dead(*record)) {
+    erase_record(*record);
     return nullptr;
   }
-  return &it->second;
+  return record;
 }
 
 object_record* identity_map::find(const table_info& table, const key& k) {
-  auto* address = by_key_.find(&table, k);
-  if (address == nullptr) return nullptr;
-  auto it = by_address_.find(address);
-  // The address may now hold another object's record (its old one was replaced): the key
-  // entry is stale then, and must not hand out that object.
-  if (it == by_address_.end() || it->second.table != &table || it->second.key != k ||
-      (it->second.state != object_state::persistent && it->second.state != object_state::deleted)) {
-    by_key_.erase(&table, k, address);
+  auto* found = by_key_.find(&table, k);
+  if (found == nullptr) return nullptr;
+  auto* record = static_cast<object_record*>(const_cast<void*>(found));
+  // The slot may now hold another object's record (its old one was erased and the slot
+  // reused): the key entry is stale then, and must not hand out that object.
+  if (record->table != &table || record->key != k ||
+      (record->state != object_state::persistent && record->state != object_state::deleted)) {
+    by_key_.erase(&table, k, found);
     return nullptr;
   }
-  if (is_dead(it->second)) {
-    erase_record(it);
+  if (is_dead(*record)) {
+    erase_record(*record);
     return nullptr;
   }
-  return &it->second;
+  return record;
 }
 
 object_record& identity_map::fresh_record(const void* address) {
-  auto [it, inserted] = by_address_.try_emplace(address);
-  if (!inserted) {
-    // A dead object's record at this (reused) address must take its key entry with it.
-    erase_record(it);
-    it = by_address_.try_emplace(address).first;
+  // A dead object's record at this (reused) address must take its key entry with it.
+  if (auto* stale = static_cast<object_record*>(by_address_.find(address))) erase_record(*stale);
+  std::uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    if (high_water_ == chunks_.size() << chunk_bits)
+      chunks_.push_back(std::make_unique<object_record[]>(std::size_t{1} << chunk_bits));
+    slot = static_cast<std::uint32_t>(high_water_++);
   }
-  return it->second;
+  auto& r = at(slot);
+  r.address_ = address;
+  r.slot_ = slot;
+  by_address_.put(address, &r);
+  return r;
 }
 
 object_record& identity_map::add_pending(const object_ref& object) {
@@ -53,7 +65,8 @@ object_record& identity_map::add_pending(const object_ref& object) {
 }
 
 object_record& identity_map::add_persistent(const object_ref& object, key k, std::vector<value> snapshot) {
-  // Objects die without telling us; sweeping now and then keeps a long stream's map small.
+  // Objects die without telling us; sweeping now and then keeps a long stream's map small,
+  // and the threshold doubling with the live count keeps the sweeps amortised O(1) per add.
   if (by_address_.size() >= purge_threshold_) {
     purge();
     purge_threshold_ = std::max<std::size_t>(1024, by_address_.size() * 2);
@@ -65,7 +78,7 @@ object_record& identity_map::add_persistent(const object_ref& object, key k, std
   r.key = std::move(k);
   r.snapshot = std::move(snapshot);
   r.sequence = next_sequence_++;
-  by_key_.put(object.table, r.key, object.object.get());
+  by_key_.put(object.table, r.key, &r);
   return r;
 }
 
@@ -73,40 +86,42 @@ void identity_map::make_persistent(object_record& record, key k) {
   record.state = object_state::persistent;
   record.key = std::move(k);
   if (record.strong) {
-    by_key_.put(record.table, record.key, record.strong.get());
+    by_key_.put(record.table, record.key, &record);
     record.weak = record.strong;
     record.strong.reset();
   }
 }
 
 void identity_map::erase(const void* object) {
-  auto it = by_address_.find(object);
-  if (it != by_address_.end()) erase_record(it);
+  if (auto* record = static_cast<object_record*>(by_address_.find(object))) erase_record(*record);
 }
 
-void identity_map::erase_record(std::unordered_map<const void*, object_record>::iterator it) {
-  auto& r = it->second;
-  if (r.state == object_state::persistent || r.state == object_state::deleted) {
-    by_key_.erase(r.table, r.key, it->first);
-  }
-  by_address_.erase(it);
+void identity_map::erase_record(object_record& record) {
+  if (record.state == object_state::persistent || record.state == object_state::deleted)
+    by_key_.erase(record.table, record.key, &record);
+  by_address_.erase(record.address_);
+  auto slot = record.slot_;
+  record = object_record{};  // table null: the slot is free
+  free_.push_back(slot);
 }
 
 void identity_map::purge() {
-  for (auto it = by_address_.begin(); it != by_address_.end();) {
-    auto next = std::next(it);
-    if (is_dead(it->second)) erase_record(it);
-    it = next;
+  for (std::size_t i = 0; i < high_water_; ++i) {
+    auto& record = at(i);
+    if (record.table != nullptr && is_dead(record)) erase_record(record);
   }
 }
 
 void identity_map::reserve(std::size_t n) {
-  by_address_.reserve(by_address_.size() + n);
+  by_address_.reserve(n);
   by_key_.reserve(n);
 }
 
 void identity_map::clear() {
-  by_address_.clear();
+  chunks_.clear();
+  high_water_ = 0;
+  free_.clear();
+  by_address_ = address_index{};
   by_key_.clear();
 }
 

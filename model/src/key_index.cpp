@@ -97,4 +97,57 @@ void key_index::grow(std::size_t capacity) {
     if (s.table != nullptr) put(s.table, s.key, s.address);
 }
 
+void address_index::put(const void* address, void* target) {
+  if ((size_ + 1) * 2 > slots_.size()) grow(std::max<std::size_t>(16, slots_.size() * 2));
+  auto mask = slots_.size() - 1;
+  for (auto i = hash(address) & mask;; i = (i + 1) & mask) {
+    auto& s = slots_[i];
+    if (s.address == address) {
+      s.target = target;
+      return;
+    }
+    if (s.address == nullptr) {
+      s = slot{address, target};
+      ++size_;
+      return;
+    }
+  }
+}
+
+void address_index::erase(const void* address) noexcept {
+  if (slots_.empty()) return;
+  auto mask = slots_.size() - 1;
+  auto i = hash(address) & mask;
+  while (slots_[i].address != address) {
+    if (slots_[i].address == nullptr) return;
+    i = (i + 1) & mask;
+  }
+  // Backward shift: move later entries of the probe run into the hole when their home slot
+  // does not lie (cyclically) between the hole and them.
+  for (auto j = (i + 1) & mask;; j = (j + 1) & mask) {
+    auto& s = slots_[j];
+    if (s.address == nullptr) break;
+    auto home = hash(s.address) & mask;
+    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays) continue;
+    slots_[i] = s;
+    i = j;
+  }
+  slots_[i] = slot{};
+  --size_;
+}
+
+void address_index::reserve(std::size_t n) {
+  if ((size_ + n) * 2 > slots_.size()) grow(std::bit_ceil((size_ + n) * 2));
+}
+
+void address_index::grow(std::size_t capacity) {
+  capacity = std::bit_ceil(std::max<std::size_t>(capacity, 16));
+  std::vector<slot> old(capacity);
+  old.swap(slots_);
+  size_ = 0;
+  for (auto& s : old)
+    if (s.address != nullptr) put(s.address, s.target);
+}
+
 }  // namespace orca

@@ -8,7 +8,6 @@
 #include <functional>
 #include <utility>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include "orca/drivers/value.hpp"
@@ -39,14 +38,27 @@ struct object_record {
 
   /// The object, if it is still alive.
   std::shared_ptr<void> lock() const { return strong ? strong : weak.lock(); }
+
+private:
+  friend class identity_map;
+  const void* address_ = nullptr;  ///< the object's address: the identity map's index key
+  std::uint32_t slot_ = 0;         ///< the record's place in the identity map
 };
 
 /// The objects of one session, by address and by (table, primary key).
 ///
-/// Records are stable in memory (node-based maps): a record pointer stays valid until the
-/// record is erased or purged.
+/// Records live in chunks of a few hundred, reused through a free list, and both indexes
+/// are open-addressing tables of record pointers: adding an object allocates nothing but
+/// its snapshot, and clearing a session frees no node per object. A record pointer stays
+/// valid until the record is erased or purged.
 class identity_map {
 public:
+  identity_map() = default;
+  identity_map(const identity_map&) = delete;
+  identity_map& operator=(const identity_map&) = delete;
+  identity_map(identity_map&&) noexcept = default;  // records stay where they are
+  identity_map& operator=(identity_map&&) noexcept = default;
+
   /// The record of a live object, or nullptr.
   object_record* find(const void* object);
   /// The record of the live persistent object with this key, or nullptr.
@@ -64,15 +76,20 @@ public:
   /// Calls f(object, record) for every live object (records may not be added meanwhile).
   template <class F>
   void for_each(F&& f) {
-    for (auto& [address, record] : by_address_)
+    for (std::size_t i = 0; i < high_water_; ++i) {
+      auto& record = at(i);
+      if (record.table == nullptr) continue;
       if (auto object = record.lock()) f(object, record);
+    }
   }
   /// Calls f(record) for every record whose object is alive, without taking a reference
   /// to the object (cheaper: no atomic increment per record).
   template <class F>
   void for_each_record(F&& f) {
-    for (auto& [address, record] : by_address_)
-      if (!is_dead(record)) f(record);
+    for (std::size_t i = 0; i < high_water_; ++i) {
+      auto& record = at(i);
+      if (record.table != nullptr && !is_dead(record)) f(record);
+    }
   }
   /// Makes room for `n` more records.
   void reserve(std::size_t n);
@@ -84,13 +101,18 @@ public:
   const std::shared_ptr<std::atomic<bool>>& write_only_changed() const noexcept { return write_only_changed_; }
 
 private:
+  static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
+  object_record& at(std::size_t i) noexcept { return chunks_[i >> chunk_bits][i & ((1u << chunk_bits) - 1)]; }
   bool is_dead(const object_record& r) const noexcept { return !r.strong && r.weak.expired(); }
-  void erase_record(std::unordered_map<const void*, object_record>::iterator it);
-  /// An empty record at `address`, replacing (and unindexing) a stale one.
+  void erase_record(object_record& record);
+  /// An empty record for the object at `address`, replacing (and unindexing) a stale one.
   object_record& fresh_record(const void* address);
 
-  std::unordered_map<const void*, object_record> by_address_;
-  key_index by_key_;
+  std::vector<std::unique_ptr<object_record[]>> chunks_;
+  std::size_t high_water_ = 0;       ///< records ever used: slots [0, high_water_) exist
+  std::vector<std::uint32_t> free_;  ///< erased slots, reused first
+  address_index by_address_;         ///< object address -> record
+  key_index by_key_;                 ///< (table, key) -> record
   std::shared_ptr<std::atomic<bool>> write_only_changed_ = std::make_shared<std::atomic<bool>>(false);
   std::uint64_t next_sequence_ = 0;
   std::size_t purge_threshold_ = 1024;

@@ -1,6 +1,7 @@
-// orca::key_index: (table, primary key) -> object address, as an open-addressing hash table
-// for integer keys and a hash map for the others (text, UUID, composite). The identity map's
-// key lookup; the integer path is flat so that a flush of many rows does not allocate per row.
+// The identity map's indexes. orca::key_index: (table, primary key) -> record, as an
+// open-addressing hash table for integer keys and a hash map for the others (text, UUID,
+// composite). orca::address_index: object address -> record, open addressing. Both are flat
+// so that a flush or load of many rows does not allocate per row.
 #pragma once
 
 #include <cstddef>
@@ -15,22 +16,22 @@ namespace orca {
 
 class table_info;
 
-/// A hash map from (table, key) to an object address: integer keys in slots with linear
+/// A hash map from (table, key) to a pointer (the identity map's record): integer keys in slots with linear
 /// probing and tombstones, other keys in a node map. Not thread-safe (owned by one identity map).
 class key_index {
 public:
-  /// The address stored for (table, key), or nullptr.
+  /// The pointer stored for (table, key), or nullptr.
   const void* find(const table_info* table, const key& k) const noexcept {
     return k.is_integer() ? find(table, k.integer()) : find_other(table, k);
   }
-  /// Stores (or replaces) the address for (table, key).
+  /// Stores (or replaces) the pointer for (table, key).
   void put(const table_info* table, const key& k, const void* address) {
     if (k.is_integer())
       put(table, k.integer(), address);
     else
       others_[{table, k}] = address;
   }
-  /// Removes (table, key) if it maps to `address` (any address if null).
+  /// Removes (table, key) if it maps to `address` (any pointer if null).
   void erase(const table_info* table, const key& k, const void* address = nullptr) noexcept {
     if (k.is_integer())
       erase(table, k.integer(), address);
@@ -67,6 +68,43 @@ private:
   std::size_t size_ = 0;
   std::size_t used_ = 0;  ///< entries plus tombstones
   std::unordered_map<std::pair<const table_info*, key>, const void*, other_hash> others_;
+};
+
+/// A hash map from an object's address to a pointer (its record): linear probing with
+/// backward-shift deletion (no tombstones), at most half full. Not thread-safe.
+class address_index {
+public:
+  /// The pointer stored for `address`, or nullptr.
+  void* find(const void* address) const noexcept {
+    if (slots_.empty()) return nullptr;
+    auto mask = slots_.size() - 1;
+    for (auto i = hash(address) & mask;; i = (i + 1) & mask) {
+      auto& s = slots_[i];
+      if (s.address == address) return s.target;
+      if (s.address == nullptr) return nullptr;
+    }
+  }
+  /// Stores (or replaces) the pointer for `address` (not null).
+  void put(const void* address, void* target);
+  /// Removes `address` if present.
+  void erase(const void* address) noexcept;
+  /// Makes room for `n` more entries without rehashing.
+  void reserve(std::size_t n);
+  /// Number of entries.
+  std::size_t size() const noexcept { return size_; }
+
+private:
+  struct slot {
+    const void* address = nullptr;  ///< null: empty
+    void* target = nullptr;
+  };
+  static std::size_t hash(const void* address) noexcept {
+    auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(address)) * 0x9e3779b97f4a7c15ULL;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+  void grow(std::size_t capacity);
+  std::vector<slot> slots_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace orca
