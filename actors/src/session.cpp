@@ -202,6 +202,8 @@ operation<object_ref> session_core::merge(object_ref copy) {
 
 operation<bool> session_core::in_transaction() {
   check_open();
+  // A session with no actor (never used, or hibernated) holds no transaction.
+  if (!impl_->actor) return operation<bool>::ready(false);
   return ask<bool>(
       impl_->live(), impl_->timeout, "session.in_transaction()",
       [](outcome<bool>& out, bool open) { out.value = open; }, in_tx_atom::value);

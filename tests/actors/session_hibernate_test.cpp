@@ -35,6 +35,10 @@ TEST_CASE("sessions that hold nothing after rollback or commit hold no actor", "
     for (int i = 0; i < 50; ++i) sessions.push_back(make());
     auto constructed = (co_await engine.status()).actors;
     CHECK(constructed == before);  // constructed: no actor yet
+    bool open = co_await sessions[9].in_transaction();
+    CHECK(!open);
+    auto asked = (co_await engine.status()).actors;
+    CHECK(asked == before);  // in_transaction() of a session with no actor spawns none
     // Eight of them in a transaction at once (one connection each).
     for (int i = 0; i < 8; ++i) {
       auto none = co_await sessions[i].get<A>(1);

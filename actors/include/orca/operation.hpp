@@ -37,6 +37,13 @@ public:
     o.outcome_.done = true;
     return o;
   }
+  /// An operation whose value is known without asking anyone.
+  template <class U = T>
+  static operation ready(U x) requires(!std::is_void_v<U>) {
+    operation o{starter{}};
+    o.outcome_.value.emplace(std::move(x));
+    return o;
+  }
   bool await_ready() const noexcept { return !start_; }
   void await_suspend(std::coroutine_handle<> h) { start_(outcome_, h); }
   T await_resume() {
