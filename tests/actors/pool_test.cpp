@@ -1,6 +1,7 @@
 // The pool actor: checkout timeouts, connections returned rolled back by sessions that die,
 // dispose with work in flight — on every backend.
 #include <chrono>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -175,8 +176,39 @@ TEST_CASE("run_sync rolls back and returns its connection when its function thro
     CHECK(thrown);
     auto status = co_await engine.status();
     CHECK(status.checked_out == 0);
+    // The pool's only connection commits again: a transaction left open by run_sync would
+    // commit its INSERT now.
+    auto session = orca::async_sessionmaker(engine)();
+    session.add(A{.data = "committed after"});
+    co_await session.commit();
+    auto after = co_await engine.status();
+    CHECK(after.opened == 1);  // the same connection, not a replacement
     co_await engine.dispose();
   }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0})));
   auto check = target.connect();
-  CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 0);
+  CHECK(check->execute("SELECT count(*) FROM a WHERE data = 'rolled back'").at(0, 0).as_integer() == 0);
+  CHECK(check->execute("SELECT count(*) FROM a WHERE data = 'committed after'").at(0, 0).as_integer() == 1);
+}
+
+TEST_CASE("pool_recycle in milliseconds closes a connection given back older than it, and only then",
+          "[actors][pool]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    auto first = make();
+    (void)co_await first.scalars(orca::select<A>());
+    co_await first.close();
+    auto young = co_await engine.status();
+    CHECK(young.opened == 1);            // younger than pool_recycle: reused
+    std::this_thread::sleep_for(600ms);  // it ages past pool_recycle, idle in the pool
+    auto session = make();
+    session.add(A{.data = "on a fresh connection"});
+    co_await session.commit();
+    auto after = co_await engine.status();
+    CHECK(after.opened == 2);  // closed when lent or given back old, never reused
+    CHECK(after.idle <= 1);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_recycle = 500ms})));
 }
