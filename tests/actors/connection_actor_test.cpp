@@ -42,7 +42,9 @@ reply<T> ask(caf::scoped_actor& self, const connection_actor& c, Ts&&... xs) {
   return result;
 }
 
-std::int64_t count_rows(orca::drivers::connection& c) { return c.execute("SELECT count(*) FROM t").at(0, 0).as_integer(); }
+std::int64_t count_rows(orca::drivers::connection& c) {
+  return c.execute("SELECT count(*) FROM t").at(0, 0).as_integer();
+}
 
 }  // namespace
 
@@ -153,8 +155,8 @@ TEST_CASE("a connection actor on its own runs statements, transactions, batches 
     REQUIRE(ask<orca::drivers::rowset>(self, c, execute_atom::value,
                                        std::string{"INSERT INTO t (id, v) VALUES (1, 'first')"}, orca::params{})
                 .value);
-    auto duplicate = ask<orca::drivers::rowset>(self, c, execute_atom::value,
-                                                std::string{"INSERT INTO t (id, v) VALUES (1, 'again')"}, orca::params{});
+    auto duplicate = ask<orca::drivers::rowset>(
+        self, c, execute_atom::value, std::string{"INSERT INTO t (id, v) VALUES (1, 'again')"}, orca::params{});
     CHECK_FALSE(duplicate.value);
     CHECK(duplicate.code == orca::errc::constraint_violation);
     auto alive = ask<bool>(self, c, ping_atom::value);
@@ -170,7 +172,9 @@ TEST_CASE("a PostgreSQL connection actor whose backend is killed answers connect
           "[actors][connection][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (orca::test::skip_unless_postgresql(target, "PostgreSQL only: a SQLite connection has no server that could end it")) return;
+  if (orca::test::skip_unless_postgresql(target,
+                                         "PostgreSQL only: a SQLite connection has no server that could end it"))
+    return;
   auto rt = runtime::get();
   caf::scoped_actor self{rt->system()};
   auto c = spawn_connection(rt->system(), orca::parse_url(target.url), {}).actor;
