@@ -118,6 +118,8 @@ TEST_CASE("a failed flush rolls back and leaves the session usable after rollbac
       FAIL("a foreign key violation was not reported");
     } catch (const orca::error& e) {
       CHECK(e.code() == orca::errc::constraint_violation);
+      // The B's INSERT failed, so the A's INSERT before it had succeeded and set its key.
+      CHECK_THAT(e.details().sql, Catch::StartsWith("INSERT INTO b"));
     }
     CHECK(inserted_first->id == 0);  // restored to its pre-flush state
     CHECK(inserted_first->create_date == orca::timestamp{});
