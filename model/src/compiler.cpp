@@ -75,6 +75,7 @@ statement compile_select(const select_spec& spec, const drivers::dialect& dialec
   expressions.limit_offset(spec.limit, spec.offset);
   // SQLite has no row locks (its transactions take the database's write lock instead).
   if (spec.for_update && dialect.name() == "postgresql") w << " FOR UPDATE";
+  check_parameter_count(result.parameters.size(), dialect, "a select<" + table.class_name() + ">()");
   return result;
 }
 

@@ -14,6 +14,7 @@ statement compile_query(const query_spec& query, const drivers::dialect& dialect
   result.text.reserve(256);
   writer w{result.text, dialect};
   expression_writer{w, result.parameters}.query(query);
+  check_parameter_count(result.parameters.size(), dialect, "a select() of columns");
   return result;
 }
 
@@ -60,6 +61,9 @@ statement compile_bulk(const bulk_spec& bulk, const drivers::dialect& dialect) {
     w << ", ";
     expressions.write(*x, binding::none);
   }
+  check_parameter_count(
+      result.parameters.size(), dialect,
+      (bulk.what == bulk_spec::kind::update ? "an update<" : "a delete<") + table.class_name() + ">()");
   return result;
 }
 

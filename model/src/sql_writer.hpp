@@ -59,6 +59,18 @@ inline const column_info& column_at(const table_info& table, std::size_t ordinal
   return table.columns()[ordinal];
 }
 
+/// Refuses a statement that binds more parameters than the dialect allows in one statement
+/// (SQLite 32766, PostgreSQL 65535), naming `what` and the limit, before the driver fails
+/// in its own words. orca does not split such a statement: an IN list cut into several
+/// queries would break their ORDER BY, LIMIT and aggregates.
+inline void check_parameter_count(std::size_t count, const drivers::dialect& dialect, std::string_view what) {
+  if (count > dialect.max_parameters())
+    throw error(errc::invalid_argument,
+                std::string{what} + " binds " + std::to_string(count) + " parameters; " + std::string{dialect.name()} +
+                    " allows at most " + std::to_string(dialect.max_parameters()) +
+                    " in one statement: use a shorter IN list (or several queries), or in(select(...))");
+}
+
 /// Room for a statement over `table`'s columns plus `extra` characters.
 inline std::size_t estimate(const table_info& table, std::size_t extra) {
   return 32 + table.columns().size() * (2 * table.name().size() + 24) + extra;

@@ -19,10 +19,9 @@ TEST_CASE("idle connections closed by the server are replaced before a transacti
           "[actors][pool][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: a SQLite connection has no server that could close it");
+  if (orca::test::skip_unless_postgresql(target,
+                                         "PostgreSQL only: a SQLite connection has no server that could close it"))
     return;
-  }
   // The pool's connections carry a name of their own, so that only they are terminated.
   auto name = "orca_dead_idle_" + std::to_string(::getpid());
   auto url = target.url + "&application_name=" + name;

@@ -86,10 +86,9 @@ TEST_CASE("a COMMIT whose server process was killed before it arrived reports th
           "[actors][session][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT");
+  if (orca::test::skip_unless_postgresql(
+          target, "PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT"))
     return;
-  }
   auto observer = target.connect();
   reported out;
   auto kill_session_backend = [&] {
@@ -111,10 +110,9 @@ TEST_CASE("a COMMIT that never reached the server reports the rollback as connec
           "[actors][session][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT");
+  if (orca::test::skip_unless_postgresql(
+          target, "PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT"))
     return;
-  }
   auto started = std::chrono::steady_clock::now();
   auto out = commit_through_proxy(target, orca::test::tcp_proxy::cut::before_commit, "COMMIT dropped");
   INFO(out.message);
@@ -131,10 +129,9 @@ TEST_CASE("a COMMIT whose answer was lost after the server committed succeeds",
           "[actors][session][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT");
+  if (orca::test::skip_unless_postgresql(
+          target, "PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT"))
     return;
-  }
   auto out = commit_through_proxy(target, orca::test::tcp_proxy::cut::after_commit, "answer dropped");
   INFO(out.message);
   CHECK(out.committed);
@@ -147,10 +144,9 @@ TEST_CASE("a COMMIT lost after the server committed, with the server unreachable
           "[actors][session][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT");
+  if (orca::test::skip_unless_postgresql(
+          target, "PostgreSQL only: an embedded SQLite database has no connection to lose during COMMIT"))
     return;
-  }
   auto proxy = proxy_for(target);
   auto observer = target.connect();
   actor_test::run(

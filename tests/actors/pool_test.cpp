@@ -1,6 +1,11 @@
 // The pool actor: checkout timeouts, connections returned rolled back by sessions that die,
 // dispose with work in flight — on every backend.
 #include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -131,7 +136,20 @@ TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load 
           "[actors][pool]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  actor_test::run([](orca::engine engine) -> orca::task<void> {
+  // On PostgreSQL the pool's connections carry a name of their own, so that the server's
+  // count of them shows the overflow connection opened and closed.
+  auto name = "orca_overflow_" + std::to_string(::getpid());
+  auto url = target.name == "postgresql" ? target.url + "&application_name=" + name : target.url;
+  std::vector<std::int64_t> server_side;  // PostgreSQL backends of the pool: under load, after
+  actor_test::run([](orca::engine engine, const orca::test::backend_target* target, std::string name,
+                     std::vector<std::int64_t>* server_side) -> orca::task<void> {
+    auto backends = [&] {
+      if (target->name != "postgresql") return std::int64_t{0};
+      return target->connect()
+          ->execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", {name})
+          .at(0, 0)
+          .as_integer();
+    };
     co_await actor_test::reset_seed_schema(engine);
     auto make = orca::async_sessionmaker(engine);
     auto first = make();
@@ -143,16 +161,26 @@ TEST_CASE("with max_overflow 1 a pool of 1 lends a second connection under load 
     auto busy = co_await engine.status();
     CHECK(busy.checked_out == 2);
     CHECK(busy.opened == 2);
+    server_side->push_back(backends());
     co_await first.commit();
     co_await second.commit();
     auto after = co_await engine.status();
     CHECK(after.checked_out == 0);
     CHECK(after.idle == 1);  // the overflow connection was closed on return
+    // The server ends the closed connection's backend a moment later.
+    auto left = backends();
+    for (int i = 0; i < 200 && left > 1; ++i) {
+      std::this_thread::sleep_for(10ms);
+      left = backends();
+    }
+    server_side->push_back(left);
     co_await engine.dispose();
-  }(orca::create_engine(target.url, {.pool_size = 1,
-                                     .max_overflow = 1,
-                                     .pool_timeout = 300ms,
-                                     .sqlite_begin_immediate = false})));  // a reader beside a writer
+  }(orca::create_engine(url, {.pool_size = 1,
+                              .max_overflow = 1,
+                              .pool_timeout = 300ms,
+                              .sqlite_begin_immediate = false}),  // a reader beside a writer
+                                                             &target, name, &server_side));
+  if (target.name == "postgresql") CHECK(server_side == std::vector<std::int64_t>{2, 1});
   auto check = target.connect();
   CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 1);
 }
@@ -175,8 +203,39 @@ TEST_CASE("run_sync rolls back and returns its connection when its function thro
     CHECK(thrown);
     auto status = co_await engine.status();
     CHECK(status.checked_out == 0);
+    // The pool's only connection commits again: a transaction left open by run_sync would
+    // commit its INSERT now.
+    auto session = orca::async_sessionmaker(engine)();
+    session.add(A{.data = "committed after"});
+    co_await session.commit();
+    auto after = co_await engine.status();
+    CHECK(after.opened == 1);  // the same connection, not a replacement
     co_await engine.dispose();
   }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0})));
   auto check = target.connect();
-  CHECK(check->execute("SELECT count(*) FROM a").at(0, 0).as_integer() == 0);
+  CHECK(check->execute("SELECT count(*) FROM a WHERE data = 'rolled back'").at(0, 0).as_integer() == 0);
+  CHECK(check->execute("SELECT count(*) FROM a WHERE data = 'committed after'").at(0, 0).as_integer() == 1);
+}
+
+TEST_CASE("pool_recycle in milliseconds closes a connection given back older than it, and only then",
+          "[actors][pool]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto make = orca::async_sessionmaker(engine);
+    auto first = make();
+    (void)co_await first.scalars(orca::select<A>());
+    co_await first.close();
+    auto young = co_await engine.status();
+    CHECK(young.opened == 1);            // younger than pool_recycle: reused
+    std::this_thread::sleep_for(600ms);  // it ages past pool_recycle, idle in the pool
+    auto session = make();
+    session.add(A{.data = "on a fresh connection"});
+    co_await session.commit();
+    auto after = co_await engine.status();
+    CHECK(after.opened == 2);  // closed when lent or given back old, never reused
+    CHECK(after.idle <= 1);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_recycle = 500ms})));
 }

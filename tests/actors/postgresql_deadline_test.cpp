@@ -30,10 +30,9 @@ TEST_CASE("a COMMIT whose server process stops answering reports commit_outcome_
           "[actors][session][timeout][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no server process to stop");
+  if (orca::test::skip_unless_postgresql(target,
+                                         "PostgreSQL only: an embedded SQLite database has no server process to stop"))
     return;
-  }
   actor_test::run([](orca::engine engine, const orca::test::backend_target* target) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
     auto session = orca::async_sessionmaker(engine)();

@@ -106,10 +106,9 @@ TEST_CASE("a PostgreSQL server restarted under writers loses no acknowledged com
           "[actors][session][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no server to restart");
+  if (orca::test::skip_unless_postgresql(target,
+                                         "PostgreSQL only: an embedded SQLite database has no server to restart"))
     return;
-  }
   own_server server;
   REQUIRE_THAT(server.url(), Catch::StartsWith("postgresql://"));
   outcomes out;

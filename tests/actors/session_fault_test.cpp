@@ -40,10 +40,10 @@ TEST_CASE("a commit stuck behind another connection's row lock fails with reques
           "[actors][session][timeout][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: SQLite has no row locks (a writer waits on the busy timeout, not a cancellable lock)");
+  if (orca::test::skip_unless_postgresql(
+          target,
+          "PostgreSQL only: SQLite has no row locks (a writer waits on the busy timeout, not a cancellable lock)"))
     return;
-  }
   auto id = seed_one_a(*target.connect(), "original");
   // Connection X holds the row's lock in an open transaction.
   auto locker = target.connect();
@@ -109,10 +109,9 @@ TEST_CASE(
     "[actors][session][errors][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no server process to kill");
+  if (orca::test::skip_unless_postgresql(target,
+                                         "PostgreSQL only: an embedded SQLite database has no server process to kill"))
     return;
-  }
   actor_test::run([](orca::engine engine, const orca::test::backend_target* target) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
     auto session = orca::async_sessionmaker(engine)();

@@ -1,5 +1,8 @@
 // Sessions through the coroutine facade: concurrency, identity maps, lazy="raise",
 // transactions and failed flushes — on every backend, effects checked from outside.
+#include <numeric>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "support/actor_schema.hpp"
@@ -115,6 +118,8 @@ TEST_CASE("a failed flush rolls back and leaves the session usable after rollbac
       FAIL("a foreign key violation was not reported");
     } catch (const orca::error& e) {
       CHECK(e.code() == orca::errc::constraint_violation);
+      // The B's INSERT failed, so the A's INSERT before it had succeeded and set its key.
+      CHECK_THAT(e.details().sql, Catch::StartsWith("INSERT INTO b"));
     }
     CHECK(inserted_first->id == 0);  // restored to its pre-flush state
     CHECK(inserted_first->create_date == orca::timestamp{});
@@ -165,24 +170,26 @@ TEST_CASE("concurrent calls on one session are served one at a time, never inter
   actor_test::run([](orca::engine engine) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
     auto session = orca::async_sessionmaker(engine)();
-    std::vector<orca::task<std::size_t>> callers;
-    callers.reserve(20);
-    for (int i = 0; i < 20; ++i)
-      callers.push_back([](orca::async_session& session, int i) -> orca::task<std::size_t> {
-        session.add(A{.data = "caller " + std::to_string(i), .bs = {B{}, B{}}});
-        co_await session.flush();
-        auto all = co_await session.scalars(orca::select<A>().options(orca::selectinload(&A::bs)));
-        for (auto& a : all) CHECK(a->bs.size() == 2);
-        co_return all.size();
-      }(session, i));
-    auto seen = co_await orca::when_all(std::move(callers));
-    for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] >= seen[i - 1]);
-    CHECK(seen.back() == 20);
+    // 100 As with 2 Bs each are added, then 5 callers count the Bs at once (when_all starts
+    // every caller before any reply). The first count autoflushes: the INSERT of the As,
+    // then the INSERT of their Bs, which needs the As' keys, then the count; several round
+    // trips. Served one at a time, every caller sees all 200 Bs; a count let in between the
+    // two INSERTs would see none.
+    for (int i = 0; i < 100; ++i) session.add(A{.data = "parent " + std::to_string(i), .bs = {B{}, B{}}});
+    std::vector<std::int64_t> seen;
+    std::vector<orca::task<void>> callers;
+    for (int i = 0; i < 5; ++i)
+      callers.push_back([](orca::async_session& session, std::vector<std::int64_t>& seen) -> orca::task<void> {
+        auto bs = co_await session.scalar(orca::select(orca::count()).select_from<B>());
+        seen.push_back(bs);
+      }(session, seen));
+    co_await orca::when_all(std::move(callers));
+    CHECK(seen == std::vector<std::int64_t>(5, 200));
     co_await session.commit();
     co_await engine.dispose();
   }(orca::create_engine(target.url)));
   auto check = target.connect();
-  CHECK(count_rows(*check, "SELECT count(*) FROM b") == 40);
+  CHECK(count_rows(*check, "SELECT count(*) FROM b") == 200);
 }
 
 TEST_CASE("with sqlite_begin_immediate sessions that read then write queue instead of failing",
@@ -231,4 +238,33 @@ TEST_CASE("LIKE filters rows on the server with percent and underscore wildcards
     CHECK(none.empty());
     co_await engine.dispose();
   }(orca::create_engine(target.url)));
+}
+
+TEST_CASE("an IN list up to the backend's parameter limit runs, one longer is refused naming the limit",
+          "[actors][session][query]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto limit = target.connect()->sql_dialect().max_parameters();  // SQLite 32766, PostgreSQL 65535
+  actor_test::run([](orca::engine engine, std::size_t limit) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    for (auto data : {"x", "y", "z"}) session.add(A{.data = std::string{data}});
+    co_await session.commit();
+    std::vector<std::int64_t> keys(limit);
+    std::iota(keys.begin(), keys.end(), std::int64_t{1});
+    auto found = co_await session.scalars(orca::select<A>().where(orca::col(&A::id).in(keys)));
+    CHECK(found.size() == 3);
+    keys.push_back(static_cast<std::int64_t>(limit) + 1);
+    try {
+      co_await session.scalars(orca::select<A>().where(orca::col(&A::id).in(keys)));
+      FAIL("an IN list of " << keys.size() << " values ran");
+    } catch (const orca::error& e) {
+      INFO(e.what());
+      CHECK(e.code() == orca::errc::invalid_argument);
+      CHECK_THAT(e.message(), Catch::Contains(std::to_string(keys.size())) && Catch::Contains(std::to_string(limit)));
+    }
+    auto after = co_await session.scalars(orca::select<A>());
+    CHECK(after.size() == 3);
+    co_await engine.dispose();
+  }(orca::create_engine(target.url), limit));
 }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <catch2/catch.hpp>
 
 #include "orca/actors/caf_error.hpp"
@@ -27,11 +28,23 @@ TEST_CASE("an event-based actor saves and queries through a session actor's type
     orca::metadata::of<A, seed::B>().create_all(*setup);
   }
   std::promise<std::string> outcome;
+  auto result = outcome.get_future();
   {
     auto rt = runtime::get();
     auto& system = rt->system();
     auto pool = spawn_pool(system, "typed-test", orca::parse_url(target.url), {}, {});
     auto session = spawn_session(system, pool, orca::parse_url(target.url).backend, {}, {});
+    // However the test ends, the session and the pool end with it, so that the runtime can
+    // end too: an actor left alive would hold the test until ctest's timeout. Closing or
+    // disposing a second time does nothing.
+    struct end_actors {
+      decltype(pool) pool_to_dispose;
+      decltype(session) session_to_close;
+      ~end_actors() {
+        caf::anon_send(session_to_close, close_atom::value);
+        caf::anon_send(pool_to_dispose, dispose_atom::value);
+      }
+    } guard{pool, session};
     system.spawn(
         [pool, &outcome](caf::event_based_actor* self, session_actor session) {
           // The outcome is set once, and nothing here throws: an exception would kill this
@@ -78,8 +91,10 @@ TEST_CASE("an event-based actor saves and queries through a session actor's type
                   fail);
         },
         session);
+    // Every request above has a 10 s timeout: an outcome not settled by now never will be.
+    REQUIRE(result.wait_for(60s) == std::future_status::ready);
   }  // the runtime ends once every actor is done
-  CHECK(outcome.get_future().get() == "1 from an actor");
+  CHECK(result.get() == "1 from an actor");
   auto check = target.connect();
   CHECK(check->execute("SELECT data FROM a").at(0, 0).as_text() == "from an actor");
 }

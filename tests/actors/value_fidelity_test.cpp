@@ -129,6 +129,20 @@ TEST_CASE("bool, double, blob, text, optional and timestamp members round-trip t
     CHECK_FALSE(stored.at(0, column).as_boolean());
     CHECK(stored.at(1, column).as_boolean() == (column < 3));
   }
+  // The values themselves, as another connection reads them (not through a session's
+  // mapping, which would undo a symmetric mistake).
+  auto values = raw->execute(
+      "SELECT CASE WHEN flag THEN 1 ELSE 0 END, ratio, bytes, name, count, "
+      "CASE WHEN maybe_flag THEN 1 ELSE 0 END FROM sample ORDER BY id");
+  REQUIRE(values.size() == 2);
+  CHECK(values.at(0, 0).as_integer() == 1);
+  CHECK(values.at(0, 1).as_real() == 0.1);
+  CHECK(values.at(0, 2).as_blob() == full.bytes);
+  CHECK(values.at(0, 3).as_text() == full.name);
+  CHECK(values.at(0, 4).as_integer() == std::numeric_limits<std::int64_t>::min());
+  CHECK(values.at(0, 5).as_integer() == 0);
+  CHECK(values.at(1, 0).as_integer() == 0);
+  CHECK(values.at(1, 2).as_blob().bytes.empty());
 }
 
 TEST_CASE("a value the backend cannot hold is refused at flush naming its column, on insert and update",

@@ -259,12 +259,19 @@ TEST_CASE("expunge() and close() detach objects without touching the database", 
   auto check = target.connect();
   CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[0])).at(0, 0).as_text() == "0");
   CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
-  // close() detaches every object: a later change is nobody's to write.
+  // close() detaches every object without flushing: a change made before it is never
+  // written, and the session refuses further calls.
+  std::static_pointer_cast<A>(objects[1].object)->data = "changed before close";
   s.close(conn.get());
+  CHECK(s.transaction() == orca::sync_session::transaction_state::closed);
   CHECK(s.state_of(objects[1].object.get()) == orca::object_state::transient);
   CHECK(s.state_of(reloaded.object.get()) == orca::object_state::transient);
-  std::static_pointer_cast<A>(objects[1].object)->data = "after close";
-  orca::sync_session next;
-  next.commit(*conn);
+  try {
+    s.commit(*conn);
+    FAIL("a closed session committed");
+  } catch (const orca::error& e) {
+    CHECK(e.code() == orca::errc::closed);
+  }
+  CHECK(conn->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
   CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
 }

@@ -31,7 +31,7 @@ inline void orca_table(orca::table_builder<book>& t) {
   t.table("book");
   t.column("id", &book::id).primary_key();
   t.column("author_id", &book::author_id).foreign_key(&author::id);
-  t.column("title", &book::title);
+  t.column("title", &book::title).unique();
   t.relationship("written_by", &book::written_by, &book::author_id);
 }
 
@@ -90,7 +90,7 @@ TEST_CASE("selectinload of a reference loads each parent once and shares it betw
   CHECK(z->written_by->name == "B");
 }
 
-TEST_CASE("a unique constraint violation names the constraint and restores the objects",
+TEST_CASE("a unique constraint violation names the constraint and restores the objects the flush inserted",
           "[model][many_to_one][errors]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
@@ -98,24 +98,40 @@ TEST_CASE("a unique constraint violation names the constraint and restores the o
   auto meta = orca::metadata::of<author, book>();
   meta.drop_all(*conn);
   meta.create_all(*conn);
-  conn->execute_script("INSERT INTO author (name) VALUES ('taken')");
+  conn->execute_script(
+      "INSERT INTO author (name) VALUES ('taken'); "
+      "INSERT INTO book (author_id, title) VALUES (1, 'taken title')");
 
+  // The new author is inserted first (author before book) and gets its key; the book's
+  // INSERT then fails. Both must come back as they were before the flush.
   orca::sync_session session;
-  auto duplicate = std::make_shared<author>(author{.name = "taken"});
-  session.add({&orca::table_of<author>(), duplicate});
+  auto fresh = std::make_shared<author>(author{.name = "fresh"});
+  auto duplicate = std::make_shared<book>(book{.written_by = fresh, .title = "taken title"});
+  session.add({&orca::table_of<book>(), duplicate});
   try {
     session.commit(*conn);
     FAIL("the duplicate was accepted");
   } catch (const orca::error& e) {
     CHECK(e.code() == orca::errc::constraint_violation);
-    CHECK_THAT(e.details().constraint, Catch::Contains("name"));
-    CHECK_THAT(e.details().sql, Catch::Contains("INSERT INTO author"));
+    CHECK_THAT(e.details().constraint, Catch::Contains("title"));
+    CHECK_THAT(e.details().sql, Catch::Contains("INSERT INTO book"));
   }
+  CHECK(fresh->id == 0);  // had its key from the successful INSERT: restored
+  CHECK(duplicate->author_id == 0);
   CHECK(duplicate->id == 0);
   CHECK(session.transaction() == orca::sync_session::transaction_state::failed);
   session.rollback(*conn);
-  duplicate->name = "free";
-  session.add({&orca::table_of<author>(), duplicate});
+  auto check = target.connect();
+  CHECK(check->execute("SELECT count(*) FROM author").at(0, 0).as_integer() == 1);
+
+  duplicate->title = "free title";
+  session.add({&orca::table_of<book>(), duplicate});
   session.commit(*conn);
-  CHECK(duplicate->id > 0);
+  CHECK(fresh->id > 0);
+  CHECK(duplicate->author_id == fresh->id);
+  auto stored = check->execute(
+      "SELECT author.name FROM book JOIN author ON author.id = book.author_id WHERE "
+      "book.title = 'free title'");
+  REQUIRE(stored.size() == 1);
+  CHECK(stored.at(0, 0).as_text() == "fresh");
 }

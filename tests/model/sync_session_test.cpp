@@ -180,8 +180,12 @@ TEST_CASE("a change that is never committed leaves the database as it was", "[se
     std::static_pointer_cast<A>(objects.front().object)->data = "changed";
     s.flush(*conn);  // the UPDATE reaches the database, inside the open transaction
     CHECK(s.last_flush().updated == 1);
+    CHECK(conn->execute("SELECT data FROM a").at(0, 0).as_text() == "changed");
     s.close(conn.get());
   }
+  // The same connection would still see its own UPDATE had close() left the transaction open.
+  CHECK_FALSE(conn->in_transaction());
+  CHECK(conn->execute("SELECT data FROM a").at(0, 0).as_text() == "a1");
   auto check = target.connect();
   CHECK(check->execute("SELECT data FROM a").at(0, 0).as_text() == "a1");
 }

@@ -120,4 +120,14 @@ std::vector<backend_target> backends() {
   return result;
 }
 
+bool skip_unless_postgresql(const backend_target& target, std::string_view why) {
+  if (target.name == "postgresql") return false;
+  const char* only = std::getenv("ORCA_TEST_BACKENDS");
+  if (only != nullptr && std::string_view{only} == "sqlite")
+    WARN("ORCA_TEST_SKIPPED: ORCA_TEST_BACKENDS=sqlite opts out of PostgreSQL; " << why);
+  else
+    SUCCEED(why);
+  return true;
+}
+
 }  // namespace orca::test

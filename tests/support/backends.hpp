@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orca/drivers/connection.hpp"
@@ -27,5 +28,11 @@ struct backend_target {
 /// variable is unset the calling test *fails* (FAIL_CHECK) with a message saying how to run
 /// it, unless ORCA_TEST_BACKENDS=sqlite opts out explicitly.
 std::vector<backend_target> backends();
+
+/// Whether a test of PostgreSQL-only behaviour passes over `target` (any backend but
+/// PostgreSQL), saying `why`. When ORCA_TEST_BACKENDS=sqlite leaves PostgreSQL out of the
+/// run, it prints ORCA_TEST_SKIPPED too, so that ctest reports the test as skipped, not as
+/// passed.
+bool skip_unless_postgresql(const backend_target& target, std::string_view why);
 
 }  // namespace orca::test

@@ -27,7 +27,9 @@ struct engine_options {
   std::size_t max_overflow = 10;                  ///< extra connections under load
   std::chrono::milliseconds pool_timeout{10000};  ///< how long a checkout may wait
   bool pool_pre_ping = false;                     ///< ping idle connections before use
-  std::chrono::seconds pool_recycle{0};           ///< close connections older than this (0: never)
+  /// Close connections older than this when they are given back (0: never). Any
+  /// std::chrono duration converts: `std::chrono::seconds{3600}`, `500ms`.
+  std::chrono::milliseconds pool_recycle{0};
   /// Longest run of one statement: past it the statement is cancelled and the caller told
   /// (a COMMIT reports whether it committed).
   std::chrono::milliseconds request_timeout{10000};
