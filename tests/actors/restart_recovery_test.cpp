@@ -67,9 +67,10 @@ std::variant<Reply, std::string> ask(caf::scoped_actor& self, const orca::actors
 
 }  // namespace
 
-TEST_CASE("after a server restart, as many transactions as the pool held idle connections all succeed, without "
-          "pre-ping",
-          "[actors][pool][fault][postgresql]") {
+TEST_CASE(
+    "after a server restart, as many transactions as the pool held idle connections all succeed, without "
+    "pre-ping",
+    "[actors][pool][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   if (target.name != "postgresql") {
@@ -78,8 +79,7 @@ TEST_CASE("after a server restart, as many transactions as the pool held idle co
   }
   orca::test::own_server server{"idle-restart"};
   REQUIRE_THAT(server.url(), Catch::StartsWith("postgresql://"));
-  auto engine = orca::create_engine(server.url(),
-                                    {.pool_size = pool_size, .max_overflow = 0, .pool_pre_ping = false});
+  auto engine = orca::create_engine(server.url(), {.pool_size = pool_size, .max_overflow = 0, .pool_pre_ping = false});
   actor_test::run([](orca::engine engine) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
     co_await actor_test::fill_pool(engine, pool_size);
@@ -98,9 +98,10 @@ TEST_CASE("after a server restart, as many transactions as the pool held idle co
   CHECK(rows_like(*check, "%") == 2 * pool_size);  // the warm-up's rows and these, each once
 }
 
-TEST_CASE("a transaction whose connection the server closed before its first statement was sent moves to a new "
-          "connection",
-          "[actors][connection][fault][postgresql]") {
+TEST_CASE(
+    "a transaction whose connection the server closed before its first statement was sent moves to a new "
+    "connection",
+    "[actors][connection][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   if (target.name != "postgresql") {
@@ -137,9 +138,10 @@ TEST_CASE("a transaction whose connection the server closed before its first sta
   CHECK(rows_like(*check, "moved") == 1);
 }
 
-TEST_CASE("a connection lost after the transaction's BEGIN reached the server is not retried and nothing is written "
-          "twice",
-          "[actors][session][fault][postgresql]") {
+TEST_CASE(
+    "a connection lost after the transaction's BEGIN reached the server is not retried and nothing is written "
+    "twice",
+    "[actors][session][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   if (target.name != "postgresql") {
@@ -177,7 +179,8 @@ TEST_CASE("a connection lost after the transaction's BEGIN reached the server is
     co_await session.close();
     co_await engine.dispose();
   }(orca::create_engine(proxy.route(target.url), {.pool_size = 1, .max_overflow = 0, .request_timeout = 5s}), &proxy,
-                    observer.get(), &accepted_before, &accepted_after, &code, &message, &rows_after_failure));
+                                                       observer.get(), &accepted_before, &accepted_after, &code,
+                                                       &message, &rows_after_failure));
   INFO(message);
   CHECK(proxy.wait_for_cut(0ms));
   CHECK(code == orca::errc::connection_lost);
