@@ -68,8 +68,7 @@ std::variant<Reply, std::string> ask(caf::scoped_actor& self, const orca::actors
 }  // namespace
 
 TEST_CASE(
-    "after a server restart, as many transactions as the pool held idle connections all succeed, without "
-    "pre-ping",
+    "after a server restart, as many transactions as the pool held idle connections all succeed, without pre-ping",
     "[actors][pool][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
@@ -99,8 +98,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a transaction whose connection the server closed before its first statement was sent moves to a new "
-    "connection",
+    "a transaction whose connection the server closed before its first statement was sent moves to a new connection",
     "[actors][connection][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
@@ -139,8 +137,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a connection lost after the transaction's BEGIN reached the server is not retried and nothing is written "
-    "twice",
+    "a connection lost after the transaction's BEGIN reached the server is not retried and nothing is written twice",
     "[actors][session][fault][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
