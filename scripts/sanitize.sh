@@ -5,7 +5,7 @@
 #
 #   address,undefined  ASan + UBSan (+ LeakSanitizer) into build-address-undefined/.
 #   thread             TSan into build-thread/, against CAF 0.17.6 built with TSan
-#                      (scripts/caf-tsan.sh, into .cache/caf-tsan; built once, ~20 min on 2 cores).
+#                      (scripts/caf-tsan.sh, into .cache/caf-tsan; built once: 141 files, 40 min on a busy 2-core machine).
 #
 # ORCA_SANITIZE_TARGETS="t1 t2": build only those targets (the test command builds the two
 # test programs that hold the `fault` suite); everything by default.
