@@ -4,7 +4,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
+#include <spdlog/spdlog.h>
 
+#include "orca/drivers/logger.hpp"
 #include "orca/drivers/postgresql_connection.hpp"
 
 namespace orca::actors::postgresql {
@@ -158,9 +160,72 @@ void on_lane(self_pointer self, std::function<void()> work, std::function<void(s
           });
 }
 
+void start_current(self_pointer self);
+
+// Whether the call about to start is its transaction's first statement on a connection the
+// server closed while it sat idle (a restart, an idle timeout, a terminated backend). Then
+// nothing of the transaction was sent, and it can move to a new connection. Checked
+// without a round trip (drivers::connection::is_alive_without_io: a poll of the socket), once
+// per transaction. A connection that dies after this check, with the statement in flight,
+// fails the call: the statement may have run.
+bool found_dead_before_sending(postgresql_state& st) {
+  const auto& j = *st.current;
+  return j.replayable && !j.replayed && st.cursors.empty() && st.connection->begin_pending() &&
+         !st.connection->is_alive_without_io();
+}
+
+std::string message_of(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+// Replaces the dead connection by a new one (connecting blocks: on the lane), begins the
+// transaction there (nothing is sent: BEGIN rides with the first statement) and starts the
+// call on it. If connecting fails, the call fails with connection_lost and the actor quits.
+void reopen_then_start(self_pointer self) {
+  auto& st = self->state;
+  st.current->replayed = true;
+  drivers::pool_logger()->debug(
+      "a connection to {} was found closed by the server before its transaction's first "
+      "statement was sent; the transaction moves to a new connection",
+      st.target.redacted());
+  auto opened = std::make_shared<std::shared_ptr<drivers::connection>>();
+  on_lane(
+      self,
+      [opened, target = st.target, options = st.options] {
+        std::shared_ptr<drivers::connection> fresh = drivers::connect(target, options);
+        fresh->begin();
+        *opened = std::move(fresh);
+      },
+      [self, opened](std::exception_ptr e) {
+        auto& st = self->state;
+        if (e) {
+          end_current(self,
+                      std::make_exception_ptr(error{errc::connection_lost,
+                                                    "the server had closed the connection before the transaction's "
+                                                    "first statement was sent, and no new connection could be "
+                                                    "opened: " +
+                                                        message_of(e)}));
+          return;
+        }
+        if (st.watched >= 0) st.sockets->forget(std::exchange(st.watched, -1));  // before its socket closes
+        st.connection = std::move(*opened);
+        start_current(self);
+      });
+}
+
 void start_current(self_pointer self) {
   auto& st = self->state;
   auto& j = *st.current;
+  if (found_dead_before_sending(st)) {
+    reopen_then_start(self);
+    return;
+  }
   if (j.start) {
     st.deadline = st.limit.count() > 0 ? clock::now() + st.limit : clock::time_point::max();
     io_wait wait = io_wait::done;

@@ -32,7 +32,17 @@ struct job {
   std::function<void(std::exception_ptr)> finish;
   bool needs_connection = true;
   bool is_commit = false;
+  /// A statement or cursor: when it would be the transaction's first and the connection is
+  /// found closed before anything was sent, it goes out on a new connection instead.
+  bool replayable = false;
+  bool replayed = false;  ///< it already moved once (a second dead connection fails it)
 };
+
+/// Marks `j` replayable (see job::replayable).
+inline job replayable(job j) {
+  j.replayable = true;
+  return j;
+}
 
 using clock = std::chrono::steady_clock;
 

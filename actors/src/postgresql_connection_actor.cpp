@@ -29,26 +29,26 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         auto promise = self->make_response_promise<drivers::rowset>();
         auto args = std::make_shared<std::pair<std::string, params>>(std::move(sql), std::move(parameters));
         submit(self,
-               call<drivers::rowset>(
+               replayable(call<drivers::rowset>(
                    self, promise, [args](drivers::connection& c) { return c.start_execute(args->first, args->second); },
-                   [conn] { return conn().finish_rows(); }));
+                   [conn] { return conn().finish_rows(); })));
         return promise;
       },
       [=](many_atom, std::string& sql, parameter_sets& sets) {
         auto promise = self->make_response_promise<std::int64_t>();
         auto args = std::make_shared<std::pair<std::string, parameter_sets>>(std::move(sql), std::move(sets));
-        submit(self, call<std::int64_t>(
+        submit(self, replayable(call<std::int64_t>(
                          self, promise,
                          [args](drivers::connection& c) { return c.start_execute_many(args->first, args->second); },
-                         [conn] { return conn().finish_count(); }));
+                         [conn] { return conn().finish_count(); })));
         return promise;
       },
       [=](batch_atom, statement_list& statements) {
         auto promise = self->make_response_promise<rowset_list>();
         auto args = std::make_shared<statement_list>(std::move(statements));
-        submit(self, call<rowset_list>(
+        submit(self, replayable(call<rowset_list>(
                          self, promise, [args](drivers::connection& c) { return c.start_execute_batch(*args); },
-                         [conn] { return conn().finish_rowsets(); }));
+                         [conn] { return conn().finish_rowsets(); })));
         return promise;
       },
       [=](begin_atom) {
@@ -91,17 +91,16 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
       [=](cursor_atom, std::string& sql, params& parameters) {
         auto promise = self->make_response_promise<std::uint64_t>();
         auto opened = std::make_shared<std::unique_ptr<drivers::cursor>>();
-        submit(self, job{nullptr,
-                         [opened, sql = std::move(sql), parameters = std::move(parameters)](drivers::connection& c) {
-                           *opened = c.open_cursor(sql, parameters);
-                         },
-                         [self, promise, opened](std::exception_ptr e) mutable {
-                           deliver(promise, e, [&] {
-                             auto id = self->state.next_cursor++;
-                             self->state.cursors.emplace(id, std::move(*opened));
-                             return id;
-                           });
-                         }});
+        submit(self, replayable(job{nullptr,
+                                    [opened, sql = std::move(sql), parameters = std::move(parameters)](
+                                        drivers::connection& c) { *opened = c.open_cursor(sql, parameters); },
+                                    [self, promise, opened](std::exception_ptr e) mutable {
+                                      deliver(promise, e, [&] {
+                                        auto id = self->state.next_cursor++;
+                                        self->state.cursors.emplace(id, std::move(*opened));
+                                        return id;
+                                      });
+                                    }}));
         return promise;
       },
       [=](fetch_atom, std::uint64_t id, std::uint64_t max_rows) {

@@ -178,9 +178,12 @@ io_wait postgresql_connection::complete(call& c) {
   unnamed_.clear();
   auto failed = std::exchange(failed_, std::nullopt);
   if (failed && c.what == call::kind::execute && retry_prepared_) {
-    auto& entry = *commands_[0].prepared;
     std::string_view state = failed->error.details().sqlstate;
     if (state == "26000" || state == "0A000") {
+      // The call's one execute; a BEGIN that rode along comes first.
+      auto& entry = *std::find_if(commands_.begin(), commands_.end(), [](const command& x) {
+                       return x.what == command::kind::execute;
+                     })->prepared;
       if (state == "26000")
         cache_.forget(entry);
       else

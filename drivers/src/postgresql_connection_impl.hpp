@@ -93,6 +93,8 @@ public:
 
   bool is_alive_without_io() noexcept override { return !broken_ && idle_connection_alive(conn_.get()); }
 
+  bool begin_pending() const noexcept override { return begin_pending_; }
+
   // PQcancel on the PGcancel made at connect time is documented as thread-safe.
   void interrupt() noexcept override {
     char reason[256];

@@ -28,16 +28,7 @@ TEST_CASE("idle connections closed by the server are replaced before a transacti
   actor_test::run([](orca::engine engine, orca::test::backend_target target, std::string name) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);
     auto make = orca::async_sessionmaker(engine);
-    // Open every connection of the pool: pool_size sessions hold one each at once.
-    {
-      std::vector<orca::async_session> holders;
-      for (int i = 0; i < pool_size; ++i) {
-        holders.push_back(make());
-        holders.back().add(A{.data = "warm " + std::to_string(i)});
-        co_await holders.back().flush();
-      }
-      for (auto& s : holders) co_await s.commit();
-    }
+    co_await actor_test::fill_pool(engine, pool_size);  // every connection of the pool, idle
     auto before = co_await engine.status();
     CHECK(before.opened == pool_size);
     CHECK(before.idle == pool_size);

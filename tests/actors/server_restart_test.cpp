@@ -6,59 +6,26 @@
 // outcome is checked against the table through an independent connection.
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
+#include "support/own_server.hpp"
 
 using namespace std::chrono_literals;
+using orca::test::own_server;
 using seed::A;
 
 namespace {
 
 constexpr int writers = 8;
 constexpr int commits_after_restart = 3;  ///< each writer's proof that its session works again
-
-// A PostgreSQL server of this test's own, in a temporary directory.
-class own_server {
-public:
-  own_server() : dir_(std::filesystem::temp_directory_path() / ("orca-restart-" + std::to_string(::getpid()))) {
-    url_ = script("start");
-    while (!url_.empty() && (url_.back() == '\n' || url_.back() == '\r')) url_.pop_back();
-  }
-  ~own_server() { script("stop"); }
-  own_server(const own_server&) = delete;
-  own_server& operator=(const own_server&) = delete;
-
-  const std::string& url() const { return url_; }
-  void halt() { script("halt"); }
-  void resume() { script("resume"); }
-
-private:
-  std::string script(const std::string& command) {
-    auto line = std::string{ORCA_SOURCE_DIR} + "/scripts/pg-throwaway.sh " + command + " " + dir_.string();
-    std::string out;
-    if (FILE* pipe = ::popen(line.c_str(), "r")) {
-      char buffer[256];
-      while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-      ::pclose(pipe);
-    }
-    return out;
-  }
-
-  std::filesystem::path dir_;
-  std::string url_;
-};
 
 // What each commit reported: the row's data, and the error code (none: committed).
 struct outcomes {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "orca/orca.hpp"
 #include "support/seed_schema.hpp"
@@ -53,6 +54,20 @@ inline orca::task<void> reset_seed_schema(orca::engine engine) {
     meta.drop_all(c);
     meta.create_all(c);
   });
+}
+
+/// Opens `connections` connections of the engine's pool at once (as many sessions each
+/// flush a row "warm <i>" into a), commits, and leaves them idle in the pool.
+inline orca::task<void> fill_pool(orca::engine engine, int connections) {
+  auto make = orca::async_sessionmaker(engine);
+  std::vector<orca::async_session> holders;
+  for (int i = 0; i < connections; ++i) {
+    holders.push_back(make());
+    holders.back().add(seed::A{.data = "warm " + std::to_string(i)});
+    co_await holders.back().flush();
+  }
+  for (auto& s : holders) co_await s.commit();
+  for (auto& s : holders) co_await s.close();
 }
 
 }  // namespace actor_test

@@ -1,6 +1,7 @@
 // The fault tests' TCP proxy (see tcp_proxy.hpp): one poll() loop over the listening
 // socket and every forwarded pair. The client's stream is parsed into PostgreSQL protocol
-// messages (untyped startup messages first, then type byte + length) to find its COMMIT.
+// messages (untyped startup messages first, then type byte + length) to find its COMMIT
+// or BEGIN.
 #include "support/tcp_proxy.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <list>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -38,8 +40,8 @@ bool send_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
-// A Parse ('P': name, query) or Query ('Q': query) message whose statement is COMMIT.
-bool is_commit(char type, const std::string& body) {
+// A Parse ('P': name, query) or Query ('Q': query) message whose statement is `word`.
+bool is_statement(char type, const std::string& body, std::string_view word) {
   std::string query;
   if (type == 'Q') {
     query = body.substr(0, body.find('\0'));
@@ -51,7 +53,7 @@ bool is_commit(char type, const std::string& body) {
     return false;
   }
   std::transform(query.begin(), query.end(), query.begin(), [](unsigned char c) { return std::toupper(c); });
-  return query == "COMMIT";
+  return query == word;
 }
 
 struct pair_state {
@@ -59,7 +61,7 @@ struct pair_state {
   int server = -1;
   std::string from_client;       ///< bytes not yet forwarded: an incomplete message
   bool started = false;          ///< the startup message went through: typed messages follow
-  bool awaiting_answer = false;  ///< after_commit: the COMMIT went out; its answer is held back
+  bool awaiting_answer = false;  ///< after_commit / after_begin: it went out; the answer is held back
   std::string from_server;       ///< held back while awaiting_answer
   bool closed = false;
 
@@ -158,7 +160,8 @@ void tcp_proxy::serve() {
       if (!p.started) {
         auto code = read_u32(in, at + 4);
         p.started = code != 80877103 && code != 80877104;  // SSLRequest, GSSENCRequest: more untyped follow
-      } else if (armed_ != cut::none && is_commit(in[at], in.substr(at + 5, length - 4))) {
+      } else if (armed_ != cut::none &&
+                 is_statement(in[at], in.substr(at + 5, length - 4), armed_ == cut::after_begin ? "BEGIN" : "COMMIT")) {
         auto where = armed_.exchange(cut::none);
         if (where == cut::before_commit) {
           cut_now(p);
@@ -174,7 +177,7 @@ void tcp_proxy::serve() {
     }
     in.erase(0, at);
   };
-  // Holds the server's answer back once the COMMIT went out; cuts at its ReadyForQuery.
+  // Holds the server's answer back once the COMMIT (BEGIN) went out; cuts at its ReadyForQuery.
   auto forward_server = [&](pair_state& p, const char* data, std::size_t size) {
     if (!p.awaiting_answer) {
       if (!send_all(p.client, data, size)) p.close();

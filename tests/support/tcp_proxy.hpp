@@ -1,6 +1,7 @@
 // A TCP proxy for fault tests: it forwards connections to a PostgreSQL server and, when
 // armed, drops one at a chosen protocol message (the client's COMMIT, before or after the
-// server answers it). Used by tests/actors/in_doubt_commit_test.cpp.
+// server answers it; or its BEGIN, once the server ran it). Used by
+// tests/actors/in_doubt_commit_test.cpp and tests/actors/restart_recovery_test.cpp.
 #pragma once
 
 #include <atomic>
@@ -12,14 +13,17 @@
 namespace orca::test {
 
 /// Forwards every connection made to 127.0.0.1:port() to `upstream_host:upstream_port`, on
-/// a thread of its own, and can drop a connection at its next COMMIT.
+/// a thread of its own, and can drop a connection at its next COMMIT or BEGIN.
 class tcp_proxy {
 public:
-  /// Where the next COMMIT a client sends (as a Parse or Query message) cuts its connection.
+  /// Where the next COMMIT (or BEGIN) a client sends, as a Parse or Query message, cuts its
+  /// connection.
   enum class cut : std::uint8_t {
     none,
     before_commit,  ///< the COMMIT is not forwarded: the server never sees it
     after_commit,   ///< the COMMIT is forwarded; the server's answer (up to ReadyForQuery) is not
+    after_begin,    ///< BEGIN and what follows it are forwarded; the server's answer (up to
+                    ///< ReadyForQuery) is not: the transaction's first statements ran, uncommitted
   };
 
   tcp_proxy(std::string upstream_host, std::uint16_t upstream_port);
@@ -31,7 +35,7 @@ public:
   std::uint16_t port() const noexcept { return port_; }
   /// `url` (a postgresql:// URL naming the upstream host and port) through the proxy.
   std::string route(const std::string& url) const;
-  /// Arms the cut for the next COMMIT; with `then_refuse`, connections made after the cut
+  /// Arms the cut for the next COMMIT (BEGIN for after_begin); with `then_refuse`, connections made after the cut
   /// are closed at once (the server looks unreachable).
   void arm(cut where, bool then_refuse = false);
   /// Waits until an armed cut happened; false if it did not within `limit`.

@@ -18,6 +18,9 @@ namespace orca::actors {
 /// The interface of a connection actor. States: unopened -> open -> (broken | closed).
 /// Messages are handled one at a time, in arrival order. Every failure is an orca error
 /// reply; a connection found broken replies first and then quits (its pool replaces it).
+/// A PostgreSQL connection found closed by the server when a transaction's first statement
+/// is about to go out (nothing of the transaction was sent) is replaced in place by a new
+/// one, and the statement goes out there; after that, a lost connection is never retried.
 ///
 /// - `(execute, sql, params)` -> rowset: one statement with bound parameters.
 /// - `(many, sql, parameter_sets)` -> affected rows: one statement per set (pipelined on

@@ -91,10 +91,15 @@ public:
   virtual bool ping() noexcept = 0;
   /// True once the connection is known to be broken (server closed it, I/O error).
   virtual bool is_broken() const noexcept = 0;
-  /// For a connection outside a transaction: false if it is found dead without sending
-  /// anything (PostgreSQL: the server closed it, e.g. at a restart). A pool calls it before
-  /// lending an idle connection; true where the backend cannot tell (SQLite: always alive).
+  /// For a connection outside a transaction, or in one that sent nothing yet
+  /// (begin_pending()): false if it is found dead without sending anything (PostgreSQL: the
+  /// server closed it, e.g. at a restart). A pool calls it before lending an idle
+  /// connection; true where the backend cannot tell (SQLite: always alive).
   virtual bool is_alive_without_io() noexcept { return !is_broken(); }
+  /// True when begin() was called and nothing of the transaction has been sent yet
+  /// (PostgreSQL sends BEGIN with the transaction's first statement): the transaction may
+  /// still move to a new connection. Always false on SQLite, whose BEGIN runs at once.
+  virtual bool begin_pending() const noexcept { return false; }
   /// Cancels the statement running on this connection. Thread-safe.
   virtual void interrupt() noexcept = 0;
   /// The server's id of the transaction this connection is in, or of the one whose COMMIT
