@@ -96,8 +96,8 @@ namespace {
 void expire_record(object_record& r) {
   r.expired = true;
   for (auto& rel : r.table->relationships())
-    if (rel.kind == relationship_kind::one_to_many)
-      if (auto object = r.lock()) rel.access->set_unloaded(object.get(), rel);
+    if (auto* collection = rel.collection())
+      if (auto object = r.lock()) collection->set_unloaded(object.get(), rel);
 }
 
 void restore_columns(const table_info& table, void* object, const std::vector<std::pair<std::size_t, value>>& values) {
@@ -247,7 +247,7 @@ void sync_session::forget_transaction() {
       // Unflushed write-only changes are discarded with the rest of the transaction's
       // changes (else a queued change that made the flush fail would fail every flush).
       for (auto& rel : r.table->relationships())
-        if (rel.kind == relationship_kind::write_only) rel.access->clear_pending(object.get());
+        if (auto* write_only = rel.write_only()) write_only->clear_pending(object.get());
     }
   });
   for (auto* object : leaving) objects_.erase(object);
@@ -331,7 +331,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
       r.expired = true;  // first loaded since the savepoint: the next load overwrites it
     }
     for (auto& rel : r.table->relationships())
-      if (rel.kind == relationship_kind::write_only) rel.access->clear_pending(object.get());
+      if (auto* write_only = rel.write_only()) write_only->clear_pending(object.get());
     staying.emplace_back(object, r.table);
   });
   for (auto* object : leaving) objects_.erase(object);
@@ -339,11 +339,12 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
   // database: it is unloaded (reading it raises not_loaded until it is loaded again).
   for (auto& [object, table] : staying)
     for (auto& rel : table->relationships()) {
-      if (rel.kind != relationship_kind::one_to_many) continue;
-      auto items = rel.access->related(object.get());
+      auto* collection = rel.collection();
+      if (collection == nullptr) continue;
+      auto items = collection->items(object.get());
       if (std::any_of(items.begin(), items.end(),
                       [&](const auto& item) { return objects_.find(item.get()) == nullptr; }))
-        rel.access->set_unloaded(object.get(), rel);
+        collection->set_unloaded(object.get(), rel);
     }
   // Rows deleted since the savepoint exist again, and so do their objects.
   for (auto i = mark.deleted_rows; i < deleted_in_transaction_.size(); ++i) {

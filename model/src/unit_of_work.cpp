@@ -12,6 +12,7 @@
 #include "orca/drivers/error.hpp"
 #include "orca/model/compiler.hpp"
 #include "orca/model/dependency_order.hpp"
+#include "orca/model/overloaded.hpp"
 
 namespace orca {
 
@@ -104,27 +105,44 @@ private:
     std::stable_sort(work_.begin(), work_.end(),
                      [](const tracked& a, const tracked& b) { return a.record->sequence < b.record->sequence; });
     for (std::size_t i = 0; i < work_.size(); ++i) {
-      auto item = work_[i];  // copy: work_ grows below
-      for (auto& rel : item.record->table->relationships()) {
-        auto& target = rel.target();
-        for (auto& related : rel.access->related(item.object.get())) {
-          auto* record = objects_.find(related.get());
-          if (record == nullptr) {
-            record = &objects_.add_pending({&target, related});
-            work_.push_back({related, record});
-          }
-          if (rel.kind == relationship_kind::many_to_one)
-            links_.push_back(
-                {related, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
-          else
-            links_.push_back({item.object, item.record, related, record, &target, rel.foreign_key, &rel, false});
-        }
-        for (auto& removed : rel.access->removed(item.object.get()))
-          links_.push_back(
-              {item.object, item.record, removed, objects_.find(removed.get()), &target, rel.foreign_key, &rel, true});
-        if (rel.kind == relationship_kind::write_only) write_only_owners_.push_back({item.object, &rel});
-      }
+      auto item = work_[i];  // copy: work_ grows in follow()
+      for (auto& rel : item.record->table->relationships()) follow(item, rel);
     }
+  }
+
+  // The record of a related object; one the session does not know joins it as pending.
+  object_record* join(const relationship_info& rel, const std::shared_ptr<void>& related) {
+    auto* record = objects_.find(related.get());
+    if (record == nullptr) {
+      record = &objects_.add_pending({&rel.target(), related});
+      work_.push_back({related, record});
+    }
+    return record;
+  }
+
+  // Links `item` with what one of its relationships holds.
+  void follow(const tracked& item, const relationship_info& rel) {
+    auto* owner = item.object.get();
+    auto link_child = [&](const std::shared_ptr<void>& child, bool unlink) {
+      auto* record = unlink ? objects_.find(child.get()) : join(rel, child);
+      links_.push_back({item.object, item.record, child, record, &rel.target(), rel.foreign_key, &rel, unlink});
+    };
+    std::visit(overloaded{
+                   [&](const std::shared_ptr<const detail::collection_accessor>& collection) {
+                     for (auto& child : collection->items(owner)) link_child(child, false);
+                   },
+                   [&](const std::shared_ptr<const detail::write_only_accessor>& write_only) {
+                     for (auto& child : write_only->added(owner)) link_child(child, false);
+                     for (auto& child : write_only->removed(owner)) link_child(child, true);
+                     write_only_owners_.push_back({item.object, &rel});
+                   },
+                   [&](const std::shared_ptr<const detail::reference_accessor>& reference) {
+                     if (auto parent = reference->target(owner))
+                       links_.push_back({parent, join(rel, parent), item.object, item.record, item.record->table,
+                                         rel.foreign_key, &rel, false});
+                   },
+               },
+               rel.access);
   }
 
   std::vector<const table_info*> involved_tables() const {
@@ -412,9 +430,10 @@ private:
     for (auto& t : updated_) t.record->snapshot = read_columns(*t.record->table, t.object.get());
     for (auto& t : deleted_) objects_.erase(t.object.get());
     for (auto& [owner, rel] : write_only_owners_) {
-      rel->access->clear_pending(owner.get());
+      auto* write_only = rel->write_only();
+      write_only->clear_pending(owner.get());
       if (auto* r = objects_.find(owner.get()); r != nullptr && r->state == object_state::persistent)
-        rel->access->bind(owner.get(), *rel, r->key.part(0), objects_.write_only_changed());
+        write_only->bind(owner.get(), *rel, r->key.part(0), objects_.write_only_changed());
     }
   }
 

@@ -143,16 +143,14 @@ public:
 };
 
 template <class T, class C>
-class collection_relationship final : public relationship_access {
+class collection_relationship final : public collection_accessor {
   using access = collection_access<C>;
 public:
   explicit collection_relationship(collection<C> T::*member) : member_(member) {}
-  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
+  std::vector<std::shared_ptr<void>> items(const void* owner) const override {
     auto& c = static_cast<const T*>(owner)->*member_;
     return access::loaded(c) ? erase_types(access::items(c)) : std::vector<std::shared_ptr<void>>{};
   }
-  std::vector<std::shared_ptr<void>> removed(const void*) const override { return {}; }
-  void clear_pending(void*) const override {}
   void assign(void* owner, std::vector<std::shared_ptr<void>> related) const override {
     auto& c = static_cast<T*>(owner)->*member_;
     auto& items = access::items(c);
@@ -167,17 +165,16 @@ public:
     access::set_unloaded(c, &info);
   }
   bool is_loaded(const void* owner) const override { return access::loaded(static_cast<const T*>(owner)->*member_); }
-  void bind(void*, const relationship_info&, const value&, const std::shared_ptr<std::atomic<bool>>&) const override {}
 private:
   collection<C> T::*member_;
 };
 
 template <class T, class C>
-class write_only_relationship final : public relationship_access {
+class write_only_relationship final : public write_only_accessor {
   using access = write_only_access<C>;
 public:
   explicit write_only_relationship(write_only<C> T::*member) : member_(member) {}
-  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
+  std::vector<std::shared_ptr<void>> added(const void* owner) const override {
     return erase_types(access::added(static_cast<const T*>(owner)->*member_));
   }
   std::vector<std::shared_ptr<void>> removed(const void* owner) const override {
@@ -188,9 +185,6 @@ public:
     access::added(c).clear();
     access::removed(c).clear();
   }
-  void assign(void*, std::vector<std::shared_ptr<void>>) const override {}
-  void set_unloaded(void*, const relationship_info&) const override {}
-  bool is_loaded(const void*) const override { return false; }
   void bind(void* owner, const relationship_info& info, const value& key,
             const std::shared_ptr<std::atomic<bool>>& changed) const override {
     access::bind(static_cast<T*>(owner)->*member_, &info, key, changed);
@@ -200,22 +194,13 @@ private:
 };
 
 template <class T, class P>
-class reference_relationship final : public relationship_access {
+class reference_relationship final : public reference_accessor {
 public:
   explicit reference_relationship(std::shared_ptr<P> T::*member) : member_(member) {}
-  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
-    auto& p = static_cast<const T*>(owner)->*member_;
-    if (p) return {p};
-    return {};
+  std::shared_ptr<void> target(const void* owner) const override { return static_cast<const T*>(owner)->*member_; }
+  void assign(void* owner, std::shared_ptr<void> target) const override {
+    static_cast<T*>(owner)->*member_ = std::static_pointer_cast<P>(std::move(target));
   }
-  std::vector<std::shared_ptr<void>> removed(const void*) const override { return {}; }
-  void clear_pending(void*) const override {}
-  void assign(void* owner, std::vector<std::shared_ptr<void>> related) const override {
-    static_cast<T*>(owner)->*member_ = related.empty() ? nullptr : std::static_pointer_cast<P>(related.front());
-  }
-  void set_unloaded(void*, const relationship_info&) const override {}
-  bool is_loaded(const void* owner) const override { return true; }
-  void bind(void*, const relationship_info&, const value&, const std::shared_ptr<std::atomic<bool>>&) const override {}
 private:
   std::shared_ptr<P> T::*member_;
 };
@@ -362,14 +347,14 @@ public:
   template <class C, class M>
   table_builder& relationship(std::string name, collection<C> T::*member, M C::*foreign_key) {
     add_relationship<C>(std::move(name), relationship_kind::one_to_many,
-                        std::make_shared<detail::collection_relationship<T, C>>(member), member, foreign_key);
+                        std::make_shared<const detail::collection_relationship<T, C>>(member), member, foreign_key);
     return *this;
   }
   /// A write-only collection (`orca::write_only<C>`): never loaded, read via select().
   template <class C, class M>
   table_builder& relationship(std::string name, write_only<C> T::*member, M C::*foreign_key) {
     add_relationship<C>(std::move(name), relationship_kind::write_only,
-                        std::make_shared<detail::write_only_relationship<T, C>>(member), member, foreign_key);
+                        std::make_shared<const detail::write_only_relationship<T, C>>(member), member, foreign_key);
     return *this;
   }
   /// A many-to-one reference (`std::shared_ptr<P>`) through this class's foreign key column.
@@ -379,7 +364,7 @@ public:
     r.name = std::move(name);
     r.kind = relationship_kind::many_to_one;
     r.target = &table_of<P>;
-    r.access = std::make_shared<detail::reference_relationship<T, P>>(member);
+    r.access = std::make_shared<const detail::reference_relationship<T, P>>(member);
     r.member = member;
     auto index = table_.relationships_.size();
     table_.relationships_.push_back(std::move(r));
@@ -428,8 +413,8 @@ public:
 
 private:
   template <class C, class Member, class M>
-  void add_relationship(std::string name, relationship_kind kind,
-                        std::shared_ptr<const detail::relationship_access> access, Member member, M C::*foreign_key) {
+  void add_relationship(std::string name, relationship_kind kind, relationship_accessor access, Member member,
+                        M C::*foreign_key) {
     relationship_info r;
     r.name = std::move(name);
     r.kind = kind;
