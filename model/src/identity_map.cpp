@@ -1,6 +1,8 @@
 // The identity map: records by object address, persistent objects also by key.
 #include "orca/model/identity_map.hpp"
 
+#include "relationship_sync.hpp"
+
 namespace orca {
 
 object_record* identity_map::find(const void* object) {
@@ -49,6 +51,7 @@ object_record& identity_map::add_pending(const object_ref& object) {
   r.weak = object.object;
   r.state = object_state::pending;
   r.sequence = next_sequence_++;
+  detail::bind_relationships(object);
   return r;
 }
 
@@ -66,6 +69,7 @@ object_record& identity_map::add_persistent(const object_ref& object, key k, std
   r.snapshot = std::move(snapshot);
   r.sequence = next_sequence_++;
   by_key_.put(object.table, r.key, object.object.get());
+  detail::bind_relationships(object);
   return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include "orca/drivers/error.hpp"
 #include "orca/model/compiler.hpp"
+#include "relationship_sync.hpp"
 
 namespace orca {
 
@@ -87,8 +88,12 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
     for (auto& rel : table.relationships()) {
       if (auto* write_only = rel.write_only())
         write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
-      else if (auto* collection = rel.collection(); collection != nullptr && !is_eager(spec, rel))
+      else if (rel.loading == lazy::noload || is_eager(spec, rel))
+        continue;
+      else if (auto* collection = rel.collection())
         collection->set_unloaded(object.get(), rel);
+      else if (!rows.at(r, rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
+        rel.reference()->set_unloaded(object.get(), rel);
     }
     objects_.add_persistent({&table, object}, std::move(key), snapshot_of(table, object.get()));
     result.push_back({&table, std::move(object)});
@@ -178,7 +183,7 @@ plan<void> loader::load_reference(const relationship_info& rel, const std::vecto
     std::shared_ptr<void> related;
     if (!v.is_null())
       if (auto it = by_key.find(key_of_value(fk, v)); it != by_key.end()) related = it->second;
-    rel.reference()->assign(o.object.get(), std::move(related));
+    detail::link_reference(rel, o.object, related);
   }
 }
 

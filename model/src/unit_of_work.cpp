@@ -13,6 +13,7 @@
 #include "orca/model/compiler.hpp"
 #include "orca/model/dependency_order.hpp"
 #include "orca/model/overloaded.hpp"
+#include "relationship_sync.hpp"
 
 namespace orca {
 
@@ -120,16 +121,25 @@ private:
     return record;
   }
 
-  // Links `item` with what one of its relationships holds.
+  // Links `item` with what one of its relationships holds. Without cascade::save_update,
+  // related objects the session does not know are left out.
   void follow(const tracked& item, const relationship_info& rel) {
     auto* owner = item.object.get();
+    bool save = has(rel.cascades, cascade::save_update);
     auto link_child = [&](const std::shared_ptr<void>& child, bool unlink) {
-      auto* record = unlink ? objects_.find(child.get()) : join(rel, child);
+      auto* record = unlink || !save ? objects_.find(child.get()) : join(rel, child);
+      if (record == nullptr && !unlink) return;
       links_.push_back({item.object, item.record, child, record, &rel.target(), rel.foreign_key, &rel, unlink});
     };
     std::visit(overloaded{
                    [&](const std::shared_ptr<const detail::collection_accessor>& collection) {
-                     for (auto& child : collection->items(owner)) link_child(child, false);
+                     for (auto& child : collection->items(owner)) {
+                       link_child(child, false);
+                       detail::link_back(rel, item.object, child);
+                     }
+                     auto removed = collection->removed(owner);
+                     for (auto& child : removed) link_child(child, true);
+                     if (!removed.empty()) removed_from_.push_back({item.object, &rel});
                    },
                    [&](const std::shared_ptr<const detail::write_only_accessor>& write_only) {
                      for (auto& child : write_only->added(owner)) link_child(child, false);
@@ -137,9 +147,13 @@ private:
                      write_only_owners_.push_back({item.object, &rel});
                    },
                    [&](const std::shared_ptr<const detail::reference_accessor>& reference) {
-                     if (auto parent = reference->target(owner))
-                       links_.push_back({parent, join(rel, parent), item.object, item.record, item.record->table,
-                                         rel.foreign_key, &rel, false});
+                     auto parent = reference->target(owner);
+                     if (!parent) return;
+                     auto* record = save ? join(rel, parent) : objects_.find(parent.get());
+                     if (record == nullptr) return;
+                     links_.push_back(
+                         {parent, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
+                     if (rel.back_populates != nullptr) detail::link_reference(rel, item.object, parent);
                    },
                },
                rel.access);
@@ -178,10 +192,15 @@ private:
     throw error(errc::internal, "a parent object has no primary key when its children are flushed");
   }
 
-  // (2a) Children's foreign keys from their parents (parents' tables come first).
+  // (2a) Children's foreign keys from their parents (parents' tables come first). A child
+  // taken out of one collection and put into another is linked, not unlinked.
   void apply_links(const table_info& table) {
+    std::unordered_set<const void*> linked;
+    for (auto& l : links_)
+      if (!l.unlink && l.child_table == &table) linked.insert(l.child.get());
     for (auto& l : links_) {
       if (l.child_table != &table || l.child_record == nullptr) continue;
+      if (l.unlink && linked.count(l.child.get()) != 0) continue;
       auto& column = table.columns()[l.foreign_key];
       value wanted;
       if (l.unlink) {
@@ -429,6 +448,7 @@ private:
     }
     for (auto& t : updated_) t.record->snapshot = read_columns(*t.record->table, t.object.get());
     for (auto& t : deleted_) objects_.erase(t.object.get());
+    for (auto& [owner, rel] : removed_from_) rel->collection()->clear_removed(owner.get());
     for (auto& [owner, rel] : write_only_owners_) {
       auto* write_only = rel->write_only();
       write_only->clear_pending(owner.get());
@@ -450,6 +470,7 @@ private:
   std::vector<tracked> work_;
   std::vector<link> links_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
+  std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> removed_from_;  ///< collections
   std::vector<saved_value> journal_;
   std::vector<tracked> inserted_;
   std::vector<tracked> updated_;

@@ -28,6 +28,40 @@ enum class relationship_kind : std::uint8_t {
   many_to_one,  ///< orca::reference<Parent>: the object a foreign key refers to
 };
 
+/// When a relationship is loaded (SQLAlchemy's `lazy=`). orca never loads one implicitly:
+/// there is no `lazy="select"`, since a read of a member cannot wait for the database.
+enum class lazy : std::uint8_t {
+  /// Only on request (selectinload, session.load()); an object loaded without it has the
+  /// relationship *not loaded*, and touching it throws errc::not_loaded (the default).
+  raise,
+  /// Never: an object loaded without it holds an empty collection or a null reference, as
+  /// if nothing were related (SQLAlchemy's `lazy="noload"`).
+  noload,
+};
+
+/// What a relationship does to related objects along with its owner (SQLAlchemy's
+/// `cascade=`); flags combined with `|`.
+enum class cascade : std::uint8_t {
+  none = 0,
+  /// Related objects join the owner's session and are saved with it (the default).
+  save_update = 1,
+  /// Removing the owner removes its related objects, loading those not loaded (SQLAlchemy's
+  /// "delete"); with passive_deletes, those not loaded are left to the database's ON DELETE.
+  remove = 2,
+  /// An object taken out of the collection is deleted, not unlinked ("delete-orphan").
+  remove_orphan = 4,
+  /// save_update | remove (SQLAlchemy's "all").
+  all = save_update | remove,
+};
+/// Both sets of cascades.
+constexpr cascade operator|(cascade a, cascade b) noexcept {
+  return static_cast<cascade>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+/// True if `set` holds every flag of `flag`.
+constexpr bool has(cascade set, cascade flag) noexcept {
+  return (static_cast<std::uint8_t>(set) & static_cast<std::uint8_t>(flag)) == static_cast<std::uint8_t>(flag);
+}
+
 namespace detail {
 
 /// Access to a one-to-many collection member (orca::collection<C>) of an owner object.
@@ -42,6 +76,22 @@ public:
   virtual void set_unloaded(void* owner, const relationship_info& info) const = 0;
   /// True if the contents are known (loaded or built by the user).
   virtual bool is_loaded(const void* owner) const = 0;
+  /// True if the collection is loaded and holds `item`.
+  virtual bool contains(const void* owner, const void* item) const = 0;
+  /// Appends `item` to a loaded collection that does not hold it yet (the other side of a
+  /// back_populates pair changed; nothing else follows).
+  virtual void append(void* owner, const std::shared_ptr<void>& item) const = 0;
+  /// Takes `item` out of a loaded collection because it moved to another parent (or none):
+  /// the other side of back_populates changed and has set the foreign key already, so
+  /// nothing is queued for the flush.
+  virtual void take_out(void* owner, const void* item) const = 0;
+  /// Objects taken out since the last flush (unlinked, or deleted as orphans, by it).
+  virtual std::vector<std::shared_ptr<void>> removed(const void* owner) const = 0;
+  /// Forgets the objects taken out (after a flush, or a rollback).
+  virtual void clear_removed(void* owner) const = 0;
+  /// Tells the collection who owns it, so that add() and remove() can keep the other side
+  /// of back_populates in step.
+  virtual void bind(void* owner, const std::shared_ptr<void>& self, const relationship_info& info) const = 0;
 };
 
 /// Access to a write-only collection member (orca::write_only<C>) of an owner object.
@@ -68,6 +118,16 @@ public:
   virtual std::shared_ptr<void> target(const void* owner) const = 0;
   /// Sets the referenced object (null: none) and marks the reference loaded.
   virtual void assign(void* owner, std::shared_ptr<void> target) const = 0;
+  /// Refers to `target` without owning it: `target`'s collection (back_populates) holds
+  /// the owner, and a strong reference back would be a cycle that never dies.
+  virtual void assign_weak(void* owner, const std::shared_ptr<void>& target, const relationship_info& info) const = 0;
+  /// Marks the reference not loaded: touching it throws errc::not_loaded.
+  virtual void set_unloaded(void* owner, const relationship_info& info) const = 0;
+  /// True if the referenced object is known (set by the user, or loaded).
+  virtual bool is_loaded(const void* owner) const = 0;
+  /// Tells the reference which object holds it, so that setting it keeps the foreign key and
+  /// the other side of back_populates in step.
+  virtual void bind(void* owner, const std::shared_ptr<void>& self, const relationship_info& info) const = 0;
 };
 
 }  // namespace detail
@@ -88,6 +148,13 @@ struct relationship_info {
   std::size_t foreign_key = 0;
   relationship_accessor access;
   std::any member;
+  orca::lazy loading = lazy::raise;               ///< when it is loaded (`.lazy(...)`)
+  orca::cascade cascades = cascade::save_update;  ///< what follows the owner (`.cascade(...)`)
+  /// Removing the owner leaves related rows that are not loaded to the database's ON DELETE
+  /// (`.passive_deletes()`), rather than loading them to delete or unlink them.
+  bool passive_deletes = false;
+  /// The relationship of the other class that mirrors this one (`.back_populates(name)`).
+  const relationship_info* back_populates = nullptr;
 
   /// The accessor of a one-to-many collection, or nullptr for another kind.
   const detail::collection_accessor* collection() const noexcept { return alternative<0>(); }

@@ -54,6 +54,14 @@ struct server_default {
   value literal;  ///< for kind::literal
 };
 
+/// What the database does to referring rows when a referred row is deleted (the DDL's
+/// `ON DELETE`).
+enum class on_delete : std::uint8_t {
+  no_action,  ///< the DELETE fails while rows refer to it (the default)
+  cascade,    ///< `ON DELETE CASCADE`: referring rows are deleted too
+  set_null,   ///< `ON DELETE SET NULL`: referring rows' foreign key becomes NULL
+};
+
 /// A column another table's column refers to.
 struct foreign_key_info {
   table_getter target = nullptr;  ///< the referred table
@@ -61,6 +69,7 @@ struct foreign_key_info {
   /// For a composite foreign key, the ordinals of all its columns in this table, in the
   /// order of the referred columns (each member column holds the same list); else empty.
   std::vector<std::size_t> composite;
+  orca::on_delete on_delete_action = on_delete::no_action;  ///< the constraint's ON DELETE
 };
 
 /// One mapped column.
@@ -142,6 +151,8 @@ private:
   friend class table_builder;
   template <class T>
   friend class column_builder;
+  template <class T, class Target>
+  friend class relationship_builder;
   template <class T>
   friend const table_info& table_of();
   template <class T>
