@@ -195,9 +195,10 @@ private:
   // (2a) Children's foreign keys from their parents (parents' tables come first). A child
   // taken out of one collection and put into another is linked, not unlinked.
   void apply_links(const table_info& table) {
-    std::unordered_set<const void*> linked;
-    for (auto& l : links_)
-      if (!l.unlink && l.child_table == &table) linked.insert(l.child.get());
+    std::unordered_set<const void*> linked;  // filled only when something is unlinked
+    if (std::any_of(links_.begin(), links_.end(), [&](const link& l) { return l.unlink && l.child_table == &table; }))
+      for (auto& l : links_)
+        if (!l.unlink && l.child_table == &table) linked.insert(l.child.get());
     for (auto& l : links_) {
       if (l.child_table != &table || l.child_record == nullptr) continue;
       if (l.unlink && linked.count(l.child.get()) != 0) continue;

@@ -108,7 +108,9 @@ orca::object_ref object_of(const std::shared_ptr<T>& object) {
   return {&orca::table_of<T>(), object};
 }
 
-std::int64_t count(orca::drivers::connection& c, const std::string& sql) { return c.execute(sql).at(0, 0).as_integer(); }
+std::int64_t count(orca::drivers::connection& c, const std::string& sql) {
+  return c.execute(sql).at(0, 0).as_integer();
+}
 
 // A connection to a database with fresh tables holding `rows` (SQL script).
 std::unique_ptr<orca::drivers::connection> fresh_database(const orca::test::backend_target& target,
@@ -127,8 +129,8 @@ TEST_CASE("an unloaded many-to-one reference throws not_loaded, and selectinload
           "[model][relationships][lazy]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  auto conn = fresh_database(target, 
-      "INSERT INTO rel_user (name) VALUES ('ann'); INSERT INTO rel_post (user_id, title) VALUES (1, 'hello')");
+  auto conn = fresh_database(
+      target, "INSERT INTO rel_user (name) VALUES ('ann'); INSERT INTO rel_post (user_id, title) VALUES (1, 'hello')");
 
   orca::sync_session session;
   auto posts = session.execute(*conn, orca::select<post>().spec());
@@ -154,7 +156,8 @@ TEST_CASE("a reference with a NULL foreign key is known to be empty, and lazy no
           "[model][relationships][lazy]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  auto conn = fresh_database(target, 
+  auto conn = fresh_database(
+      target,
       "INSERT INTO rel_folder (name) VALUES ('inbox');"
       "INSERT INTO rel_note (folder_id, text) VALUES (NULL, 'loose'); INSERT INTO rel_note (folder_id, text) VALUES "
       "(1, 'filed')");
@@ -173,7 +176,8 @@ TEST_CASE("back_populates keeps a collection and its children's references in st
           "[model][relationships][back_populates]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  auto conn = fresh_database(target, "INSERT INTO rel_user (name) VALUES ('ann'); INSERT INTO rel_user (name) VALUES ('bob')");
+  auto conn = fresh_database(target,
+                             "INSERT INTO rel_user (name) VALUES ('ann'); INSERT INTO rel_user (name) VALUES ('bob')");
 
   orca::sync_session session({.expire_on_commit = false});
   auto users = session.execute(
@@ -234,17 +238,19 @@ TEST_CASE("removing a parent removes its loaded and unloaded children (cascade r
           "[model][relationships][cascade]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  auto conn = fresh_database(target, 
+  auto conn = fresh_database(
+      target,
       "INSERT INTO rel_user (name) VALUES ('ann'); INSERT INTO rel_user (name) VALUES ('bob');"
       "INSERT INTO rel_user (name) VALUES ('cy');"
       "INSERT INTO rel_post (user_id, title) VALUES (1, 'a1'); INSERT INTO rel_post (user_id, title) VALUES (1, 'a2');"
       "INSERT INTO rel_post (user_id, title) VALUES (2, 'b1'); INSERT INTO rel_post (user_id, title) VALUES (3, 'c1')");
 
   orca::sync_session session;
-  auto ann = as<user>(session.execute(*conn, orca::select<user>()
-                                                 .where(orca::col(&user::name) == "ann")
-                                                 .options(orca::selectinload(&user::posts))
-                                                 .spec())
+  auto ann = as<user>(session
+                          .execute(*conn, orca::select<user>()
+                                              .where(orca::col(&user::name) == "ann")
+                                              .options(orca::selectinload(&user::posts))
+                                              .spec())
                           .at(0));
   auto bob = as<user>(session.execute(*conn, orca::select<user>().where(orca::col(&user::name) == "bob").spec()).at(0));
   REQUIRE(ann->posts.size() == 2);  // loaded
@@ -259,10 +265,12 @@ TEST_CASE("removing a parent removes its loaded and unloaded children (cascade r
   CHECK(count(*check, "SELECT count(*) FROM rel_post WHERE title = 'c1'") == 1);
 }
 
-TEST_CASE("passive_deletes leaves children that are not loaded to ON DELETE CASCADE", "[model][relationships][cascade]") {
+TEST_CASE("passive_deletes leaves children that are not loaded to ON DELETE CASCADE",
+          "[model][relationships][cascade]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  auto conn = fresh_database(target, 
+  auto conn = fresh_database(
+      target,
       "INSERT INTO rel_user (name) VALUES ('ann'); INSERT INTO rel_post (user_id, title) VALUES (1, 'p');"
       "INSERT INTO rel_comment (post_id, text) VALUES (1, 'x'); INSERT INTO rel_comment (post_id, text) VALUES (1, "
       "'y')");
@@ -283,12 +291,14 @@ TEST_CASE("passive_deletes leaves children that are not loaded to ON DELETE CASC
 TEST_CASE("a child taken out of a remove_orphan collection is deleted", "[model][relationships][cascade]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  auto conn = fresh_database(target, 
+  auto conn = fresh_database(
+      target,
       "INSERT INTO rel_user (name) VALUES ('ann'); INSERT INTO rel_post (user_id, title) VALUES (1, 'keep');"
       "INSERT INTO rel_post (user_id, title) VALUES (1, 'drop')");
 
   orca::sync_session session;
-  auto ann = as<user>(session.execute(*conn, orca::select<user>().options(orca::selectinload(&user::posts)).spec()).at(0));
+  auto ann = as<user>(
+      session.execute(*conn, orca::select<user>().options(orca::selectinload(&user::posts)).spec()).at(0));
   REQUIRE(ann->posts.size() == 2);
   auto drop = ann->posts[1]->title == "drop" ? ann->posts[1] : ann->posts[0];
   CHECK(ann->posts.remove(drop));
@@ -303,18 +313,19 @@ TEST_CASE("without cascade remove, children are unlinked: taken out of the colle
           "[model][relationships][cascade]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  auto conn = fresh_database(target, 
+  auto conn = fresh_database(
+      target,
       "INSERT INTO rel_folder (name) VALUES ('inbox'); INSERT INTO rel_folder (name) VALUES ('archive');"
       "INSERT INTO rel_note (folder_id, text) VALUES (1, 'a'); INSERT INTO rel_note (folder_id, text) VALUES (1, 'b');"
       "INSERT INTO rel_note (folder_id, text) VALUES (2, 'c')");
 
   orca::sync_session session;
-  auto inbox =
-      as<folder>(session.execute(*conn, orca::select<folder>()
-                                            .where(orca::col(&folder::name) == "inbox")
-                                            .options(orca::selectinload(&folder::notes))
-                                            .spec())
-                     .at(0));
+  auto inbox = as<folder>(session
+                              .execute(*conn, orca::select<folder>()
+                                                  .where(orca::col(&folder::name) == "inbox")
+                                                  .options(orca::selectinload(&folder::notes))
+                                                  .spec())
+                              .at(0));
   REQUIRE(inbox->notes.size() == 2);
   CHECK(inbox->notes.remove(inbox->notes[0]));
   auto archive = as<folder>(

@@ -97,9 +97,9 @@ private:
   std::shared_ptr<T> strong_;
   std::weak_ptr<T> weak_;
   const relationship_info* weak_info_ = nullptr;  ///< set while the target is held weakly
-  const relationship_info* unloaded_ = nullptr;  ///< set while not loaded
-  const relationship_info* info_ = nullptr;      ///< set once bound to its owner (back_populates)
-  std::weak_ptr<void> owner_;                    ///< the child object holding this reference
+  const relationship_info* unloaded_ = nullptr;   ///< set while not loaded
+  const relationship_info* info_ = nullptr;       ///< set once bound to its owner (back_populates)
+  std::weak_ptr<void> owner_;                     ///< the child object holding this reference
 };
 
 }  // namespace orca
