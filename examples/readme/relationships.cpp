@@ -1,6 +1,6 @@
 // The README's relationships: one-to-many (orca::collection), write-only (orca::write_only)
-// and many-to-one (std::shared_ptr<Parent>). Run by ctest (readme_relationships); exits 1
-// if what it reads back is not what it wrote.
+// and many-to-one (orca::reference), with back_populates, lazy="raise" and cascades. Run by
+// ctest (readme_relationships); exits 1 if what it reads back is not what it wrote.
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -14,12 +14,12 @@ struct author;
 struct book {
   std::int64_t id = 0;
   std::int64_t author_id = 0;
-  std::shared_ptr<author> written_by{};  // many-to-one, through author_id
+  orca::reference<author> written_by{};  // many-to-one, through author_id
   std::string title;
 };
 struct review {
   std::int64_t id = 0;
-  std::optional<std::int64_t> author_id{};  // nullable: write_only::remove() sets it to NULL
+  std::optional<std::int64_t> author_id{};  // nullable: remove() and ON DELETE set it to NULL
   std::string text;
 };
 struct author {
@@ -33,20 +33,23 @@ void orca_table(orca::table_builder<author>& t) {
   t.table("author");
   t.column("id", &author::id).primary_key();
   t.column("name", &author::name).unique();
-  t.relationship("books", &author::books, &book::author_id);
-  t.relationship("reviews", &author::reviews, &review::author_id);
+  t.relationship("books", &author::books, &book::author_id)
+      .back_populates("written_by")  // book::written_by mirrors it
+      .cascade(orca::cascade::all);  // removing an author removes her books
+  t.relationship("reviews", &author::reviews, &review::author_id)
+      .passive_deletes();  // removing an author leaves her reviews to ON DELETE SET NULL
 }
 void orca_table(orca::table_builder<book>& t) {
   t.table("book");
   t.column("id", &book::id).primary_key();
   t.column("author_id", &book::author_id).foreign_key(&author::id).index();
   t.column("title", &book::title);
-  t.relationship("written_by", &book::written_by, &book::author_id);
+  t.relationship("written_by", &book::written_by, &book::author_id).back_populates("books");
 }
 void orca_table(orca::table_builder<review>& t) {
   t.table("review");
   t.column("id", &review::id).primary_key();
-  t.column("author_id", &review::author_id).foreign_key(&author::id);
+  t.column("author_id", &review::author_id).foreign_key(&author::id, orca::on_delete::set_null);
   t.column("text", &review::text);
 }
 // [models]
@@ -65,6 +68,8 @@ orca::task<int> relationships(orca::engine engine) {
   ursula->reviews.add(review{.text = "anarchist utopia"});
   session.add(book{.written_by = ursula, .title = "The Lathe of Heaven"});  // child names its parent
   co_await session.commit();
+  // back_populates: both sides agree (the second book joined ursula->books).
+  bool in_step = ursula->books.size() == 2 && ursula->books[0]->written_by == ursula;
   // [save]
 
   auto reader = make_session();
@@ -86,14 +91,39 @@ orca::task<int> relationships(orca::engine engine) {
   co_await reader.commit();
   auto left = co_await reader.scalars(found->reviews.select());
   // [load]
-  co_await reader.close();
+  co_await reader.close();  // on SQLite one transaction at a time may write
+
+  auto other = make_session();
+  // [remove]
+  // A reference that was not loaded throws errc::not_loaded: load it first.
+  auto lathe =
+      (co_await other.scalars(orca::select<book>().where(orca::col(&book::title) == "The Lathe of Heaven"))).one();
+  bool raised = false;
+  try {
+    (void)lathe->written_by->name;
+  } catch (const orca::error& e) {
+    raised = e.code() == orca::errc::not_loaded;
+  }
+  co_await other.load(lathe, &book::written_by);
+  std::string writer = lathe->written_by->name;  // "Ursula"
+
+  // Cascade: removing the author removes her books (their collection is loaded for it);
+  // her reviews are unlinked by the database (ON DELETE SET NULL, passive_deletes).
+  co_await other.remove(lathe->written_by.get());
+  co_await other.commit();
+  // [remove]
+  auto books_left = (co_await other.scalars(orca::select<book>())).size();
+  auto unlinked =
+      (co_await other.scalars(orca::select<review>().where(orca::col(&review::author_id).is_null()))).size();
+  co_await other.close();
   co_await session.close();
   co_await engine.dispose();
 
-  bool ok = book_count == 2 && shared_parent && reviews.size() == 1 && left.size() == 1 &&
-            left.first()->text == "second review";
-  std::cout << "books " << book_count << ", shared parent " << shared_parent << ", reviews " << reviews.size()
-            << " then " << left.size() << "\n";
+  bool ok = in_step && book_count == 2 && shared_parent && reviews.size() == 1 && left.size() == 1 &&
+            left.first()->text == "second review" && raised && writer == "Ursula" && books_left == 0 && unlinked == 2;
+  std::cout << "in step " << in_step << ", books " << book_count << ", shared parent " << shared_parent << ", reviews "
+            << reviews.size() << " then " << left.size() << ", not loaded " << raised << ", writer " << writer
+            << ", books left " << books_left << ", unlinked reviews " << unlinked << "\n";
   co_return ok ? 0 : 1;
 }
 

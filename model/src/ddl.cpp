@@ -114,6 +114,8 @@ std::string create_table(const table_info& table, bool if_not_exists, const driv
       w.name(table.columns()[o].foreign_key->column);
     }
     w << ')';
+    if (c.foreign_key->on_delete_action == on_delete::cascade) w << " ON DELETE CASCADE";
+    if (c.foreign_key->on_delete_action == on_delete::set_null) w << " ON DELETE SET NULL";
   }
   w << ')';
   return sql;

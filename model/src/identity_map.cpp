@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "relationship_sync.hpp"
+
 namespace orca {
 
 object_record* identity_map::find(const void* object) {
@@ -61,6 +63,7 @@ object_record& identity_map::add_pending(const object_ref& object) {
   r.weak = object.object;
   r.state = object_state::pending;
   r.sequence = next_sequence_++;
+  detail::bind_relationships(object);
   return r;
 }
 
@@ -79,6 +82,7 @@ object_record& identity_map::add_persistent(const object_ref& object, key k, std
   r.snapshot = std::move(snapshot);
   r.sequence = next_sequence_++;
   by_key_.put(object.table, r.key, &r);
+  detail::bind_relationships(object);
   return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include "orca/drivers/error.hpp"
 #include "orca/model/compiler.hpp"
+#include "relationship_sync.hpp"
 
 namespace orca {
 
@@ -85,10 +86,14 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
     auto object = table.create();
     set_columns(table, object.get(), rows, r);
     for (auto& rel : table.relationships()) {
-      if (rel.kind == relationship_kind::write_only)
-        rel.access->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
-      else if (rel.kind == relationship_kind::one_to_many && !is_eager(spec, rel))
-        rel.access->set_unloaded(object.get(), rel);
+      if (auto* write_only = rel.write_only())
+        write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
+      else if (rel.loading == lazy::noload || is_eager(spec, rel))
+        continue;
+      else if (auto* collection = rel.collection())
+        collection->set_unloaded(object.get(), rel);
+      else if (!rows.at(r, rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
+        rel.reference()->set_unloaded(object.get(), rel);
     }
     objects_.add_persistent({&table, object}, std::move(key), snapshot_of(table, object.get()));
     result.push_back({&table, std::move(object)});
@@ -154,7 +159,7 @@ plan<void> loader::load_collection(const relationship_info& rel, const std::vect
   }
   for (auto& p : parents) {
     auto it = children.find(p.table->key_of(p.object.get()));
-    rel.access->assign(p.object.get(), it == children.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
+    rel.collection()->assign(p.object.get(), it == children.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
   }
 }
 
@@ -175,10 +180,10 @@ plan<void> loader::load_reference(const relationship_info& rel, const std::vecto
       by_key[target.key_of(object.object.get())] = std::move(object.object);
   for (auto& o : owners) {
     auto v = fk.access->get(o.object.get());
-    std::vector<std::shared_ptr<void>> related;
+    std::shared_ptr<void> related;
     if (!v.is_null())
-      if (auto it = by_key.find(key_of_value(fk, v)); it != by_key.end()) related.push_back(it->second);
-    rel.access->assign(o.object.get(), std::move(related));
+      if (auto it = by_key.find(key_of_value(fk, v)); it != by_key.end()) related = it->second;
+    detail::link_reference(rel, o.object, related);
   }
 }
 

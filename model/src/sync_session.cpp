@@ -91,13 +91,30 @@ object_state sync_session::state_of(const void* object) {
 
 namespace {
 
-// Expired collections are unloaded too: touching one raises until a load fills it again,
-// as SQLAlchemy's expired lazy="raise" relationships do.
+// Expired collections and references are unloaded too: touching one raises until a load
+// fills it again, as SQLAlchemy's expired lazy="raise" relationships do.
 void expire_record(object_record& r) {
   r.expired = true;
-  for (auto& rel : r.table->relationships())
-    if (rel.kind == relationship_kind::one_to_many)
-      if (auto object = r.lock()) rel.access->set_unloaded(object.get(), rel);
+  auto object = r.lock();
+  if (!object) return;
+  for (auto& rel : r.table->relationships()) {
+    if (rel.loading == lazy::noload) continue;
+    if (auto* collection = rel.collection())
+      collection->set_unloaded(object.get(), rel);
+    else if (auto* reference = rel.reference())
+      reference->set_unloaded(object.get(), rel);
+  }
+}
+
+// Changes queued in write-only and loaded collections are discarded with the transaction
+// (else a queued change that made the flush fail would fail every flush).
+void discard_queued_changes(const table_info& table, void* object) {
+  for (auto& rel : table.relationships()) {
+    if (auto* write_only = rel.write_only())
+      write_only->clear_pending(object);
+    else if (auto* collection = rel.collection())
+      collection->clear_removed(object);
+  }
 }
 
 void restore_columns(const table_info& table, void* object, const std::vector<std::pair<std::size_t, value>>& values) {
@@ -120,14 +137,15 @@ void sync_session::expire_all() {
 
 plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
   co_await begin_if_needed();
-  // The flush forgets the objects it deletes; remember them until the transaction ends.
-  std::vector<deleted_row> deleting;
-  objects_.for_each_record([&](object_record& r) {
-    if (r.state == object_state::deleted)  // deleted objects are held strongly
-      deleting.push_back({{r.table, r.strong}, r.key, r.snapshot, r.before_insert, r.inserted_in_transaction});
-  });
   std::exception_ptr failure;
   try {
+    co_await work_.cascade_deletes(dialect);
+    // The flush forgets the objects it deletes; remember them until the transaction ends.
+    std::vector<deleted_row> deleting;
+    objects_.for_each_record([&](object_record& r) {
+      if (r.state == object_state::deleted)  // deleted objects are held strongly
+        deleting.push_back({{r.table, r.strong}, r.key, r.snapshot, r.before_insert, r.inserted_in_transaction});
+    });
     last_flush_ = co_await work_.flush(dialect);
     added_or_removed_ = false;
     for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
@@ -244,10 +262,7 @@ void sync_session::forget_transaction() {
         r.strong.reset();
       }
       r.expired = true;
-      // Unflushed write-only changes are discarded with the rest of the transaction's
-      // changes (else a queued change that made the flush fail would fail every flush).
-      for (auto& rel : r.table->relationships())
-        if (rel.kind == relationship_kind::write_only) rel.access->clear_pending(object.get());
+      discard_queued_changes(*r.table, object.get());
     }
   });
   for (auto* object : leaving) objects_.erase(object);
@@ -330,8 +345,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
     } else {
       r.expired = true;  // first loaded since the savepoint: the next load overwrites it
     }
-    for (auto& rel : r.table->relationships())
-      if (rel.kind == relationship_kind::write_only) rel.access->clear_pending(object.get());
+    discard_queued_changes(*r.table, object.get());
     staying.emplace_back(object, r.table);
   });
   for (auto* object : leaving) objects_.erase(object);
@@ -339,11 +353,12 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
   // database: it is unloaded (reading it raises not_loaded until it is loaded again).
   for (auto& [object, table] : staying)
     for (auto& rel : table->relationships()) {
-      if (rel.kind != relationship_kind::one_to_many) continue;
-      auto items = rel.access->related(object.get());
+      auto* collection = rel.collection();
+      if (collection == nullptr) continue;
+      auto items = collection->items(object.get());
       if (std::any_of(items.begin(), items.end(),
                       [&](const auto& item) { return objects_.find(item.get()) == nullptr; }))
-        rel.access->set_unloaded(object.get(), rel);
+        collection->set_unloaded(object.get(), rel);
     }
   // Rows deleted since the savepoint exist again, and so do their objects.
   for (auto i = mark.deleted_rows; i < deleted_in_transaction_.size(); ++i) {

@@ -12,6 +12,8 @@
 #include "orca/drivers/error.hpp"
 #include "orca/model/compiler.hpp"
 #include "orca/model/dependency_order.hpp"
+#include "orca/model/overloaded.hpp"
+#include "relationship_sync.hpp"
 
 namespace orca {
 
@@ -104,27 +106,57 @@ private:
     std::stable_sort(work_.begin(), work_.end(),
                      [](const tracked& a, const tracked& b) { return a.record->sequence < b.record->sequence; });
     for (std::size_t i = 0; i < work_.size(); ++i) {
-      auto item = work_[i];  // copy: work_ grows below
-      for (auto& rel : item.record->table->relationships()) {
-        auto& target = rel.target();
-        for (auto& related : rel.access->related(item.object.get())) {
-          auto* record = objects_.find(related.get());
-          if (record == nullptr) {
-            record = &objects_.add_pending({&target, related});
-            work_.push_back({related, record});
-          }
-          if (rel.kind == relationship_kind::many_to_one)
-            links_.push_back(
-                {related, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
-          else
-            links_.push_back({item.object, item.record, related, record, &target, rel.foreign_key, &rel, false});
-        }
-        for (auto& removed : rel.access->removed(item.object.get()))
-          links_.push_back(
-              {item.object, item.record, removed, objects_.find(removed.get()), &target, rel.foreign_key, &rel, true});
-        if (rel.kind == relationship_kind::write_only) write_only_owners_.push_back({item.object, &rel});
-      }
+      auto item = work_[i];  // copy: work_ grows in follow()
+      for (auto& rel : item.record->table->relationships()) follow(item, rel);
     }
+  }
+
+  // The record of a related object; one the session does not know joins it as pending.
+  object_record* join(const relationship_info& rel, const std::shared_ptr<void>& related) {
+    auto* record = objects_.find(related.get());
+    if (record == nullptr) {
+      record = &objects_.add_pending({&rel.target(), related});
+      work_.push_back({related, record});
+    }
+    return record;
+  }
+
+  // Links `item` with what one of its relationships holds. Without cascade::save_update,
+  // related objects the session does not know are left out.
+  void follow(const tracked& item, const relationship_info& rel) {
+    auto* owner = item.object.get();
+    bool save = has(rel.cascades, cascade::save_update);
+    auto link_child = [&](const std::shared_ptr<void>& child, bool unlink) {
+      auto* record = unlink || !save ? objects_.find(child.get()) : join(rel, child);
+      if (record == nullptr && !unlink) return;
+      links_.push_back({item.object, item.record, child, record, &rel.target(), rel.foreign_key, &rel, unlink});
+    };
+    std::visit(overloaded{
+                   [&](const std::shared_ptr<const detail::collection_accessor>& collection) {
+                     for (auto& child : collection->items(owner)) {
+                       link_child(child, false);
+                       detail::link_back(rel, item.object, child);
+                     }
+                     auto removed = collection->removed(owner);
+                     for (auto& child : removed) link_child(child, true);
+                     if (!removed.empty()) removed_from_.push_back({item.object, &rel});
+                   },
+                   [&](const std::shared_ptr<const detail::write_only_accessor>& write_only) {
+                     for (auto& child : write_only->added(owner)) link_child(child, false);
+                     for (auto& child : write_only->removed(owner)) link_child(child, true);
+                     write_only_owners_.push_back({item.object, &rel});
+                   },
+                   [&](const std::shared_ptr<const detail::reference_accessor>& reference) {
+                     auto parent = reference->target(owner);
+                     if (!parent) return;
+                     auto* record = save ? join(rel, parent) : objects_.find(parent.get());
+                     if (record == nullptr) return;
+                     links_.push_back(
+                         {parent, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
+                     if (rel.back_populates != nullptr) detail::link_reference(rel, item.object, parent);
+                   },
+               },
+               rel.access);
   }
 
   std::vector<const table_info*> involved_tables() const {
@@ -160,10 +192,16 @@ private:
     throw error(errc::internal, "a parent object has no primary key when its children are flushed");
   }
 
-  // (2a) Children's foreign keys from their parents (parents' tables come first).
+  // (2a) Children's foreign keys from their parents (parents' tables come first). A child
+  // taken out of one collection and put into another is linked, not unlinked.
   void apply_links(const table_info& table) {
+    std::unordered_set<const void*> linked;  // filled only when something is unlinked
+    if (std::any_of(links_.begin(), links_.end(), [&](const link& l) { return l.unlink && l.child_table == &table; }))
+      for (auto& l : links_)
+        if (!l.unlink && l.child_table == &table) linked.insert(l.child.get());
     for (auto& l : links_) {
       if (l.child_table != &table || l.child_record == nullptr) continue;
+      if (l.unlink && linked.count(l.child.get()) != 0) continue;
       auto& column = table.columns()[l.foreign_key];
       value wanted;
       if (l.unlink) {
@@ -411,10 +449,12 @@ private:
     }
     for (auto& t : updated_) t.record->snapshot = read_columns(*t.record->table, t.object.get());
     for (auto& t : deleted_) objects_.erase(t.object.get());
+    for (auto& [owner, rel] : removed_from_) rel->collection()->clear_removed(owner.get());
     for (auto& [owner, rel] : write_only_owners_) {
-      rel->access->clear_pending(owner.get());
+      auto* write_only = rel->write_only();
+      write_only->clear_pending(owner.get());
       if (auto* r = objects_.find(owner.get()); r != nullptr && r->state == object_state::persistent)
-        rel->access->bind(owner.get(), *rel, r->key.part(0), objects_.write_only_changed());
+        write_only->bind(owner.get(), *rel, r->key.part(0), objects_.write_only_changed());
     }
   }
 
@@ -431,6 +471,7 @@ private:
   std::vector<tracked> work_;
   std::vector<link> links_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
+  std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> removed_from_;  ///< collections
   std::vector<saved_value> journal_;
   std::vector<tracked> inserted_;
   std::vector<tracked> updated_;

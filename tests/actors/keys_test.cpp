@@ -28,7 +28,7 @@ struct note {
   std::int64_t id = 0;
   orca::uuid author_id{};
   std::string body{};
-  std::shared_ptr<account> author{};
+  orca::reference<account> author{};
 };
 
 void orca_table(orca::table_builder<note>& t) {

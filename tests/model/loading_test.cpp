@@ -53,7 +53,7 @@ struct Pet {
   std::int64_t id = 0;
   std::optional<std::int64_t> owner_id;
   std::string name;
-  std::shared_ptr<Owner> owner;
+  orca::reference<Owner> owner;
 };
 /// The one side of Pet.owner.
 struct Owner {

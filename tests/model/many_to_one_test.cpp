@@ -17,7 +17,7 @@ struct author {
 struct book {
   std::int64_t id = 0;
   std::int64_t author_id = 0;
-  std::shared_ptr<author> written_by;
+  orca::reference<author> written_by;
   std::string title;
 };
 

@@ -181,12 +181,15 @@ TEST_CASE("touching an unloaded collection throws not_loaded naming class and at
   auto& a = orca::table_of<seed::A>();
   auto& bs = a.relationships()[0];
   seed::A object{.data = "a1", .bs = {seed::B{}, seed::B{}}};
-  CHECK(bs.access->is_loaded(&object));
-  CHECK(bs.access->related(&object).size() == 2);
+  auto* collection = bs.collection();
+  REQUIRE(collection != nullptr);
+  CHECK(bs.write_only() == nullptr);
+  CHECK(collection->is_loaded(&object));
+  CHECK(collection->items(&object).size() == 2);
 
-  bs.access->set_unloaded(&object, bs);
+  collection->set_unloaded(&object, bs);
   CHECK_FALSE(object.bs.is_loaded());
-  CHECK(bs.access->related(&object).empty());
+  CHECK(collection->items(&object).empty());
   try {
     (void)object.bs.size();
     FAIL("expected not_loaded");
@@ -197,7 +200,7 @@ TEST_CASE("touching an unloaded collection throws not_loaded naming class and at
   }
   CHECK_THROWS_AS(object.bs.begin(), orca::error);
 
-  bs.access->assign(&object, {std::make_shared<seed::B>()});
+  collection->assign(&object, {std::make_shared<seed::B>()});
   CHECK(object.bs.is_loaded());
   CHECK(object.bs.size() == 1);
 }
@@ -217,15 +220,17 @@ TEST_CASE("a bound write-only collection selects its children by foreign key", "
   auto& a = orca::table_of<seed_writeonly::A>();
   auto& bs = a.relationships()[0];
   seed_writeonly::A object{.data = "a1", .bs = {seed_writeonly::B{}, seed_writeonly::B{}}};
-  CHECK(bs.access->related(&object).size() == 2);
-  bs.access->bind(&object, bs, 7, std::make_shared<std::atomic<bool>>(false));
+  auto* write_only = bs.write_only();
+  REQUIRE(write_only != nullptr);
+  CHECK(write_only->added(&object).size() == 2);
+  write_only->bind(&object, bs, 7, std::make_shared<std::atomic<bool>>(false));
   auto statement = object.bs.select();
   auto& spec = statement.spec();
   CHECK(spec.table == &orca::table_of<seed_writeonly::B>());
   REQUIRE(spec.where);
   CHECK(spec.where->what == orca::expression_node::kind::compare);
   CHECK(spec.where->operands[1]->parameter == orca::value{std::int64_t{7}});
-  bs.access->clear_pending(&object);
+  write_only->clear_pending(&object);
   CHECK(object.bs.pending_size() == 0);
 }
 

@@ -27,7 +27,7 @@ struct Post {
   std::string title;
   std::int32_t views = 0;
   std::optional<double> score{};
-  std::shared_ptr<User> author{};
+  orca::reference<User> author{};
 };
 
 inline void orca_table(orca::table_builder<User>& t) {

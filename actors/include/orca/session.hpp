@@ -119,9 +119,10 @@ public:
   task<void> expire(std::shared_ptr<T> object) {
     co_await core_->expire(detail::untyped(std::move(object)));
   }
-  /// Loads one collection of one object now (SQLAlchemy's `await obj.awaitable_attrs.bs`).
-  template <class T, class C>
-  task<void> load(std::shared_ptr<T> object, collection<C> T::*member) {
+  /// Loads one relationship of one object now: a collection (SQLAlchemy's
+  /// `await obj.awaitable_attrs.bs`) or a reference (its parent, by the foreign key).
+  template <class T, class M>
+  task<void> load(std::shared_ptr<T> object, M T::*member) {
     co_await send_adds();
     auto& table = table_of<T>();
     auto statement = select<T>().where_key(table.key_of(object.get())).options(selectinload(member));

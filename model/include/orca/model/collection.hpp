@@ -2,6 +2,7 @@
 // (selectinload). Touching one that was not loaded throws (SQLAlchemy's lazy="raise").
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
@@ -15,6 +16,14 @@ namespace detail {
 [[noreturn]] void throw_not_loaded(const relationship_info& info);
 template <class T>
 class collection_access;
+/// The user added `child` to `parent`'s collection: with back_populates the child's
+/// reference is set to the parent (weakly: the parent holds the child), leaving its previous
+/// parent's loaded collection.
+void collection_added(const relationship_info& info, const std::shared_ptr<void>& parent,
+                      const std::shared_ptr<void>& child);
+/// The user took `child` out of `parent`'s collection: with back_populates the child's
+/// reference is cleared if it referred to the parent.
+void collection_removed(const relationship_info& info, const void* parent, void* child);
 }  // namespace detail
 
 /// A collection of related objects (`std::shared_ptr<T>` each).
@@ -22,6 +31,8 @@ class collection_access;
 /// Built by the user it holds what they put in (saved with the parent, cascade). Loaded by
 /// a session it holds the rows selectinload found; loaded without selectinload it is *not
 /// loaded*, and any read throws orca::error(errc::not_loaded) naming class and attribute.
+/// An object taken out with remove() is unlinked (foreign key NULL) by the next flush, or
+/// deleted if the relationship cascades remove_orphan.
 template <class T>
 class collection {
 public:
@@ -36,7 +47,16 @@ public:
     for (auto& x : items) items_.push_back(std::make_shared<T>(x));
   }
   /// Fills the collection with existing objects.
-  collection(std::vector<std::shared_ptr<T>> items) : items_(std::move(items)) {}
+  collection(std::vector<std::shared_ptr<T>> items) : items_(std::move(items)) {}  // NOLINT
+  /// A copy holds the same objects; it is not bound to the copied owner.
+  collection(const collection& other) : items_(other.items_), unloaded_(other.unloaded_) {}
+  /// Holds the same objects as `other`; its binding to its own owner stays.
+  collection& operator=(const collection& other) {
+    items_ = other.items_;
+    unloaded_ = other.unloaded_;
+    return *this;
+  }
+  ~collection() = default;
 
   iterator begin() {
     check();
@@ -71,13 +91,30 @@ public:
   }
   /// Appends an object (saved with the parent at the next flush).
   std::shared_ptr<T> add(T item) {
-    check();
-    return items_.emplace_back(std::make_shared<T>(std::move(item)));
+    auto added = std::make_shared<T>(std::move(item));
+    add(added);
+    return added;
   }
-  /// Appends an existing object.
+  /// Appends an existing object; with back_populates, its reference to the parent is set.
   void add(std::shared_ptr<T> item) {
     check();
-    items_.push_back(std::move(item));
+    std::erase(removed_, item);
+    items_.push_back(item);
+    if (info_ != nullptr)
+      if (auto owner = owner_.lock()) detail::collection_added(*info_, owner, item);
+  }
+  /// Takes an object out (false if the collection does not hold it): the next flush sets its
+  /// foreign key to NULL, or deletes it if the relationship cascades remove_orphan; with
+  /// back_populates, its reference to the parent is cleared.
+  bool remove(std::shared_ptr<T> item) {  // by value: `item` may name an element of the collection
+    check();
+    auto found = std::find(items_.begin(), items_.end(), item);
+    if (found == items_.end()) return false;
+    items_.erase(found);
+    removed_.push_back(item);
+    if (info_ != nullptr)
+      if (auto owner = owner_.lock()) detail::collection_removed(*info_, owner.get(), item.get());
+    return true;
   }
   /// True if the contents are known (built by the user, or loaded).
   bool is_loaded() const noexcept { return unloaded_ == nullptr; }
@@ -88,7 +125,10 @@ private:
     if (unloaded_ != nullptr) detail::throw_not_loaded(*unloaded_);
   }
   std::vector<std::shared_ptr<T>> items_;
-  const relationship_info* unloaded_ = nullptr;
+  std::vector<std::shared_ptr<T>> removed_;      ///< taken out since the last flush
+  const relationship_info* unloaded_ = nullptr;  ///< set while not loaded
+  const relationship_info* info_ = nullptr;      ///< set once bound to its owner
+  std::weak_ptr<void> owner_;                    ///< the object holding this collection
 };
 
 }  // namespace orca

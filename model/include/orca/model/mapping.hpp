@@ -12,6 +12,7 @@
 // orca::table_of<A>() turns that into the non-template table_info the rest of orca reads.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "orca/model/collection.hpp"
+#include "orca/model/reference.hpp"
 #include "orca/model/table.hpp"
 #include "orca/model/table_of.hpp"
 #include "orca/model/value_traits.hpp"
@@ -123,8 +125,43 @@ class collection_access {
 public:
   static std::vector<std::shared_ptr<C>>& items(collection<C>& c) { return c.items_; }
   static const std::vector<std::shared_ptr<C>>& items(const collection<C>& c) { return c.items_; }
+  static std::vector<std::shared_ptr<C>>& removed(collection<C>& c) { return c.removed_; }
+  static const std::vector<std::shared_ptr<C>>& removed(const collection<C>& c) { return c.removed_; }
   static void set_unloaded(collection<C>& c, const relationship_info* info) { c.unloaded_ = info; }
   static bool loaded(const collection<C>& c) { return c.unloaded_ == nullptr; }
+  static void bind(collection<C>& c, const std::shared_ptr<void>& owner, const relationship_info& info) {
+    c.owner_ = owner;
+    c.info_ = &info;
+  }
+};
+
+template <class P>
+class reference_access {
+public:
+  static std::shared_ptr<P> target(const reference<P>& r) {
+    return r.is_loaded() ? (r.strong_ ? r.strong_ : r.weak_.lock()) : nullptr;
+  }
+  static void assign(reference<P>& r, std::shared_ptr<P> target, const relationship_info* weak_for) {
+    r.unloaded_ = nullptr;
+    r.weak_info_ = weak_for;
+    if (weak_for != nullptr) {
+      r.weak_ = target;
+      r.strong_.reset();
+    } else {
+      r.strong_ = std::move(target);
+      r.weak_.reset();
+    }
+  }
+  static void set_unloaded(reference<P>& r, const relationship_info& info) {
+    r.strong_.reset();
+    r.weak_.reset();
+    r.weak_info_ = nullptr;
+    r.unloaded_ = &info;
+  }
+  static void bind(reference<P>& r, const std::shared_ptr<void>& owner, const relationship_info& info) {
+    r.owner_ = owner;
+    r.info_ = &info;
+  }
 };
 
 template <class C>
@@ -143,16 +180,14 @@ public:
 };
 
 template <class T, class C>
-class collection_relationship final : public relationship_access {
+class collection_relationship final : public collection_accessor {
   using access = collection_access<C>;
 public:
   explicit collection_relationship(collection<C> T::*member) : member_(member) {}
-  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
+  std::vector<std::shared_ptr<void>> items(const void* owner) const override {
     auto& c = static_cast<const T*>(owner)->*member_;
     return access::loaded(c) ? erase_types(access::items(c)) : std::vector<std::shared_ptr<void>>{};
   }
-  std::vector<std::shared_ptr<void>> removed(const void*) const override { return {}; }
-  void clear_pending(void*) const override {}
   void assign(void* owner, std::vector<std::shared_ptr<void>> related) const override {
     auto& c = static_cast<T*>(owner)->*member_;
     auto& items = access::items(c);
@@ -167,17 +202,43 @@ public:
     access::set_unloaded(c, &info);
   }
   bool is_loaded(const void* owner) const override { return access::loaded(static_cast<const T*>(owner)->*member_); }
-  void bind(void*, const relationship_info&, const value&, const std::shared_ptr<std::atomic<bool>>&) const override {}
+  bool contains(const void* owner, const void* item) const override {
+    auto& c = static_cast<const T*>(owner)->*member_;
+    if (!access::loaded(c)) return false;
+    auto& items = access::items(c);
+    return std::any_of(items.begin(), items.end(), [&](const auto& x) { return x.get() == item; });
+  }
+  void append(void* owner, const std::shared_ptr<void>& item) const override {
+    auto& c = static_cast<T*>(owner)->*member_;
+    if (!access::loaded(c)) return;
+    auto& items = access::items(c);
+    if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(std::static_pointer_cast<C>(item));
+    std::erase(access::removed(c), item);
+  }
+  void take_out(void* owner, const void* item) const override {
+    auto& c = static_cast<T*>(owner)->*member_;
+    if (!access::loaded(c)) return;
+    auto& items = access::items(c);
+    auto found = std::find_if(items.begin(), items.end(), [&](const auto& x) { return x.get() == item; });
+    if (found != items.end()) items.erase(found);
+  }
+  std::vector<std::shared_ptr<void>> removed(const void* owner) const override {
+    return erase_types(access::removed(static_cast<const T*>(owner)->*member_));
+  }
+  void clear_removed(void* owner) const override { access::removed(static_cast<T*>(owner)->*member_).clear(); }
+  void bind(void* owner, const std::shared_ptr<void>& self, const relationship_info& info) const override {
+    access::bind(static_cast<T*>(owner)->*member_, self, info);
+  }
 private:
   collection<C> T::*member_;
 };
 
 template <class T, class C>
-class write_only_relationship final : public relationship_access {
+class write_only_relationship final : public write_only_accessor {
   using access = write_only_access<C>;
 public:
   explicit write_only_relationship(write_only<C> T::*member) : member_(member) {}
-  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
+  std::vector<std::shared_ptr<void>> added(const void* owner) const override {
     return erase_types(access::added(static_cast<const T*>(owner)->*member_));
   }
   std::vector<std::shared_ptr<void>> removed(const void* owner) const override {
@@ -188,9 +249,6 @@ public:
     access::added(c).clear();
     access::removed(c).clear();
   }
-  void assign(void*, std::vector<std::shared_ptr<void>>) const override {}
-  void set_unloaded(void*, const relationship_info&) const override {}
-  bool is_loaded(const void*) const override { return false; }
   void bind(void* owner, const relationship_info& info, const value& key,
             const std::shared_ptr<std::atomic<bool>>& changed) const override {
     access::bind(static_cast<T*>(owner)->*member_, &info, key, changed);
@@ -200,24 +258,28 @@ private:
 };
 
 template <class T, class P>
-class reference_relationship final : public relationship_access {
+class reference_relationship final : public reference_accessor {
+  using access = reference_access<P>;
 public:
-  explicit reference_relationship(std::shared_ptr<P> T::*member) : member_(member) {}
-  std::vector<std::shared_ptr<void>> related(const void* owner) const override {
-    auto& p = static_cast<const T*>(owner)->*member_;
-    if (p) return {p};
-    return {};
+  explicit reference_relationship(reference<P> T::*member) : member_(member) {}
+  std::shared_ptr<void> target(const void* owner) const override {
+    return access::target(static_cast<const T*>(owner)->*member_);
   }
-  std::vector<std::shared_ptr<void>> removed(const void*) const override { return {}; }
-  void clear_pending(void*) const override {}
-  void assign(void* owner, std::vector<std::shared_ptr<void>> related) const override {
-    static_cast<T*>(owner)->*member_ = related.empty() ? nullptr : std::static_pointer_cast<P>(related.front());
+  void assign(void* owner, std::shared_ptr<void> target) const override {
+    access::assign(static_cast<T*>(owner)->*member_, std::static_pointer_cast<P>(std::move(target)), nullptr);
   }
-  void set_unloaded(void*, const relationship_info&) const override {}
-  bool is_loaded(const void* owner) const override { return true; }
-  void bind(void*, const relationship_info&, const value&, const std::shared_ptr<std::atomic<bool>>&) const override {}
+  void assign_weak(void* owner, const std::shared_ptr<void>& target, const relationship_info& info) const override {
+    access::assign(static_cast<T*>(owner)->*member_, std::static_pointer_cast<P>(target), &info);
+  }
+  void set_unloaded(void* owner, const relationship_info& info) const override {
+    access::set_unloaded(static_cast<T*>(owner)->*member_, info);
+  }
+  bool is_loaded(const void* owner) const override { return (static_cast<const T*>(owner)->*member_).is_loaded(); }
+  void bind(void* owner, const std::shared_ptr<void>& self, const relationship_info& info) const override {
+    access::bind(static_cast<T*>(owner)->*member_, self, info);
+  }
 private:
-  std::shared_ptr<P> T::*member_;
+  reference<P> T::*member_;
 };
 
 /// The table being built; function-local static, built without touching other tables.
@@ -278,13 +340,17 @@ public:
     column().server_default = orca::server_default{orca::server_default::kind::literal, std::move(literal)};
     return *this;
   }
-  /// A foreign key to a mapped column of another class (`.foreign_key(&A::id)`); for a
-  /// composite key use table_builder::foreign_key.
+  /// A foreign key to a mapped column of another class (`.foreign_key(&A::id)`), with the
+  /// constraint's ON DELETE (`orca::on_delete::cascade` or `set_null`); for a composite key
+  /// use table_builder::foreign_key.
   template <class P, class M>
-  column_builder& foreign_key(M P::*target) {
+  column_builder& foreign_key(M P::*target, orca::on_delete action = on_delete::no_action) {
     static_assert(mappable<M>, "orca: foreign_key() must name a mapped column member of the referred class");
     auto index = index_;
-    column().foreign_key = foreign_key_info{&table_of<P>, {}, {}};
+    if (action == on_delete::set_null && !column().nullable)
+      throw error(errc::invalid_argument, table_.name() + "." + column().name +
+                                              ": ON DELETE SET NULL needs a nullable column (an std::optional member)");
+    column().foreign_key = foreign_key_info{&table_of<P>, {}, {}, action};
     resolvers_.push_back([index, target](table_info& self) {
       auto& referred = detail::table_storage<P>();
       auto* c = referred.column_for(target);
@@ -325,6 +391,73 @@ public:
   }
 };
 
+/// The options of one relationship; returned by table_builder::relationship(). T declares
+/// it, Target is the related class.
+template <class T, class Target>
+class relationship_builder {
+public:
+  relationship_builder(table_info& table, std::size_t index, std::vector<std::function<void(table_info&)>>& resolvers)
+      : table_(table), index_(index), resolvers_(resolvers) {}
+
+  /// The relationship `name` of Target mirrors this one (SQLAlchemy's back_populates;
+  /// declare it on both sides): a collection of Target's children pairs with their
+  /// reference to T, or a reference to a Target with Target's collection. Adding to the
+  /// collection sets the reference, setting the reference adds to the collection (if it is
+  /// loaded), removing from it clears the reference.
+  relationship_builder& back_populates(std::string name) {
+    auto index = index_;
+    resolvers_.push_back([index, name](table_info& self) {
+      auto& mine = self.relationships_[index];
+      auto& other = detail::table_storage<Target>();
+      auto what = [&] {
+        return "relationship " + self.class_name() + "." + mine.name + ": back_populates(\"" + name + "\")";
+      };
+      for (auto& r : other.relationships_) {
+        if (r.name != name) continue;
+        bool pair = (mine.collection() != nullptr && r.reference() != nullptr) ||
+                    (mine.reference() != nullptr && r.collection() != nullptr);
+        if (!pair || r.target != &table_of<T>)
+          throw error(errc::invalid_argument,
+                      what() + " names " + other.class_name() + "." + name +
+                          ", which is not the other side: a collection of children pairs with the children's "
+                          "reference to their parent");
+        mine.back_populates = &r;
+        return;
+      }
+      throw error(errc::invalid_argument, what() + " names no relationship of " + other.class_name());
+    });
+    return *this;
+  }
+  /// When the relationship is loaded: orca::lazy::raise (the default) or noload.
+  relationship_builder& lazy(orca::lazy how) {
+    info().loading = how;
+    return *this;
+  }
+  /// What follows the owner: orca::cascade::save_update (the default), remove, remove_orphan,
+  /// combined with `|` (SQLAlchemy's save-update, delete, delete-orphan). remove and
+  /// remove_orphan apply to collections.
+  relationship_builder& cascade(orca::cascade what) {
+    if (info().kind == relationship_kind::many_to_one &&
+        (has(what, cascade::remove) || has(what, cascade::remove_orphan)))
+      throw error(errc::invalid_argument, "relationship " + table_.name() + "." + info().name +
+                                              ": cascade remove and remove_orphan go on the parent's collection");
+    info().cascades = what;
+    return *this;
+  }
+  /// Removing the owner leaves children that are not loaded to the database: the foreign
+  /// key's `on_delete` (orca::on_delete::cascade or set_null) must then take care of them.
+  relationship_builder& passive_deletes(bool passive = true) {
+    info().passive_deletes = passive;
+    return *this;
+  }
+
+private:
+  relationship_info& info() { return table_.relationships_[index_]; }
+  table_info& table_;
+  std::size_t index_;
+  std::vector<std::function<void(table_info&)>>& resolvers_;
+};
+
 /// What a mapping function receives: declares the table, its columns and relationships.
 template <class T>
 class table_builder {
@@ -360,26 +493,26 @@ public:
   /// A one-to-many collection (`orca::collection<C>`), never loaded implicitly;
   /// `foreign_key` is the child's column referring to this class.
   template <class C, class M>
-  table_builder& relationship(std::string name, collection<C> T::*member, M C::*foreign_key) {
-    add_relationship<C>(std::move(name), relationship_kind::one_to_many,
-                        std::make_shared<detail::collection_relationship<T, C>>(member), member, foreign_key);
-    return *this;
+  relationship_builder<T, C> relationship(std::string name, collection<C> T::*member, M C::*foreign_key) {
+    return add_relationship<C>(std::move(name), relationship_kind::one_to_many,
+                               std::make_shared<const detail::collection_relationship<T, C>>(member), member,
+                               foreign_key);
   }
   /// A write-only collection (`orca::write_only<C>`): never loaded, read via select().
   template <class C, class M>
-  table_builder& relationship(std::string name, write_only<C> T::*member, M C::*foreign_key) {
-    add_relationship<C>(std::move(name), relationship_kind::write_only,
-                        std::make_shared<detail::write_only_relationship<T, C>>(member), member, foreign_key);
-    return *this;
+  relationship_builder<T, C> relationship(std::string name, write_only<C> T::*member, M C::*foreign_key) {
+    return add_relationship<C>(std::move(name), relationship_kind::write_only,
+                               std::make_shared<const detail::write_only_relationship<T, C>>(member), member,
+                               foreign_key);
   }
-  /// A many-to-one reference (`std::shared_ptr<P>`) through this class's foreign key column.
+  /// A many-to-one reference (`orca::reference<P>`) through this class's foreign key column.
   template <class P, class M>
-  table_builder& relationship(std::string name, std::shared_ptr<P> T::*member, M T::*foreign_key) {
+  relationship_builder<T, P> relationship(std::string name, reference<P> T::*member, M T::*foreign_key) {
     relationship_info r;
     r.name = std::move(name);
     r.kind = relationship_kind::many_to_one;
     r.target = &table_of<P>;
-    r.access = std::make_shared<detail::reference_relationship<T, P>>(member);
+    r.access = std::make_shared<const detail::reference_relationship<T, P>>(member);
     r.member = member;
     auto index = table_.relationships_.size();
     table_.relationships_.push_back(std::move(r));
@@ -391,19 +524,29 @@ public:
                                                 ": the foreign key member is not a mapped column");
       self.relationships_[index].foreign_key = c->ordinal;
     });
-    return *this;
+    return relationship_builder<T, P>{table_, index, resolvers_};
+  }
+  /// A std::shared_ptr member cannot be a relationship: use orca::reference<P>.
+  template <class P, class M>
+  relationship_builder<T, P> relationship(std::string, std::shared_ptr<P> T::*, M T::*) {
+    static_assert(sizeof(P) == 0,
+                  "orca: a many-to-one relationship member is an orca::reference<Parent>, not a "
+                  "std::shared_ptr<Parent>: declare `orca::reference<Parent> parent{};` (it converts from and to "
+                  "std::shared_ptr, and throws errc::not_loaded when read before it was loaded)");
+    return {table_, 0, resolvers_};
   }
 
   /// A composite foreign key: this class's columns `columns` refer to the columns `referred`
   /// of P (its composite primary key, in the same order), as one FOREIGN KEY constraint:
   /// `t.foreign_key(std::tuple{&B::a_x, &B::a_y}, std::tuple{&A::x, &A::y})`.
   template <class P, class... M, class... N>
-  table_builder& foreign_key(std::tuple<M T::*...> columns, std::tuple<N P::*...> referred) {
+  table_builder& foreign_key(std::tuple<M T::*...> columns, std::tuple<N P::*...> referred,
+                             orca::on_delete action = on_delete::no_action) {
     static_assert(sizeof...(M) == sizeof...(N) && sizeof...(M) > 0,
                   "orca: a composite foreign key names as many columns of this class as of the referred class");
     static_assert((mappable<M> && ...) && (mappable<N> && ...),
                   "orca: a composite foreign key names mapped column members");
-    resolvers_.push_back([columns, referred](table_info& self) {
+    resolvers_.push_back([columns, referred, action](table_info& self) {
       auto& target = detail::table_storage<P>();
       std::vector<std::size_t> ordinals;
       std::vector<std::string> names;
@@ -418,7 +561,7 @@ public:
       std::apply([&](auto... m) { (ordinals.push_back(find(self, m).ordinal), ...); }, columns);
       std::apply([&](auto... n) { (names.push_back(find(target, n).name), ...); }, referred);
       for (std::size_t i = 0; i < ordinals.size(); ++i)
-        self.columns_[ordinals[i]].foreign_key = foreign_key_info{&table_of<P>, names[i], ordinals};
+        self.columns_[ordinals[i]].foreign_key = foreign_key_info{&table_of<P>, names[i], ordinals, action};
     });
     return *this;
   }
@@ -428,8 +571,8 @@ public:
 
 private:
   template <class C, class Member, class M>
-  void add_relationship(std::string name, relationship_kind kind,
-                        std::shared_ptr<const detail::relationship_access> access, Member member, M C::*foreign_key) {
+  relationship_builder<T, C> add_relationship(std::string name, relationship_kind kind, relationship_accessor access,
+                                              Member member, M C::*foreign_key) {
     relationship_info r;
     r.name = std::move(name);
     r.kind = kind;
@@ -447,6 +590,7 @@ private:
                         ": the foreign key member is not a mapped column of " + child.class_name());
       self.relationships_[index].foreign_key = c->ordinal;
     });
+    return relationship_builder<T, C>{table_, index, resolvers_};
   }
 
   friend table_info& detail::table_storage<T>();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "orca/model/collection.hpp"
+#include "orca/model/reference.hpp"
 #include "orca/model/expression.hpp"
 #include "orca/model/table_of.hpp"
 
@@ -137,7 +138,7 @@ loader_option selectinload(collection<C> T::*member) {
 }
 /// Loads a many-to-one reference with one extra `SELECT ... WHERE id IN (...)` per batch.
 template <class T, class P>
-loader_option selectinload(std::shared_ptr<P> T::*member) {
+loader_option selectinload(reference<P> T::*member) {
   auto& table = table_of<T>();
   return {loader_option::kind::selectin, &detail::require_relationship(table, table.relationship_for(member))};
 }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <any>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -15,11 +14,11 @@
 
 #include "orca/drivers/value.hpp"
 #include "orca/model/key.hpp"
+#include "orca/model/relationship.hpp"
 
 namespace orca {
 
 class table_info;
-struct relationship_info;
 
 /// A mapped object of any class, with the table that describes it.
 struct object_ref {
@@ -27,9 +26,6 @@ struct object_ref {
   std::shared_ptr<void> object;
   explicit operator bool() const noexcept { return object != nullptr; }
 };
-
-/// Returns the table of a class lazily (breaks cycles between mutually referring classes).
-using table_getter = const table_info& (*)();
 
 template <class T>
 struct detail_table_build_access;
@@ -50,35 +46,20 @@ public:
   virtual bool is_unset(const void* object) const = 0;
 };
 
-/// Type-erased access to one relationship member (collection, write_only, reference).
-class relationship_access {
-public:
-  virtual ~relationship_access() = default;
-  /// Objects the relationship holds that a flush must save: a loaded collection's
-  /// items, a write-only collection's pending additions, a reference's target.
-  virtual std::vector<std::shared_ptr<void>> related(const void* owner) const = 0;
-  /// Objects removed from a write-only collection since the last flush.
-  virtual std::vector<std::shared_ptr<void>> removed(const void* owner) const = 0;
-  /// Forgets pending additions/removals of a write-only collection after a flush.
-  virtual void clear_pending(void* owner) const = 0;
-  /// Sets the loaded contents (collection) or target (reference).
-  virtual void assign(void* owner, std::vector<std::shared_ptr<void>> related) const = 0;
-  /// Marks a collection not loaded: touching it throws errc::not_loaded.
-  virtual void set_unloaded(void* owner, const relationship_info& info) const = 0;
-  /// True if the collection's contents are known (loaded or built by the user).
-  virtual bool is_loaded(const void* owner) const = 0;
-  /// Tells a write-only collection who owns it, so that select() can filter on it, and
-  /// which flag to raise when it is changed (so that the session's autoflush notices).
-  virtual void bind(void* owner, const relationship_info& info, const value& owner_key,
-                    const std::shared_ptr<std::atomic<bool>>& changed) const = 0;
-};
-
 }  // namespace detail
 
 /// What the database fills in when an INSERT leaves a column out.
 struct server_default {
   enum class kind : std::uint8_t { now, literal } what = kind::now;
   value literal;  ///< for kind::literal
+};
+
+/// What the database does to referring rows when a referred row is deleted (the DDL's
+/// `ON DELETE`).
+enum class on_delete : std::uint8_t {
+  no_action,  ///< the DELETE fails while rows refer to it (the default)
+  cascade,    ///< `ON DELETE CASCADE`: referring rows are deleted too
+  set_null,   ///< `ON DELETE SET NULL`: referring rows' foreign key becomes NULL
 };
 
 /// A column another table's column refers to.
@@ -88,6 +69,7 @@ struct foreign_key_info {
   /// For a composite foreign key, the ordinals of all its columns in this table, in the
   /// order of the referred columns (each member column holds the same list); else empty.
   std::vector<std::size_t> composite;
+  orca::on_delete on_delete_action = on_delete::no_action;  ///< the constraint's ON DELETE
 };
 
 /// One mapped column.
@@ -105,26 +87,6 @@ struct column_info {
   std::size_t ordinal = 0;  ///< position in table_info::columns()
   std::shared_ptr<const detail::member_access> access;
   std::any member;  ///< the member pointer, to find a column by member
-};
-
-/// The kinds of relationship orca maps.
-enum class relationship_kind : std::uint8_t {
-  one_to_many,  ///< orca::collection<Child>: loaded only on request (selectinload)
-  write_only,   ///< orca::write_only<Child>: never loaded, read through select()
-  many_to_one,  ///< std::shared_ptr<Parent>: the object a foreign key refers to
-};
-
-/// One mapped relationship.
-struct relationship_info {
-  std::string name;  ///< the attribute ("bs")
-  relationship_kind kind = relationship_kind::one_to_many;
-  const table_info* owner = nullptr;  ///< the class that declares it
-  table_getter target = nullptr;      ///< the related class's table
-  /// one_to_many / write_only: the foreign key column in the target (child) table;
-  /// many_to_one: the foreign key column in the owner's table.
-  std::size_t foreign_key = 0;
-  std::shared_ptr<const detail::relationship_access> access;
-  std::any member;
 };
 
 /// The description of one mapped class: table name, columns, relationships, factory.
@@ -189,6 +151,8 @@ private:
   friend class table_builder;
   template <class T>
   friend class column_builder;
+  template <class T, class Target>
+  friend class relationship_builder;
   template <class T>
   friend const table_info& table_of();
   template <class T>

@@ -44,6 +44,12 @@ public:
   plan<flush_stats> flush(const drivers::dialect& dialect);
   /// Flushes every change on `connection`, inside its open transaction.
   flush_stats flush(drivers::connection& connection);
+  /// Runs before a flush: objects taken out of `cascade::remove_orphan` collections are
+  /// marked deleted; each deleted object's children are marked deleted too
+  /// (`cascade::remove`, recursively) or get a NULL foreign key (a nullable one; else the
+  /// database decides), loading each collection that is not loaded with one SELECT, unless
+  /// the relationship has `passive_deletes` (the database's ON DELETE does the work).
+  plan<void> cascade_deletes(const drivers::dialect& dialect);
 
 private:
   identity_map& objects_;
