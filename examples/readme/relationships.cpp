@@ -86,12 +86,22 @@ orca::task<int> relationships(orca::engine engine) {
   co_await reader.commit();
   auto left = co_await reader.scalars(found->reviews.select());
   // [load]
+  // [joined]
+  // joinedload: one SELECT with a LEFT OUTER JOIN; each author once, however many rows.
+  auto joined = co_await reader.scalars(
+      orca::select<author>().order_by(&author::id).limit(10).options(orca::joinedload(&author::books)));
+  std::size_t joined_books = joined.first()->books.size();  // 2: LIMIT counts authors, not rows
+  // Options nest: each book's author joined, then that author's books by selectin.
+  auto with_authors = co_await reader.scalars(
+      orca::select<book>().options(orca::joinedload(&book::written_by).selectinload(&author::books)));
+  std::size_t siblings = with_authors.first()->written_by->books.size();  // 2
+  // [joined]
   co_await reader.close();
   co_await session.close();
   co_await engine.dispose();
 
   bool ok = book_count == 2 && shared_parent && reviews.size() == 1 && left.size() == 1 &&
-            left.first()->text == "second review";
+            left.first()->text == "second review" && joined_books == 2 && siblings == 2;
   std::cout << "books " << book_count << ", shared parent " << shared_parent << ", reviews " << reviews.size()
             << " then " << left.size() << "\n";
   co_return ok ? 0 : 1;
