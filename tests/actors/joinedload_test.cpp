@@ -109,7 +109,7 @@ TEST_CASE("a stream joins references batch by batch and refuses a joined collect
     auto stream = co_await session.stream(orca::select<Post>().order_by(&Post::id).options(joinedload(&Post::author)),
                                           1);
     std::vector<std::shared_ptr<Post>> posts;
-    while (auto p = co_await stream.next()) posts.push_back(*p);
+    while (auto p = co_await stream.next()) posts.push_back(p);
     REQUIRE(posts.size() == 3);
     CHECK(posts[0]->author == posts[1]->author);  // across batches: the identity map
     CHECK(posts[0]->author->name == "alice");
@@ -134,7 +134,8 @@ TEST_CASE("with_for_update and a joinedload lock the selected users, limited or 
     co_await reset_blog(engine);
     auto session = orca::async_sessionmaker(engine)();
     auto stmt = orca::select<User>().order_by(&User::id).options(joinedload(&User::posts)).with_for_update();
-    auto users = co_await session.scalars(limited ? stmt.limit(2) : stmt);
+    if (limited) stmt = stmt.limit(2);
+    auto users = co_await session.scalars(stmt);
     auto all = users.all();
     REQUIRE(all.size() == (limited ? 2U : 3U));
     CHECK(all[0]->posts.size() == 2);
