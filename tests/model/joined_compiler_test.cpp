@@ -47,8 +47,7 @@ TEST_CASE("limit over a joined collection limits a subquery of the parents, whic
                   .options(joinedload(&User::posts))
                   .spec();
   auto compiled = orca::sql::compile_select(stmt, postgresql);
-  CHECK(compiled.text == std::string{"SELECT "} + user_columns + ", " + joined_posts + " FROM (SELECT " +
-                             user_columns +
+  CHECK(compiled.text == std::string{"SELECT "} + user_columns + ", " + joined_posts + " FROM (SELECT " + user_columns +
                              " FROM users WHERE users.id > $1 ORDER BY users.name DESC LIMIT $2 OFFSET $3 FOR UPDATE)"
                              " AS users LEFT OUTER JOIN posts AS posts_1 ON users.id = posts_1.user_id"
                              " ORDER BY users.name DESC");
@@ -65,9 +64,8 @@ TEST_CASE("limit over a joined collection limits a subquery of the parents, whic
 TEST_CASE("a join of a join to the statement's own table gets its own alias", "[model][compiler][joinedload]") {
   auto stmt = orca::select<Post>().options(joinedload(&Post::author).joinedload(&User::posts)).spec();
   auto compiled = orca::sql::compile_select(stmt, sqlite);
-  CHECK(compiled.text ==
-        std::string{"SELECT posts.id, posts.user_id, posts.title, posts.views, posts.score, "} +
-            "users_1.id, users_1.name, users_1.email, " + joined_posts +
-            " FROM posts LEFT OUTER JOIN users AS users_1 ON posts.user_id = users_1.id"
-            " LEFT OUTER JOIN posts AS posts_1 ON users_1.id = posts_1.user_id");
+  CHECK(compiled.text == std::string{"SELECT posts.id, posts.user_id, posts.title, posts.views, posts.score, "} +
+                             "users_1.id, users_1.name, users_1.email, " + joined_posts +
+                             " FROM posts LEFT OUTER JOIN users AS users_1 ON posts.user_id = users_1.id"
+                             " LEFT OUTER JOIN posts AS posts_1 ON users_1.id = posts_1.user_id");
 }
