@@ -129,3 +129,70 @@ TEST_CASE("a flush that fails outside any savepoint still fails the whole transa
   auto check = target.connect();
   CHECK(count_rows(*check, "SELECT count(*) FROM a") == 1);
 }
+
+namespace {
+
+struct versioned {
+  std::int64_t id = 0;
+  std::string title;
+  std::int64_t version = 0;
+};
+
+void orca_table(orca::table_builder<versioned>& t) {
+  t.table("versioned");
+  t.column("id", &versioned::id).primary_key();
+  t.column("title", &versioned::title);
+  t.column("version", &versioned::version).version();
+}
+
+}  // namespace
+
+TEST_CASE("a stale UPDATE inside a savepoint rolls back only the savepoint", "[actors][session][savepoint][version]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  actor_test::run([](orca::engine engine) -> orca::task<void> {
+    co_await engine.begin().run_sync([](orca::connection& c) {
+      auto meta = orca::metadata::of<versioned>();
+      meta.drop_all(c);
+      meta.create_all(c);
+    });
+    auto make = orca::async_sessionmaker(engine, {.expire_on_commit = false});
+    auto setup = make();
+    auto row = setup.add(versioned{.title = "first"});
+    co_await setup.commit();
+    co_await setup.close();
+    auto stale = make();
+    auto stale_row = co_await stale.get<versioned>(row->id);  // version 1
+    co_await stale.commit();
+    auto other = make();
+    auto other_row = co_await other.get<versioned>(row->id);
+    other_row->title = "changed by the other session";  // version 2
+    co_await other.commit();
+    co_await other.close();
+    {
+      auto tx = co_await stale.begin();
+      stale.add(versioned{.title = "outer"});
+      auto code = orca::errc::none;
+      {
+        auto nested = co_await stale.begin_nested();  // flushes "outer" first
+        stale_row->title = "stale write";
+        try {
+          co_await stale.flush();
+        } catch (const orca::error& e) {
+          code = e.code();
+        }
+        CHECK(stale_row->title == "first");  // as at the savepoint
+        CHECK(stale_row->version == 1);
+        co_await nested.rollback();
+      }
+      CHECK(code == orca::errc::stale_data);
+      co_await tx.commit();
+    }
+    co_await engine.dispose();
+  }(orca::create_engine(target.url)));
+  auto check = target.connect();
+  CHECK(count_rows(*check, "SELECT count(*) FROM versioned WHERE title = 'outer'") == 1);
+  CHECK(count_rows(*check,
+                   "SELECT count(*) FROM versioned WHERE title = 'changed by the other session' AND version = 2") == 1);
+  CHECK(count_rows(*check, "SELECT count(*) FROM versioned") == 2);
+}
