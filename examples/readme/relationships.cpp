@@ -91,6 +91,16 @@ orca::task<int> relationships(orca::engine engine) {
   co_await reader.commit();
   auto left = co_await reader.scalars(found->reviews.select());
   // [load]
+  // [joined]
+  // joinedload: one SELECT with a LEFT OUTER JOIN; each author once, however many rows.
+  auto joined = co_await reader.scalars(
+      orca::select<author>().order_by(&author::id).limit(10).options(orca::joinedload(&author::books)));
+  std::size_t joined_books = joined.first()->books.size();  // 2: LIMIT counts authors, not rows
+  // Options nest: each book's author joined, then that author's books by selectin.
+  auto with_authors = co_await reader.scalars(
+      orca::select<book>().options(orca::joinedload(&book::written_by).selectinload(&author::books)));
+  std::size_t siblings = with_authors.first()->written_by->books.size();  // 2
+  // [joined]
   co_await reader.close();  // on SQLite one transaction at a time may write
 
   auto other = make_session();
@@ -119,8 +129,9 @@ orca::task<int> relationships(orca::engine engine) {
   co_await session.close();
   co_await engine.dispose();
 
-  bool ok = in_step && book_count == 2 && shared_parent && reviews.size() == 1 && left.size() == 1 &&
-            left.first()->text == "second review" && raised && writer == "Ursula" && books_left == 0 && unlinked == 2;
+  bool ok = in_step && joined_books == 2 && siblings == 2 && book_count == 2 && shared_parent && reviews.size() == 1 &&
+            left.size() == 1 && left.first()->text == "second review" && raised && writer == "Ursula" &&
+            books_left == 0 && unlinked == 2;
   std::cout << "in step " << in_step << ", books " << book_count << ", shared parent " << shared_parent << ", reviews "
             << reviews.size() << " then " << left.size() << ", not loaded " << raised << ", writer " << writer
             << ", books left " << books_left << ", unlinked reviews " << unlinked << "\n";

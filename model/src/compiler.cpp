@@ -8,6 +8,7 @@
 
 #include "orca/drivers/error.hpp"
 #include "expression_writer.hpp"
+#include "joined_tables.hpp"
 #include "sql_writer.hpp"
 
 namespace orca::sql {
@@ -51,31 +52,107 @@ void where_key_and_version(writer& w, const table_info& table) {
   }
 }
 
-}  // namespace
+// " ORDER BY ..." of an object statement.
+void order_by(expression_writer& expressions, writer& w, const select_spec& spec) {
+  for (std::size_t i = 0; i < spec.order.size(); ++i) {
+    w << (i == 0 ? " ORDER BY " : ", ");
+    expressions.order(spec.order[i], spec.table);
+  }
+}
 
-statement compile_select(const select_spec& spec, const drivers::dialect& dialect) {
-  if (spec.table == nullptr) throw error(errc::internal, "a select statement without its table");
+// "SELECT <columns> FROM t [WHERE] [ORDER BY] [LIMIT OFFSET]" of one class.
+void plain_select(writer& w, params& parameters, const select_spec& spec) {
   auto& table = *spec.table;
-  statement result;
-  result.text.reserve(estimate(table, 128));
-  writer w{result.text, dialect};
   select_from(w, table);
   // A condition may name only this table: a column of another one is an error here, before
   // any SQL is sent, rather than "no such column" from the server.
   scope visible{{&table}, nullptr};
-  expression_writer expressions{w, result.parameters, &visible};
+  expression_writer expressions{w, parameters, &visible};
   if (spec.where) {
     w << " WHERE ";
     expressions.write(*spec.where, binding::none);
   }
-  for (std::size_t i = 0; i < spec.order.size(); ++i) {
-    w << (i == 0 ? " ORDER BY " : ", ");
-    expressions.order(spec.order[i], &table);
-  }
+  order_by(expressions, w, spec);
   expressions.limit_offset(spec.limit, spec.offset);
-  // SQLite has no row locks (its transactions take the database's write lock instead).
-  if (spec.for_update && dialect.name() == "postgresql") w << " FOR UPDATE";
-  check_parameter_count(result.parameters.size(), dialect, "a select<" + table.class_name() + ">()");
+}
+
+// joinedload: the class's columns, then each joined table's under its alias, with one
+// LEFT OUTER JOIN per relationship. With limit/offset and a joined collection, the class's
+// own SELECT becomes a subquery named as its table (so that the conditions and ordering
+// still name it), and the limit counts objects, not joined rows (SQLAlchemy does the same).
+statement compile_joined_select(const select_spec& spec, const drivers::dialect& dialect) {
+  auto tables = detail::joined_tables(spec);
+  auto& table = *spec.table;
+  bool postgresql = dialect.name() == "postgresql";
+  bool wrapped = (spec.limit || spec.offset) && detail::joins_collection(spec);
+  statement result;
+  result.text.reserve(estimate(table, 128 * tables.size()));
+  writer w{result.text, dialect};
+  w << "SELECT ";
+  for (std::size_t t = 0; t < tables.size(); ++t)
+    for (auto& c : tables[t].table->columns()) {
+      if (t > 0 || c.ordinal > 0) w << ", ";
+      w.name(tables[t].alias) << '.';
+      w.name(c.name);
+    }
+  w << " FROM ";
+  if (wrapped) {
+    w << '(';
+    plain_select(w, result.parameters, spec);
+    // The subquery locks its rows (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
+    if (spec.for_update && postgresql) w << " FOR UPDATE";
+    w << ") AS ";
+  }
+  w.name(table.name());
+  for (std::size_t t = 1; t < tables.size(); ++t) {
+    auto& joined = tables[t];
+    auto& rel = *joined.relationship;
+    auto& parent = tables[joined.parent];
+    w << " LEFT OUTER JOIN ";
+    w.name(joined.table->name()) << " AS ";
+    w.name(joined.alias) << " ON ";
+    // one-to-many: parent.key = child.fk; many-to-one: owner.fk = target.key.
+    bool reference = rel.kind == relationship_kind::many_to_one;
+    auto& left = reference ? parent.table->columns()[rel.foreign_key] : parent.table->primary_key();
+    auto& right = reference ? joined.table->primary_key() : joined.table->columns()[rel.foreign_key];
+    w.name(parent.alias) << '.';
+    w.name(left.name) << " = ";
+    w.name(joined.alias) << '.';
+    w.name(right.name);
+  }
+  scope visible{{&table}, nullptr};
+  expression_writer expressions{w, result.parameters, &visible};
+  if (!wrapped && spec.where) {
+    w << " WHERE ";
+    expressions.write(*spec.where, binding::none);
+  }
+  order_by(expressions, w, spec);
+  if (!wrapped) {
+    expressions.limit_offset(spec.limit, spec.offset);
+    // Only the class's rows are locked: PostgreSQL refuses to lock an outer join's nullable side.
+    if (spec.for_update && postgresql) {
+      w << " FOR UPDATE OF ";
+      w.name(table.name());
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+statement compile_select(const select_spec& spec, const drivers::dialect& dialect) {
+  if (spec.table == nullptr) throw error(errc::internal, "a select statement without its table");
+  statement result;
+  if (detail::has_joined_loads(spec)) {
+    result = compile_joined_select(spec, dialect);
+  } else {
+    result.text.reserve(estimate(*spec.table, 128));
+    writer w{result.text, dialect};
+    plain_select(w, result.parameters, spec);
+    // SQLite has no row locks (its transactions take the database's write lock instead).
+    if (spec.for_update && dialect.name() == "postgresql") w << " FOR UPDATE";
+  }
+  check_parameter_count(result.parameters.size(), dialect, "a select<" + spec.table->class_name() + ">()");
   return result;
 }
 

@@ -52,6 +52,17 @@ const relationship_info& require_relationship(const table_info& table, const rel
   return *found;
 }
 
+loader_option nest(loader_option parent, loader_option child) {
+  auto& loaded = parent.relationship->target();
+  if (child.relationship->owner != &loaded)
+    throw error(errc::invalid_argument, "loader option for " + child.relationship->owner->class_name() + "." +
+                                            child.relationship->name + " cannot follow one that loads " +
+                                            loaded.class_name() + ": nest options of " + loaded.class_name() +
+                                            "'s relationships");
+  parent.nested.push_back(std::move(child));
+  return parent;
+}
+
 std::shared_ptr<const expression_node> and_where(std::shared_ptr<const expression_node> where,
                                                  std::shared_ptr<const expression_node> more) {
   if (!where) return more;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "joined_tables.hpp"
 #include "orca/drivers/error.hpp"
 
 namespace orca::sql {
@@ -43,6 +44,7 @@ void check_node(const expression_node& n, const scope& visible) {
 
 void check_select(const select_spec& spec) {
   if (spec.table == nullptr) throw error(errc::internal, "a select statement without its table");
+  detail::joined_tables(spec);  // checks the loader options
   scope visible{{spec.table}, nullptr};
   if (spec.where) check_node(*spec.where, visible);
   for (auto& t : spec.order)

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "orca/drivers/error.hpp"
+#include "joined_tables.hpp"
 #include "orca/model/compiler.hpp"
 #include "relationship_sync.hpp"
 
@@ -20,10 +21,11 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
   });
 }
 
-void set_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row) {
+void set_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
+                 std::size_t offset) {
   for (auto& c : table.columns()) {
     try {
-      c.access->set(object, rows.at(row, c.ordinal));
+      c.access->set(object, rows.at(row, offset + c.ordinal));
     } catch (const error& e) {
       throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
                                            table.class_name() + ": " + e.message());
@@ -58,7 +60,7 @@ plan<std::vector<object_ref>> loader::load(select_spec spec, const drivers::dial
   auto statement = sql::compile_select(spec, dialect);
   io::execute query{std::move(statement.text), std::move(statement.parameters)};
   auto rows = co_await query;
-  auto objects = merge(*spec.table, rows, &spec);
+  auto objects = merge_result(spec, rows);
   co_await load_relationships(spec, objects, dialect);
   co_return objects;
 }
@@ -71,45 +73,57 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
                                       bool overwrite) {
   std::vector<object_ref> result;
   result.reserve(rows.size());
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    auto key = table.key_from([&](std::size_t c) -> const value& { return rows.at(r, c); });
-    if (auto* record = objects_.find(table, key)) {
-      auto object = record->lock();
-      if (record->expired || overwrite) {
-        set_columns(table, object.get(), rows, r);
-        record->snapshot = snapshot_of(table, object.get());
-        record->expired = false;
-      }
-      result.push_back({&table, std::move(object)});
-      continue;
-    }
-    auto object = table.create();
-    set_columns(table, object.get(), rows, r);
-    for (auto& rel : table.relationships()) {
-      if (auto* write_only = rel.write_only())
-        write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
-      else if (rel.loading == lazy::noload || is_eager(spec, rel))
-        continue;
-      else if (auto* collection = rel.collection())
-        collection->set_unloaded(object.get(), rel);
-      else if (!rows.at(r, rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
-        rel.reference()->set_unloaded(object.get(), rel);
-    }
-    objects_.add_persistent({&table, object}, std::move(key), snapshot_of(table, object.get()));
-    result.push_back({&table, std::move(object)});
-  }
+  for (std::size_t r = 0; r < rows.size(); ++r) result.push_back(merge_row(table, rows, r, 0, spec, overwrite));
   return result;
+}
+
+object_ref loader::merge_row(const table_info& table, const drivers::rowset& rows, std::size_t r, std::size_t offset,
+                             const select_spec* spec, bool overwrite) {
+  auto key = table.key_from([&](std::size_t c) -> const value& { return rows.at(r, offset + c); });
+  if (auto* record = objects_.find(table, key)) {
+    auto object = record->lock();
+    if (record->expired || overwrite) {
+      set_columns(table, object.get(), rows, r, offset);
+      record->snapshot = snapshot_of(table, object.get());
+      record->expired = false;
+    }
+    return {&table, std::move(object)};
+  }
+  auto object = table.create();
+  set_columns(table, object.get(), rows, r, offset);
+  for (auto& rel : table.relationships()) {
+    if (auto* write_only = rel.write_only())
+      write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
+    else if (rel.loading == lazy::noload || is_eager(spec, rel))
+      continue;
+    else if (auto* collection = rel.collection())
+      collection->set_unloaded(object.get(), rel);
+    else if (!rows.at(r, offset + rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
+      rel.reference()->set_unloaded(object.get(), rel);
+  }
+  objects_.add_persistent({&table, object}, std::move(key), snapshot_of(table, object.get()));
+  return {&table, std::move(object)};
 }
 
 plan<void> loader::load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
                                       const drivers::dialect& dialect) {
+  co_await load_eager(spec.loaders, parents, dialect);
+}
+
+plan<void> loader::load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
+                              const drivers::dialect& dialect) {
   if (parents.empty()) co_return;
-  for (auto& option : spec.loaders) {
-    if (option.what != loader_option::kind::selectin) continue;
-    if (option.relationship->kind == relationship_kind::many_to_one)
-      co_await load_reference(*option.relationship, parents, dialect);
-    else
-      co_await load_collection(*option.relationship, parents, dialect);
+  for (auto& option : options) {
+    std::vector<object_ref> loaded;
+    if (option.what == loader_option::kind::selectin) {
+      if (option.relationship->kind == relationship_kind::many_to_one)
+        loaded = co_await load_reference(*option.relationship, parents, dialect);
+      else
+        loaded = co_await load_collection(*option.relationship, parents, dialect);
+    } else if (option.what == loader_option::kind::joined && !option.nested.empty()) {
+      loaded = detail::related_of(*option.relationship, parents);  // the statement's joins loaded them
+    }
+    if (!option.nested.empty()) co_await load_eager(option.nested, loaded, dialect);
   }
 }
 
@@ -139,8 +153,9 @@ plan<std::vector<drivers::rowset>> loader::select_in(const table_info& table, st
   co_return co_await pipeline;
 }
 
-plan<void> loader::load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
-                                   const drivers::dialect& dialect) {
+plan<std::vector<object_ref>> loader::load_collection(const relationship_info& rel,
+                                                      const std::vector<object_ref>& parents,
+                                                      const drivers::dialect& dialect) {
   auto& child_table = rel.target();
   require_single_column_key(*rel.owner, rel);
   auto& fk = child_table.columns()[rel.foreign_key];
@@ -152,19 +167,23 @@ plan<void> loader::load_collection(const relationship_info& rel, const std::vect
     if (seen.insert(key).second) keys.push_back(key.part(0));
   }
   std::unordered_map<key, std::vector<std::shared_ptr<void>>, key_hash> children;
+  std::vector<object_ref> loaded;
   for (auto& rows : co_await select_in(child_table, rel.foreign_key, keys, dialect)) {
     auto objects = merge(child_table, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r)
-      children[key_of_value(fk, rows.at(r, rel.foreign_key))].push_back(std::move(objects[r].object));
+      children[key_of_value(fk, rows.at(r, rel.foreign_key))].push_back(objects[r].object);
+    loaded.insert(loaded.end(), objects.begin(), objects.end());
   }
   for (auto& p : parents) {
     auto it = children.find(p.table->key_of(p.object.get()));
     rel.collection()->assign(p.object.get(), it == children.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
   }
+  co_return loaded;
 }
 
-plan<void> loader::load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
-                                  const drivers::dialect& dialect) {
+plan<std::vector<object_ref>> loader::load_reference(const relationship_info& rel,
+                                                     const std::vector<object_ref>& owners,
+                                                     const drivers::dialect& dialect) {
   auto& target = rel.target();
   require_single_column_key(target, rel);
   auto& fk = owners.front().table->columns()[rel.foreign_key];
@@ -175,9 +194,12 @@ plan<void> loader::load_reference(const relationship_info& rel, const std::vecto
     if (!v.is_null() && seen.insert(key_of_value(fk, v)).second) keys.push_back(std::move(v));
   }
   std::unordered_map<key, std::shared_ptr<void>, key_hash> by_key;
+  std::vector<object_ref> loaded;
   for (auto& rows : co_await select_in(target, target.primary_key().ordinal, keys, dialect))
-    for (auto& object : merge(target, rows, nullptr))
-      by_key[target.key_of(object.object.get())] = std::move(object.object);
+    for (auto& object : merge(target, rows, nullptr)) {
+      by_key[target.key_of(object.object.get())] = object.object;
+      loaded.push_back(std::move(object));
+    }
   for (auto& o : owners) {
     auto v = fk.access->get(o.object.get());
     std::shared_ptr<void> related;
@@ -185,13 +207,14 @@ plan<void> loader::load_reference(const relationship_info& rel, const std::vecto
       if (auto it = by_key.find(key_of_value(fk, v)); it != by_key.end()) related = it->second;
     detail::link_reference(rel, o.object, related);
   }
+  co_return loaded;
 }
 
 std::vector<object_ref> object_stream::next(drivers::connection& connection, loader& loader) {
   if (cursor_ == nullptr) return {};
   rows_.clear_rows();
   bool more = cursor_->fetch(batch_size_, rows_);
-  auto objects = loader.merge(*spec_.table, rows_, &spec_);
+  auto objects = loader.merge_result(spec_, rows_);
   loader.load_relationships(connection, spec_, objects);
   if (!more) close();
   return objects;

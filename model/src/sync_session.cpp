@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "orca/drivers/error.hpp"
+#include "joined_tables.hpp"
 #include "orca/model/compiler.hpp"
 
 namespace orca {
@@ -151,10 +152,27 @@ plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
     for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
     co_return last_flush_;
   } catch (const std::exception& e) {
-    // The unit of work restored the objects; the transaction is lost, as in SQLAlchemy.
-    failure_ = e.what();
+    // The unit of work restored the objects to what they were before this flush.
     failure = std::current_exception();
+    failure_ = e.what();
   }
+  // Inside a savepoint only that block is lost, as in SQLAlchemy: back to the savepoint,
+  // database and objects, and the enclosing transaction goes on. The savepoint stays open
+  // (ROLLBACK TO keeps it defined), so that its owner can still roll it back or release it.
+  if (!savepoints_.empty()) {
+    bool recovered = false;
+    try {
+      co_await roll_back_to_savepoint();
+      recovered = true;
+    } catch (const error&) {
+      // The connection is gone (or refused ROLLBACK TO): the transaction fails as a whole.
+    }
+    if (recovered) {
+      failure_.clear();
+      std::rethrow_exception(failure);
+    }
+  }
+  // Outside a savepoint the transaction is lost, as in SQLAlchemy.
   state_ = transaction_state::failed;
   savepoints_.clear();
   close_streams();
@@ -305,7 +323,15 @@ plan<void> sync_session::begin_nested(const drivers::dialect& dialect) {
 plan<void> sync_session::release_nested(const drivers::dialect& dialect) {
   check_usable();
   if (savepoints_.empty()) throw error(errc::invalid_state, "no savepoint is open: call begin_nested() first");
-  co_await flush(dialect);
+  auto depth = savepoints_.size();
+  try {
+    co_await flush(dialect);
+  } catch (...) {
+    // A flush that failed inside the savepoint rolled back to it: the block ends there, as
+    // its owner (which asked to release it) expects it ended.
+    if (state_ == transaction_state::active && savepoints_.size() == depth) savepoints_.pop_back();
+    throw;
+  }
   io::execute statement{"RELEASE SAVEPOINT " + savepoint_name(savepoints_.size()), {}};
   co_await statement;
   savepoints_.pop_back();
@@ -314,13 +340,17 @@ plan<void> sync_session::release_nested(const drivers::dialect& dialect) {
 plan<void> sync_session::rollback_nested() {
   check_usable();
   if (savepoints_.empty()) throw error(errc::invalid_state, "no savepoint is open: call begin_nested() first");
+  co_await roll_back_to_savepoint();
+  savepoints_.pop_back();
+}
+
+plan<void> sync_session::roll_back_to_savepoint() {
   close_streams();
   // The savepoint stays defined after ROLLBACK TO; the next one of this depth reuses its name.
   io::execute statement{"ROLLBACK TO SAVEPOINT " + savepoint_name(savepoints_.size()), {}};
   co_await statement;
-  auto mark = std::move(savepoints_.back());
-  savepoints_.pop_back();
-  restore_savepoint(mark);
+  restore_savepoint(savepoints_.back());
+  added_or_removed_ = false;  // what the block added or deleted is undone
 }
 
 void sync_session::restore_savepoint(const savepoint_mark& mark) {
@@ -412,6 +442,11 @@ void sync_session::close_without_io() {
 
 plan<sql::statement> sync_session::prepare_stream(select_spec spec, const drivers::dialect& dialect) {
   sql::check_select(spec);
+  if (detail::joins_collection(spec))
+    throw error(errc::invalid_argument,
+                "stream() cannot joinedload a collection of " + spec.table->class_name() +
+                    ": a batch could end inside one object's rows; use selectinload in a stream (each batch's "
+                    "collections are loaded with it), or execute() for a joined load");
   co_await begin_if_needed();
   co_await autoflush(dialect);
   co_return sql::compile_select(spec, dialect);
@@ -433,7 +468,7 @@ plan<sql::statement> sync_session::prepare_row_stream(std::shared_ptr<const quer
 plan<std::vector<object_ref>> sync_session::load_batch(select_spec spec, drivers::rowset rows,
                                                        const drivers::dialect& dialect) {
   check_usable();
-  auto objects = loader_.merge(*spec.table, rows, &spec);
+  auto objects = loader_.merge_result(spec, rows);
   co_await loader_.load_relationships(spec, objects, dialect);
   co_return objects;
 }

@@ -25,7 +25,8 @@ public:
   loader(identity_map& objects, load_options options) : objects_(objects), options_(options) {}
 
   /// Runs a SELECT and its eager loads; returns the objects in row order (one object per
-  /// primary key: rows of objects the session already has reuse them).
+  /// primary key: rows of objects the session already has reuse them; with joinedload of a
+  /// collection, one per object in the order of its first row).
   plan<std::vector<object_ref>> load(select_spec spec, const drivers::dialect& dialect);
   /// The same, driven on a connection.
   std::vector<object_ref> load(drivers::connection& connection, const select_spec& spec);
@@ -36,6 +37,11 @@ public:
   std::vector<object_ref> merge(const table_info& table, const drivers::rowset& rows, const select_spec* spec,
                                 bool overwrite = false);
 
+  /// The objects of a SELECT's rows: merge() of the statement's class, or with joinedload
+  /// options, each row's joined objects too, with their relationships filled (a parent
+  /// once, however many rows repeat it; a NULL joined row gives no object).
+  std::vector<object_ref> merge_result(const select_spec& spec, const drivers::rowset& rows);
+
   /// Runs the eager loads of `spec` for `parents` (selectin batches, pipelined where the
   /// backend can). `spec` and `parents` must outlive the plan.
   plan<void> load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
@@ -45,10 +51,15 @@ public:
                           const std::vector<object_ref>& parents);
 
 private:
-  plan<void> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
-                             const drivers::dialect& dialect);
-  plan<void> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
-                            const drivers::dialect& dialect);
+  object_ref merge_row(const table_info& table, const drivers::rowset& rows, std::size_t row, std::size_t offset,
+                       const select_spec* spec, bool overwrite);
+  std::vector<object_ref> merge_joined(const select_spec& spec, const drivers::rowset& rows);
+  plan<void> load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
+                        const drivers::dialect& dialect);
+  plan<std::vector<object_ref>> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
+                                                const drivers::dialect& dialect);
+  plan<std::vector<object_ref>> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
+                                               const drivers::dialect& dialect);
   plan<std::vector<drivers::rowset>> select_in(const table_info& table, std::size_t column,
                                                const std::vector<value>& keys, const drivers::dialect& dialect);
 

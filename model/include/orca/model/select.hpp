@@ -20,8 +20,21 @@ class write_only;
 
 /// How one relationship is loaded by a statement.
 struct loader_option {
-  enum class kind : std::uint8_t { selectin, raise } what = kind::selectin;
+  /// selectin: one more `SELECT ... IN (...)` per batch; joined: a LEFT OUTER JOIN in the
+  /// statement itself; raise: left unloaded.
+  enum class kind : std::uint8_t { selectin, raise, joined } what = kind::selectin;
   const relationship_info* relationship = nullptr;
+  /// Options for the related class, applied to the objects this one loads
+  /// (`joinedload(&User::posts).selectinload(&Post::comments)`).
+  std::vector<loader_option> nested{};
+
+  /// Also loads a relationship of the related objects with selectin batches.
+  template <class T, class R>
+  loader_option selectinload(R T::*member) const;
+  /// Also loads a relationship of the related objects in the same statement (a further
+  /// LEFT OUTER JOIN); only under a joinedload.
+  template <class T, class R>
+  loader_option joinedload(R T::*member) const;
 };
 
 /// A SELECT of one mapped class, non-template (what sessions and the compiler read).
@@ -37,6 +50,9 @@ struct select_spec {
 
 namespace detail {
 const relationship_info& require_relationship(const table_info& table, const relationship_info* found);
+/// `parent` with `child` nested; invalid_argument if `child` is not a relationship of the
+/// class `parent` loads.
+loader_option nest(loader_option parent, loader_option child);
 std::shared_ptr<const expression_node> and_where(std::shared_ptr<const expression_node> where,
                                                  std::shared_ptr<const expression_node> more);
 std::shared_ptr<const expression_node> foreign_key_equals(const table_info& table, std::size_t column, value key);
@@ -130,31 +146,68 @@ select_statement<T> select() {
   return {};
 }
 
+namespace detail {
+/// The option `what` for relationship `member` of T (invalid_argument if it is not mapped).
+template <loader_option::kind What, class T, class Member>
+loader_option loader_for(Member T::*member) {
+  auto& table = table_of<T>();
+  return {What, &require_relationship(table, table.relationship_for(member))};
+}
+template <class C>
+constexpr bool never_loaded = sizeof(C) == 0;
+}  // namespace detail
+
 /// Loads a collection with one extra `SELECT ... WHERE fk IN (...)` per batch of parents.
 template <class T, class C>
 loader_option selectinload(collection<C> T::*member) {
-  auto& table = table_of<T>();
-  return {loader_option::kind::selectin, &detail::require_relationship(table, table.relationship_for(member))};
+  return detail::loader_for<loader_option::kind::selectin>(member);
 }
 /// Loads a many-to-one reference with one extra `SELECT ... WHERE id IN (...)` per batch.
 template <class T, class P>
 loader_option selectinload(reference<P> T::*member) {
-  auto& table = table_of<T>();
-  return {loader_option::kind::selectin, &detail::require_relationship(table, table.relationship_for(member))};
+  return detail::loader_for<loader_option::kind::selectin>(member);
 }
 /// Write-only collections are never loaded.
 template <class T, class C>
 loader_option selectinload(write_only<C> T::*) {
-  static_assert(sizeof(C) == 0,
+  static_assert(detail::never_loaded<C>,
                 "orca: a write-only collection is never loaded; read it by executing its "
                 "statement: session.scalars(obj->member.select())");
   return {};
 }
+/// Loads a collection in the statement itself: `LEFT OUTER JOIN child AS child_1 ON ...`.
+/// The rows that repeat a parent become one object with its collection filled (results are
+/// unique: no `.unique()` to call); with limit/offset the statement limits the parents (a
+/// subquery), not the joined rows. Streams refuse it (a batch could split a parent's rows).
+template <class T, class C>
+loader_option joinedload(collection<C> T::*member) {
+  return detail::loader_for<loader_option::kind::joined>(member);
+}
+/// Loads a many-to-one reference in the statement itself (`LEFT OUTER JOIN parent AS
+/// parent_1 ON ...`); a NULL foreign key gives a null reference.
+template <class T, class P>
+loader_option joinedload(reference<P> T::*member) {
+  return detail::loader_for<loader_option::kind::joined>(member);
+}
+/// Write-only collections are never loaded.
+template <class T, class C>
+loader_option joinedload(write_only<C> T::*member) {
+  return selectinload(member);  // the same static_assert
+}
+
+template <class T, class R>
+loader_option loader_option::selectinload(R T::*member) const {
+  return detail::nest(*this, orca::selectinload(member));
+}
+template <class T, class R>
+loader_option loader_option::joinedload(R T::*member) const {
+  return detail::nest(*this, orca::joinedload(member));
+}
+
 /// Leaves a collection unloaded (touching it throws); the default for collections.
 template <class T, class C>
 loader_option raiseload(collection<C> T::*member) {
-  auto& table = table_of<T>();
-  return {loader_option::kind::raise, &detail::require_relationship(table, table.relationship_for(member))};
+  return detail::loader_for<loader_option::kind::raise>(member);
 }
 
 }  // namespace orca

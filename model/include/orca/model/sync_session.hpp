@@ -45,6 +45,8 @@ struct session_options {
 ///     none --[any database call: begin_if_needed]--> active
 ///     active --[commit]--> none        active --[rollback]--> none
 ///     active --[flush fails: fail]--> failed (transaction rolled back already)
+///     active --[flush fails inside a savepoint: roll_back_to_savepoint]--> active (only
+///              the savepoint's block is undone; the savepoint stays open)
 ///     failed --[rollback]--> none      any --[close]--> closed
 ///
 /// In `failed`, every call but rollback() and close() throws errc::pending_rollback.
@@ -75,7 +77,9 @@ public:
   /// Expires every object of the session.
   void expire_all();
 
-  /// Writes pending changes; on failure rolls back and enters `failed`.
+  /// Writes pending changes. On failure rolls back and enters `failed`; inside a savepoint
+  /// it rolls back to the savepoint instead (database and objects, as rollback_nested(),
+  /// but the savepoint stays open) and the transaction stays usable. The error is rethrown.
   plan<flush_stats> flush(const drivers::dialect& dialect);
   /// Runs a SELECT (autoflush first), returning objects in row order.
   plan<std::vector<object_ref>> execute(select_spec spec, const drivers::dialect& dialect);
@@ -111,7 +115,8 @@ public:
   /// Flushes, then sets a SAVEPOINT (SQLAlchemy's begin_nested()); rollback_nested()
   /// returns the database and the session's objects to this point.
   plan<void> begin_nested(const drivers::dialect& dialect);
-  /// Flushes and releases the innermost savepoint: its changes stay in the transaction.
+  /// Flushes and releases the innermost savepoint: its changes stay in the transaction. If
+  /// that flush fails, the savepoint is rolled back to and ended (its owner is done with it).
   plan<void> release_nested(const drivers::dialect& dialect);
   /// Rolls back to the innermost savepoint. Objects added since become transient (keys
   /// and server defaults reset), rows deleted since come back, and objects the session
@@ -219,6 +224,8 @@ private:
   };
   std::vector<savepoint_mark> savepoints_;
   void restore_savepoint(const savepoint_mark& mark);
+  /// ROLLBACK TO the innermost savepoint and restores the objects to it; it stays open.
+  plan<void> roll_back_to_savepoint();
   std::map<std::uint64_t, std::unique_ptr<object_stream>> streams_;
   std::uint64_t next_stream_ = 1;
   flush_stats last_flush_;
