@@ -24,6 +24,16 @@ void column_list(writer& w, const table_info& table, const std::vector<std::size
   }
 }
 
+// " IN (?, ..., ?)" with `count` placeholders.
+void in_list(writer& w, std::size_t count) {
+  w << " IN (";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) w << ", ";
+    w.placeholder();
+  }
+  w << ')';
+}
+
 void select_from(writer& w, const table_info& table) {
   w << "SELECT ";
   column_list(w, table);
@@ -166,12 +176,74 @@ std::string select_in(const table_info& table, std::size_t column, std::size_t c
     w << "1 = 0";  // `IN ()` is a syntax error; no keys match nothing
     return sql;
   }
-  w.column(table, column_at(table, column)) << " IN (";
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i > 0) w << ", ";
-    w.placeholder();
+  w.column(table, column_at(table, column));
+  in_list(w, count);
+  return sql;
+}
+
+std::string select_secondary_in(const relationship_info& rel, std::size_t count, const drivers::dialect& dialect) {
+  auto& target = rel.target();
+  auto& association = rel.secondary->table();
+  auto& owner_column = column_at(association, rel.secondary->owner_column);
+  std::string sql;
+  sql.reserve(estimate(target, 96 + 6 * count));
+  writer w{sql, dialect};
+  w << "SELECT ";
+  column_list(w, target);
+  w << ", ";
+  w.column(association, owner_column) << " FROM ";
+  w.name(target.name()) << " JOIN ";
+  w.name(association.name()) << " ON ";
+  w.column(association, column_at(association, rel.secondary->target_column)) << " = ";
+  w.column(target, target.primary_key()) << " WHERE ";
+  if (count == 0) {
+    w << "1 = 0";
+    return sql;
   }
-  w << ')';
+  w.column(association, owner_column);
+  in_list(w, count);
+  return sql;
+}
+
+std::string insert_pairs(const table_info& association, std::size_t a, std::size_t b, std::size_t rows,
+                         const drivers::dialect& dialect) {
+  if (rows == 0 || 2 * rows > dialect.max_parameters())
+    throw error(errc::internal, "INSERT INTO " + association.name() + " of " + std::to_string(rows) + " rows");
+  std::string sql;
+  sql.reserve(64 + rows * 16);
+  writer w{sql, dialect};
+  w << "INSERT INTO ";
+  w.name(association.name()) << " (";
+  w.name(column_at(association, a).name) << ", ";
+  w.name(column_at(association, b).name) << ") VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    w << (r > 0 ? ", (" : "(");
+    w.placeholder() << ", ";
+    w.placeholder() << ')';
+  }
+  w << " ON CONFLICT DO NOTHING";
+  return sql;
+}
+
+std::string delete_pair(const table_info& association, std::size_t a, std::size_t b, const drivers::dialect& dialect) {
+  std::string sql;
+  writer w{sql, dialect};
+  w << "DELETE FROM ";
+  w.name(association.name()) << " WHERE ";
+  w.column(association, column_at(association, a)) << " = ";
+  w.placeholder() << " AND ";
+  w.column(association, column_at(association, b)) << " = ";
+  w.placeholder();
+  return sql;
+}
+
+std::string delete_where(const table_info& table, std::size_t column, const drivers::dialect& dialect) {
+  std::string sql;
+  writer w{sql, dialect};
+  w << "DELETE FROM ";
+  w.name(table.name()) << " WHERE ";
+  w.column(table, column_at(table, column)) << " = ";
+  w.placeholder();
   return sql;
 }
 

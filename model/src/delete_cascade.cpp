@@ -68,7 +68,8 @@ plan<void> unit_of_work::cascade_deletes(const drivers::dialect& dialect) {
   for (std::size_t i = 0; i < deleted.size(); ++i) {
     auto parent = deleted[i];  // copy: `deleted` grows below
     for (auto& rel : parent.table->relationships()) {
-      if (rel.reference() != nullptr) continue;
+      // References have no children; many-to-many rows go in the flush (the other side stays).
+      if (rel.reference() != nullptr || rel.many_to_many() != nullptr) continue;
       bool remove = has(rel.cascades, cascade::remove);
       auto& child_table = rel.target();
       auto& fk = child_table.columns()[rel.foreign_key];

@@ -34,6 +34,10 @@ std::shared_ptr<const expression_node> column_node(const table_info& table, std:
 }  // namespace
 
 join_spec relationship_join(const relationship_info& rel, bool outer) {
+  if (rel.kind == relationship_kind::many_to_many)
+    throw error(errc::invalid_argument, "join(&" + rel.owner->class_name() + "::" + rel.name +
+                                            ") is a many-to-many relationship: join its association table and the "
+                                            "other class with join<Assoc>(condition) and join<Other>(condition)");
   auto& owner = *rel.owner;
   auto& target = rel.target();
   // one-to-many: the child's foreign key names the owner; many-to-one: the owner's names the target.

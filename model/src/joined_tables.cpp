@@ -44,6 +44,12 @@ struct walker {
         throw error(errc::invalid_argument, "joinedload(&" + name_of(rel) +
                                                 ") cannot follow a selectinload: the selectin query has no joins; "
                                                 "use selectinload for it");
+      if (rel.kind == relationship_kind::many_to_many)
+        throw error(errc::invalid_argument, "joinedload(&" + name_of(rel) +
+                                                ") is a many-to-many relationship, which orca loads with "
+                                                "selectinload only (one SELECT joining the association table per "
+                                                "batch of owners): use selectinload(&" +
+                                                name_of(rel) + ")");
       auto& target = rel.target();
       auto& keyed = rel.kind == relationship_kind::many_to_one ? target : owner;
       if (keyed.primary_key_columns().size() != 1)

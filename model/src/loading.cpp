@@ -47,6 +47,18 @@ void require_single_column_key(const table_info& parent, const relationship_info
                                             "column");
 }
 
+// The key of each parent once, for an IN list (relationships join single-column keys).
+std::vector<value> distinct_keys(const std::vector<object_ref>& parents) {
+  std::vector<value> keys;
+  keys.reserve(parents.size());
+  std::unordered_set<key, key_hash> seen;
+  for (auto& p : parents) {
+    auto key = p.table->key_of(p.object.get());
+    if (seen.insert(key).second) keys.push_back(key.part(0));
+  }
+  return keys;
+}
+
 std::vector<value> snapshot_of(const table_info& table, const void* object) {
   std::vector<value> values;
   values.reserve(table.columns().size());
@@ -96,7 +108,7 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
       write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
     else if (rel.loading == lazy::noload || is_eager(spec, rel))
       continue;
-    else if (auto* collection = rel.collection())
+    else if (auto* collection = rel.any_collection())
       collection->set_unloaded(object.get(), rel);
     else if (!rows.at(r, offset + rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
       rel.reference()->set_unloaded(object.get(), rel);
@@ -118,6 +130,8 @@ plan<void> loader::load_eager(const std::vector<loader_option>& options, const s
     if (option.what == loader_option::kind::selectin) {
       if (option.relationship->kind == relationship_kind::many_to_one)
         loaded = co_await load_reference(*option.relationship, parents, dialect);
+      else if (option.relationship->kind == relationship_kind::many_to_many)
+        loaded = co_await load_secondary(*option.relationship, parents, dialect);
       else
         loaded = co_await load_collection(*option.relationship, parents, dialect);
     } else if (option.what == loader_option::kind::joined && !option.nested.empty()) {
@@ -134,14 +148,23 @@ void loader::load_relationships(drivers::connection& connection, const select_sp
 
 plan<std::vector<drivers::rowset>> loader::select_in(const table_info& table, std::size_t column,
                                                      const std::vector<value>& keys, const drivers::dialect& dialect) {
+  const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
+    return sql::select_in(table, column, n, dialect);
+  };
+  auto rowsets = co_await select_in(sql_for, keys, dialect);
+  co_return rowsets;
+}
+
+plan<std::vector<drivers::rowset>> loader::select_in(const std::function<std::string(std::size_t)>& sql_for,
+                                                     const std::vector<value>& keys, const drivers::dialect& dialect) {
   std::size_t batch = std::max<std::size_t>(1, std::min(options_.selectin_batch_size, dialect.max_parameters()));
   std::vector<std::pair<std::string, params>> statements;
   std::string full_sql;
   for (std::size_t start = 0; start < keys.size(); start += batch) {
     auto n = std::min(batch, keys.size() - start);
-    if (n == batch && full_sql.empty()) full_sql = sql::select_in(table, column, n, dialect);
+    if (n == batch && full_sql.empty()) full_sql = sql_for(n);
     params p(keys.begin() + static_cast<std::ptrdiff_t>(start), keys.begin() + static_cast<std::ptrdiff_t>(start + n));
-    statements.emplace_back(n == batch ? full_sql : sql::select_in(table, column, n, dialect), std::move(p));
+    statements.emplace_back(n == batch ? full_sql : sql_for(n), std::move(p));
   }
   if (statements.size() == 1) {
     std::vector<drivers::rowset> one;
@@ -159,13 +182,7 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
   auto& child_table = rel.target();
   require_single_column_key(*rel.owner, rel);
   auto& fk = child_table.columns()[rel.foreign_key];
-  std::vector<value> keys;
-  keys.reserve(parents.size());
-  std::unordered_set<key, key_hash> seen;
-  for (auto& p : parents) {
-    auto key = p.table->key_of(p.object.get());
-    if (seen.insert(key).second) keys.push_back(key.part(0));
-  }
+  auto keys = distinct_keys(parents);
   std::unordered_map<key, std::vector<std::shared_ptr<void>>, key_hash> children;
   std::vector<object_ref> loaded;
   for (auto& rows : co_await select_in(child_table, rel.foreign_key, keys, dialect)) {
@@ -177,6 +194,37 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
   for (auto& p : parents) {
     auto it = children.find(p.table->key_of(p.object.get()));
     rel.collection()->assign(p.object.get(), it == children.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
+  }
+  co_return loaded;
+}
+
+plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& rel,
+                                                     const std::vector<object_ref>& parents,
+                                                     const drivers::dialect& dialect) {
+  auto& target = rel.target();
+  auto& association = rel.secondary->table();
+  auto& owner_column = association.columns()[rel.secondary->owner_column];
+  auto keys = distinct_keys(parents);
+  // One statement per batch of owners: the target's columns, then the owner's key from the
+  // association row that joined them.
+  const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
+    return sql::select_secondary_in(rel, n, dialect);
+  };
+  auto results = co_await select_in(sql_for, keys, dialect);
+  std::unordered_map<key, std::vector<std::shared_ptr<void>>, key_hash> related;
+  std::vector<object_ref> loaded;
+  std::unordered_set<const void*> known;
+  auto owner_at = target.columns().size();  // the owner's key follows the target's columns
+  for (auto& rows : results) {
+    auto objects = merge(target, rows, nullptr);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      related[key_of_value(owner_column, rows.at(r, owner_at))].push_back(objects[r].object);
+      if (known.insert(objects[r].object.get()).second) loaded.push_back(objects[r]);
+    }
+  }
+  for (auto& p : parents) {
+    auto it = related.find(p.table->key_of(p.object.get()));
+    rel.many_to_many()->assign(p.object.get(), it == related.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
   }
   co_return loaded;
 }

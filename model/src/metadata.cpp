@@ -16,8 +16,9 @@ bool contains(const std::vector<const table_info*>& tables, const table_info* ta
   return std::find(tables.begin(), tables.end(), table) != tables.end();
 }
 
-// The given tables, then every table they reach through foreign keys and relationships, so
-// that metadata::of<A>() still creates the B that A's collection needs.
+// The given tables, then every table they reach through foreign keys and relationships
+// (association tables too), so that metadata::of<A>() still creates the B that A's
+// collection needs.
 std::vector<const table_info*> reachable(const std::vector<table_getter>& getters) {
   std::vector<const table_info*> tables;
   for (auto get : getters)
@@ -28,7 +29,10 @@ std::vector<const table_info*> reachable(const std::vector<table_getter>& getter
     };
     for (auto& c : tables[i]->columns())
       if (c.foreign_key) visit(c.foreign_key->target);
-    for (auto& r : tables[i]->relationships()) visit(r.target);
+    for (auto& r : tables[i]->relationships()) {
+      visit(r.target);
+      if (r.secondary) visit(r.secondary->table);  // a many-to-many's association table
+    }
   }
   return tables;
 }

@@ -30,12 +30,24 @@ void write_foreign_key(const relationship_info& reference_side, void* child, con
 
 void collection_added(const relationship_info& info, const std::shared_ptr<void>& parent,
                       const std::shared_ptr<void>& child) {
-  if (info.back_populates != nullptr) link_back(info, parent, child);
+  if (info.back_populates == nullptr) return;
+  if (info.kind != relationship_kind::many_to_many) {
+    link_back(info, parent, child);
+    return;
+  }
+  // The other side's loaded collection gains the owner; a new object knows its side from
+  // now on, so that adding to its collection keeps this one in step too.
+  info.back_populates->many_to_many()->append(child.get(), parent);
+  bind_relationships({&info.target(), child});
 }
 
 void collection_removed(const relationship_info& info, const void* parent, void* child) {
   auto* back = info.back_populates;
   if (back == nullptr) return;
+  if (info.kind == relationship_kind::many_to_many) {
+    back->many_to_many()->take_out(child, parent);
+    return;
+  }
   auto* reference = back->reference();
   if (reference->is_loaded(child) && reference->target(child).get() == parent) reference->assign(child, nullptr);
 }
@@ -106,7 +118,7 @@ void link_reference(const relationship_info& reference_side, const std::shared_p
 
 void bind_relationships(const object_ref& object) {
   for (auto& rel : object.table->relationships()) {
-    if (auto* collection = rel.collection())
+    if (auto* collection = rel.any_collection())
       collection->bind(object.object.get(), object.object, rel);
     else if (auto* reference = rel.reference())
       reference->bind(object.object.get(), object.object, rel);

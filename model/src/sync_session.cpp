@@ -100,7 +100,7 @@ void expire_record(object_record& r) {
   if (!object) return;
   for (auto& rel : r.table->relationships()) {
     if (rel.loading == lazy::noload) continue;
-    if (auto* collection = rel.collection())
+    if (auto* collection = rel.any_collection())
       collection->set_unloaded(object.get(), rel);
     else if (auto* reference = rel.reference())
       reference->set_unloaded(object.get(), rel);
@@ -115,6 +115,19 @@ void discard_queued_changes(const table_info& table, void* object) {
       write_only->clear_pending(object);
     else if (auto* collection = rel.collection())
       collection->clear_removed(object);
+  }
+}
+
+// Many-to-many collections no longer match the association rows after a rollback: they
+// are unloaded (a noload one holds nothing), so that reading one raises until it is loaded.
+void unload_many_to_many(const table_info& table, void* object) {
+  for (auto& rel : table.relationships()) {
+    auto* many = rel.many_to_many();
+    if (many == nullptr) continue;
+    if (rel.loading == lazy::noload)
+      many->assign(object, {});
+    else
+      many->set_unloaded(object, rel);
   }
 }
 
@@ -281,6 +294,7 @@ void sync_session::forget_transaction() {
       }
       r.expired = true;
       discard_queued_changes(*r.table, object.get());
+      unload_many_to_many(*r.table, object.get());
     }
   });
   for (auto* object : leaving) objects_.erase(object);
@@ -381,6 +395,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
   for (auto* object : leaving) objects_.erase(object);
   // A collection that holds an object added since the savepoint no longer matches the
   // database: it is unloaded (reading it raises not_loaded until it is loaded again).
+  for (auto& [object, table] : staying) unload_many_to_many(*table, object.get());
   for (auto& [object, table] : staying)
     for (auto& rel : table->relationships()) {
       auto* collection = rel.collection();
@@ -434,6 +449,13 @@ void sync_session::lose_transaction(const std::string& why) {
 
 void sync_session::close_without_io() {
   close_streams();
+  // Two many-to-many collections that back_populate each other hold each other's objects:
+  // a shared_ptr cycle, broken here by unloading them (the objects outlive the session).
+  objects_.for_each([](const std::shared_ptr<void>& object, object_record& r) {
+    for (auto& rel : r.table->relationships())
+      if (rel.many_to_many() != nullptr && rel.back_populates != nullptr)
+        rel.many_to_many()->set_unloaded(object.get(), rel);
+  });
   objects_.clear();
   deleted_in_transaction_.clear();
   savepoints_.clear();

@@ -60,7 +60,15 @@ void detail_finish_table(table_info& table) {
   table.integer_key_ = keys.size() == 1 && table.columns_[keys.front()].type == value_type::integer;
   if (keys.size() > 1)
     for (auto c : keys) table.columns_[c].autoincrement = false;
-  for (auto& r : table.relationships_) r.owner = &table;
+  for (auto& r : table.relationships_) {
+    r.owner = &table;
+    if (r.kind == relationship_kind::many_to_many && !r.secondary)
+      throw error(errc::invalid_argument,
+                  "relationship " + table.class_name_ + "." + r.name +
+                      " is a collection without a foreign key (many-to-many) but names no "
+                      "association table: add .secondary(&Assoc::owner_id, &Assoc::other_id), or give the child's "
+                      "foreign key member for a one-to-many collection");
+  }
 }
 
 namespace detail {
@@ -88,6 +96,19 @@ void finish_table(table_info& table, std::vector<std::function<void(table_info&)
   // classes referring to each other do not recurse into each other's table_of().
   for (auto& resolve : resolvers) resolve(table);
   detail_finish_table(table);
+}
+
+void require_single_column_key(const table_info& keyed, const table_info& owner, const relationship_info& rel) {
+  std::size_t key_columns = 0;
+  for (auto& c : keyed.columns())
+    if (c.primary_key) ++key_columns;
+  if (key_columns <= 1) return;
+  throw error(errc::invalid_argument,
+              "relationship " + owner.class_name() + "." + rel.name + " is not supported: " + keyed.class_name() +
+                  "'s primary key is composite (" + std::to_string(key_columns) +
+                  " columns), and orca's relationships join one foreign key column to a single-column key; map "
+                  "the composite foreign key with t.foreign_key(std::tuple{...}, std::tuple{...}) and select the "
+                  "related rows with a where() on its columns");
 }
 
 void throw_not_loaded(const relationship_info& info) {

@@ -95,9 +95,12 @@ public:
     add(added);
     return added;
   }
-  /// Appends an existing object; with back_populates, its reference to the parent is set.
+  /// Appends an existing object; with back_populates, its reference to the parent is set
+  /// (many-to-many: the other side's collection, if loaded, gains the owner). A
+  /// many-to-many collection holds each object once: adding one it holds does nothing.
   void add(std::shared_ptr<T> item) {
     check();
+    if (many_to_many() && std::find(items_.begin(), items_.end(), item) != items_.end()) return;
     std::erase(removed_, item);
     items_.push_back(item);
     if (info_ != nullptr)
@@ -105,13 +108,15 @@ public:
   }
   /// Takes an object out (false if the collection does not hold it): the next flush sets its
   /// foreign key to NULL, or deletes it if the relationship cascades remove_orphan; with
-  /// back_populates, its reference to the parent is cleared.
+  /// back_populates, its reference to the parent is cleared. In a many-to-many collection
+  /// the flush deletes the association row (the object stays), and the other side's loaded
+  /// collection loses the owner.
   bool remove(std::shared_ptr<T> item) {  // by value: `item` may name an element of the collection
     check();
     auto found = std::find(items_.begin(), items_.end(), item);
     if (found == items_.end()) return false;
     items_.erase(found);
-    removed_.push_back(item);
+    if (!many_to_many()) removed_.push_back(item);  // many-to-many: the flush compares with persisted_
     if (info_ != nullptr)
       if (auto owner = owner_.lock()) detail::collection_removed(*info_, owner.get(), item.get());
     return true;
@@ -124,8 +129,11 @@ private:
   void check() const {
     if (unloaded_ != nullptr) detail::throw_not_loaded(*unloaded_);
   }
+  bool many_to_many() const noexcept { return info_ != nullptr && info_->kind == relationship_kind::many_to_many; }
   std::vector<std::shared_ptr<T>> items_;
-  std::vector<std::shared_ptr<T>> removed_;      ///< taken out since the last flush
+  std::vector<std::shared_ptr<T>> removed_;  ///< taken out since the last flush
+  /// Many-to-many: the items whose association rows exist (as loaded or last flushed).
+  std::vector<std::shared_ptr<T>> persisted_;
   const relationship_info* unloaded_ = nullptr;  ///< set while not loaded
   const relationship_info* info_ = nullptr;      ///< set once bound to its owner
   std::weak_ptr<void> owner_;                    ///< the object holding this collection

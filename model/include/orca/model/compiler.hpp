@@ -47,6 +47,22 @@ statement compile_text(const text_statement& text, const text_parameters& parame
 /// `SELECT <all columns> FROM t WHERE t.<column> IN (?, ..., ?)` with `count` placeholders.
 std::string select_in(const table_info& table, std::size_t column, std::size_t count, const drivers::dialect& dialect);
 
+/// Many-to-many selectin: `SELECT <target's columns>, s.<owner column> FROM target JOIN s ON
+/// s.<target column> = target.<pk> WHERE s.<owner column> IN (?, ..., ?)` (`count`
+/// placeholders; s is the relationship's association table).
+std::string select_secondary_in(const relationship_info& rel, std::size_t count, const drivers::dialect& dialect);
+
+/// `INSERT INTO s (a, b) VALUES (?, ?), ... ON CONFLICT DO NOTHING`: `rows` association
+/// rows; a pair that exists already is left alone.
+std::string insert_pairs(const table_info& association, std::size_t a, std::size_t b, std::size_t rows,
+                         const drivers::dialect& dialect);
+
+/// `DELETE FROM s WHERE s.a = ? AND s.b = ?` (one association row).
+std::string delete_pair(const table_info& association, std::size_t a, std::size_t b, const drivers::dialect& dialect);
+
+/// `DELETE FROM t WHERE t.<column> = ?`.
+std::string delete_where(const table_info& table, std::size_t column, const drivers::dialect& dialect);
+
 /// `SELECT <all columns> FROM t WHERE t.<pk> = ?`.
 std::string select_by_key(const table_info& table, const drivers::dialect& dialect);
 

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -58,9 +60,14 @@ private:
                         const drivers::dialect& dialect);
   plan<std::vector<object_ref>> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
                                                 const drivers::dialect& dialect);
+  plan<std::vector<object_ref>> load_secondary(const relationship_info& rel, const std::vector<object_ref>& parents,
+                                               const drivers::dialect& dialect);
   plan<std::vector<object_ref>> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
                                                const drivers::dialect& dialect);
   plan<std::vector<drivers::rowset>> select_in(const table_info& table, std::size_t column,
+                                               const std::vector<value>& keys, const drivers::dialect& dialect);
+  /// The statements `sql_for(n)` (n keys each) over `keys` in batches, pipelined.
+  plan<std::vector<drivers::rowset>> select_in(const std::function<std::string(std::size_t)>& sql_for,
                                                const std::vector<value>& keys, const drivers::dialect& dialect);
 
   identity_map& objects_;

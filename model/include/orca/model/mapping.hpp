@@ -126,6 +126,8 @@ public:
   static std::vector<std::shared_ptr<C>>& items(collection<C>& c) { return c.items_; }
   static const std::vector<std::shared_ptr<C>>& items(const collection<C>& c) { return c.items_; }
   static std::vector<std::shared_ptr<C>>& removed(collection<C>& c) { return c.removed_; }
+  static std::vector<std::shared_ptr<C>>& persisted(collection<C>& c) { return c.persisted_; }
+  static const std::vector<std::shared_ptr<C>>& persisted(const collection<C>& c) { return c.persisted_; }
   static const std::vector<std::shared_ptr<C>>& removed(const collection<C>& c) { return c.removed_; }
   static void set_unloaded(collection<C>& c, const relationship_info* info) { c.unloaded_ = info; }
   static bool loaded(const collection<C>& c) { return c.unloaded_ == nullptr; }
@@ -179,8 +181,8 @@ public:
   }
 };
 
-template <class T, class C>
-class collection_relationship final : public collection_accessor {
+template <class T, class C, class Base = collection_accessor>
+class collection_relationship : public Base {
   using access = collection_access<C>;
 public:
   explicit collection_relationship(collection<C> T::*member) : member_(member) {}
@@ -229,9 +231,38 @@ public:
   void bind(void* owner, const std::shared_ptr<void>& self, const relationship_info& info) const override {
     access::bind(static_cast<T*>(owner)->*member_, self, info);
   }
-private:
+protected:
   collection<C> T::*member_;
 };
+
+/// A many-to-many collection: a collection that remembers the pairs the database holds.
+template <class T, class C>
+class many_to_many_relationship final : public collection_relationship<T, C, many_to_many_accessor> {
+  using base = collection_relationship<T, C, many_to_many_accessor>;
+  using access = collection_access<C>;
+public:
+  using base::base;
+  void assign(void* owner, std::vector<std::shared_ptr<void>> related) const override {
+    base::assign(owner, std::move(related));
+    mark_persisted(owner);
+  }
+  void set_unloaded(void* owner, const relationship_info& info) const override {
+    base::set_unloaded(owner, info);
+    access::persisted(static_cast<T*>(owner)->*this->member_).clear();
+  }
+  std::vector<std::shared_ptr<void>> persisted(const void* owner) const override {
+    auto& c = static_cast<const T*>(owner)->*this->member_;
+    return access::loaded(c) ? erase_types(access::persisted(c)) : std::vector<std::shared_ptr<void>>{};
+  }
+  void mark_persisted(void* owner) const override {
+    auto& c = static_cast<T*>(owner)->*this->member_;
+    access::persisted(c) = access::items(c);
+  }
+};
+
+/// Relationships join one foreign key column to a single-column primary key: refuses one
+/// whose keyed class (`keyed`, not finished yet, hence its flags) has a composite key.
+void require_single_column_key(const table_info& keyed, const table_info& owner, const relationship_info& rel);
 
 template <class T, class C>
 class write_only_relationship final : public write_only_accessor {
@@ -415,12 +446,14 @@ public:
       for (auto& r : other.relationships_) {
         if (r.name != name) continue;
         bool pair = (mine.collection() != nullptr && r.reference() != nullptr) ||
-                    (mine.reference() != nullptr && r.collection() != nullptr);
+                    (mine.reference() != nullptr && r.collection() != nullptr) ||
+                    (mine.many_to_many() != nullptr && r.many_to_many() != nullptr);
         if (!pair || r.target != &table_of<T>)
           throw error(errc::invalid_argument,
                       what() + " names " + other.class_name() + "." + name +
                           ", which is not the other side: a collection of children pairs with the children's "
-                          "reference to their parent");
+                          "reference to their parent, a many-to-many collection with the other class's "
+                          "many-to-many collection of this class");
         mine.back_populates = &r;
         return;
       }
@@ -441,6 +474,12 @@ public:
         (has(what, cascade::remove) || has(what, cascade::remove_orphan)))
       throw error(errc::invalid_argument, "relationship " + table_.name() + "." + info().name +
                                               ": cascade remove and remove_orphan go on the parent's collection");
+    if (info().kind == relationship_kind::many_to_many &&
+        (has(what, cascade::remove) || has(what, cascade::remove_orphan)))
+      throw error(errc::invalid_argument, "relationship " + table_.name() + "." + info().name +
+                                              ": a many-to-many relationship does not cascade remove or "
+                                              "remove_orphan (removing an object deletes its association rows, "
+                                              "never the objects on the other side)");
     info().cascades = what;
     return *this;
   }
@@ -448,6 +487,47 @@ public:
   /// key's `on_delete` (orca::on_delete::cascade or set_null) must then take care of them.
   relationship_builder& passive_deletes(bool passive = true) {
     info().passive_deletes = passive;
+    return *this;
+  }
+  /// The association table of a many-to-many relationship (SQLAlchemy's `secondary=`): a
+  /// mapped class A whose member `owner_column` refers to T's key and `target_column` to
+  /// Target's, both with `.foreign_key(..., orca::on_delete::cascade)` (deleting either side
+  /// deletes its rows), usually its composite primary key:
+  /// `t.relationship("tags", &post::tags).secondary(&post_tag::post_id, &post_tag::tag_id)`.
+  template <class A, class M, class N>
+  relationship_builder& secondary(M A::*owner_column, N A::*target_column) {
+    static_assert(mappable<M> && mappable<N>,
+                  "orca: secondary() names two mapped column members of the association class");
+    if (info().kind != relationship_kind::many_to_many)
+      throw error(errc::invalid_argument, "relationship " + table_.name() + "." + info().name +
+                                              ": secondary() goes on a many-to-many collection, declared without a "
+                                              "foreign key: t.relationship(\"" +
+                                              info().name + "\", &T::member).secondary(...)");
+    auto index = index_;
+    resolvers_.push_back([index, owner_column, target_column](table_info& self) {
+      auto& rel = self.relationships_[index];
+      auto& association = detail::table_storage<A>();
+      auto what = [&] {
+        return "relationship " + self.class_name() + "." + rel.name + ": secondary(" + association.class_name() + ")";
+      };
+      auto column = [&](auto member, table_getter referred, const std::string& referred_name,
+                        const char* which) -> std::size_t {
+        auto* c = association.column_for(member);
+        if (c == nullptr)
+          throw error(errc::invalid_argument, what() + ": the " + which + " member is not a mapped column");
+        if (!c->foreign_key || c->foreign_key->target != referred)
+          throw error(errc::invalid_argument, what() + ": column " + association.name() + "." + c->name +
+                                                  " needs .foreign_key(...) to " + referred_name + "'s key");
+        if (c->foreign_key->on_delete_action != on_delete::cascade)
+          throw error(errc::invalid_argument, what() + ": the foreign key " + association.name() + "." + c->name +
+                                                  " needs orca::on_delete::cascade, so that deleting a " +
+                                                  referred_name + " deletes its association rows");
+        return c->ordinal;
+      };
+      auto& target = detail::table_storage<Target>();
+      rel.secondary = secondary_info{&table_of<A>, column(owner_column, &table_of<T>, self.class_name(), "first"),
+                                     column(target_column, &table_of<Target>, target.class_name(), "second")};
+    });
     return *this;
   }
 
@@ -498,6 +578,27 @@ public:
                                std::make_shared<const detail::collection_relationship<T, C>>(member), member,
                                foreign_key);
   }
+  /// A many-to-many collection (`orca::collection<C>` without a foreign key), never loaded
+  /// implicitly; name its association table with `.secondary(...)`.
+  template <class C>
+  relationship_builder<T, C> relationship(std::string name, collection<C> T::*member) {
+    relationship_info r;
+    r.name = std::move(name);
+    r.kind = relationship_kind::many_to_many;
+    r.target = &table_of<C>;
+    std::shared_ptr<const detail::many_to_many_accessor> access =
+        std::make_shared<const detail::many_to_many_relationship<T, C>>(member);
+    r.access = std::move(access);  // a many_to_many_accessor is a collection_accessor too: say which
+    r.member = member;
+    auto index = table_.relationships_.size();
+    table_.relationships_.push_back(std::move(r));
+    resolvers_.push_back([index](table_info& self) {
+      auto& rel = self.relationships_[index];
+      detail::require_single_column_key(self, self, rel);
+      detail::require_single_column_key(detail::table_storage<C>(), self, rel);
+    });
+    return relationship_builder<T, C>{table_, index, resolvers_};
+  }
   /// A write-only collection (`orca::write_only<C>`): never loaded, read via select().
   template <class C, class M>
   relationship_builder<T, C> relationship(std::string name, write_only<C> T::*member, M C::*foreign_key) {
@@ -523,6 +624,7 @@ public:
                                                 self.relationships()[index].name +
                                                 ": the foreign key member is not a mapped column");
       self.relationships_[index].foreign_key = c->ordinal;
+      detail::require_single_column_key(detail::table_storage<P>(), self, self.relationships_[index]);
     });
     return relationship_builder<T, P>{table_, index, resolvers_};
   }
@@ -589,6 +691,7 @@ private:
                     "relationship " + self.class_name() + "." + self.relationships()[index].name +
                         ": the foreign key member is not a mapped column of " + child.class_name());
       self.relationships_[index].foreign_key = c->ordinal;
+      detail::require_single_column_key(self, self, self.relationships_[index]);
     });
     return relationship_builder<T, C>{table_, index, resolvers_};
   }

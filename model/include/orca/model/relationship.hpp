@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -26,6 +27,9 @@ enum class relationship_kind : std::uint8_t {
   one_to_many,  ///< orca::collection<Child>: loaded only on request (selectinload)
   write_only,   ///< orca::write_only<Child>: never loaded, read through select()
   many_to_one,  ///< orca::reference<Parent>: the object a foreign key refers to
+  /// orca::collection<Other> through an association table (`.secondary(...)`): loaded only
+  /// on request, its pairs written and deleted by the flush.
+  many_to_many,
 };
 
 /// When a relationship is loaded (SQLAlchemy's `lazy=`). orca never loads one implicitly:
@@ -94,6 +98,18 @@ public:
   virtual void bind(void* owner, const std::shared_ptr<void>& self, const relationship_info& info) const = 0;
 };
 
+/// Access to a many-to-many collection member (orca::collection<C> declared with
+/// `.secondary(...)`): a collection that also remembers which pairs the database holds, so
+/// that the flush writes the difference as association rows.
+class many_to_many_accessor : public collection_accessor {
+public:
+  /// The items the association table held for `owner` when it was last loaded or flushed
+  /// (none for a collection that is not loaded).
+  virtual std::vector<std::shared_ptr<void>> persisted(const void* owner) const = 0;
+  /// The flush wrote the collection's pairs: what it holds now is what the database holds.
+  virtual void mark_persisted(void* owner) const = 0;
+};
+
 /// Access to a write-only collection member (orca::write_only<C>) of an owner object.
 class write_only_accessor {
 public:
@@ -133,9 +149,17 @@ public:
 }  // namespace detail
 
 /// The accessor of one relationship: one alternative per kind of member.
-using relationship_accessor =
-    std::variant<std::shared_ptr<const detail::collection_accessor>, std::shared_ptr<const detail::write_only_accessor>,
-                 std::shared_ptr<const detail::reference_accessor>>;
+using relationship_accessor = std::variant<
+    std::shared_ptr<const detail::collection_accessor>, std::shared_ptr<const detail::write_only_accessor>,
+    std::shared_ptr<const detail::reference_accessor>, std::shared_ptr<const detail::many_to_many_accessor>>;
+
+/// The association table of a many-to-many relationship: a mapped class of two foreign key
+/// columns, one referring to the owner's key and one to the target's.
+struct secondary_info {
+  table_getter table = nullptr;   ///< the association table
+  std::size_t owner_column = 0;   ///< its column referring to the owner's key
+  std::size_t target_column = 0;  ///< its column referring to the target's key
+};
 
 /// One mapped relationship.
 struct relationship_info {
@@ -144,8 +168,10 @@ struct relationship_info {
   const table_info* owner = nullptr;  ///< the class that declares it
   table_getter target = nullptr;      ///< the related class's table
   /// one_to_many / write_only: the foreign key column in the target (child) table;
-  /// many_to_one: the foreign key column in the owner's table.
+  /// many_to_one: the foreign key column in the owner's table; unused by many_to_many.
   std::size_t foreign_key = 0;
+  /// many_to_many: the association table (`.secondary(...)`).
+  std::optional<secondary_info> secondary;
   relationship_accessor access;
   std::any member;
   orca::lazy loading = lazy::raise;               ///< when it is loaded (`.lazy(...)`)
@@ -162,6 +188,13 @@ struct relationship_info {
   const detail::write_only_accessor* write_only() const noexcept { return alternative<1>(); }
   /// The accessor of a many-to-one reference, or nullptr for another kind.
   const detail::reference_accessor* reference() const noexcept { return alternative<2>(); }
+  /// The accessor of a many-to-many collection, or nullptr for another kind.
+  const detail::many_to_many_accessor* many_to_many() const noexcept { return alternative<3>(); }
+  /// The accessor of a loadable collection (one-to-many or many-to-many), or nullptr.
+  const detail::collection_accessor* any_collection() const noexcept {
+    if (auto* c = collection()) return c;
+    return many_to_many();
+  }
 
 private:
   template <std::size_t I>
