@@ -1,5 +1,6 @@
-// The README's relationships: one-to-many (orca::collection), write-only (orca::write_only)
-// and many-to-one (orca::reference), with back_populates, lazy="raise" and cascades. Run by
+// The README's relationships: one-to-many (orca::collection), write-only (orca::write_only),
+// many-to-one (orca::reference) and many-to-many (orca::collection through an association
+// table), with back_populates, lazy="raise" and cascades. Run by
 // ctest (readme_relationships); exits 1 if what it reads back is not what it wrote.
 #include <cstdint>
 #include <iostream>
@@ -11,11 +12,13 @@
 
 // [models]
 struct author;
+struct genre;
 struct book {
   std::int64_t id = 0;
   std::int64_t author_id = 0;
   orca::reference<author> written_by{};  // many-to-one, through author_id
   std::string title;
+  orca::collection<genre> genres{};  // many-to-many, through book_genre
 };
 struct review {
   std::int64_t id = 0;
@@ -27,6 +30,11 @@ struct author {
   std::string name;
   orca::collection<book> books{};      // one-to-many, loaded on request
   orca::write_only<review> reviews{};  // one-to-many, never loaded: queried
+};
+
+struct book_genre {  // the association table: one row per (book, genre) pair
+  std::int64_t book_id = 0;
+  std::int64_t genre_id = 0;
 };
 
 void orca_table(orca::table_builder<author>& t) {
@@ -45,6 +53,9 @@ void orca_table(orca::table_builder<book>& t) {
   t.column("author_id", &book::author_id).foreign_key(&author::id).index();
   t.column("title", &book::title);
   t.relationship("written_by", &book::written_by, &book::author_id).back_populates("books");
+  t.relationship("genres", &book::genres)
+      .secondary(&book_genre::book_id, &book_genre::genre_id)
+      .back_populates("books");
 }
 void orca_table(orca::table_builder<review>& t) {
   t.table("review");
@@ -53,10 +64,30 @@ void orca_table(orca::table_builder<review>& t) {
   t.column("text", &review::text);
 }
 // [models]
+// [many_to_many_models]
+struct genre {
+  std::int64_t id = 0;
+  std::string name;
+  orca::collection<book> books{};  // the other side of book::genres
+};
+void orca_table(orca::table_builder<genre>& t) {
+  t.table("genre");
+  t.column("id", &genre::id).primary_key();
+  t.column("name", &genre::name).unique();
+  t.relationship("books", &genre::books)
+      .secondary(&book_genre::genre_id, &book_genre::book_id)
+      .back_populates("genres");
+}
+void orca_table(orca::table_builder<book_genre>& t) {
+  t.table("book_genre");  // created after book and genre; deleting either deletes its rows
+  t.column("book_id", &book_genre::book_id).primary_key().foreign_key(&book::id, orca::on_delete::cascade);
+  t.column("genre_id", &book_genre::genre_id).primary_key().foreign_key(&genre::id, orca::on_delete::cascade);
+}
+// [many_to_many_models]
 
 orca::task<int> relationships(orca::engine engine) {
   co_await engine.begin().run_sync([](orca::connection& c) {
-    auto meta = orca::metadata::of<author, book, review>();
+    auto meta = orca::metadata::of<author, book, review>();  // genre and book_genre: reached through book
     meta.drop_all(c);
     meta.create_all(c);
   });
@@ -103,6 +134,27 @@ orca::task<int> relationships(orca::engine engine) {
   // [joined]
   co_await reader.close();  // on SQLite one transaction at a time may write
 
+  auto shelf = make_session();
+  // [many_to_many]
+  // Many-to-many: add and remove pairs; the flush inserts and deletes book_genre rows.
+  auto dispossessed = (co_await shelf.scalars(orca::select<book>()
+                                                  .where(orca::col(&book::title) == "The Dispossessed")
+                                                  .options(orca::selectinload(&book::genres))))
+                          .one();
+  auto science_fiction = dispossessed->genres.add(genre{.name = "science fiction"});
+  auto utopia = dispossessed->genres.add(genre{.name = "utopia"});
+  co_await shelf.commit();                             // the genres, then two book_genre rows
+  bool mirrored = science_fiction->books.size() == 1;  // back_populates: the genre holds the book
+  dispossessed->genres.remove(utopia);                 // one book_genre row goes; the genre stays
+  co_await shelf.commit();
+  // Loading: one SELECT joining book_genre per batch of genres (selectinload or session.load).
+  auto genres = co_await shelf.scalars(
+      orca::select<genre>().order_by(&genre::id).options(orca::selectinload(&genre::books)));
+  std::size_t tagged = genres.first()->books.size();  // 1: science fiction holds The Dispossessed
+  // [many_to_many]
+  std::size_t untagged = genres.all().at(1)->books.size();  // 0: utopia lost its row
+  co_await shelf.close();
+
   auto other = make_session();
   // [remove]
   // A reference that was not loaded throws errc::not_loaded: load it first.
@@ -125,16 +177,20 @@ orca::task<int> relationships(orca::engine engine) {
   auto books_left = (co_await other.scalars(orca::select<book>())).size();
   auto unlinked =
       (co_await other.scalars(orca::select<review>().where(orca::col(&review::author_id).is_null()))).size();
+  // The books went with their book_genre rows; the genres stay, holding no book.
+  auto genres_left = co_await other.scalars(orca::select<genre>().options(orca::selectinload(&genre::books)));
+  bool genres_kept = genres_left.size() == 2 && genres_left.first()->books.empty();
   co_await other.close();
   co_await session.close();
   co_await engine.dispose();
 
   bool ok = in_step && joined_books == 2 && siblings == 2 && book_count == 2 && shared_parent && reviews.size() == 1 &&
             left.size() == 1 && left.first()->text == "second review" && raised && writer == "Ursula" &&
-            books_left == 0 && unlinked == 2;
+            books_left == 0 && unlinked == 2 && mirrored && tagged == 1 && untagged == 0 && genres_kept;
   std::cout << "in step " << in_step << ", books " << book_count << ", shared parent " << shared_parent << ", reviews "
             << reviews.size() << " then " << left.size() << ", not loaded " << raised << ", writer " << writer
-            << ", books left " << books_left << ", unlinked reviews " << unlinked << "\n";
+            << ", books left " << books_left << ", unlinked reviews " << unlinked << ", genres mirrored " << mirrored
+            << ", tagged " << tagged << " and " << untagged << ", genres kept " << genres_kept << "\n";
   co_return ok ? 0 : 1;
 }
 

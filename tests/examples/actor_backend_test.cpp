@@ -16,6 +16,7 @@
 #include "orca/actors/caf_error.hpp"
 #include "orca/actors/runtime.hpp"
 #include "support/backends.hpp"
+#include "support/example_runs.hpp"
 
 using namespace std::chrono_literals;
 using actor_backend::create_atom;
@@ -24,15 +25,7 @@ using orca::actors::ok_atom;
 
 namespace {
 
-std::string rows_of(orca::drivers::connection& c, const std::string& sql) {
-  auto rows = c.execute(sql);
-  std::string out;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    for (std::size_t k = 0; k < rows.width(); ++k) out += (k ? "," : "") + orca::to_string(rows.at(r, k));
-    out += ";";
-  }
-  return out;
-}
+using orca::test::rows_of;
 
 orca::errc code_of(const caf::error& e) { return orca::actors::from_caf_error(e, "the test").code(); }
 

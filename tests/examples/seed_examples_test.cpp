@@ -14,20 +14,10 @@
 #include "async_orm.hpp"
 #include "async_orm_writeonly.hpp"
 #include "support/backends.hpp"
+#include "support/example_runs.hpp"
 
-namespace {
-
-std::string rows_of(orca::drivers::connection& c, const std::string& sql) {
-  auto rows = c.execute(sql);
-  std::string out;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    for (std::size_t k = 0; k < rows.width(); ++k) out += (k ? "," : "") + orca::to_string(rows.at(r, k));
-    out += ";";
-  }
-  return out;
-}
-
-}  // namespace
+using orca::test::rows_of;
+using orca::test::run_program;
 
 TEST_CASE("async_orm leaves a1 renamed, a2, a3 and five children", "[examples][seed]") {
   auto target = GENERATE(from_range(orca::test::backends()));
@@ -64,22 +54,6 @@ TEST_CASE("async_orm_writeonly leaves a1 unchanged because the seed never commit
     ++count;
   CHECK(count == 2);
 }
-
-namespace {
-
-// Runs an example program as a user would (echo on) in a scratch directory; its exit
-// status, and what it printed.
-std::pair<int, std::string> run_program(const std::string& program, const std::string& arguments,
-                                        const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  auto command = "cd '" + dir.string() + "' && '" + program + "' " + arguments + " > out.txt 2>&1";
-  int status = std::system(command.c_str());
-  std::ifstream in(dir / "out.txt");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return {status, text};
-}
-
-}  // namespace
 
 TEST_CASE("the seed programs exit 0 on every backend, print the SQL they run and leave the seed's rows",
           "[examples][seed]") {

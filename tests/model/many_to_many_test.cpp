@@ -97,6 +97,38 @@ inline void orca_table(orca::table_builder<shelf>& t) {
   t.relationship("items", &shelf::items);
 }
 
+// A many-to-many that cascades remove, and secondary() on a one-to-many: refused.
+struct cascader {
+  std::int64_t id = 0;
+  orca::collection<loose> looses{};
+};
+inline void orca_table(orca::table_builder<cascader>& t) {
+  t.table("m2m_cascader");
+  t.column("id", &cascader::id).primary_key();
+  t.relationship("looses", &cascader::looses)
+      .secondary(&keeper_loose::keeper_id, &keeper_loose::loose_id)
+      .cascade(orca::cascade::all);
+}
+struct owned {
+  std::int64_t id = 0;
+  std::int64_t parent_id = 0;
+};
+struct parent {
+  std::int64_t id = 0;
+  orca::collection<owned> children{};
+};
+inline void orca_table(orca::table_builder<owned>& t) {
+  t.table("m2m_owned");
+  t.column("id", &owned::id).primary_key();
+  t.column("parent_id", &owned::parent_id);
+}
+inline void orca_table(orca::table_builder<parent>& t) {
+  t.table("m2m_parent");
+  t.column("id", &parent::id).primary_key();
+  t.relationship("children", &parent::children, &owned::parent_id)
+      .secondary(&keeper_loose::keeper_id, &keeper_loose::loose_id);
+}
+
 // Relationships to and from a composite key: refused at mapping time.
 struct line;
 struct order {
@@ -221,11 +253,16 @@ TEST_CASE("the association table is created after both sides, with a composite k
 TEST_CASE("a many-to-many mapping is checked when the class is first used", "[model][relationships][many_to_many]") {
   check_refused(&orca::table_of<m2m::keeper>, "needs orca::on_delete::cascade");
   check_refused(&orca::table_of<m2m::shelf>, "shelf.items is a collection without a foreign key");
+  check_refused(&orca::table_of<m2m::cascader>, "does not cascade remove or remove_orphan");
+  check_refused(&orca::table_of<m2m::parent>, "secondary() goes on a many-to-many collection");
 }
 
-TEST_CASE("relationships over a composite key are refused when the class is first used", "[model][relationships][keys]") {
-  check_refused(&orca::table_of<m2m::order>, "relationship order.lines is not supported: order's primary key is composite");
-  check_refused(&orca::table_of<m2m::line_ref>, "relationship line_ref.of is not supported: order's primary key is composite");
+TEST_CASE("relationships over a composite key are refused when the class is first used",
+          "[model][relationships][keys]") {
+  check_refused(&orca::table_of<m2m::order>,
+                "relationship order.lines is not supported: order's primary key is composite");
+  check_refused(&orca::table_of<m2m::line_ref>,
+                "relationship line_ref.of is not supported: order's primary key is composite");
 }
 
 TEST_CASE("selectinload loads a many-to-many collection with one statement joining the association table",
@@ -251,8 +288,8 @@ TEST_CASE("selectinload loads a many-to-many collection with one statement joini
   CHECK_THROWS_AS(b_of_one->posts.size(), orca::error);
 
   // A tag with no posts gets an empty collection.
-  auto tags = session.execute(
-      recording, orca::select<tag>().order_by(&tag::id).options(orca::selectinload(&tag::posts)).spec());
+  auto tags = session.execute(recording,
+                              orca::select<tag>().order_by(&tag::id).options(orca::selectinload(&tag::posts)).spec());
   REQUIRE(tags.size() == 3);
   CHECK(as<tag>(tags[2])->posts.empty());
   CHECK(as<tag>(tags[1])->posts.size() == 2);
@@ -308,8 +345,7 @@ TEST_CASE("add and remove on a many-to-many collection write and delete associat
       CHECK(pair_insert == 0);
       pair_insert = i + 1;
     }
-    if (s.find("DELETE FROM") != std::string::npos && s.find("m2m_post_tag") != std::string::npos)
-      pair_delete = i + 1;
+    if (s.find("DELETE FROM") != std::string::npos && s.find("m2m_post_tag") != std::string::npos) pair_delete = i + 1;
   }
   CHECK(tag_insert != 0);
   CHECK(pair_insert > tag_insert);
@@ -336,8 +372,8 @@ TEST_CASE("back_populates keeps both many-to-many collections in step in memory"
   orca::sync_session session({.expire_on_commit = false});
   auto posts = session.execute(
       *conn, orca::select<post>().order_by(&post::id).options(orca::selectinload(&post::tags)).spec());
-  auto tags = session.execute(
-      *conn, orca::select<tag>().order_by(&tag::id).options(orca::selectinload(&tag::posts)).spec());
+  auto tags = session.execute(*conn,
+                              orca::select<tag>().order_by(&tag::id).options(orca::selectinload(&tag::posts)).spec());
   auto one = as<post>(posts[0]);
   auto two = as<post>(posts[1]);
   auto a = as<tag>(tags[0]);
@@ -389,8 +425,8 @@ TEST_CASE("removing an owner deletes its association rows, loaded or not, and ke
   CHECK(count(*check, "SELECT count(*) FROM m2m_tag") == 3);
 
   // A loaded tag removed: its rows go too, the posts stay.
-  auto tags =
-      session.execute(*conn, orca::select<tag>().where(orca::col(&tag::id) == 2).options(orca::selectinload(&tag::posts)).spec());
+  auto tags = session.execute(
+      *conn, orca::select<tag>().where(orca::col(&tag::id) == 2).options(orca::selectinload(&tag::posts)).spec());
   REQUIRE(tags.size() == 1);
   session.remove(tags[0]);
   session.commit(*conn);

@@ -1,5 +1,5 @@
-// orca::collection<T>: a one-to-many relationship member, loaded only when asked for
-// (selectinload). Touching one that was not loaded throws (SQLAlchemy's lazy="raise").
+// orca::collection<T>: a one-to-many or many-to-many relationship member, loaded only when
+// asked for (selectinload). Touching one that was not loaded throws (SQLAlchemy's lazy="raise").
 #pragma once
 
 #include <algorithm>
@@ -32,7 +32,9 @@ void collection_removed(const relationship_info& info, const void* parent, void*
 /// a session it holds the rows selectinload found; loaded without selectinload it is *not
 /// loaded*, and any read throws orca::error(errc::not_loaded) naming class and attribute.
 /// An object taken out with remove() is unlinked (foreign key NULL) by the next flush, or
-/// deleted if the relationship cascades remove_orphan.
+/// deleted if the relationship cascades remove_orphan. Mapped with `.secondary(...)` it is
+/// a many-to-many collection: the flush inserts and deletes association rows for what
+/// add() and remove() changed, and the objects themselves stay.
 template <class T>
 class collection {
 public:
