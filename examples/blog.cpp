@@ -129,7 +129,8 @@ orca::task<int> async_main(orca::engine engine, std::ostream& out) {
     auto bob = session.add(user{.id = orca::uuid::random_v4(), .email = "bob@example.org", .name = "Bob"});
     auto cpp = std::make_shared<tag>(tag{.name = "c++"});
     auto orm = std::make_shared<tag>(tag{.name = "orm"});
-    auto hello = ann->posts.add(post{.title = "Hello", .comments = {comment{.text = "welcome"}, comment{.text = "hi"}}});
+    auto hello = ann->posts.add(
+        post{.title = "Hello", .comments = {comment{.text = "welcome"}, comment{.text = "hi"}}});
     hello->tags.add(cpp);
     hello->tags.add(orm);
     auto second = ann->posts.add(post{.title = "Second"});
@@ -145,10 +146,8 @@ orca::task<int> async_main(orca::engine engine, std::ostream& out) {
   out << "-- query: selectinload of tags and comments, joinedload of the author\n";
   {
     auto session = make_session();
-    auto posts = co_await session.scalars(orca::select<post>()
-                                              .order_by(&post::id)
-                                              .options(orca::joinedload(&post::author), orca::selectinload(&post::tags),
-                                                       orca::selectinload(&post::comments)));
+    auto posts = co_await session.scalars(orca::select<post>().order_by(&post::id).options(
+        orca::joinedload(&post::author), orca::selectinload(&post::tags), orca::selectinload(&post::comments)));
     for (auto& p : posts)
       out << "  " << p->title << " by " << p->author->name << ", tags [" << names_of(p->tags) << "], "
           << p->comments.size() << " comments\n";
@@ -167,9 +166,10 @@ orca::task<int> async_main(orca::engine engine, std::ostream& out) {
   out << "-- tags: remove orm from Hello, add it to Second\n";
   {
     auto session = make_session();
-    auto posts = co_await session.scalars(
-        orca::select<post>().where(orca::col(&post::author_id) == ann_id).order_by(&post::id).options(
-            orca::selectinload(&post::tags)));
+    auto posts = co_await session.scalars(orca::select<post>()
+                                              .where(orca::col(&post::author_id) == ann_id)
+                                              .order_by(&post::id)
+                                              .options(orca::selectinload(&post::tags)));
     auto hello = posts.all().at(0);
     auto second = posts.all().at(1);
     auto orm = *std::find_if(hello->tags.begin(), hello->tags.end(), [](auto& t) { return t->name == "orm"; });

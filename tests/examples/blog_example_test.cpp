@@ -25,8 +25,9 @@ void check_rows(const orca::test::backend_target& target) {
   CHECK(rows_of(*check,
                 "SELECT t.name FROM blog_post_tag pt JOIN blog_post p ON p.id = pt.post_id JOIN blog_tag t ON t.id = "
                 "pt.tag_id ORDER BY t.name") == "'c++';'orm';");
-  CHECK(rows_of(*check, "SELECT p.title FROM blog_post_tag pt JOIN blog_post p ON p.id = pt.post_id GROUP BY "
-                        "p.title") == "'Second';");
+  CHECK(rows_of(*check,
+                "SELECT p.title FROM blog_post_tag pt JOIN blog_post p ON p.id = pt.post_id GROUP BY "
+                "p.title") == "'Second';");
   CHECK(rows_of(*check, "SELECT name FROM blog_user ORDER BY name") == "'Ann';'Bob';");
 }
 
