@@ -108,8 +108,11 @@ void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, cloc
   it->second = watch_entry{target.address(), deadline, true};
   if (added) wake_waiters();
   if (::epoll_ctl(epoll_, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0) {
-    // A socket closed and reopened under the same number is new to epoll.
-    if (errno != ENOENT || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    // epoll's registrations and ours can differ: a socket closed and reopened under the same
+    // number is new to epoll (ENOENT), and one forgotten while still open is still there
+    // (EEXIST; forget() leaves registrations to the kernel).
+    int again = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
+    if (again < 0 || ::epoll_ctl(epoll_, again, fd, &event) != 0) {
       targets_.erase(fd);
       armed_.fetch_sub(1, std::memory_order_relaxed);
       fail("epoll_ctl");
@@ -117,13 +120,12 @@ void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, cloc
   }
 }
 
-void poller::forget(int fd) noexcept {
+void poller::forget(int fd, const caf::actor_addr& target) noexcept {
   std::lock_guard lock{mutex_};
   auto it = targets_.find(fd);
-  if (it == targets_.end()) return;
+  if (it == targets_.end() || it->second.target != target) return;
   if (it->second.armed) armed_.fetch_sub(1, std::memory_order_relaxed);
   targets_.erase(it);
-  ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 // Sends `ready` to the actor watching `fd` (which must be armed), and disarms it.

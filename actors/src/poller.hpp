@@ -46,8 +46,12 @@ public:
   /// Throws orca::error if the kernel refuses the socket.
   void watch(int fd, drivers::io_wait what, const caf::actor& target,
              clock::time_point deadline = clock::time_point::max());
-  /// Stops watching `fd`; call it before the socket is closed.
-  void forget(int fd) noexcept;
+  /// Stops watching `fd` for `target`: nothing happens if the number is now watched for
+  /// another actor. The socket may be closed already: libpq closes a socket it finds broken,
+  /// and its number can then belong to another socket, another connection's or none of
+  /// ours. So the kernel is not asked to drop it: epoll drops a socket when it is closed,
+  /// and an event of a forgotten socket still open finds no watch and is ignored.
+  void forget(int fd, const caf::actor_addr& target) noexcept;
   /// Whether a watch waits for its socket (or deadline).
   bool armed() const noexcept { return armed_.load(std::memory_order_relaxed) > 0; }
 

@@ -27,7 +27,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::postgresql::lane_work)
 namespace orca::actors::postgresql {
 
 postgresql_state::~postgresql_state() {
-  if (watched >= 0) sockets->forget(watched);
+  if (watched >= 0) sockets->forget(watched, watcher);
   // A lane still working on a cursor keeps it, and the connection, until it is done.
   if (!current || !current->blocking) abandon_cursors();
   auto gone = std::make_exception_ptr(
@@ -78,6 +78,7 @@ void wait_for_socket(self_pointer self, io_wait what) {
   st.waiting_for = what;
   try {
     st.watched = st.connection->socket();
+    st.watcher = self->address();
     st.sockets->watch(st.watched, what, caf::actor_cast<caf::actor>(self), st.deadline);
   } catch (...) {
     end_current(self, std::current_exception());
@@ -213,7 +214,7 @@ void reopen_then_start(self_pointer self) {
                                                         message_of(e)}));
           return;
         }
-        if (st.watched >= 0) st.sockets->forget(std::exchange(st.watched, -1));  // before its socket closes
+        if (st.watched >= 0) st.sockets->forget(std::exchange(st.watched, -1), st.watcher);
         st.connection = std::move(*opened);
         start_current(self);
       });

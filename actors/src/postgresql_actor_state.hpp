@@ -63,6 +63,7 @@ struct postgresql_state {
   std::optional<job> current;           ///< the request in flight
   std::deque<job> queue;                ///< requests that arrived meanwhile, in order
   int watched = -1;                     ///< the socket registered with the poller
+  caf::actor_addr watcher;              ///< this actor, as the poller knows it
   std::chrono::milliseconds limit{0};   ///< request_timeout for a socket call (0: none)
   clock::time_point deadline;           ///< of the socket call in flight
   io_wait waiting_for = io_wait::done;  ///< what it waits for

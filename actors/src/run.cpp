@@ -36,8 +36,8 @@ struct host_state {
 caf::behavior host_impl(caf::stateful_actor<host_state>* self, std::shared_ptr<task<void>> main,
                         std::shared_ptr<std::promise<std::exception_ptr>> finished) {
   actors::host_scope scope{self, &self->state.roots};
-  self->state.roots.launch(std::move(*main), [self, finished](const std::exception_ptr& e) {
-    finished->set_value(e);
+  self->state.roots.launch(std::move(*main), [self, finished](std::exception_ptr e) {
+    finished->set_value(std::move(e));  // the waiting thread holds the only reference
     self->quit();
   });
   return {

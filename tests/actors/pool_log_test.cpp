@@ -43,7 +43,7 @@ TEST_CASE("the pool logs connects, checkouts that wait and replaced connections 
   auto rt = runtime::get();
   caf::scoped_actor self{rt->system()};
   auto pool = spawn_pool(rt->system(), "logged", orca::parse_url(target.url), {},
-                         pool_options{.size = 1, .max_overflow = 0, .timeout = 200ms});
+                         pool_options{.size = 1, .max_overflow = 0, .timeout = 1000ms});
   auto first = checkout(self, pool);
   REQUIRE(first);
   CHECK(!checkout(self, pool));  // waits for the only connection, then times out

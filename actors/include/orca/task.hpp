@@ -30,10 +30,12 @@ struct promise_base {
       auto& p = h.promise();
       if (p.continuation) return p.continuation;  // symmetric transfer to the awaiter
       if (p.on_root_done) {                       // a root: free the frame, then report
+        // The error is moved all the way to whoever waits for the root (often another
+        // thread): no copy stays here to drop the last reference after that thread is done.
         auto done = std::move(p.on_root_done);
-        auto error = p.error;
+        auto error = std::move(p.error);
         h.destroy();
-        done(error);
+        done(std::move(error));
       }
       return std::noop_coroutine();
     }

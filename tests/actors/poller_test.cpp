@@ -1,0 +1,77 @@
+// The poller on its own: a watch wakes its actor once, and forgetting a socket whose number
+// was reused for another actor's socket leaves that actor's watch alone (libpq closes a
+// socket it finds broken, before its connection actor forgets it).
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <utility>
+
+#include <caf/scoped_actor.hpp>
+#include <catch2/catch.hpp>
+
+#include "orca/actors/atoms.hpp"
+#include "orca/actors/runtime.hpp"
+#include "poller.hpp"
+
+using namespace std::chrono_literals;
+using namespace orca::actors;
+
+namespace {
+
+struct socket_pair {
+  int ends[2] = {-1, -1};
+  socket_pair() { REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == 0); }
+  ~socket_pair() { close(); }
+  socket_pair(const socket_pair&) = delete;
+  socket_pair& operator=(const socket_pair&) = delete;
+  void close() {
+    for (int& fd : ends)
+      if (fd >= 0) ::close(std::exchange(fd, -1));
+  }
+  void make_readable() const { REQUIRE(::write(ends[1], "x", 1) == 1); }
+};
+
+// Whether `self` receives `ready` within `wait`.
+bool woken(caf::scoped_actor& self, std::chrono::milliseconds wait) {
+  bool ready = false;
+  self->receive([&](ready_atom) { ready = true; }, caf::after(wait) >> [] {});
+  return ready;
+}
+
+}  // namespace
+
+TEST_CASE("the poller wakes a watching actor once per watch, and not after forget", "[actors][poller]") {
+  auto rt = runtime::get();
+  poller sockets;
+  caf::scoped_actor watcher{rt->system()};
+  socket_pair pair;
+  sockets.watch(pair.ends[0], orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(watcher));
+  CHECK(sockets.armed());
+  pair.make_readable();
+  CHECK(woken(watcher, 2000ms));
+  CHECK(!woken(watcher, 200ms));  // one-shot: still readable, but not watched again
+  sockets.watch(pair.ends[0], orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(watcher));
+  sockets.forget(pair.ends[0], watcher->address());
+  CHECK(!sockets.armed());
+  CHECK(!woken(watcher, 200ms));
+}
+
+TEST_CASE("forgetting a closed socket whose number now belongs to another actor's socket keeps that watch",
+          "[actors][poller]") {
+  auto rt = runtime::get();
+  poller sockets;
+  caf::scoped_actor first{rt->system()};
+  caf::scoped_actor second{rt->system()};
+  auto old_pair = std::make_unique<socket_pair>();
+  int number = old_pair->ends[0];
+  sockets.watch(number, orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(first));
+  old_pair.reset();  // closed without forget, as libpq closes a broken connection's socket
+  socket_pair reused;
+  REQUIRE(reused.ends[0] == number);  // the lowest free number comes back
+  sockets.watch(number, orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(second));
+  sockets.forget(number, first->address());  // the first actor ends and forgets its socket
+  reused.make_readable();
+  CHECK(woken(second, 2000ms));
+  CHECK(!woken(first, 100ms));
+}
