@@ -83,9 +83,7 @@ std::int64_t number_in(const std::string& line, const std::string& word) {
   return std::stoll(line.substr(word.size() + 1));
 }
 
-std::string integrity(orca::drivers::connection& c) {
-  return c.execute("PRAGMA integrity_check").at(0, 0).as_text();
-}
+std::string integrity(orca::drivers::connection& c) { return c.execute("PRAGMA integrity_check").at(0, 0).as_text(); }
 
 /// One writer's life: the batch it started at and the commits it acknowledged.
 struct killed_writer {
@@ -117,8 +115,10 @@ killed_writer write_until_killed(const scratch_file& file, std::mt19937& random)
   auto status = writer->wait();
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGKILL);
+  bool in_order = true;  // start, start + 1, ...: one commit after another
   for (std::size_t i = 0; i < life.acknowledged.size(); ++i)
-    REQUIRE(life.acknowledged[i] == life.start + static_cast<std::int64_t>(i));
+    in_order = in_order && life.acknowledged[i] == life.start + static_cast<std::int64_t>(i);
+  REQUIRE(in_order);
   return life;
 }
 
@@ -144,10 +144,17 @@ std::vector<writer_run> run_together(const scratch_file& file, const std::string
     REQUIRE(*ready == "ready");
   }
   for (auto& child : children) child->write_line("go");
+  // Read from all of them by turns: a writer blocked on a full pipe could hold the lock.
   auto deadline = clock_type::now() + patience;
   std::vector<writer_run> runs(children.size());
+  auto running = [&] {
+    return std::any_of(children.begin(), children.end(), [](auto& child) { return !child->ended(); });
+  };
+  while (running() && clock_type::now() < deadline)
+    for (std::size_t i = 0; i < children.size(); ++i)
+      while (auto line = children[i]->read_line(clock_type::now() + std::chrono::milliseconds(10)))
+        runs[i].lines.push_back(*line);
   for (std::size_t i = 0; i < children.size(); ++i) {
-    while (auto line = children[i]->read_line(deadline)) runs[i].lines.push_back(*line);
     REQUIRE(children[i]->ended());
     runs[i].status = children[i]->wait();
   }
@@ -163,8 +170,7 @@ void check_exited_cleanly(const writer_run& run) {
 
 }  // namespace
 
-TEST_CASE("a SQLite writer process killed at random moments loses no acknowledged commit and leaves no partial "
-          "transaction",
+TEST_CASE("a SQLite writer process SIGKILLed at random moments loses no acknowledged commit and leaves none partial",
           "[actors][fault][sqlite][process]") {
   scratch_file file;
   auto seed = std::random_device{}();
@@ -207,9 +213,9 @@ TEST_CASE("a SQLite writer process killed at random moments loses no acknowledge
   for (auto number : acknowledged) lost += found.count(number) == 0 ? 1 : 0;
   for (auto& [number, rows] : found)
     if (acknowledged.count(number) == 0) (in_flight.count(number) != 0 ? beyond : unexplained) += 1;
-  std::cout << "SQLite writer killed " << kill_rounds << " times: " << acknowledged.size()
-            << " commits acknowledged, " << found.size() << " found (" << beyond
-            << " committed in flight), lost " << lost << ", partial " << partial << "\n";
+  std::cout << "SQLite writer killed " << kill_rounds << " times: " << acknowledged.size() << " commits acknowledged, "
+            << found.size() << " found (" << beyond << " committed in flight), lost " << lost << ", partial " << partial
+            << "\n";
   CHECK(lost == 0);
   CHECK(unexplained == 0);
   CHECK(beyond <= kill_rounds);
