@@ -58,10 +58,13 @@ orca::task<void> ready_then_wait(orca::async_sessionmaker make) {
   co_await session.execute(probe);
   co_await session.close();
   say("ready");
+  // Blocks the host's thread: nothing of this process has work to do until the go-ahead.
   std::string go;
   std::getline(std::cin, go);
 }
 
+/// The batch number after `writer`'s highest in the file: where a writer started after a
+/// kill goes on.
 orca::task<std::int64_t> next_batch(orca::async_sessionmaker make, std::int64_t writer) {
   auto session = make();
   orca::text_parameters parameters{{"writer", orca::value{writer}}};
