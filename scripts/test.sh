@@ -38,9 +38,10 @@ status=0
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 "$@" || status=$?
 
 if (( sanitize == 1 )); then
-  # Only the test programs that hold the fault suite (drivers, actors) and what they link.
+  # Only the test programs that hold the fault suite (drivers, actors), the writer program
+  # the multi-process SQLite tests start, and what they link.
   phase 5 "the fault suite under ASan + UBSan (build-address-undefined/)"
-  ORCA_SANITIZE_TARGETS="orca_drivers_tests orca_actors_tests" \
+  ORCA_SANITIZE_TARGETS="orca_drivers_tests orca_actors_tests orca_test_sqlite_writer" \
     scripts/sanitize.sh address,undefined -L fault || { rc=$?; (( status == 0 )) && status=$rc; }
 fi
 echo "orca: finished in $(( SECONDS - started )) s, $( (( status == 0 )) && echo "every test passed" || echo "FAILED (exit $status)")" >&2
