@@ -102,7 +102,7 @@ public:
         co_await insert_pending(*table);
       }
       for (auto* table : tables) co_await update_dirty(*table);
-      co_await write_associations();
+      co_await write_associations(tables);
       for (auto it = tables.rbegin(); it != tables.rend(); ++it) co_await delete_removed(**it);
     } catch (...) {
       failure = std::current_exception();
@@ -460,7 +460,7 @@ private:
 
   // (3b) Association rows: those taken out of many-to-many collections and those of owners
   // being deleted go first, then the new pairs (every object's INSERT is done by now).
-  plan<void> write_associations() {
+  plan<void> write_associations(const std::vector<const table_info*>& tables) {
     std::map<association_columns, std::vector<params>> deletes;
     for (auto& change : pair_deletes_) {
       auto row = pair_row(change);
@@ -472,7 +472,7 @@ private:
       co_await removal;
       ++stats_.statements;
     }
-    co_await delete_rows_of_deleted_owners();
+    co_await delete_rows_of_deleted_owners(tables);
     std::map<association_columns, std::vector<value>> inserts;
     for (auto& change : pair_inserts_) {
       auto row = pair_row(change);
@@ -495,7 +495,14 @@ private:
 
   // The association rows of objects being deleted go, whether their collections are loaded
   // or not (the foreign keys' ON DELETE CASCADE would too; the DELETE makes it explicit).
-  plan<void> delete_rows_of_deleted_owners() {
+  plan<void> delete_rows_of_deleted_owners(const std::vector<const table_info*>& tables) {
+    // The flush's tables include those of deleted objects: without a many-to-many among
+    // them, no record needs looking at (a flush must not cost as much as the session is large).
+    bool any = std::any_of(tables.begin(), tables.end(), [](const table_info* t) {
+      return std::any_of(t->relationships().begin(), t->relationships().end(),
+                         [](const relationship_info& r) { return r.kind == relationship_kind::many_to_many; });
+    });
+    if (!any) co_return;
     std::map<std::pair<const table_info*, std::size_t>, std::vector<params>> deletes;
     objects_.for_each_record([&](object_record& r) {
       if (r.state != object_state::deleted) return;
