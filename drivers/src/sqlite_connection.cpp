@@ -249,6 +249,7 @@ bool sqlite_cursor::fetch(std::size_t max_rows, rowset& out) {
   if (state_ == state::exhausted) return false;
   owner_->arm();
   auto* statement = lease_.get();
+  out.reserve_rows(out.size() + std::min<std::size_t>(max_rows, 4096));  // a batch fills without regrowing
   std::size_t appended = 0;
   while (appended < max_rows) {
     int rc = row_pending_ ? SQLITE_ROW : sqlite3_step(statement);

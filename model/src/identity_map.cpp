@@ -68,6 +68,12 @@ object_record& identity_map::add_pending(const object_ref& object) {
 }
 
 object_record& identity_map::add_persistent(const object_ref& object, key k, std::vector<value> snapshot) {
+  auto& r = add_persistent(object, std::move(k));
+  r.snapshot = std::move(snapshot);
+  return r;
+}
+
+object_record& identity_map::add_persistent(const object_ref& object, key k) {
   // Objects die without telling us; sweeping now and then keeps a long stream's map small,
   // and the threshold doubling with the live count keeps the sweeps amortised O(1) per add.
   if (by_address_.size() >= purge_threshold_) {
@@ -79,7 +85,6 @@ object_record& identity_map::add_persistent(const object_ref& object, key k, std
   r.weak = object.object;
   r.state = object_state::persistent;
   r.key = std::move(k);
-  r.snapshot = std::move(snapshot);
   r.sequence = next_sequence_++;
   by_key_.put(object.table, r.key, &r);
   detail::bind_relationships(object);
@@ -104,9 +109,19 @@ void identity_map::erase_record(object_record& record) {
   if (record.state == object_state::persistent || record.state == object_state::deleted)
     by_key_.erase(record.table, record.key, &record);
   by_address_.erase(record.address_);
-  auto slot = record.slot_;
-  record = object_record{};  // table null: the slot is free
-  free_.push_back(slot);
+  // Reset field by field: the snapshot keeps its capacity for the next record of this slot.
+  record.table = nullptr;  // the slot is free
+  record.weak.reset();
+  record.strong.reset();
+  record.state = object_state::pending;
+  record.key = key{};
+  record.snapshot.clear();
+  record.expired = false;
+  record.inserted_in_transaction = false;
+  record.before_insert.clear();
+  record.sequence = 0;
+  record.address_ = nullptr;
+  free_.push_back(record.slot_);
 }
 
 void identity_map::purge() {

@@ -1,5 +1,6 @@
 // The identity map's key index: open addressing, linear probing, capacity a power of two,
-// kept at most half full (tombstones included) so that probes stay short.
+// kept at most half full so that probes stay short. Erasing shifts the rest of a probe run
+// back (no tombstones), so a long stream that adds and drops objects never rehashes.
 #include "orca/model/key_index.hpp"
 
 #include <bit>
@@ -7,8 +8,25 @@
 namespace orca {
 
 namespace {
-// A tombstone: a slot whose entry was erased; probing goes on past it.
-const void* const tombstone = &tombstone;
+
+// Empties slot i of a linear-probing table (capacity a power of two) by backward shift: later
+// entries of the probe run move into the hole when their home slot does not lie (cyclically)
+// between the hole and them, so no tombstone is left and every entry stays reachable.
+template <class Slot, class IsEmpty, class Hash>
+void remove_at(std::vector<Slot>& slots, std::size_t i, IsEmpty is_empty, Hash hash_of) {
+  auto mask = slots.size() - 1;
+  for (auto j = (i + 1) & mask;; j = (j + 1) & mask) {
+    auto& s = slots[j];
+    if (is_empty(s)) break;
+    auto home = hash_of(s) & mask;
+    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays) continue;
+    slots[i] = s;
+    i = j;
+  }
+  slots[i] = Slot{};
+}
+
 }  // namespace
 
 std::size_t key_index::hash(const table_info* table, std::int64_t key) noexcept {
@@ -22,14 +40,13 @@ const void* key_index::find(const table_info* table, std::int64_t key) const noe
   for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
     auto& s = slots_[i];
     if (s.table == table && s.key == key) return s.address;
-    if (s.table == nullptr && s.address == nullptr) return nullptr;
+    if (s.table == nullptr) return nullptr;
   }
 }
 
 void key_index::put(const table_info* table, std::int64_t key, const void* address) {
-  if ((used_ + 1) * 2 > slots_.size()) grow(std::max<std::size_t>(16, size_ * 4));
+  if ((size_ + 1) * 2 > slots_.size()) grow(std::max<std::size_t>(16, slots_.size() * 2));
   auto mask = slots_.size() - 1;
-  slot* free = nullptr;
   for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
     auto& s = slots_[i];
     if (s.table == table && s.key == key) {
@@ -37,15 +54,7 @@ void key_index::put(const table_info* table, std::int64_t key, const void* addre
       return;
     }
     if (s.table == nullptr) {
-      if (s.address == tombstone) {
-        if (free == nullptr) free = &s;
-        continue;
-      }
-      if (free == nullptr) {
-        free = &s;
-        ++used_;
-      }
-      *free = slot{table, key, address};
+      s = slot{table, key, address};
       ++size_;
       return;
     }
@@ -55,17 +64,16 @@ void key_index::put(const table_info* table, std::int64_t key, const void* addre
 void key_index::erase(const table_info* table, std::int64_t key, const void* address) noexcept {
   if (slots_.empty()) return;
   auto mask = slots_.size() - 1;
-  for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
+  auto i = hash(table, key) & mask;
+  for (;; i = (i + 1) & mask) {
     auto& s = slots_[i];
-    if (s.table == table && s.key == key) {
-      if (address == nullptr || s.address == address) {
-        s = slot{nullptr, 0, tombstone};
-        --size_;
-      }
-      return;
-    }
-    if (s.table == nullptr && s.address == nullptr) return;
+    if (s.table == nullptr) return;
+    if (s.table == table && s.key == key) break;
   }
+  if (address != nullptr && slots_[i].address != address) return;
+  remove_at(
+      slots_, i, [](const slot& s) { return s.table == nullptr; }, [](const slot& s) { return hash(s.table, s.key); });
+  --size_;
 }
 
 const void* key_index::find_other(const table_info* table, const key& k) const noexcept {
@@ -79,20 +87,20 @@ void key_index::erase_other(const table_info* table, const key& k, const void* a
 }
 
 void key_index::reserve(std::size_t n) {
-  if ((used_ + n) * 2 > slots_.size()) grow(std::bit_ceil((size_ + n) * 2));
+  if ((size_ + n) * 2 > slots_.size()) grow(std::bit_ceil((size_ + n) * 2));
 }
 
 void key_index::clear() noexcept {
   slots_.clear();
   others_.clear();
-  size_ = used_ = 0;
+  size_ = 0;
 }
 
 void key_index::grow(std::size_t capacity) {
   capacity = std::bit_ceil(std::max<std::size_t>(capacity, 16));
   std::vector<slot> old(capacity);
   old.swap(slots_);
-  size_ = used_ = 0;
+  size_ = 0;
   for (auto& s : old)
     if (s.table != nullptr) put(s.table, s.key, s.address);
 }
@@ -122,18 +130,8 @@ void address_index::erase(const void* address) noexcept {
     if (slots_[i].address == nullptr) return;
     i = (i + 1) & mask;
   }
-  // Backward shift: move later entries of the probe run into the hole when their home slot
-  // does not lie (cyclically) between the hole and them.
-  for (auto j = (i + 1) & mask;; j = (j + 1) & mask) {
-    auto& s = slots_[j];
-    if (s.address == nullptr) break;
-    auto home = hash(s.address) & mask;
-    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-    if (stays) continue;
-    slots_[i] = s;
-    i = j;
-  }
-  slots_[i] = slot{};
+  remove_at(
+      slots_, i, [](const slot& s) { return s.address == nullptr; }, [](const slot& s) { return hash(s.address); });
   --size_;
 }
 

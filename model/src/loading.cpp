@@ -2,6 +2,9 @@
 #include "orca/model/loading.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -21,11 +24,17 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
   });
 }
 
-void set_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
-                 std::size_t offset) {
-  for (auto& c : table.columns()) {
+// Sets the object's columns from one row and fills its snapshot in place: each row value is
+// copied once, into the snapshot, and the member is set from it (see member_access::load).
+void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
+                  std::size_t offset, std::vector<value>& snapshot) {
+  auto& columns = table.columns();
+  snapshot.resize(columns.size());
+  for (auto& c : columns) {
+    auto& x = snapshot[c.ordinal];
+    x = rows.at(row, offset + c.ordinal);
     try {
-      c.access->set(object, rows.at(row, offset + c.ordinal));
+      c.access->load(object, x);
     } catch (const error& e) {
       throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
                                            table.class_name() + ": " + e.message());
@@ -47,24 +56,47 @@ void require_single_column_key(const table_info& parent, const relationship_info
                                             "column");
 }
 
-// The key of each parent once, for an IN list (relationships join single-column keys).
-std::vector<value> distinct_keys(const std::vector<object_ref>& parents) {
-  std::vector<value> keys;
-  keys.reserve(parents.size());
-  std::unordered_set<key, key_hash> seen;
-  for (auto& p : parents) {
-    auto key = p.table->key_of(p.object.get());
-    if (seen.insert(key).second) keys.push_back(key.part(0));
+// Distinct keys numbered in the order first seen. Integer keys (the usual case) live in a
+// flat table, so a load of 100,000 parents allocates no node per parent.
+class key_positions {
+public:
+  key_positions(const table_info& table, std::size_t n) : table_(&table) { index_.reserve(n); }
+  /// True (and numbered size() - 1) if `k` was not seen before.
+  bool insert(const key& k) {
+    if (index_.find(table_, k) != nullptr) return false;
+    index_.put(table_, k, reinterpret_cast<const void*>(++size_));  // stored one-based: null is "absent"
+    return true;
   }
-  return keys;
-}
+  /// The number of `k`, if it was seen.
+  std::optional<std::size_t> find(const key& k) const {
+    auto stored = reinterpret_cast<std::uintptr_t>(index_.find(table_, k));
+    return stored == 0 ? std::nullopt : std::optional<std::size_t>{stored - 1};
+  }
+  std::size_t size() const noexcept { return size_; }
 
-std::vector<value> snapshot_of(const table_info& table, const void* object) {
-  std::vector<value> values;
-  values.reserve(table.columns().size());
-  for (auto& c : table.columns()) values.push_back(c.access->get(object));
-  return values;
-}
+private:
+  const table_info* table_;
+  key_index index_;
+  std::uintptr_t size_ = 0;
+};
+
+// The parents of a relationship load, each key once: its value for the IN list, and the
+// parent object that receives what the key's rows bring.
+struct distinct_parents {
+  distinct_parents(const table_info& table, const std::vector<object_ref>& parents) : positions(table, parents.size()) {
+    keys.reserve(parents.size());
+    owners.reserve(parents.size());
+    for (auto& p : parents) {
+      auto key = p.table->key_of(p.object.get());
+      if (!positions.insert(key)) continue;
+      keys.push_back(key.part(0));
+      owners.push_back(p.object.get());
+    }
+  }
+  key_positions positions;
+  std::vector<value> keys;
+  std::vector<void*> owners;
+};
 
 }  // namespace
 
@@ -85,6 +117,7 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
                                       bool overwrite) {
   std::vector<object_ref> result;
   result.reserve(rows.size());
+  objects_.reserve(rows.size());  // one growth of the indexes, not a rehash every doubling
   for (std::size_t r = 0; r < rows.size(); ++r) result.push_back(merge_row(table, rows, r, 0, spec, overwrite));
   return result;
 }
@@ -95,14 +128,12 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
   if (auto* record = objects_.find(table, key)) {
     auto object = record->lock();
     if (record->expired || overwrite) {
-      set_columns(table, object.get(), rows, r, offset);
-      record->snapshot = snapshot_of(table, object.get());
+      load_columns(table, object.get(), rows, r, offset, record->snapshot);
       record->expired = false;
     }
     return {&table, std::move(object)};
   }
   auto object = table.create();
-  set_columns(table, object.get(), rows, r, offset);
   for (auto& rel : table.relationships()) {
     if (auto* write_only = rel.write_only())
       write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
@@ -113,7 +144,13 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
     else if (!rows.at(r, offset + rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
       rel.reference()->set_unloaded(object.get(), rel);
   }
-  objects_.add_persistent({&table, object}, std::move(key), snapshot_of(table, object.get()));
+  auto& record = objects_.add_persistent({&table, object}, std::move(key));
+  try {
+    load_columns(table, object.get(), rows, r, offset, record.snapshot);
+  } catch (...) {
+    objects_.erase(object.get());
+    throw;
+  }
   return {&table, std::move(object)};
 }
 
@@ -182,19 +219,18 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
   auto& child_table = rel.target();
   require_single_column_key(*rel.owner, rel);
   auto& fk = child_table.columns()[rel.foreign_key];
-  auto keys = distinct_keys(parents);
-  std::unordered_map<key, std::vector<std::shared_ptr<void>>, key_hash> children;
+  distinct_parents owners(*rel.owner, parents);
+  std::vector<std::vector<std::shared_ptr<void>>> children(owners.keys.size());
   std::vector<object_ref> loaded;
-  for (auto& rows : co_await select_in(child_table, rel.foreign_key, keys, dialect)) {
+  for (auto& rows : co_await select_in(child_table, rel.foreign_key, owners.keys, dialect)) {
     auto objects = merge(child_table, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r)
-      children[key_of_value(fk, rows.at(r, rel.foreign_key))].push_back(objects[r].object);
-    loaded.insert(loaded.end(), objects.begin(), objects.end());
+      if (auto at = owners.positions.find(key_of_value(fk, rows.at(r, rel.foreign_key))))
+        children[*at].push_back(objects[r].object);
+    loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));
   }
-  for (auto& p : parents) {
-    auto it = children.find(p.table->key_of(p.object.get()));
-    rel.collection()->assign(p.object.get(), it == children.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
-  }
+  for (std::size_t i = 0; i < owners.owners.size(); ++i)
+    rel.collection()->assign(owners.owners[i], std::move(children[i]));
   co_return loaded;
 }
 
@@ -204,28 +240,27 @@ plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& re
   auto& target = rel.target();
   auto& association = rel.secondary->table();
   auto& owner_column = association.columns()[rel.secondary->owner_column];
-  auto keys = distinct_keys(parents);
+  distinct_parents owners(*rel.owner, parents);
   // One statement per batch of owners: the target's columns, then the owner's key from the
   // association row that joined them.
   const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
     return sql::select_secondary_in(rel, n, dialect);
   };
-  auto results = co_await select_in(sql_for, keys, dialect);
-  std::unordered_map<key, std::vector<std::shared_ptr<void>>, key_hash> related;
+  auto results = co_await select_in(sql_for, owners.keys, dialect);
+  std::vector<std::vector<std::shared_ptr<void>>> related(owners.keys.size());
   std::vector<object_ref> loaded;
   std::unordered_set<const void*> known;
   auto owner_at = target.columns().size();  // the owner's key follows the target's columns
   for (auto& rows : results) {
     auto objects = merge(target, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      related[key_of_value(owner_column, rows.at(r, owner_at))].push_back(objects[r].object);
+      if (auto at = owners.positions.find(key_of_value(owner_column, rows.at(r, owner_at))))
+        related[*at].push_back(objects[r].object);
       if (known.insert(objects[r].object.get()).second) loaded.push_back(objects[r]);
     }
   }
-  for (auto& p : parents) {
-    auto it = related.find(p.table->key_of(p.object.get()));
-    rel.many_to_many()->assign(p.object.get(), it == related.end() ? std::vector<std::shared_ptr<void>>{} : it->second);
-  }
+  for (std::size_t i = 0; i < owners.owners.size(); ++i)
+    rel.many_to_many()->assign(owners.owners[i], std::move(related[i]));
   co_return loaded;
 }
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -53,6 +54,42 @@ TEST_CASE("address_index agrees with a reference map through random puts and era
         auto it = reference.find(&arena[i]);
         REQUIRE(index.find(&arena[i]) == (it == reference.end() ? nullptr : it->second));
       }
+    }
+  }
+}
+
+TEST_CASE("key_index agrees with a reference map through random puts and erases", "[identity_map][index]") {
+  // Two tables and a small key range, so that probe runs are long and shared by both tables.
+  orca::key_index index;
+  const auto& table = orca::table_of<item>();
+  const orca::table_info* tables[] = {&table, reinterpret_cast<const orca::table_info*>(&index)};
+  std::map<std::pair<const orca::table_info*, std::int64_t>, const void*> reference;
+  std::vector<char> targets(64);
+  std::mt19937 random{54321};
+  std::uniform_int_distribution<std::int64_t> pick_key{-300, 300};
+  for (int step = 0; step < 200000; ++step) {
+    auto* t = tables[random() % 2];
+    auto k = pick_key(random);
+    const void* target = &targets[random() % targets.size()];
+    auto choice = random() % 4;
+    if (choice == 0) {
+      index.erase(t, orca::key{k});
+      reference.erase({t, k});
+    } else if (choice == 1) {
+      // Erasing with an address removes the entry only when it maps there.
+      index.erase(t, orca::key{k}, target);
+      if (auto it = reference.find({t, k}); it != reference.end() && it->second == target) reference.erase(it);
+    } else {
+      index.put(t, orca::key{k}, target);
+      reference[{t, k}] = target;
+    }
+    if (step % 997 == 0) {
+      REQUIRE(index.size() == reference.size());
+      for (auto* each : tables)
+        for (std::int64_t key = -300; key <= 300; ++key) {
+          auto it = reference.find({each, key});
+          REQUIRE(index.find(each, orca::key{key}) == (it == reference.end() ? nullptr : it->second));
+        }
     }
   }
 }

@@ -48,7 +48,8 @@ public:
         // A batch is never empty while rows remain; an empty one ends the stream.
         result_.more_ = more && !result_.batch_.empty();
       }
-      if (result_.index_ < result_.batch_.size()) return detail::typed<T>(result_.batch_[result_.index_++]);
+      // Moved out: the batch does not keep an object alive that the caller has dropped.
+      if (result_.index_ < result_.batch_.size()) return detail::typed<T>(std::move(result_.batch_[result_.index_++]));
       return nullptr;
     }
 
@@ -68,7 +69,7 @@ public:
       index_ = 0;
       more_ = more;
     }
-    for (; index_ < batch_.size(); ++index_) out.push_back(detail::typed<T>(batch_[index_]));
+    for (; index_ < batch_.size(); ++index_) out.push_back(detail::typed<T>(std::move(batch_[index_])));
     co_return out;
   }
   /// The result itself (SQLAlchemy's result.scalars()).

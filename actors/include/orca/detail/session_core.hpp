@@ -128,6 +128,10 @@ template <class T>
 std::shared_ptr<T> typed(const object_ref& o) {
   return std::static_pointer_cast<T>(o.object);
 }
+template <class T>
+std::shared_ptr<T> typed(object_ref&& o) {
+  return std::static_pointer_cast<T>(std::move(o.object));
+}
 
 template <class T>
 object_ref untyped(std::shared_ptr<T> object) {

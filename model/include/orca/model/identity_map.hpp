@@ -67,6 +67,9 @@ public:
   object_record& add_pending(const object_ref& object);
   /// Records a loaded object as persistent with its key and snapshot.
   object_record& add_persistent(const object_ref& object, key k, std::vector<value> snapshot);
+  /// The same with an empty snapshot for the caller to fill in place (an erased record's
+  /// snapshot keeps its capacity, so a long stream reuses the buffers).
+  object_record& add_persistent(const object_ref& object, key k);
   /// Makes a flushed pending record persistent under `key` (held weakly from now on).
   void make_persistent(object_record& record, key k);
   /// Removes an object's record (expunge).

@@ -17,7 +17,7 @@ namespace orca {
 class table_info;
 
 /// A hash map from (table, key) to a pointer (the identity map's record): integer keys in slots with linear
-/// probing and tombstones, other keys in a node map. Not thread-safe (owned by one identity map).
+/// probing and backward-shift deletion, other keys in a node map. Not thread-safe (owned by one identity map).
 class key_index {
 public:
   /// The pointer stored for (table, key), or nullptr.
@@ -58,7 +58,7 @@ private:
   };
 
   struct slot {
-    const table_info* table = nullptr;  ///< null: empty (address null) or tombstone (address set)
+    const table_info* table = nullptr;  ///< null: empty
     std::int64_t key = 0;
     const void* address = nullptr;
   };
@@ -66,7 +66,6 @@ private:
   void grow(std::size_t capacity);
   std::vector<slot> slots_;
   std::size_t size_ = 0;
-  std::size_t used_ = 0;  ///< entries plus tombstones
   std::unordered_map<std::pair<const table_info*, key>, const void*, other_hash> others_;
 };
 

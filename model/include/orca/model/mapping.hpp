@@ -61,6 +61,14 @@ public:
   void set(void* object, const value& x) const override {
     static_cast<T*>(object)->*member_ = value_traits<M>::from_value(x);
   }
+  void load(void* object, value& x) const override {
+    auto& m = static_cast<T*>(object)->*member_;
+    m = value_traits<M>::from_value(x);
+    if constexpr (exact_round_trip<M>) {
+      if (x.type() == value_traits<M>::type || (value_traits<M>::nullable && x.is_null())) return;
+    }
+    x = value_traits<M>::to_value(m);
+  }
   bool is_unset(const void* object) const override {
     if constexpr (std::is_default_constructible_v<M> && requires(const M& a) { a == a; })
       return static_cast<const T*>(object)->*member_ == M{};

@@ -42,6 +42,14 @@ public:
   /// Converts `x` to the member's type and stores it; throws type_mismatch naming nothing
   /// (the caller adds the class and column).
   virtual void set(void* object, const value& x) const = 0;
+  /// Stores `x` in the member, then leaves in `x` what get() would now return: a load fills
+  /// the member and the object's snapshot from one copy of the row's value. Members that hold
+  /// their value exactly (integers, doubles, text, blobs, timestamps, UUIDs, booleans, and
+  /// optionals of them) leave `x` as it is.
+  virtual void load(void* object, value& x) const {
+    set(object, x);
+    x = get(object);
+  }
   /// True if the member still holds its default-constructed value ("not given").
   virtual bool is_unset(const void* object) const = 0;
 };

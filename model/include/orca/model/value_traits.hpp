@@ -172,4 +172,13 @@ struct value_traits<std::optional<M>> {
   }
 };
 
+/// True when a member of type M gives back exactly the value it was loaded from, for a
+/// value of the member's own family (`value_traits<M>::type`, or NULL for an optional): then
+/// the loaded row value can serve as the snapshot without reading the member again.
+template <class M>
+inline constexpr bool exact_round_trip = std::integral<M> || std::same_as<M, double> || std::same_as<M, std::string> ||
+                                         std::same_as<M, blob> || std::same_as<M, timestamp> || std::same_as<M, uuid>;
+template <class M>
+inline constexpr bool exact_round_trip<std::optional<M>> = exact_round_trip<M>;
+
 }  // namespace orca
