@@ -1,0 +1,62 @@
+// orca::insert_journal: the column values that the open transaction's INSERTs overwrote in
+// their objects (keys, server defaults, foreign keys). Owned by sync_session, written by the
+// flush (unit_of_work), read back by rollback() and rollback_nested().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "orca/drivers/value.hpp"
+
+namespace orca {
+
+class table_info;
+
+/// One flat journal per transaction instead of one vector per inserted object: an object's
+/// entries form a chain, newest first, whose head its record keeps
+/// (`object_record::before_insert`). Entries live in fixed-size blocks, so the journal never
+/// copies itself as it grows, and a mark (`size()`) taken before a flush or a savepoint lets
+/// everything written since be dropped at once.
+class insert_journal {
+public:
+  /// The newest entry of one object's chain, 1-based; `none` for an object without entries.
+  using position = std::uint32_t;
+  static constexpr position none = 0;
+
+  insert_journal() = default;
+  insert_journal(const insert_journal&) = delete;
+  insert_journal& operator=(const insert_journal&) = delete;
+  insert_journal(insert_journal&&) noexcept = default;
+  insert_journal& operator=(insert_journal&&) noexcept = default;
+
+  /// Records that column `ordinal` held `old` before the flush wrote it, after the chain
+  /// ending at `newest`; returns the new head of that chain.
+  position record(position newest, std::size_t ordinal, value old);
+  /// Gives `object` back the values of the chain ending at `newest`, newest first, so that a
+  /// column written twice gets its oldest value last.
+  void restore(const table_info& table, void* object, position newest) const;
+  /// Number of entries: a mark for truncate().
+  std::size_t size() const noexcept { return size_; }
+  /// Drops the entries from `mark` on (those of a failed flush, or of a rolled-back
+  /// savepoint); chains that reach into them must have been dropped first.
+  void truncate(std::size_t mark) noexcept;
+  /// Drops every entry and frees the blocks (the transaction ended).
+  void clear() noexcept;
+
+private:
+  struct entry {
+    value old;
+    std::uint32_t ordinal;
+    position previous;
+  };
+  static constexpr std::size_t block_bits = 11;  ///< 2,048 entries (96 KiB) per block
+  static constexpr std::size_t block_size = std::size_t{1} << block_bits;
+  const entry& at(position p) const noexcept { return blocks_[(p - 1) >> block_bits][(p - 1) & (block_size - 1)]; }
+
+  std::vector<std::unique_ptr<entry[]>> blocks_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace orca
