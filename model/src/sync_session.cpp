@@ -522,8 +522,15 @@ void sync_session::end_transaction() {
   savepoints_.clear();
   failure_.clear();
   // Records of objects that died meanwhile go now: every flush and commit walks the
-  // records, so a long-lived session must not carry the dead of earlier transactions.
-  objects_.purge();
+  // records, so a long-lived session must not carry the dead of earlier transactions. When
+  // none is alive (a batch the application let go of), they go at once rather than one by
+  // one out of both indexes.
+  bool any_alive = false;
+  objects_.for_each_record([&](object_record&) { any_alive = true; });
+  if (any_alive)
+    objects_.purge();
+  else
+    objects_.clear();
 }
 
 std::uint64_t sync_session::open_stream(drivers::connection& connection, const select_spec& spec,

@@ -5,6 +5,7 @@
 #include "orca/model/unit_of_work.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <iterator>
 #include <map>
 #include <numeric>
@@ -118,6 +119,7 @@ public:
         apply_links(*table);
         co_await insert_pending(*table);
       }
+      links_ = {};  // every foreign key is set: its memory can serve the snapshots
       for (auto* table : tables) co_await update_dirty(*table);
       co_await write_associations(tables);
       for (auto it = tables.rbegin(); it != tables.rend(); ++it) co_await delete_removed(**it);
@@ -135,7 +137,6 @@ public:
 private:
   // (1) Everything reachable from the session joins it (save-update cascade).
   void cascade() {
-    work_.reserve(objects_.size());
     objects_.for_each([&](const std::shared_ptr<void>& object, object_record& record) {
       if (record.state == object_state::pending || record.state == object_state::persistent)
         work_.push_back({object, &record});
@@ -146,7 +147,7 @@ private:
     if (!std::is_sorted(work_.begin(), work_.end(), by_sequence))
       std::stable_sort(work_.begin(), work_.end(), by_sequence);
     for (std::size_t i = 0; i < work_.size(); ++i) {
-      auto item = work_[i];  // copy: work_ grows in follow()
+      const auto& item = work_[i];  // a deque: it stays where it is while follow() appends
       for (auto& rel : item.record->table->relationships()) follow(item, rel);
     }
   }
@@ -634,8 +635,9 @@ private:
   }
 
   // Every statement succeeded: now the identity map learns what happened.
+  // (identity_map::reserve() is not called: it would make room for as many addresses again,
+  // while the inserted objects' addresses are indexed already; only their keys are new.)
   void finish() {
-    objects_.reserve(inserted_.size());
     for (const auto* t : inserted_) {
       auto& r = *t->record;
       r.inserted_in_transaction = true;
@@ -655,7 +657,7 @@ private:
   }
 
   struct saved_value {
-    void* object;  ///< kept alive by work_ or links_ for the flush's duration
+    void* object;  ///< kept alive by work_ or its record for the flush's duration
     const column_info* column;
     value old;
   };
@@ -666,8 +668,10 @@ private:
   const drivers::dialect& dialect_;
   flush_options options_;
   flush_stats stats_;
-  std::vector<tracked> work_;
-  std::vector<link> links_;
+  // Deques, one per object or link, grow in small blocks: never copied as they grow, and
+  // their memory goes back to the allocator's free lists for the allocations that follow.
+  std::deque<tracked> work_;
+  std::deque<link> links_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> removed_from_;  ///< collections
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> many_to_many_owners_;

@@ -18,7 +18,9 @@ class table_info;
 /// entries form a chain, newest first, whose head its record keeps
 /// (`object_record::before_insert`). Entries live in fixed-size blocks, so the journal never
 /// copies itself as it grows, and a mark (`size()`) taken before a flush or a savepoint lets
-/// everything written since be dropped at once.
+/// everything written since be dropped at once. An entry is 16 bytes: the old values are
+/// nearly always numbers, times or NULL (a key not yet generated, a default not yet filled
+/// in), held in the entry itself; text, blobs and UUIDs are kept aside.
 class insert_journal {
 public:
   /// The newest entry of one object's chain, 1-based; `none` for an object without entries.
@@ -47,16 +49,21 @@ public:
 
 private:
   struct entry {
-    value old;
-    std::uint32_t ordinal;
+    std::uint64_t payload;  ///< the value's bits, or its index in `others_`
     position previous;
+    std::uint16_t ordinal;
+    value_type type;
   };
-  static constexpr std::size_t block_bits = 11;  ///< 2,048 entries (96 KiB) per block
+  static_assert(sizeof(entry) == 16);
+  static constexpr std::size_t block_bits = 12;  ///< 4,096 entries (64 KiB) per block
   static constexpr std::size_t block_size = std::size_t{1} << block_bits;
-  const entry& at(position p) const noexcept { return blocks_[(p - 1) >> block_bits][(p - 1) & (block_size - 1)]; }
+  static bool held_aside(value_type type) noexcept;
+  entry& at(std::size_t i) const noexcept { return blocks_[i >> block_bits][i & (block_size - 1)]; }
+  value old_value(const entry& e) const;
 
   std::vector<std::unique_ptr<entry[]>> blocks_;
   std::size_t size_ = 0;
+  std::vector<value> others_;  ///< old values of text, blob and UUID columns
 };
 
 }  // namespace orca
