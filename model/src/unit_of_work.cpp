@@ -310,7 +310,6 @@ private:
     for (auto& t : work_)
       if (t.record->table == &table && t.record->state == object_state::pending) pending.push_back(&t);
     if (pending.empty()) co_return;
-    inserted_.reserve(inserted_.size() + pending.size());
     if (const auto* version = table.version_column())
       for (auto* t : pending)
         if (version->access->get(t->object.get()) == value{std::int64_t{0}})
@@ -427,7 +426,6 @@ private:
         for (std::size_t k = 0; k < returning.size(); ++k)
           write(*t.record, t.object.get(), table.columns()[returning[k]], rows.at(row, k));
         t.record->key = std::move(keys[row]);  // still pending: the identity map learns it in finish()
-        inserted_.push_back(&t);
       }
       stats_.inserted += n;
     }
@@ -638,11 +636,13 @@ private:
   // (identity_map::reserve() is not called: it would make room for as many addresses again,
   // while the inserted objects' addresses are indexed already; only their keys are new.)
   void finish() {
-    for (const auto* t : inserted_) {
-      auto& r = *t->record;
+    // Every pending object of the flush was inserted: each table of work_ had its INSERTs.
+    for (auto& t : work_) {
+      auto& r = *t.record;
+      if (r.state != object_state::pending) continue;
       r.inserted_in_transaction = true;
       objects_.make_persistent(r, r.key);
-      read_columns(*r.table, t->object.get(), r.snapshot);
+      read_columns(*r.table, t.object.get(), r.snapshot);
     }
     for (const auto* t : updated_) read_columns(*t->record->table, t->object.get(), t->record->snapshot);
     for (auto& t : deleted_) objects_.erase(t.object.get());
@@ -679,8 +679,7 @@ private:
   std::vector<pair_change> pair_deletes_;
   std::set<std::tuple<const table_info*, const void*, const void*, const void*>> queued_pairs_;
   std::vector<saved_value> journal_;
-  std::vector<const tracked*> inserted_;  ///< into work_, which no longer grows once they are taken
-  std::vector<const tracked*> updated_;
+  std::vector<const tracked*> updated_;  ///< into work_, which no longer grows once they are taken
   std::vector<tracked> deleted_;
 };
 
