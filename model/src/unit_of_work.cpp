@@ -9,8 +9,6 @@
 #include <iterator>
 #include <map>
 #include <numeric>
-#include <set>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -19,6 +17,7 @@
 #include "orca/model/compiler.hpp"
 #include "orca/model/dependency_order.hpp"
 #include "orca/model/overloaded.hpp"
+#include "association_rows.hpp"
 #include "relationship_sync.hpp"
 
 namespace orca {
@@ -41,23 +40,6 @@ struct link {
 struct tracked {
   std::shared_ptr<void> object;
   object_record* record;
-};
-
-/// An association row to write or delete: `owner` and `target` paired by a many-to-many
-/// relationship.
-struct pair_change {
-  const relationship_info* relationship;
-  std::shared_ptr<void> owner;
-  std::shared_ptr<void> target;
-};
-
-/// The association table and its two columns, in ordinal order: the same row seen from
-/// either side of a back_populates pair has the same statement and parameter order.
-struct association_columns {
-  const table_info* table;
-  std::size_t first;
-  std::size_t second;
-  auto operator<=>(const association_columns&) const = default;
 };
 
 // Fills `values` with an object's columns, in place: a snapshot taken again keeps its buffer.
@@ -121,7 +103,9 @@ public:
       }
       links_ = {};  // every foreign key is set: its memory can serve the snapshots
       for (auto* table : tables) co_await update_dirty(*table);
-      co_await write_associations(tables);
+      auto association_statements = co_await associations_.write(objects_, tables, dialect_,
+                                                                 options_.insert_batch_size);
+      stats_.statements += association_statements;
       for (auto it = tables.rbegin(); it != tables.rend(); ++it) co_await delete_removed(**it);
     } catch (...) {
       failure = std::current_exception();
@@ -189,7 +173,12 @@ private:
                      write_only_owners_.push_back({item.object, &rel});
                    },
                    [&](const std::shared_ptr<const detail::many_to_many_accessor>& many) {
-                     follow_many_to_many(item, rel, *many);
+                     associations_.follow(item.object, item.record->state == object_state::persistent, rel, *many,
+                                          [&](const relationship_info& r, const std::shared_ptr<void>& target) {
+                                            if (has(r.cascades, cascade::save_update))
+                                              return join(r, target) != nullptr;
+                                            return objects_.find(target.get()) != nullptr;
+                                          });
                    },
                    [&](const std::shared_ptr<const detail::reference_accessor>& reference) {
                      auto parent = reference->target(owner);
@@ -201,46 +190,6 @@ private:
                    },
                },
                rel.access);
-  }
-
-  // The pairs a loaded many-to-many collection gained and lost since it was loaded or last
-  // flushed (all of them for a pending owner). Each row is queued once, from whichever side
-  // of a back_populates pair sees it first.
-  void follow_many_to_many(const tracked& item, const relationship_info& rel,
-                           const detail::many_to_many_accessor& many) {
-    auto* owner = item.object.get();
-    if (!many.is_loaded(owner)) return;
-    bool save = has(rel.cascades, cascade::save_update);
-    bool persistent = item.record->state == object_state::persistent;
-    std::unordered_set<const void*> persisted;
-    auto before = persistent ? many.persisted(owner) : std::vector<std::shared_ptr<void>>{};
-    for (auto& target : before) persisted.insert(target.get());
-    std::unordered_set<const void*> held;
-    for (auto& target : many.items(owner)) {
-      held.insert(target.get());
-      if (save)
-        join(rel, target);
-      else if (objects_.find(target.get()) == nullptr)
-        continue;  // not saved with the owner, and not in the session: no row to refer to
-      if (persisted.count(target.get()) == 0) queue_pair(pair_inserts_, rel, item.object, target);
-      if (auto* back = rel.back_populates) {
-        // Built before either side was in a session: the other side learns of the pair now.
-        back->many_to_many()->append(target.get(), item.object);
-        many_to_many_owners_.push_back({target, back});
-      }
-    }
-    for (auto& target : before)
-      if (held.count(target.get()) == 0) queue_pair(pair_deletes_, rel, item.object, target);
-    many_to_many_owners_.push_back({item.object, &rel});
-  }
-
-  void queue_pair(std::vector<pair_change>& queue, const relationship_info& rel, const std::shared_ptr<void>& owner,
-                  const std::shared_ptr<void>& target) {
-    auto& s = *rel.secondary;
-    bool owner_first = s.owner_column < s.target_column;
-    auto seen = std::make_tuple(&s.table(), owner_first ? owner.get() : target.get(),
-                                owner_first ? target.get() : owner.get(), &queue);
-    if (queued_pairs_.insert(seen).second) queue.push_back({&rel, owner, target});
   }
 
   std::vector<const table_info*> involved_tables() const {
@@ -510,86 +459,6 @@ private:
     }
   }
 
-  // (3b) Association rows: those taken out of many-to-many collections and those of owners
-  // being deleted go first, then the new pairs (every object's INSERT is done by now).
-  plan<void> write_associations(const std::vector<const table_info*>& tables) {
-    std::map<association_columns, std::vector<params>> deletes;
-    for (auto& change : pair_deletes_) {
-      auto row = pair_row(change);
-      deletes[row.first].push_back(std::move(row.second));
-    }
-    for (auto& [columns, sets] : deletes) {
-      io::execute_many removal{sql::delete_pair(*columns.table, columns.first, columns.second, dialect_),
-                               std::move(sets)};
-      co_await removal;
-      ++stats_.statements;
-    }
-    co_await delete_rows_of_deleted_owners(tables);
-    std::map<association_columns, std::vector<value>> inserts;
-    for (auto& change : pair_inserts_) {
-      auto row = pair_row(change);
-      auto& values = inserts[row.first];
-      values.insert(values.end(), row.second.begin(), row.second.end());
-    }
-    std::size_t batch = std::max<std::size_t>(1, std::min(options_.insert_batch_size, dialect_.max_parameters() / 2));
-    for (auto& [columns, values] : inserts) {
-      std::size_t rows = values.size() / 2;
-      for (std::size_t start = 0; start < rows; start += batch) {
-        auto n = std::min(batch, rows - start);
-        params p(values.begin() + static_cast<std::ptrdiff_t>(2 * start),
-                 values.begin() + static_cast<std::ptrdiff_t>(2 * (start + n)));
-        io::execute insert{sql::insert_pairs(*columns.table, columns.first, columns.second, n, dialect_), std::move(p)};
-        co_await insert;
-        ++stats_.statements;
-      }
-    }
-  }
-
-  // The association rows of objects being deleted go, whether their collections are loaded
-  // or not (the foreign keys' ON DELETE CASCADE would too; the DELETE makes it explicit).
-  plan<void> delete_rows_of_deleted_owners(const std::vector<const table_info*>& tables) {
-    // The flush's tables include those of deleted objects: without a many-to-many among
-    // them, no record needs looking at (a flush must not cost as much as the session is large).
-    bool any = std::any_of(tables.begin(), tables.end(), [](const table_info* t) {
-      return std::any_of(t->relationships().begin(), t->relationships().end(),
-                         [](const relationship_info& r) { return r.kind == relationship_kind::many_to_many; });
-    });
-    if (!any) co_return;
-    std::map<std::pair<const table_info*, std::size_t>, std::vector<params>> deletes;
-    objects_.for_each_record([&](object_record& r) {
-      if (r.state != object_state::deleted) return;
-      for (auto& rel : r.table->relationships())
-        if (rel.kind == relationship_kind::many_to_many)
-          deletes[{&rel.secondary->table(), rel.secondary->owner_column}].push_back(params{r.key.part(0)});
-    });
-    for (auto& [where, sets] : deletes) {
-      io::execute_many removal{sql::delete_where(*where.first, where.second, dialect_), std::move(sets)};
-      co_await removal;
-      ++stats_.statements;
-    }
-  }
-
-  // The association table, its columns in ordinal order and the keys for them.
-  static std::pair<association_columns, params> pair_row(const pair_change& change) {
-    auto& rel = *change.relationship;
-    auto& s = *rel.secondary;
-    auto owner_key = related_key(*rel.owner, change.owner.get(), rel);
-    auto target_key = related_key(rel.target(), change.target.get(), rel);
-    if (s.owner_column < s.target_column)
-      return {{&s.table(), s.owner_column, s.target_column}, {std::move(owner_key), std::move(target_key)}};
-    return {{&s.table(), s.target_column, s.owner_column}, {std::move(target_key), std::move(owner_key)}};
-  }
-
-  static value related_key(const table_info& table, const void* object, const relationship_info& rel) {
-    auto key = table.key_of(object);
-    if (key.empty())
-      throw error(errc::invalid_state, "a " + table.class_name() + " paired by " + rel.owner->class_name() + "." +
-                                           rel.name +
-                                           " has no primary key: add it to the session (the relationship does not "
-                                           "cascade save_update)");
-    return key.part(0);
-  }
-
   // (4) DELETE, children's tables before parents'.
   plan<void> delete_removed(const table_info& table) {
     const auto* version = table.version_column();
@@ -647,7 +516,7 @@ private:
     for (const auto* t : updated_) read_columns(*t->record->table, t->object.get(), t->record->snapshot);
     for (auto& t : deleted_) objects_.erase(t.object.get());
     for (auto& [owner, rel] : removed_from_) rel->collection()->clear_removed(owner.get());
-    for (auto& [owner, rel] : many_to_many_owners_) rel->many_to_many()->mark_persisted(owner.get());
+    associations_.finish();
     for (auto& [owner, rel] : write_only_owners_) {
       auto* write_only = rel->write_only();
       write_only->clear_pending(owner.get());
@@ -674,10 +543,7 @@ private:
   std::deque<link> links_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> removed_from_;  ///< collections
-  std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> many_to_many_owners_;
-  std::vector<pair_change> pair_inserts_;
-  std::vector<pair_change> pair_deletes_;
-  std::set<std::tuple<const table_info*, const void*, const void*, const void*>> queued_pairs_;
+  detail::association_rows associations_;
   std::vector<saved_value> journal_;
   std::vector<const tracked*> updated_;  ///< into work_, which no longer grows once they are taken
   std::vector<tracked> deleted_;
