@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <iterator>
 #include <map>
 #include <numeric>
 #include <unordered_map>
@@ -380,41 +379,28 @@ private:
     }
   }
 
-  // (3) UPDATE of the columns that differ from the snapshot, grouped by column set. The
-  // values read for the comparison become the statement's parameters; the parameter sets go
-  // in batches of `insert_batch_size`, so that only one batch of them exists at a time.
+  // (3) UPDATE of the columns that differ from the snapshot, grouped by column set. Parameter
+  // sets are built a batch (`insert_batch_size`) at a time, so that only one batch of them
+  // exists at once: reading a changed column again costs less than holding every object's.
   plan<void> update_dirty(const table_info& table) {
     const auto* version = table.version_column();
-    struct dirty {
-      const tracked* object;
-      params changed_values;
-    };
-    std::map<std::vector<std::size_t>, std::vector<dirty>> groups;
+    std::map<std::vector<std::size_t>, std::vector<const tracked*>> groups;
     std::vector<std::size_t> changed;
-    params values;
     for (auto& t : work_) {
       if (t.record->table != &table || t.record->state != object_state::persistent) continue;
       changed.clear();
-      values.clear();
       auto& snapshot = t.record->snapshot;
-      for (auto& c : table.columns()) {
-        if (&c == version || c.ordinal >= snapshot.size()) continue;
-        auto now = column_value(table, c, t.object.get());
-        if (now == snapshot[c.ordinal]) continue;
-        changed.push_back(c.ordinal);
-        values.push_back(std::move(now));
-      }
+      for (auto& c : table.columns())
+        if (&c != version && c.ordinal < snapshot.size() &&
+            column_value(table, c, t.object.get()) != snapshot[c.ordinal])
+          changed.push_back(c.ordinal);
       if (changed.empty()) continue;
       if (std::any_of(changed.begin(), changed.end(), [&](std::size_t c) { return table.columns()[c].primary_key; }))
         throw error(errc::invalid_state, "the primary key of a persistent " + table.class_name() + " (" +
                                              t.record->key.to_string() + ") was changed; orca does not update keys");
-      // One exact allocation per object: its parameters with room for the key and version.
-      params p;
-      p.reserve(values.size() + t.record->key.size() + (version != nullptr ? 2 : 0));
-      std::move(values.begin(), values.end(), std::back_inserter(p));
       auto group = groups.find(changed);
-      if (group == groups.end()) group = groups.emplace(changed, std::vector<dirty>{}).first;
-      group->second.push_back({&t, std::move(p)});
+      if (group == groups.end()) group = groups.emplace(changed, std::vector<const tracked*>{}).first;
+      group->second.push_back(&t);
     }
     updated_.reserve(updated_.size() + std::accumulate(groups.begin(), groups.end(), std::size_t{0},
                                                        [](std::size_t n, auto& g) { return n + g.second.size(); }));
@@ -428,7 +414,11 @@ private:
         std::vector<params> sets;
         sets.reserve(n);
         for (std::size_t i = start; i < start + n; ++i) {
-          auto& [t, p] = group[i];
+          const auto* t = group[i];
+          params p;
+          p.reserve(changed_columns.size() + t->record->key.size() + (version != nullptr ? 2 : 0));
+          for (auto column : changed_columns)
+            p.push_back(column_value(table, table.columns()[column], t->object.get()));
           value known;  // the version this session last loaded or wrote
           if (version) {
             known = t->record->snapshot[version->ordinal];
