@@ -3,6 +3,7 @@
 #include "orca/model/sync_session.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "orca/drivers/error.hpp"
 #include "joined_tables.hpp"
@@ -10,9 +11,12 @@
 
 namespace orca {
 
+static_assert(std::is_same_v<decltype(object_record::before_insert), insert_journal::position>,
+              "object_record::before_insert holds a position in the session's insert_journal");
+
 sync_session::sync_session(session_options options)
     : options_(options),
-      work_(objects_, flush_options{options.insert_batch_size}),
+      work_(objects_, inserts_, flush_options{options.insert_batch_size}),
       loader_(objects_, load_options{options.selectin_batch_size}) {}
 
 void sync_session::check_usable() const {
@@ -129,11 +133,6 @@ void unload_many_to_many(const table_info& table, void* object) {
     else
       many->set_unloaded(object, rel);
   }
-}
-
-void restore_columns(const table_info& table, void* object, const std::vector<std::pair<std::size_t, value>>& values) {
-  // Newest first: a column written twice gets its oldest value last.
-  for (auto it = values.rbegin(); it != values.rend(); ++it) table.columns()[it->first].access->set(object, it->second);
 }
 
 }  // namespace
@@ -255,9 +254,10 @@ plan<void> sync_session::commit(const drivers::dialect& dialect) {
   objects_.for_each_record([](object_record& r) {
     if (r.inserted_in_transaction) {
       r.inserted_in_transaction = false;
-      r.before_insert.clear();
+      r.before_insert = insert_journal::none;
     }
   });
+  inserts_.clear();
   deleted_in_transaction_.clear();
   if (options_.expire_on_commit) expire_all();
 }
@@ -282,7 +282,7 @@ void sync_session::forget_transaction() {
   objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
     if (r.inserted_in_transaction) {
       // The row is gone: put back the values the object had before its INSERT.
-      restore_columns(*r.table, object.get(), r.before_insert);
+      inserts_.restore(*r.table, object.get(), r.before_insert);
       leaving.push_back(object.get());
     } else if (r.state == object_state::pending) {
       leaving.push_back(object.get());
@@ -303,12 +303,13 @@ void sync_session::forget_transaction() {
   for (auto& d : deleted_in_transaction_) {
     if (objects_.find(d.object.object.get()) != nullptr) continue;
     if (d.inserted_in_transaction) {
-      restore_columns(*d.object.table, d.object.object.get(), d.before_insert);
+      inserts_.restore(*d.object.table, d.object.object.get(), d.before_insert);
       continue;
     }
     objects_.add_persistent(d.object, d.key, std::move(d.snapshot)).expired = true;
   }
   deleted_in_transaction_.clear();
+  inserts_.clear();
 }
 
 namespace {
@@ -325,7 +326,7 @@ void restore_snapshot(const table_info& table, void* object, const std::vector<v
 plan<void> sync_session::begin_nested(const drivers::dialect& dialect) {
   co_await begin_if_needed();
   co_await flush(dialect);  // the savepoint starts from objects that match their rows
-  savepoint_mark mark{{}, deleted_in_transaction_.size()};
+  savepoint_mark mark{{}, deleted_in_transaction_.size(), inserts_.size()};
   objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
     if (r.state == object_state::persistent) mark.snapshots.emplace(object.get(), r.snapshot);
   });
@@ -374,7 +375,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
     auto saved = mark.snapshots.find(object.get());
     if (saved == mark.snapshots.end() && (r.state == object_state::pending || r.inserted_in_transaction)) {
       // Added since the savepoint: its row (if flushed) is gone; it becomes transient.
-      if (r.inserted_in_transaction) restore_columns(*r.table, object.get(), r.before_insert);
+      if (r.inserted_in_transaction) inserts_.restore(*r.table, object.get(), r.before_insert);
       leaving.push_back(object.get());
       return;
     }
@@ -412,7 +413,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
     if (objects_.find(address) != nullptr) continue;
     auto saved = mark.snapshots.find(address);
     if (saved == mark.snapshots.end() && d.inserted_in_transaction) {
-      restore_columns(*d.object.table, address, d.before_insert);  // inserted and deleted since
+      inserts_.restore(*d.object.table, address, d.before_insert);  // inserted and deleted since
       continue;
     }
     auto snapshot = saved != mark.snapshots.end() ? saved->second : d.snapshot;
@@ -424,6 +425,8 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
   }
   deleted_in_transaction_.erase(deleted_in_transaction_.begin() + static_cast<std::ptrdiff_t>(mark.deleted_rows),
                                 deleted_in_transaction_.end());
+  // Every chain into the block's entries belonged to an object that left above.
+  inserts_.truncate(mark.journal_entries);
 }
 
 void sync_session::close(drivers::connection* connection) {
@@ -458,6 +461,7 @@ void sync_session::close_without_io() {
   });
   objects_.clear();
   deleted_in_transaction_.clear();
+  inserts_.clear();
   savepoints_.clear();
   state_ = transaction_state::closed;
 }
@@ -518,8 +522,15 @@ void sync_session::end_transaction() {
   savepoints_.clear();
   failure_.clear();
   // Records of objects that died meanwhile go now: every flush and commit walks the
-  // records, so a long-lived session must not carry the dead of earlier transactions.
-  objects_.purge();
+  // records, so a long-lived session must not carry the dead of earlier transactions. When
+  // none is alive (a batch the application let go of), they go at once rather than one by
+  // one out of both indexes.
+  bool any_alive = false;
+  objects_.for_each_record([&](object_record&) { any_alive = true; });
+  if (any_alive)
+    objects_.purge();
+  else
+    objects_.clear();
 }
 
 std::uint64_t sync_session::open_stream(drivers::connection& connection, const select_spec& spec,

@@ -1,34 +1,37 @@
 // The flush. State is changed in the identity map only once every statement succeeded;
-// until then new keys live in the pending records and old column values in `journal_`, so a
-// failure can put every object back as it was.
+// until then new keys live in the pending records and old column values in the insert
+// journal (pending objects) or `journal_` (the others), so a failure can put every object
+// back as it was.
 #include "orca/model/unit_of_work.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <numeric>
-#include <set>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "orca/drivers/error.hpp"
 #include "orca/model/compiler.hpp"
 #include "orca/model/dependency_order.hpp"
 #include "orca/model/overloaded.hpp"
+#include "association_rows.hpp"
 #include "relationship_sync.hpp"
 
 namespace orca {
 
 namespace {
 
-/// A foreign key to set from a relationship: child.fk = parent.key (or NULL: unlink).
+/// A foreign key to set from a relationship: child.fk = parent.key (or NULL: unlink). One
+/// per child of every collection, so it is kept small: objects with a record stay alive
+/// through work_ (pending and persistent ones) or their record (deleted ones) for the whole
+/// flush, and a child without a record is only compared by address.
 struct link {
-  std::shared_ptr<void> parent;
-  object_record* parent_record;
-  std::shared_ptr<void> child;
-  object_record* child_record;  ///< null for an unlinked object the session does not know
+  object_record* parent_record;  ///< null for an unlink
+  void* child;
+  object_record* child_record;
   const table_info* child_table;
-  std::size_t foreign_key;
   const relationship_info* relationship;
   bool unlink;
 };
@@ -38,28 +41,11 @@ struct tracked {
   object_record* record;
 };
 
-/// An association row to write or delete: `owner` and `target` paired by a many-to-many
-/// relationship.
-struct pair_change {
-  const relationship_info* relationship;
-  std::shared_ptr<void> owner;
-  std::shared_ptr<void> target;
-};
-
-/// The association table and its two columns, in ordinal order: the same row seen from
-/// either side of a back_populates pair has the same statement and parameter order.
-struct association_columns {
-  const table_info* table;
-  std::size_t first;
-  std::size_t second;
-  auto operator<=>(const association_columns&) const = default;
-};
-
-std::vector<value> read_columns(const table_info& table, const void* object) {
-  std::vector<value> values;
-  values.reserve(table.columns().size());
-  for (auto& c : table.columns()) values.push_back(c.access->get(object));
-  return values;
+// Fills `values` with an object's columns, in place: a snapshot taken again keeps its buffer.
+void read_columns(const table_info& table, const void* object, std::vector<value>& values) {
+  auto& columns = table.columns();
+  values.resize(columns.size());
+  for (std::size_t i = 0; i < columns.size(); ++i) values[i] = columns[i].access->get(object);
 }
 
 // A member's value for a statement; a member that cannot be converted (a time finer than a
@@ -87,10 +73,23 @@ error naming_column(const error& refused, const table_info& table, const std::ve
   return error{refused.code(), "column " + details.column + ": " + reason, std::move(details)};
 }
 
+// An UPDATE or DELETE by key matched fewer rows than it had objects: someone else changed
+// (with a version column) or deleted one of them since this session read it.
+void check_matched(const char* statement, const table_info& table, std::int64_t affected, std::size_t expected,
+                   bool versioned, const char* without_version, const std::string& sql) {
+  if (affected == static_cast<std::int64_t>(expected)) return;
+  throw error(errc::stale_data,
+              std::string{statement} + " of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
+                  std::to_string(expected) + " rows: " +
+                  (versioned ? "a row was changed or deleted by someone else since this session read it"
+                             : std::string{without_version} + " by someone else"),
+              {sql, {}, {}, false});
+}
+
 class flush_run {
 public:
-  flush_run(identity_map& objects, const drivers::dialect& dialect, flush_options options)
-      : objects_(objects), dialect_(dialect), options_(options) {}
+  flush_run(identity_map& objects, insert_journal& inserts, const drivers::dialect& dialect, flush_options options)
+      : objects_(objects), inserts_(inserts), inserts_mark_(inserts.size()), dialect_(dialect), options_(options) {}
 
   plan<flush_stats> run() {
     cascade();
@@ -101,8 +100,11 @@ public:
         apply_links(*table);
         co_await insert_pending(*table);
       }
+      links_ = {};  // every foreign key is set: its memory can serve the snapshots
       for (auto* table : tables) co_await update_dirty(*table);
-      co_await write_associations(tables);
+      auto association_statements = co_await associations_.write(objects_, tables, dialect_,
+                                                                 options_.insert_batch_size);
+      stats_.statements += association_statements;
       for (auto it = tables.rbegin(); it != tables.rend(); ++it) co_await delete_removed(**it);
     } catch (...) {
       failure = std::current_exception();
@@ -122,11 +124,13 @@ private:
       if (record.state == object_state::pending || record.state == object_state::persistent)
         work_.push_back({object, &record});
     });
-    // Pending objects first, in add() order, so that inserts follow the user's order.
-    std::stable_sort(work_.begin(), work_.end(),
-                     [](const tracked& a, const tracked& b) { return a.record->sequence < b.record->sequence; });
+    // In add() order, so that inserts follow the user's order. Records are mostly in that
+    // order already (slots are handed out in turn): the sort and its buffer are then skipped.
+    auto by_sequence = [](const tracked& a, const tracked& b) { return a.record->sequence < b.record->sequence; };
+    if (!std::is_sorted(work_.begin(), work_.end(), by_sequence))
+      std::stable_sort(work_.begin(), work_.end(), by_sequence);
     for (std::size_t i = 0; i < work_.size(); ++i) {
-      auto item = work_[i];  // copy: work_ grows in follow()
+      const auto& item = work_[i];  // a deque: it stays where it is while follow() appends
       for (auto& rel : item.record->table->relationships()) follow(item, rel);
     }
   }
@@ -146,10 +150,11 @@ private:
   void follow(const tracked& item, const relationship_info& rel) {
     auto* owner = item.object.get();
     bool save = has(rel.cascades, cascade::save_update);
+    // A child the session does not know has no foreign key to set, nor one to clear.
     auto link_child = [&](const std::shared_ptr<void>& child, bool unlink) {
       auto* record = unlink || !save ? objects_.find(child.get()) : join(rel, child);
-      if (record == nullptr && !unlink) return;
-      links_.push_back({item.object, item.record, child, record, &rel.target(), rel.foreign_key, &rel, unlink});
+      if (record == nullptr) return;
+      links_.push_back({unlink ? nullptr : item.record, child.get(), record, &rel.target(), &rel, unlink});
     };
     std::visit(overloaded{
                    [&](const std::shared_ptr<const detail::collection_accessor>& collection) {
@@ -167,59 +172,23 @@ private:
                      write_only_owners_.push_back({item.object, &rel});
                    },
                    [&](const std::shared_ptr<const detail::many_to_many_accessor>& many) {
-                     follow_many_to_many(item, rel, *many);
+                     associations_.follow(item.object, item.record->state == object_state::persistent, rel, *many,
+                                          [&](const relationship_info& r, const std::shared_ptr<void>& target) {
+                                            if (has(r.cascades, cascade::save_update))
+                                              return join(r, target) != nullptr;
+                                            return objects_.find(target.get()) != nullptr;
+                                          });
                    },
                    [&](const std::shared_ptr<const detail::reference_accessor>& reference) {
                      auto parent = reference->target(owner);
                      if (!parent) return;
                      auto* record = save ? join(rel, parent) : objects_.find(parent.get());
                      if (record == nullptr) return;
-                     links_.push_back(
-                         {parent, record, item.object, item.record, item.record->table, rel.foreign_key, &rel, false});
+                     links_.push_back({record, item.object.get(), item.record, item.record->table, &rel, false});
                      if (rel.back_populates != nullptr) detail::link_reference(rel, item.object, parent);
                    },
                },
                rel.access);
-  }
-
-  // The pairs a loaded many-to-many collection gained and lost since it was loaded or last
-  // flushed (all of them for a pending owner). Each row is queued once, from whichever side
-  // of a back_populates pair sees it first.
-  void follow_many_to_many(const tracked& item, const relationship_info& rel,
-                           const detail::many_to_many_accessor& many) {
-    auto* owner = item.object.get();
-    if (!many.is_loaded(owner)) return;
-    bool save = has(rel.cascades, cascade::save_update);
-    bool persistent = item.record->state == object_state::persistent;
-    std::unordered_set<const void*> persisted;
-    auto before = persistent ? many.persisted(owner) : std::vector<std::shared_ptr<void>>{};
-    for (auto& target : before) persisted.insert(target.get());
-    std::unordered_set<const void*> held;
-    for (auto& target : many.items(owner)) {
-      held.insert(target.get());
-      if (save)
-        join(rel, target);
-      else if (objects_.find(target.get()) == nullptr)
-        continue;  // not saved with the owner, and not in the session: no row to refer to
-      if (persisted.count(target.get()) == 0) queue_pair(pair_inserts_, rel, item.object, target);
-      if (auto* back = rel.back_populates) {
-        // Built before either side was in a session: the other side learns of the pair now.
-        back->many_to_many()->append(target.get(), item.object);
-        many_to_many_owners_.push_back({target, back});
-      }
-    }
-    for (auto& target : before)
-      if (held.count(target.get()) == 0) queue_pair(pair_deletes_, rel, item.object, target);
-    many_to_many_owners_.push_back({item.object, &rel});
-  }
-
-  void queue_pair(std::vector<pair_change>& queue, const relationship_info& rel, const std::shared_ptr<void>& owner,
-                  const std::shared_ptr<void>& target) {
-    auto& s = *rel.secondary;
-    bool owner_first = s.owner_column < s.target_column;
-    auto seen = std::make_tuple(&s.table(), owner_first ? owner.get() : target.get(),
-                                owner_first ? target.get() : owner.get(), &queue);
-    if (queued_pairs_.insert(seen).second) queue.push_back({&rel, owner, target});
   }
 
   std::vector<const table_info*> involved_tables() const {
@@ -234,12 +203,15 @@ private:
   }
 
   // Sets one column during the flush, remembering its old value: all of them are put back
-  // if the flush fails, and a pending object's are kept for a rollback of its INSERT.
+  // if the flush fails. A pending object's go to the transaction's insert journal, where a
+  // rollback of its INSERT finds them; the others are the flush's own.
   void write(object_record& record, void* object, const column_info& column, const value& x) {
     auto old = column.access->get(object);
     if (old == x) return;
-    if (record.state == object_state::pending) record.before_insert.emplace_back(column.ordinal, old);
-    journal_.push_back({object, &column, std::move(old)});
+    if (record.state == object_state::pending)
+      record.before_insert = inserts_.record(record.before_insert, column.ordinal, std::move(old));
+    else
+      journal_.push_back({object, &column, std::move(old)});
     column.access->set(object, x);
   }
 
@@ -261,11 +233,11 @@ private:
     std::unordered_set<const void*> linked;  // filled only when something is unlinked
     if (std::any_of(links_.begin(), links_.end(), [&](const link& l) { return l.unlink && l.child_table == &table; }))
       for (auto& l : links_)
-        if (!l.unlink && l.child_table == &table) linked.insert(l.child.get());
+        if (!l.unlink && l.child_table == &table) linked.insert(l.child);
     for (auto& l : links_) {
-      if (l.child_table != &table || l.child_record == nullptr) continue;
-      if (l.unlink && linked.count(l.child.get()) != 0) continue;
-      auto& column = table.columns()[l.foreign_key];
+      if (l.child_table != &table) continue;
+      if (l.unlink && linked.count(l.child) != 0) continue;
+      auto& column = table.columns()[l.relationship->foreign_key];
       value wanted;
       if (l.unlink) {
         if (!column.nullable)
@@ -276,7 +248,7 @@ private:
       } else {
         wanted = key_of(*l.parent_record);
       }
-      write(*l.child_record, l.child.get(), column, wanted);
+      write(*l.child_record, l.child, column, wanted);
     }
   }
 
@@ -298,12 +270,22 @@ private:
       if (c.autoincrement || c.server_default) optional_columns.push_back(c.ordinal);
     if (optional_columns.size() > 63)
       throw error(errc::invalid_argument, "table " + table.name() + " has more than 63 columns with defaults");
+    // Usually every row leaves out the same columns: one group, the pending list itself.
     std::map<std::uint64_t, std::vector<const tracked*>> groups;
-    for (auto* t : pending) {
+    auto left_out_of = [&](const tracked& t) {
       std::uint64_t left_out = 0;
       for (std::size_t i = 0; i < optional_columns.size(); ++i)
-        if (table.columns()[optional_columns[i]].access->is_unset(t->object.get())) left_out |= std::uint64_t{1} << i;
-      groups[left_out].push_back(t);
+        if (table.columns()[optional_columns[i]].access->is_unset(t.object.get())) left_out |= std::uint64_t{1} << i;
+      return left_out;
+    };
+    auto first = left_out_of(*pending.front());
+    auto other = std::find_if(pending.begin() + 1, pending.end(),
+                              [&](const tracked* t) { return left_out_of(*t) != first; });
+    if (other == pending.end()) {
+      groups.emplace(first, std::move(pending));
+    } else {
+      for (auto* t : pending) groups[left_out_of(*t)].push_back(t);
+      pending = {};
     }
     for (auto& [left_out, group] : groups) {
       std::vector<std::size_t> included;
@@ -314,11 +296,12 @@ private:
         included.push_back(c.ordinal);
       }
       co_await insert_group(table, included, group);
+      group = {};  // done with: its memory goes before the next group's statements
     }
   }
 
-  plan<void> insert_group(const table_info& table, std::vector<std::size_t> included,
-                          std::vector<const tracked*> group) {
+  plan<void> insert_group(const table_info& table, const std::vector<std::size_t>& included,
+                          const std::vector<const tracked*>& group) {
     // RETURNING starts with the key columns (in key order), then what the database filled in.
     auto& key_columns = table.primary_key_columns();
     bool key_generated = std::find(included.begin(), included.end(), key_columns.front()) == included.end();
@@ -391,151 +374,79 @@ private:
         for (std::size_t k = 0; k < returning.size(); ++k)
           write(*t.record, t.object.get(), table.columns()[returning[k]], rows.at(row, k));
         t.record->key = std::move(keys[row]);  // still pending: the identity map learns it in finish()
-        inserted_.push_back(t);
       }
       stats_.inserted += n;
     }
   }
 
-  // (3) UPDATE of the columns that differ from the snapshot, grouped by column set.
+  // (3) UPDATE of the columns that differ from the snapshot, grouped by column set. Parameter
+  // sets are built a batch (`insert_batch_size`) at a time, so that only one batch of them
+  // exists at once: reading a changed column again costs less than holding every object's.
   plan<void> update_dirty(const table_info& table) {
     const auto* version = table.version_column();
-    std::map<std::vector<std::size_t>, std::vector<tracked>> groups;
+    std::map<std::vector<std::size_t>, std::vector<const tracked*>> groups;
+    std::vector<std::size_t> changed;
     for (auto& t : work_) {
       if (t.record->table != &table || t.record->state != object_state::persistent) continue;
-      std::vector<std::size_t> changed;
+      changed.clear();
+      auto& snapshot = t.record->snapshot;
       for (auto& c : table.columns())
-        if (&c != version && c.ordinal < t.record->snapshot.size() &&
-            column_value(table, c, t.object.get()) != t.record->snapshot[c.ordinal])
+        if (&c != version && c.ordinal < snapshot.size() &&
+            column_value(table, c, t.object.get()) != snapshot[c.ordinal])
           changed.push_back(c.ordinal);
       if (changed.empty()) continue;
       if (std::any_of(changed.begin(), changed.end(), [&](std::size_t c) { return table.columns()[c].primary_key; }))
         throw error(errc::invalid_state, "the primary key of a persistent " + table.class_name() + " (" +
                                              t.record->key.to_string() + ") was changed; orca does not update keys");
-      groups[std::move(changed)].push_back(t);
+      auto group = groups.find(changed);
+      if (group == groups.end()) group = groups.emplace(changed, std::vector<const tracked*>{}).first;
+      group->second.push_back(&t);
     }
-    for (auto& [changed, group] : groups) {
-      auto set_columns = changed;
+    updated_.reserve(updated_.size() + std::accumulate(groups.begin(), groups.end(), std::size_t{0},
+                                                       [](std::size_t n, auto& g) { return n + g.second.size(); }));
+    std::size_t batch = std::max<std::size_t>(1, options_.insert_batch_size);
+    for (auto& [changed_columns, group] : groups) {
+      auto set_columns = changed_columns;
       if (version) set_columns.push_back(version->ordinal);
       auto text = sql::update(table, set_columns, dialect_);
-      std::vector<params> sets;
-      sets.reserve(group.size());
-      for (auto& t : group) {
-        params p;
-        p.reserve(changed.size() + t.record->key.size() + 2);
-        for (auto column : changed) p.push_back(table.columns()[column].access->get(t.object.get()));
-        value known;  // the version this session last loaded or wrote
-        if (version) {
-          known = t.record->snapshot[version->ordinal];
-          value next{known.as_integer() + 1};
-          write(*t.record, t.object.get(), *version, next);
-          p.push_back(std::move(next));
+      for (std::size_t start = 0; start < group.size(); start += batch) {
+        auto n = std::min(batch, group.size() - start);
+        std::vector<params> sets;
+        sets.reserve(n);
+        for (std::size_t i = start; i < start + n; ++i) {
+          const auto* t = group[i];
+          params p;
+          p.reserve(changed_columns.size() + t->record->key.size() + (version != nullptr ? 2 : 0));
+          for (auto column : changed_columns)
+            p.push_back(column_value(table, table.columns()[column], t->object.get()));
+          value known;  // the version this session last loaded or wrote
+          if (version) {
+            known = t->record->snapshot[version->ordinal];
+            value next{known.as_integer() + 1};
+            write(*t->record, t->object.get(), *version, next);
+            p.push_back(std::move(next));
+          }
+          t->record->key.append_to(p);
+          if (version) p.push_back(std::move(known));
+          sets.push_back(std::move(p));
+          updated_.push_back(t);
         }
-        t.record->key.append_to(p);
-        if (version) p.push_back(std::move(known));
-        sets.push_back(std::move(p));
-        updated_.push_back(t);
-      }
-      io::execute_many update{text, std::move(sets)};
-      std::int64_t affected = 0;
-      try {
-        affected = co_await update;
-      } catch (const error& e) {
-        auto columns = changed;
-        auto& key_columns = table.primary_key_columns();
-        columns.insert(columns.end(), key_columns.begin(), key_columns.end());
-        throw naming_column(e, table, columns);
-      }
-      ++stats_.statements;
-      if (affected != static_cast<std::int64_t>(group.size()))
-        throw error(errc::stale_data,
-                    "UPDATE of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
-                        std::to_string(group.size()) +
-                        (version ? " rows: a row was changed or deleted by someone else since this session read it"
-                                 : " rows: a row was deleted by someone else"),
-                    {text, {}, {}, false});
-      stats_.updated += group.size();
-    }
-  }
-
-  // (3b) Association rows: those taken out of many-to-many collections and those of owners
-  // being deleted go first, then the new pairs (every object's INSERT is done by now).
-  plan<void> write_associations(const std::vector<const table_info*>& tables) {
-    std::map<association_columns, std::vector<params>> deletes;
-    for (auto& change : pair_deletes_) {
-      auto row = pair_row(change);
-      deletes[row.first].push_back(std::move(row.second));
-    }
-    for (auto& [columns, sets] : deletes) {
-      io::execute_many removal{sql::delete_pair(*columns.table, columns.first, columns.second, dialect_),
-                               std::move(sets)};
-      co_await removal;
-      ++stats_.statements;
-    }
-    co_await delete_rows_of_deleted_owners(tables);
-    std::map<association_columns, std::vector<value>> inserts;
-    for (auto& change : pair_inserts_) {
-      auto row = pair_row(change);
-      auto& values = inserts[row.first];
-      values.insert(values.end(), row.second.begin(), row.second.end());
-    }
-    std::size_t batch = std::max<std::size_t>(1, std::min(options_.insert_batch_size, dialect_.max_parameters() / 2));
-    for (auto& [columns, values] : inserts) {
-      std::size_t rows = values.size() / 2;
-      for (std::size_t start = 0; start < rows; start += batch) {
-        auto n = std::min(batch, rows - start);
-        params p(values.begin() + static_cast<std::ptrdiff_t>(2 * start),
-                 values.begin() + static_cast<std::ptrdiff_t>(2 * (start + n)));
-        io::execute insert{sql::insert_pairs(*columns.table, columns.first, columns.second, n, dialect_), std::move(p)};
-        co_await insert;
+        io::execute_many update{text, std::move(sets)};
+        std::int64_t affected = 0;
+        try {
+          affected = co_await update;
+        } catch (const error& e) {
+          auto columns = changed_columns;
+          auto& key_columns = table.primary_key_columns();
+          columns.insert(columns.end(), key_columns.begin(), key_columns.end());
+          throw naming_column(e, table, columns);
+        }
         ++stats_.statements;
+        check_matched("UPDATE", table, affected, n, version != nullptr, "a row was deleted", text);
+        stats_.updated += n;
       }
+      group = {};
     }
-  }
-
-  // The association rows of objects being deleted go, whether their collections are loaded
-  // or not (the foreign keys' ON DELETE CASCADE would too; the DELETE makes it explicit).
-  plan<void> delete_rows_of_deleted_owners(const std::vector<const table_info*>& tables) {
-    // The flush's tables include those of deleted objects: without a many-to-many among
-    // them, no record needs looking at (a flush must not cost as much as the session is large).
-    bool any = std::any_of(tables.begin(), tables.end(), [](const table_info* t) {
-      return std::any_of(t->relationships().begin(), t->relationships().end(),
-                         [](const relationship_info& r) { return r.kind == relationship_kind::many_to_many; });
-    });
-    if (!any) co_return;
-    std::map<std::pair<const table_info*, std::size_t>, std::vector<params>> deletes;
-    objects_.for_each_record([&](object_record& r) {
-      if (r.state != object_state::deleted) return;
-      for (auto& rel : r.table->relationships())
-        if (rel.kind == relationship_kind::many_to_many)
-          deletes[{&rel.secondary->table(), rel.secondary->owner_column}].push_back(params{r.key.part(0)});
-    });
-    for (auto& [where, sets] : deletes) {
-      io::execute_many removal{sql::delete_where(*where.first, where.second, dialect_), std::move(sets)};
-      co_await removal;
-      ++stats_.statements;
-    }
-  }
-
-  // The association table, its columns in ordinal order and the keys for them.
-  static std::pair<association_columns, params> pair_row(const pair_change& change) {
-    auto& rel = *change.relationship;
-    auto& s = *rel.secondary;
-    auto owner_key = related_key(*rel.owner, change.owner.get(), rel);
-    auto target_key = related_key(rel.target(), change.target.get(), rel);
-    if (s.owner_column < s.target_column)
-      return {{&s.table(), s.owner_column, s.target_column}, {std::move(owner_key), std::move(target_key)}};
-    return {{&s.table(), s.target_column, s.owner_column}, {std::move(target_key), std::move(owner_key)}};
-  }
-
-  static value related_key(const table_info& table, const void* object, const relationship_info& rel) {
-    auto key = table.key_of(object);
-    if (key.empty())
-      throw error(errc::invalid_state, "a " + table.class_name() + " paired by " + rel.owner->class_name() + "." +
-                                           rel.name +
-                                           " has no primary key: add it to the session (the relationship does not "
-                                           "cascade save_update)");
-    return key.part(0);
   }
 
   // (4) DELETE, children's tables before parents'.
@@ -556,44 +467,46 @@ private:
     io::execute_many removal{text, std::move(sets)};
     auto affected = co_await removal;
     ++stats_.statements;
-    if (affected != static_cast<std::int64_t>(count))
-      throw error(errc::stale_data,
-                  "DELETE of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
-                      std::to_string(count) +
-                      (version ? " rows: a row was changed or deleted by someone else since this session read it"
-                               : " rows: a row was already deleted by someone else"),
-                  {text, {}, {}, false});
+    check_matched("DELETE", table, affected, count, version != nullptr, "a row was already deleted", text);
     stats_.deleted += count;
   }
 
   void restore() noexcept {
+    // The values were read from the objects themselves, so they convert back.
     for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
       try {
         it->column->access->set(it->object, it->old);
       } catch (...) {
-        // The values were read from the object itself, so they convert back.
       }
     }
     for (auto& t : work_)
       if (t.record->state == object_state::pending) {
-        t.record->before_insert.clear();
+        try {
+          inserts_.restore(*t.record->table, t.object.get(), t.record->before_insert);
+        } catch (...) {
+        }
+        t.record->before_insert = insert_journal::none;
         t.record->key = key{};
       }
+    inserts_.truncate(inserts_mark_);
   }
 
   // Every statement succeeded: now the identity map learns what happened.
+  // (identity_map::reserve() is not called: it would make room for as many addresses again,
+  // while the inserted objects' addresses are indexed already; only their keys are new.)
   void finish() {
-    objects_.reserve(inserted_.size());
-    for (auto& t : inserted_) {
+    // Every pending object of the flush was inserted: each table of work_ had its INSERTs.
+    for (auto& t : work_) {
       auto& r = *t.record;
+      if (r.state != object_state::pending) continue;
       r.inserted_in_transaction = true;
       objects_.make_persistent(r, r.key);
-      r.snapshot = read_columns(*r.table, t.object.get());
+      read_columns(*r.table, t.object.get(), r.snapshot);
     }
-    for (auto& t : updated_) t.record->snapshot = read_columns(*t.record->table, t.object.get());
+    for (const auto* t : updated_) read_columns(*t->record->table, t->object.get(), t->record->snapshot);
     for (auto& t : deleted_) objects_.erase(t.object.get());
     for (auto& [owner, rel] : removed_from_) rel->collection()->clear_removed(owner.get());
-    for (auto& [owner, rel] : many_to_many_owners_) rel->many_to_many()->mark_persisted(owner.get());
+    associations_.finish();
     for (auto& [owner, rel] : write_only_owners_) {
       auto* write_only = rel->write_only();
       write_only->clear_pending(owner.get());
@@ -603,33 +516,33 @@ private:
   }
 
   struct saved_value {
-    void* object;  ///< kept alive by work_ or links_ for the flush's duration
+    void* object;  ///< kept alive by work_ or its record for the flush's duration
     const column_info* column;
     value old;
   };
 
   identity_map& objects_;
+  insert_journal& inserts_;
+  std::size_t inserts_mark_;  ///< the journal's size before this flush
   const drivers::dialect& dialect_;
   flush_options options_;
   flush_stats stats_;
-  std::vector<tracked> work_;
-  std::vector<link> links_;
+  // Deques, one per object or link, grow in small blocks: never copied as they grow, and
+  // their memory goes back to the allocator's free lists for the allocations that follow.
+  std::deque<tracked> work_;
+  std::deque<link> links_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> write_only_owners_;
   std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> removed_from_;  ///< collections
-  std::vector<std::pair<std::shared_ptr<void>, const relationship_info*>> many_to_many_owners_;
-  std::vector<pair_change> pair_inserts_;
-  std::vector<pair_change> pair_deletes_;
-  std::set<std::tuple<const table_info*, const void*, const void*, const void*>> queued_pairs_;
+  detail::association_rows associations_;
   std::vector<saved_value> journal_;
-  std::vector<tracked> inserted_;
-  std::vector<tracked> updated_;
+  std::vector<const tracked*> updated_;  ///< into work_, which no longer grows once they are taken
   std::vector<tracked> deleted_;
 };
 
 }  // namespace
 
 plan<flush_stats> unit_of_work::flush(const drivers::dialect& dialect) {
-  flush_run run{objects_, dialect, options_};
+  flush_run run{objects_, inserts_, dialect, options_};
   co_return co_await run.run();
 }
 

@@ -31,9 +31,10 @@ struct object_record {
   std::vector<value> snapshot;           ///< column values as last loaded or flushed
   bool expired = false;                  ///< the next load overwrites the object's values
   bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
-  /// The columns that INSERT's flush wrote (key, server defaults, foreign keys) with their
-  /// values from before it, so that a rollback can give the object back as it was.
-  std::vector<std::pair<std::size_t, value>> before_insert;
+  /// The newest entry of the values that the flush of its INSERT overwrote (key, server
+  /// defaults, foreign keys) in the session's insert_journal, so that a rollback can give
+  /// the object back as it was (0: none).
+  std::uint32_t before_insert = 0;
   std::uint64_t sequence = 0;  ///< order of add(), so inserts keep the user's order
 
   /// The object, if it is still alive.

@@ -16,6 +16,7 @@
 #include "orca/drivers/connection.hpp"
 #include "orca/model/identity_map.hpp"
 #include "orca/model/compiler.hpp"
+#include "orca/model/insert_journal.hpp"
 #include "orca/model/loading.hpp"
 #include "orca/model/plan.hpp"
 #include "orca/model/query_request.hpp"
@@ -33,7 +34,7 @@ struct session_options {
   /// snapshot, which would make every query cost as much as the session is large.
   bool autoflush = true;
   std::size_t selectin_batch_size = 500;  ///< parent keys per selectin query
-  std::size_t insert_batch_size = 1000;   ///< rows per multi-row INSERT
+  std::size_t insert_batch_size = 1000;   ///< rows per multi-row INSERT (and sets per UPDATE batch)
   std::size_t stream_batch_size = 1000;   ///< rows per stream batch
   bool stream_prefetch = true;            ///< streams fetch the next batch while one is consumed
 };
@@ -201,6 +202,7 @@ private:
 
   session_options options_;
   identity_map objects_;
+  insert_journal inserts_;  ///< what the transaction's INSERTs overwrote in their objects
   unit_of_work work_;
   loader loader_;
   transaction_state state_ = transaction_state::none;
@@ -210,8 +212,8 @@ private:
   struct deleted_row {
     object_ref object;
     orca::key key;
-    std::vector<value> snapshot;                               ///< the row's values
-    std::vector<std::pair<std::size_t, value>> before_insert;  ///< if inserted in the transaction
+    std::vector<value> snapshot;             ///< the row's values
+    insert_journal::position before_insert;  ///< if inserted in the transaction
     bool inserted_in_transaction;
   };
   std::vector<deleted_row> deleted_in_transaction_;
@@ -221,6 +223,7 @@ private:
   struct savepoint_mark {
     std::unordered_map<const void*, std::vector<value>> snapshots;
     std::size_t deleted_rows = 0;
+    std::size_t journal_entries = 0;  ///< the insert journal's size (entries after it are the block's)
   };
   std::vector<savepoint_mark> savepoints_;
   void restore_savepoint(const savepoint_mark& mark);

@@ -7,14 +7,16 @@
 
 #include "orca/drivers/connection.hpp"
 #include "orca/model/identity_map.hpp"
+#include "orca/model/insert_journal.hpp"
 #include "orca/model/plan.hpp"
 
 namespace orca {
 
 /// Tuning of the flush.
 struct flush_options {
-  std::size_t insert_batch_size = 1000;  ///< rows per multi-row INSERT (also bounded by the
-                                         ///< dialect's parameter limit)
+  /// Rows per multi-row INSERT (also bounded by the dialect's parameter limit), and
+  /// parameter sets per batched UPDATE.
+  std::size_t insert_batch_size = 1000;
 };
 
 /// What one flush did, for tests, logs and benchmarks.
@@ -37,7 +39,10 @@ struct flush_stats {
 /// rethrown (the caller rolls the transaction back).
 class unit_of_work {
 public:
-  unit_of_work(identity_map& objects, flush_options options) : objects_(objects), options_(options) {}
+  /// A unit of work over `objects`, recording what its INSERTs overwrite in `inserts` (the
+  /// transaction's journal, which the session reads back on rollback).
+  unit_of_work(identity_map& objects, insert_journal& inserts, flush_options options)
+      : objects_(objects), inserts_(inserts), options_(options) {}
 
   /// The flush as a plan: its statements go to whoever drives it, inside the open
   /// transaction. The identity map must not change until the plan ends.
@@ -53,6 +58,7 @@ public:
 
 private:
   identity_map& objects_;
+  insert_journal& inserts_;
   flush_options options_;
 };
 
