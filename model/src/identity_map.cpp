@@ -118,7 +118,7 @@ void identity_map::erase_record(object_record& record) {
   record.snapshot.clear();
   record.expired = false;
   record.inserted_in_transaction = false;
-  record.before_insert.clear();
+  record.before_insert = 0;  // no insert journal entries
   record.sequence = 0;
   record.address_ = nullptr;
   free_.push_back(record.slot_);

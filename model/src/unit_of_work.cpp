@@ -492,9 +492,10 @@ private:
   }
 
   // Every statement succeeded: now the identity map learns what happened.
-  // (identity_map::reserve() is not called: it would make room for as many addresses again,
-  // while the inserted objects' addresses are indexed already; only their keys are new.)
   void finish() {
+    // The inserted objects' addresses are indexed already; only their keys are new.
+    objects_.reserve_keys(static_cast<std::size_t>(std::count_if(
+        work_.begin(), work_.end(), [](const tracked& t) { return t.record->state == object_state::pending; })));
     // Every pending object of the flush was inserted: each table of work_ had its INSERTs.
     for (auto& t : work_) {
       auto& r = *t.record;

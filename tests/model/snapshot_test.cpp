@@ -27,15 +27,15 @@ enum class level : std::int16_t { low = 1, high = 2 };
 
 struct sample {
   std::int64_t id = 0;
-  float ratio = 0;                          // the row holds a double
-  std::int32_t small = 0;                   // range-checked narrowing
-  bool flag = false;                        // SQLite holds an integer
-  level as_number = level::low;             // an enumeration stored as its integer
-  level as_name = level::low;               // and as text
-  system_clock::time_point at{};            // SQLite holds text
+  float ratio = 0;                // the row holds a double
+  std::int32_t small = 0;         // range-checked narrowing
+  bool flag = false;              // SQLite holds an integer
+  level as_number = level::low;   // an enumeration stored as its integer
+  level as_name = level::low;     // and as text
+  system_clock::time_point at{};  // SQLite holds text
   year_month_day date{year{2000}, month{1}, day{1}};
-  std::optional<float> maybe_ratio;         // NULL, then a double
-  std::optional<std::string> note;          // NULL
+  std::optional<float> maybe_ratio;  // NULL, then a double
+  std::optional<std::string> note;   // NULL
   std::string text;
   orca::json doc{"{}"};
 };

@@ -97,6 +97,8 @@ public:
   }
   /// Makes room for `n` more records.
   void reserve(std::size_t n);
+  /// Makes room for `n` more keys (records already indexed by address becoming persistent).
+  void reserve_keys(std::size_t n) { by_key_.reserve(n); }
   /// Number of records (live or not yet purged).
   std::size_t size() const noexcept { return by_address_.size(); }
   /// Removes every record.
