@@ -105,6 +105,7 @@ plan<std::vector<object_ref>> loader::load(select_spec spec, const drivers::dial
   io::execute query{std::move(statement.text), std::move(statement.parameters)};
   auto rows = co_await query;
   auto objects = merge_result(spec, rows);
+  rows = {};  // merged: freed before the eager loads bring their own rows
   co_await load_relationships(spec, objects, dialect);
   co_return objects;
 }
@@ -228,6 +229,7 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
       if (auto at = owners.positions.find(key_of_value(fk, rows.at(r, rel.foreign_key))))
         children[*at].push_back(objects[r].object);
     loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));
+    rows = {};  // each batch's rows are freed once merged, while the next ones are
   }
   for (std::size_t i = 0; i < owners.owners.size(); ++i)
     rel.collection()->assign(owners.owners[i], std::move(children[i]));
@@ -258,6 +260,7 @@ plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& re
         related[*at].push_back(objects[r].object);
       if (known.insert(objects[r].object.get()).second) loaded.push_back(objects[r]);
     }
+    rows = {};
   }
   for (std::size_t i = 0; i < owners.owners.size(); ++i)
     rel.many_to_many()->assign(owners.owners[i], std::move(related[i]));

@@ -495,6 +495,7 @@ plan<std::vector<object_ref>> sync_session::load_batch(select_spec spec, drivers
                                                        const drivers::dialect& dialect) {
   check_usable();
   auto objects = loader_.merge_result(spec, rows);
+  rows = {};  // merged: freed before the eager loads bring their own rows
   co_await loader_.load_relationships(spec, objects, dialect);
   co_return objects;
 }
