@@ -50,14 +50,25 @@ void read_columns(const table_info& table, const void* object, std::vector<value
 
 // A member's value for a statement; a member that cannot be converted (a time finer than a
 // microsecond, an enumerator without a name) names its column, as a driver's refusal does.
-value column_value(const table_info& table, const column_info& column, const void* object) {
+// Runs f, a read of one column's member; a value the member cannot give names the column.
+template <class F>
+auto reading_column(const table_info& table, const column_info& column, F&& f) {
   try {
-    return column.access->get(object);
+    return f();
   } catch (const error& e) {
     auto details = e.details();
     details.column = table.name() + "." + column.name;
     throw error{e.code(), "column " + details.column + ": " + e.message(), std::move(details)};
   }
+}
+
+value column_value(const table_info& table, const column_info& column, const void* object) {
+  return reading_column(table, column, [&] { return column.access->get(object); });
+}
+
+// True if the column's member still gives `x` (its snapshot value).
+bool column_holds(const table_info& table, const column_info& column, const void* object, const value& x) {
+  return reading_column(table, column, [&] { return column.access->holds(object, x); });
 }
 
 // A value the driver refused names its 1-based parameter ("parameter 3: text holds ...");
@@ -392,7 +403,7 @@ private:
       auto& snapshot = t.record->snapshot;
       for (auto& c : table.columns())
         if (&c != version && c.ordinal < snapshot.size() &&
-            column_value(table, c, t.object.get()) != snapshot[c.ordinal])
+            !column_holds(table, c, t.object.get(), snapshot[c.ordinal]))
           changed.push_back(c.ordinal);
       if (changed.empty()) continue;
       if (std::any_of(changed.begin(), changed.end(), [&](std::size_t c) { return table.columns()[c].primary_key; }))

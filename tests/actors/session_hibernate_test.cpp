@@ -1,5 +1,7 @@
 // An idle session holds no actor: the session actor is spawned on first use and quits when a
 // commit or rollback leaves it holding nothing; a session that holds objects keeps them.
+#include <chrono>
+
 #include <catch2/catch.hpp>
 
 #include "support/actor_schema.hpp"
@@ -11,9 +13,11 @@ namespace {
 
 // The actors running once those that were told to quit are gone: an actor quits after its
 // last reply went out, so a count taken at once may still include it.
+// Asked again for up to 10 s (a loaded machine may run the quitting actors late).
 orca::task<std::size_t> settled_actors(orca::engine engine, std::size_t expected) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
   auto status = co_await engine.status();
-  for (int i = 0; i < 10000 && status.actors != expected; ++i) status = co_await engine.status();
+  while (status.actors != expected && std::chrono::steady_clock::now() < deadline) status = co_await engine.status();
   co_return status.actors;
 }
 

@@ -104,13 +104,21 @@ TEST_CASE("a loaded object that was not changed is not written back, whatever it
     session.commit(conn);
     CHECK(conn.count_starting_with("UPDATE") == 0);
   }
-  SECTION("a changed member is written, and only that column") {
+  SECTION("changed members are written, and only those columns") {
     s->text = "changed";
+    s->note = "";  // NULL to an empty text is a change
     conn.clear();
     session.commit(conn);
     CHECK(session.last_flush().updated == 1);
     REQUIRE(conn.count_starting_with("UPDATE") == 1);
+    for (auto& sql : conn.statements())
+      if (sql.starts_with("UPDATE")) {
+        CHECK(sql.find("body") != std::string::npos);
+        CHECK(sql.find("note") != std::string::npos);
+        CHECK(sql.find("small") == std::string::npos);
+      }
     CHECK(check->execute("SELECT body FROM snapshot_sample WHERE id = 1").at(0, 0).as_text() == "changed");
+    CHECK(check->execute("SELECT note FROM snapshot_sample WHERE id = 1").at(0, 0) == orca::value{std::string{}});
     CHECK(check->execute("SELECT small FROM snapshot_sample WHERE id = 1").at(0, 0).as_integer() == -7);
   }
 }

@@ -69,6 +69,15 @@ public:
     }
     x = value_traits<M>::to_value(m);
   }
+  bool holds(const void* object, const value& x) const override {
+    const auto& m = static_cast<const T*>(object)->*member_;
+    if constexpr (std::same_as<M, std::string>)
+      return x.type() == value_type::text && m == x.as_text();
+    else if constexpr (std::same_as<M, std::optional<std::string>>)
+      return m ? x.type() == value_type::text && *m == x.as_text() : x.is_null();
+    else
+      return value_traits<M>::to_value(m) == x;
+  }
   bool is_unset(const void* object) const override {
     if constexpr (std::is_default_constructible_v<M> && requires(const M& a) { a == a; })
       return static_cast<const T*>(object)->*member_ == M{};

@@ -50,6 +50,9 @@ public:
     set(object, x);
     x = get(object);
   }
+  /// True if get() would return a value equal to `x`; compares without a copy where it can
+  /// (a flush asks this of every column of every object it looks at).
+  virtual bool holds(const void* object, const value& x) const { return get(object) == x; }
   /// True if the member still holds its default-constructed value ("not given").
   virtual bool is_unset(const void* object) const = 0;
 };
