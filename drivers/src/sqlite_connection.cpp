@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -288,9 +290,20 @@ void sqlite_cursor::detach() noexcept {
 
 // Runs one configuration statement while opening; any failure (e.g. the file is not a
 // database, which SQLite only notices on first read) means the open failed.
-void configure(sqlite3* db, const char* sql, const std::string& path) {
+// Runs one of the PRAGMAs that set a new connection up. While another connection of the same
+// file closes (its last close checkpoints and removes the WAL), SQLite can answer SQLITE_BUSY
+// without calling the busy handler: such an answer is retried for up to `patience`.
+void configure(sqlite3* db, const char* sql, const std::string& path, std::chrono::milliseconds patience) {
+  auto deadline = std::chrono::steady_clock::now() + patience;
   char* message = nullptr;
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+  for (auto pause = std::chrono::milliseconds{1};
+       (rc & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < deadline;
+       pause = std::min(pause * 2, std::chrono::milliseconds{20})) {
+    sqlite3_free(std::exchange(message, nullptr));
+    std::this_thread::sleep_for(pause);
+    rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+  }
   if (rc == SQLITE_OK) return;
   std::string reason = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
@@ -319,13 +332,14 @@ std::unique_ptr<connection> open_sqlite(const url& target, const connection_opti
   // Switching a new file to WAL takes an exclusive lock, so connections opened at the same
   // moment wait for each other here, even where the caller handles lock waits itself
   // (busy_timeout 0): up to a second, once per connection.
-  sqlite3_busy_timeout(db.get(), static_cast<int>(std::max<std::int64_t>(options.busy_timeout.count(), 1000)));
-  configure(db.get(), "PRAGMA foreign_keys=ON", path);
+  auto patience = std::max(options.busy_timeout, std::chrono::milliseconds{1000});
+  sqlite3_busy_timeout(db.get(), static_cast<int>(patience.count()));
+  configure(db.get(), "PRAGMA foreign_keys=ON", path, patience);
   if (!target.is_memory()) {
     // WAL lets readers run while one connection writes; NORMAL is durable enough in WAL
     // (a power cut may lose the last commits, never corrupt the file).
-    configure(db.get(), "PRAGMA journal_mode=WAL", path);
-    configure(db.get(), "PRAGMA synchronous=NORMAL", path);
+    configure(db.get(), "PRAGMA journal_mode=WAL", path, patience);
+    configure(db.get(), "PRAGMA synchronous=NORMAL", path, patience);
   }
   sqlite3_busy_timeout(db.get(), static_cast<int>(options.busy_timeout.count()));
   return std::make_unique<sqlite_connection>(db.release(), options);

@@ -101,7 +101,7 @@ TEST_CASE("with pre-ping and recycle the pool lends only live, young connections
   caf::scoped_actor self{rt->system()};
   auto pool = spawn_pool(
       rt->system(), "recycling", orca::parse_url(target.url), {},
-      pool_options{.size = 1, .max_overflow = 0, .timeout = 5000ms, .pre_ping = true, .recycle = 300ms});
+      pool_options{.size = 1, .max_overflow = 0, .timeout = 5000ms, .pre_ping = true, .recycle = 3000ms});
   auto c = checkout(self, pool);
   REQUIRE(c);
   REQUIRE(ping(self, c));
@@ -128,7 +128,7 @@ TEST_CASE("with pre-ping and recycle the pool lends only live, young connections
   }
   auto before = status(self, pool).opened;
   self->send(pool, checkin_atom::value, again, false);
-  std::this_thread::sleep_for(400ms);  // let it age past pool_recycle
+  std::this_thread::sleep_for(3100ms);  // let it age past pool_recycle (long: a loaded machine is slow to get here)
   auto fresh = checkout(self, pool);
   REQUIRE(fresh);
   CHECK(fresh.address() != again.address());
