@@ -1,7 +1,8 @@
-// orca::drivers::rowset: the rows a statement returned, stored flat (row-major).
+// orca::drivers::rowset: the rows a statement returned, stored row-major in chunks.
 // Produced by connections and cursors; read by the model's loaders.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,9 +12,17 @@
 
 namespace orca::drivers {
 
-/// Rows of one result, column names once, cells row-major in one vector.
+/// Rows of one result, column names once, cells row-major.
+///
+/// The cells live in chunks: the first grows by doubling up to `chunk_cells`, and every later
+/// one is allocated at that size. A large result is never copied to a bigger array as it
+/// grows (a 100,000-row SELECT read in one vector moved every cell about once more and touched
+/// twice its memory), while a one-row result stays one small allocation.
 class rowset {
 public:
+  /// Cells per chunk once a result outgrows its first one (a power of two).
+  static constexpr std::size_t chunk_cells = std::size_t{1} << 13;
+
   rowset() = default;
   explicit rowset(std::vector<std::string> columns) : columns_(std::move(columns)) {}
 
@@ -24,26 +33,44 @@ public:
   /// Number of columns.
   std::size_t width() const noexcept { return columns_.size(); }
   /// Number of rows.
-  std::size_t size() const noexcept { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }
+  std::size_t size() const noexcept { return columns_.empty() ? 0 : cells_ / columns_.size(); }
   /// True when there are no rows.
-  bool empty() const noexcept { return cells_.empty(); }
+  bool empty() const noexcept { return cells_ == 0; }
   /// The cell at (row, column).
-  const value& at(std::size_t row, std::size_t column) const { return cells_[row * width() + column]; }
+  const value& at(std::size_t row, std::size_t column) const { return cell(row * width() + column); }
   /// Mutable access, for loaders that move values out.
-  value& at(std::size_t row, std::size_t column) { return cells_[row * width() + column]; }
+  value& at(std::size_t row, std::size_t column) { return cell(row * width() + column); }
   /// Appends one cell; rows are complete after width() appends.
-  void push(value x) { cells_.push_back(std::move(x)); }
-  /// Reserves room for n rows.
-  void reserve_rows(std::size_t n) { cells_.reserve(n * width()); }
-  /// Drops every row, keeping the columns.
-  void clear_rows() noexcept { cells_.clear(); }
+  void push(value x) {
+    if (chunks_.empty()) chunks_.emplace_back();
+    if (chunks_.back().size() == chunk_cells) chunks_.emplace_back().reserve(chunk_cells);
+    chunks_.back().push_back(std::move(x));
+    ++cells_;
+  }
+  /// Reserves room for n rows in all (a first chunk up to its full size, then chunk slots).
+  void reserve_rows(std::size_t n) {
+    auto wanted = n * width();
+    if (chunks_.empty()) chunks_.emplace_back();
+    if (chunks_.size() == 1) chunks_.front().reserve(std::min(wanted, chunk_cells));
+    chunks_.reserve(wanted / chunk_cells + 1);
+  }
+  /// Drops every row, keeping the columns (and the first chunk's memory, for the next batch).
+  void clear_rows() noexcept {
+    if (chunks_.size() > 1) chunks_.resize(1);
+    if (!chunks_.empty()) chunks_.front().clear();
+    cells_ = 0;
+  }
 
   /// Rows changed by an INSERT/UPDATE/DELETE (as the database reported).
   std::int64_t affected_rows = 0;
 
 private:
+  const value& cell(std::size_t i) const { return chunks_[i / chunk_cells][i % chunk_cells]; }
+  value& cell(std::size_t i) { return chunks_[i / chunk_cells][i % chunk_cells]; }
+
   std::vector<std::string> columns_;
-  std::vector<value> cells_;
+  std::vector<std::vector<value>> chunks_;
+  std::size_t cells_ = 0;
 };
 
 }  // namespace orca::drivers
