@@ -8,8 +8,9 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <map>
+#include <string>
 #include <unordered_set>
+#include <vector>
 #include <utility>
 
 #include <caf/event_based_actor.hpp>
@@ -37,9 +38,21 @@ public:
   /// Runs `t` until its first suspension; `done` runs (noexcept context) when it finishes.
   void launch(task<void> t, std::function<void(std::exception_ptr)> done);
 
-  /// Watches a request: `expire` runs if it is not settled by `deadline`. Returns its id and
-  /// whether the host must start ticking (no tick was pending).
-  std::pair<std::uint64_t, bool> watch(clock::time_point deadline, std::function<void()> expire);
+  /// What a watched request's expiry does: fills `error` with a request_timeout naming
+  /// `what` and `timeout`, then resumes `awaiting` on `host`. `what` and `error` live in the
+  /// awaiting operation, which outlives the watch (it ends when the request settles or expires).
+  struct expiry {
+    std::exception_ptr* error = nullptr;
+    caf::event_based_actor* host = nullptr;
+    std::coroutine_handle<> awaiting;
+    const std::string* what = nullptr;
+    std::chrono::milliseconds timeout{0};
+  };
+
+  /// Watches a request until `deadline`. Returns its id and whether the host must start
+  /// ticking (no tick was pending). No allocation once the host has watched as many requests
+  /// at once before.
+  std::pair<std::uint64_t, bool> watch(clock::time_point deadline, const expiry& e);
   /// Settles a watched request; false if it already expired (its reply must be ignored).
   bool settle(std::uint64_t id) noexcept;
   /// Runs the expiries that are due; returns whether the host must tick again.
@@ -47,8 +60,17 @@ public:
 
 private:
   std::unordered_set<void*> frames_;  // keyed by address: libstdc++ 12 cannot hash handles
-  std::map<std::uint64_t, std::pair<clock::time_point, std::function<void()>>> deadlines_;
-  std::uint64_t next_deadline_ = 0;
+  // A slot per request in flight, reused: an id is the slot's index and its generation, so
+  // a late settle of an expired request finds a newer generation and fails.
+  struct slot {
+    clock::time_point deadline;
+    std::uint32_t generation = 0;
+    bool active = false;
+    expiry what;
+  };
+  std::vector<slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::size_t active_ = 0;
   bool ticking_ = false;
 };
 

@@ -57,11 +57,8 @@ detail::operation<T> ask(Handle dest, std::chrono::milliseconds timeout, const s
     auto* host = require_host();
     auto* roots = current_roots();
     auto* result = &out;
-    auto [watched, start_ticking] = roots->watch(coroutine_roots::clock::now() + timeout, [=] {
-      result->error = std::make_exception_ptr(
-          error{errc::request_timeout, what + " did not answer within " + std::to_string(timeout.count()) + " ms"});
-      resume_on(host, roots, h);
-    });
+    auto [watched, start_ticking] = roots->watch(coroutine_roots::clock::now() + timeout,
+                                                 {&result->error, host, h, &what, timeout});
     if (start_ticking) host->delayed_send(host, coroutine_roots::tick_interval, timeout_atom::value);
     auto handle = host->request(dest, caf::infinite, xs...);
     using types = typename reply_types<decltype(handle)>::types;

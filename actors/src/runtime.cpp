@@ -7,6 +7,7 @@
 #include <caf/scheduler/coordinator.hpp>
 
 #include "host.hpp"
+#include "orca/drivers/error.hpp"
 #include "scheduler_policy.hpp"
 
 #include <mutex>
@@ -76,27 +77,55 @@ coroutine_roots::~coroutine_roots() {
   for (auto* frame : frames_) std::coroutine_handle<>::from_address(frame).destroy();
 }
 
-std::pair<std::uint64_t, bool> coroutine_roots::watch(clock::time_point deadline, std::function<void()> expire) {
-  auto id = next_deadline_++;
-  deadlines_.emplace(id, std::make_pair(deadline, std::move(expire)));
+std::pair<std::uint64_t, bool> coroutine_roots::watch(clock::time_point deadline, const expiry& e) {
+  std::uint32_t index = 0;
+  if (free_.empty()) {
+    index = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    index = free_.back();
+    free_.pop_back();
+  }
+  auto& s = slots_[index];
+  s.deadline = deadline;
+  s.active = true;
+  s.what = e;
+  ++active_;
+  auto id = (std::uint64_t{s.generation} << 32) | index;
   return {id, !std::exchange(ticking_, true)};
 }
 
-bool coroutine_roots::settle(std::uint64_t id) noexcept { return deadlines_.erase(id) == 1; }
+bool coroutine_roots::settle(std::uint64_t id) noexcept {
+  auto index = static_cast<std::uint32_t>(id);
+  if (index >= slots_.size()) return false;
+  auto& s = slots_[index];
+  if (!s.active || s.generation != static_cast<std::uint32_t>(id >> 32)) return false;
+  s.active = false;
+  ++s.generation;
+  --active_;
+  free_.push_back(index);
+  return true;
+}
 
 bool coroutine_roots::tick() {
   auto now = clock::now();
-  std::vector<std::function<void()>> due;
-  for (auto it = deadlines_.begin(); it != deadlines_.end();) {
-    if (it->second.first <= now) {
-      due.push_back(std::move(it->second.second));
-      it = deadlines_.erase(it);
-    } else {
-      ++it;
-    }
+  std::vector<expiry> due;
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    auto& s = slots_[i];
+    if (!s.active || s.deadline > now) continue;
+    due.push_back(s.what);
+    s.active = false;
+    ++s.generation;
+    --active_;
+    free_.push_back(i);
   }
-  for (auto& expire : due) expire();  // may watch new requests
-  ticking_ = !deadlines_.empty();
+  // Resuming may watch new requests (and reuse the slots just freed).
+  for (auto& e : due) {
+    *e.error = std::make_exception_ptr(orca::error{
+        errc::request_timeout, *e.what + " did not answer within " + std::to_string(e.timeout.count()) + " ms"});
+    resume_on(e.host, this, e.awaiting);
+  }
+  ticking_ = active_ != 0;
   return ticking_;
 }
 

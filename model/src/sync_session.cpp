@@ -26,12 +26,17 @@ void sync_session::check_usable() const {
                                             failure_ + "); call rollback() before using the session again");
 }
 
+// Not a coroutine itself: inside a transaction (the usual case) it returns an empty plan,
+// which its awaiter skips without allocating a frame.
 plan<void> sync_session::begin_if_needed() {
   check_usable();
-  if (state_ == transaction_state::none) {
-    co_await io::begin{};
-    state_ = transaction_state::active;
-  }
+  if (state_ != transaction_state::none) return {};
+  return begin_now();
+}
+
+plan<void> sync_session::begin_now() {
+  co_await io::begin{};
+  state_ = transaction_state::active;
 }
 
 void sync_session::add(const object_ref& object) {
@@ -196,11 +201,15 @@ plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
   std::rethrow_exception(failure);
 }
 
+// Not a coroutine itself: with nothing to flush it returns an empty plan (no frame).
 plan<void> sync_session::autoflush(const drivers::dialect& dialect) {
   // exchange() clears the flag either way: a flush writes every queued write-only change.
   bool write_only_changed = objects_.write_only_changed()->exchange(false);
-  if (options_.autoflush && (added_or_removed_ || write_only_changed)) co_await flush(dialect);
+  if (!options_.autoflush || !(added_or_removed_ || write_only_changed)) return {};
+  return autoflush_now(dialect);
 }
+
+plan<void> sync_session::autoflush_now(const drivers::dialect& dialect) { co_await flush(dialect); }
 
 plan<std::vector<object_ref>> sync_session::execute(select_spec spec, const drivers::dialect& dialect) {
   sql::check_select(spec);  // a statement orca refuses sends nothing, not even BEGIN

@@ -42,22 +42,26 @@ public:
   value& at(std::size_t row, std::size_t column) { return cell(row * width() + column); }
   /// Appends one cell; rows are complete after width() appends.
   void push(value x) {
-    if (chunks_.empty()) chunks_.emplace_back();
-    if (chunks_.back().size() == chunk_cells) chunks_.emplace_back().reserve(chunk_cells);
-    chunks_.back().push_back(std::move(x));
+    if (cells_ < chunk_cells) {
+      // The first chunk starts at one row, then doubles (a point read allocates once).
+      if (first_.capacity() == 0) first_.reserve(std::max<std::size_t>(width(), 1));
+      first_.push_back(std::move(x));
+    } else {
+      if (more_.empty() || more_.back().size() == chunk_cells) more_.emplace_back().reserve(chunk_cells);
+      more_.back().push_back(std::move(x));
+    }
     ++cells_;
   }
-  /// Reserves room for n rows in all (a first chunk up to its full size, then chunk slots).
+  /// Reserves room for n rows in all (the first chunk up to its full size, then chunk slots).
   void reserve_rows(std::size_t n) {
     auto wanted = n * width();
-    if (chunks_.empty()) chunks_.emplace_back();
-    if (chunks_.size() == 1) chunks_.front().reserve(std::min(wanted, chunk_cells));
-    chunks_.reserve(wanted / chunk_cells + 1);
+    first_.reserve(std::min(wanted, chunk_cells));
+    if (wanted > chunk_cells) more_.reserve((wanted - chunk_cells) / chunk_cells + 1);
   }
   /// Drops every row, keeping the columns (and the first chunk's memory, for the next batch).
   void clear_rows() noexcept {
-    if (chunks_.size() > 1) chunks_.resize(1);
-    if (!chunks_.empty()) chunks_.front().clear();
+    more_.clear();
+    first_.clear();
     cells_ = 0;
   }
 
@@ -65,11 +69,16 @@ public:
   std::int64_t affected_rows = 0;
 
 private:
-  const value& cell(std::size_t i) const { return chunks_[i / chunk_cells][i % chunk_cells]; }
-  value& cell(std::size_t i) { return chunks_[i / chunk_cells][i % chunk_cells]; }
+  const value& cell(std::size_t i) const {
+    return i < chunk_cells ? first_[i] : more_[(i - chunk_cells) / chunk_cells][(i - chunk_cells) % chunk_cells];
+  }
+  value& cell(std::size_t i) {
+    return i < chunk_cells ? first_[i] : more_[(i - chunk_cells) / chunk_cells][(i - chunk_cells) % chunk_cells];
+  }
 
   std::vector<std::string> columns_;
-  std::vector<std::vector<value>> chunks_;
+  std::vector<value> first_;              ///< cells [0, chunk_cells)
+  std::vector<std::vector<value>> more_;  ///< the later cells, chunk_cells each
   std::size_t cells_ = 0;
 };
 

@@ -151,7 +151,13 @@ template <class U>
 class child_awaiter {
 public:
   explicit child_awaiter(plan<U>&& child) : child_(std::move(child)) {}
-  bool await_ready() const noexcept { return false; }
+  // An empty plan<void> (no coroutine) means nothing to do: the parent goes on at once.
+  bool await_ready() const noexcept {
+    if constexpr (std::is_void_v<U>)
+      return !child_;
+    else
+      return false;
+  }
   template <class P>
   std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
     auto& promise = child_.handle_.promise();
@@ -159,7 +165,12 @@ public:
     promise.continuation = parent;
     return child_.handle_;
   }
-  U await_resume() { return child_.result(); }
+  U await_resume() {
+    if constexpr (std::is_void_v<U>) {
+      if (!child_) return;
+    }
+    return child_.result();
+  }
 
 private:
   plan<U> child_;
@@ -225,7 +236,8 @@ public:
     if (handle_) handle_.destroy();
   }
 
-  /// True for a plan that holds a coroutine.
+  /// True for a plan that holds a coroutine. An empty plan<void>, awaited by another plan,
+  /// is a step with nothing to do.
   explicit operator bool() const noexcept { return static_cast<bool>(handle_); }
   /// Runs the plan until it needs I/O or ends.
   void start() { handle_.resume(); }

@@ -183,8 +183,12 @@ public:
 
 private:
   void check_usable() const;
+  /// BEGIN unless in a transaction: an empty plan when there is nothing to do.
   plan<void> begin_if_needed();
+  plan<void> begin_now();
+  /// The autoflush due before a query: an empty plan when there is nothing to flush.
   plan<void> autoflush(const drivers::dialect& dialect);
+  plan<void> autoflush_now(const drivers::dialect& dialect);
   void forget_transaction();
   /// The SELECT of one row by key, compiled once per table and dialect (get() and refresh()
   /// run it once per call).
