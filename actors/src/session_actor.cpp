@@ -133,12 +133,12 @@ void open_stream(session_pointer self, select_spec spec, sql::statement statemen
             promise.deliver(stream);
           },
           [=](caf::error& e) mutable {
-            on_request_error(
-                self, e, false, false, "opening a cursor", [](io_reply) {},
-                [=](std::exception_ptr failure) mutable {
-                  release_if_idle(self);
-                  promise.deliver(to_caf_error(failure));
-                });
+            auto on_fail = [=](std::exception_ptr failure) mutable {
+              release_if_idle(self);
+              promise.deliver(to_caf_error(failure));
+            };
+            function_step step{[](io_reply) {}, on_fail};
+            on_request_error(self, e, false, false, "opening a cursor", step);
           });
 }
 

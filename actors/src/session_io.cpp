@@ -24,35 +24,39 @@ bool outcome_unknown(const caf::error& e) {
 
 // Sends one request of a plan to the connection actor, awaiting its reply.
 template <class Reply, class... Ts>
-void ask_connection(session_pointer self, bool is_commit, bool is_rollback, std::string what, reply_handler on_reply,
-                    failure_handler on_fail, Ts&&... xs) {
+void ask_connection(session_pointer self, bool is_commit, bool is_rollback, std::string what, step_pointer step,
+                    Ts&&... xs) {
   // Connection actors bound their calls themselves and always answer: SQLite's inside its VM
   // (statement timeout) and lock waits (busy_timeout), PostgreSQL's with a deadline that
   // cancels the statement (see postgresql_connection_actor.cpp). So no CAF timer, which
   // would cost a wake-up of CAF's clock thread per statement.
   self->request(self->state.connection.actor, caf::infinite, std::forward<Ts>(xs)...)
       .await(
-          [on_reply](Reply& reply) {
+          [step](Reply& reply) {
             if constexpr (std::is_same_v<Reply, ok_atom>)
-              on_reply({});
+              step->reply({});
             else
-              on_reply(io_reply{std::move(reply)});
+              step->reply(io_reply{std::move(reply)});
           },
-          [=](caf::error& e) { on_request_error(self, e, is_commit, is_rollback, what, on_reply, on_fail); });
+          [self, is_commit, is_rollback, what = std::move(what), step](caf::error& e) {
+            on_request_error(self, e, is_commit, is_rollback, what, *step);
+          });
 }
 
 // Checks a connection out of the pool, then performs `request`. The pool's timeout governs:
 // the pool answers every checkout within it (or fails it at dispose), so the request carries
 // no CAF timeout of its own, which would wake CAF's clock thread twice per transaction.
-void checkout_then(session_pointer self, io_request& request, reply_handler on_reply, failure_handler on_fail) {
+void checkout_then(session_pointer self, io_request& request, step_pointer step) {
   auto& st = self->state;
   self->request(st.pool, caf::infinite, checkout_atom::value, self->address())
       .await(
-          [=, &request](connection_handle& c) {
+          [self, &request, step](connection_handle& c) {
             self->state.connection = std::move(c);
-            perform(self, request, on_reply, on_fail);
+            perform(self, request, step);
           },
-          [=](caf::error& e) { on_fail(std::make_exception_ptr(from_caf_error(e, "checking out a connection"))); });
+          [step](caf::error& e) {
+            step->fail(std::make_exception_ptr(from_caf_error(e, "checking out a connection")));
+          });
 }
 
 }  // namespace
@@ -79,71 +83,74 @@ void abandon(session_pointer self, const std::string& why) {
 
 // Handles the failure of a request to the connection.
 void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool is_rollback, const std::string& what,
-                      const reply_handler& on_reply, const failure_handler& on_fail) {
+                      plan_step& step) {
   if (outcome_unknown(e)) {
     // The connection gave up on a COMMIT that would not end (and closed itself).
     abandon(self, "the connection stopped answering during " + what);
-    on_fail(std::make_exception_ptr(from_caf_error(e, what)));
+    step.fail(std::make_exception_ptr(from_caf_error(e, what)));
     return;
   }
   if (lost(e)) {
     auto message = "the session's connection was lost during " + what;
     abandon(self, message);
     if (is_rollback)
-      on_reply({});  // the server rolled the transaction back when it lost the connection
+      step.reply({});  // the server rolled the transaction back when it lost the connection
     else if (is_commit && e == caf::sec::request_receiver_down)
       // The connection actor was gone before it took the COMMIT (one that ends with a
       // COMMIT in flight answers commit_outcome_unknown): its transaction died with it.
-      on_fail(
+      step.fail(
           std::make_exception_ptr(error{errc::connection_lost,
                                         "the connection was closed (its pool was disposed, or it broke) before COMMIT "
                                         "was sent: nothing was committed"}));
     else if (is_commit)
       // The connection looked the outcome up (PostgreSQL: txid_status): it rolled back.
-      on_fail(std::make_exception_ptr(from_caf_error(e, what)));
+      step.fail(std::make_exception_ptr(from_caf_error(e, what)));
     else
-      on_fail(std::make_exception_ptr(error{errc::connection_lost, message}));
+      step.fail(std::make_exception_ptr(error{errc::connection_lost, message}));
     return;
   }
-  on_fail(std::make_exception_ptr(from_caf_error(e, what)));
+  step.fail(std::make_exception_ptr(from_caf_error(e, what)));
 }
 
-void perform(session_pointer self, io_request& request, reply_handler on_reply, failure_handler on_fail) {
+void perform(session_pointer self, io_request& request, step_pointer step) {
   auto& st = self->state;
   if (!st.connection) {
     // Without a connection there is no transaction: a ROLLBACK has nothing to do.
     if (std::holds_alternative<io::rollback>(request))
-      on_reply({});
+      step->reply({});
     else
-      checkout_then(self, request, std::move(on_reply), std::move(on_fail));
+      checkout_then(self, request, std::move(step));
     return;
   }
   auto what = describe(request);
-  std::visit(
-      overloaded{
-          [&](io::execute& r) {
-            ask_connection<drivers::rowset>(self, false, false, what, on_reply, on_fail, execute_atom::value,
-                                            std::move(r.sql), std::move(r.parameters));
-          },
-          [&](io::execute_many& r) {
-            ask_connection<std::int64_t>(self, false, false, what, on_reply, on_fail, many_atom::value,
-                                         std::move(r.sql), std::move(r.sets));
-          },
-          [&](io::execute_batch& r) {
-            ask_connection<rowset_list>(self, false, false, what, on_reply, on_fail, batch_atom::value,
-                                        std::move(r.statements));
-          },
-          [&](io::begin&) { ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, begin_atom::value); },
-          [&](io::commit&) { ask_connection<ok_atom>(self, true, false, what, on_reply, on_fail, commit_atom::value); },
-          [&](io::rollback&) {
-            ask_connection<ok_atom>(self, false, true, what, on_reply, on_fail, rollback_atom::value);
-          },
-          [&](io::run& r) {
-            ask_connection<ok_atom>(self, false, false, what, on_reply, on_fail, run_atom::value,
-                                    connection_job{std::move(r.job)});
-          },
-      },
-      request);
+  std::visit(overloaded{
+                 [&](io::execute& r) {
+                   ask_connection<drivers::rowset>(self, false, false, std::move(what), std::move(step),
+                                                   execute_atom::value, std::move(r.sql), std::move(r.parameters));
+                 },
+                 [&](io::execute_many& r) {
+                   ask_connection<std::int64_t>(self, false, false, std::move(what), std::move(step), many_atom::value,
+                                                std::move(r.sql), std::move(r.sets));
+                 },
+                 [&](io::execute_batch& r) {
+                   ask_connection<rowset_list>(self, false, false, std::move(what), std::move(step), batch_atom::value,
+                                               std::move(r.statements));
+                 },
+                 [&](io::begin&) {
+                   ask_connection<ok_atom>(self, false, false, std::move(what), std::move(step), begin_atom::value);
+                 },
+                 [&](io::commit&) {
+                   ask_connection<ok_atom>(self, true, false, std::move(what), std::move(step), commit_atom::value);
+                 },
+                 [&](io::rollback&) {
+                   ask_connection<ok_atom>(self, false, true, std::move(what), std::move(step), rollback_atom::value);
+                 },
+                 [&](io::run& r) {
+                   ask_connection<ok_atom>(self, false, false, std::move(what), std::move(step), run_atom::value,
+                                           connection_job{std::move(r.job)});
+                 },
+             },
+             request);
 }
 
 }  // namespace orca::actors

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <exception>
-#include <functional>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -15,52 +14,90 @@
 
 namespace orca::actors {
 
-using reply_handler = std::function<void(io_reply)>;
-using failure_handler = std::function<void(std::exception_ptr)>;
+/// Where the answer to one request of a plan goes: exactly one of the two calls runs.
+class plan_step {
+public:
+  virtual ~plan_step() = default;
+  /// The connection answered.
+  virtual void reply(io_reply answer) = 0;
+  /// The request failed (or the connection was lost).
+  virtual void fail(std::exception_ptr failure) = 0;
+};
+using step_pointer = std::shared_ptr<plan_step>;
 
-/// Performs one request of a plan on the session's connection; exactly one handler runs.
-void perform(session_pointer self, io_request& request, reply_handler on_reply, failure_handler on_fail);
+/// Performs one request of a plan on the session's connection; exactly one of `step`'s
+/// calls runs.
+void perform(session_pointer self, io_request& request, step_pointer step);
 /// Handles a failed request to the connection: cancels and asks the connection's status
 /// after a timeout, abandons a lost connection, or passes the error on.
 void on_request_error(session_pointer self, caf::error& e, bool is_commit, bool is_rollback, const std::string& what,
-                      const reply_handler& on_reply, const failure_handler& on_fail);
+                      plan_step& step);
 
-// Runs a plan to its end; `done(failure, value)` gets its outcome.
+/// A plan being run by the session actor: each request it yields is performed, and its
+/// answer resumes it, until it ends and `done(failure[, value])` gets its outcome. One
+/// allocation per plan; the messages of its requests hold a reference to it.
 template <class T, class Done>
-void run_plan(session_pointer self, std::shared_ptr<plan<T>> work, Done done) {
-  if (work->done()) {
+class running_plan final : public plan_step, public std::enable_shared_from_this<running_plan<T, Done>> {
+public:
+  running_plan(session_pointer self, plan<T> work, Done done)
+      : self_(self), work_(std::move(work)), done_(std::move(done)) {}
+
+  void start() {
+    work_.start();
+    run();
+  }
+  void reply(io_reply answer) override {
+    work_.resume(std::move(answer));
+    run();
+  }
+  void fail(std::exception_ptr failure) override {
+    work_.fail(std::move(failure));
+    run();
+  }
+
+private:
+  void run() {
+    if (!work_.done()) {
+      perform(self_, work_.request(), this->shared_from_this());
+      return;
+    }
     try {
       if constexpr (std::is_void_v<T>) {
-        work->result();
-        done(nullptr);
+        work_.result();
+        done_(nullptr);
       } else {
-        done(nullptr, work->result());
+        done_(nullptr, work_.result());
       }
     } catch (...) {
       if constexpr (std::is_void_v<T>)
-        done(std::current_exception());
+        done_(std::current_exception());
       else
-        done(std::current_exception(), T{});
+        done_(std::current_exception(), T{});
     }
-    return;
   }
-  perform(
-      self, work->request(),
-      [self, work, done](io_reply reply) {
-        work->resume(std::move(reply));
-        run_plan(self, work, done);
-      },
-      [self, work, done](std::exception_ptr failure) {
-        work->fail(std::move(failure));
-        run_plan(self, work, done);
-      });
-}
 
+  session_pointer self_;
+  plan<T> work_;
+  Done done_;
+};
+
+/// Runs a plan to its end; `done(failure[, value])` gets its outcome.
 template <class T, class Done>
 void start_plan(session_pointer self, plan<T> p, Done done) {
-  auto work = std::make_shared<plan<T>>(std::move(p));
-  work->start();
-  run_plan(self, std::move(work), std::move(done));
+  std::make_shared<running_plan<T, Done>>(self, std::move(p), std::move(done))->start();
 }
+
+/// A step made of two functions (for a request that is not part of a plan).
+template <class OnReply, class OnFail>
+class function_step final : public plan_step {
+public:
+  function_step(OnReply on_reply, OnFail on_fail) : on_reply_(std::move(on_reply)), on_fail_(std::move(on_fail)) {}
+  void reply(io_reply answer) override { on_reply_(std::move(answer)); }
+  void fail(std::exception_ptr failure) override { on_fail_(std::move(failure)); }
+
+private:
+  OnReply on_reply_;
+  OnFail on_fail_;
+};
 
 }  // namespace orca::actors
