@@ -5,6 +5,7 @@
 #include "message_text.hpp"
 #include "postgresql_result.hpp"
 
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -119,18 +120,24 @@ void append_rows(const PGresult* result, rowset& out) {
     out.set_columns(std::move(names));
   }
   if (rows == 0) return;
-  std::vector<column_kind> kinds(static_cast<std::size_t>(width));
-  for (int column = 0; column < width; ++column)
-    kinds[static_cast<std::size_t>(column)] = kind_of(PQftype(result, column));
+  // The columns' kinds, on the stack for the usual widths (a point read allocates nothing here).
+  std::array<column_kind, 32> few{};
+  std::vector<column_kind> many;
+  column_kind* kinds = few.data();
+  if (static_cast<std::size_t>(width) > few.size()) {
+    many.resize(static_cast<std::size_t>(width));
+    kinds = many.data();
+  }
+  for (int column = 0; column < width; ++column) kinds[column] = kind_of(PQftype(result, column));
   out.reserve_rows(out.size() + static_cast<std::size_t>(rows));
   for (int row = 0; row < rows; ++row) {
     for (int column = 0; column < width; ++column) {
       if (PQgetisnull(result, row, column)) {
-        out.push(value{});
+        out.emplace();
         continue;
       }
-      out.push(read_cell(kinds[static_cast<std::size_t>(column)], PQgetvalue(result, row, column),
-                         static_cast<std::size_t>(PQgetlength(result, row, column))));
+      out.emplace(read_cell(kinds[column], PQgetvalue(result, row, column),
+                            static_cast<std::size_t>(PQgetlength(result, row, column))));
     }
   }
 }

@@ -142,22 +142,22 @@ std::vector<std::string> column_names(sqlite3_stmt* statement) {
 void read_row(sqlite3_stmt* statement, int columns, rowset& out) {
   for (int i = 0; i < columns; ++i) {
     switch (sqlite3_column_type(statement, i)) {
-      case SQLITE_INTEGER: out.push(value{static_cast<std::int64_t>(sqlite3_column_int64(statement, i))}); break;
-      case SQLITE_FLOAT: out.push(value{sqlite3_column_double(statement, i)}); break;
+      case SQLITE_INTEGER: out.emplace(static_cast<std::int64_t>(sqlite3_column_int64(statement, i))); break;
+      case SQLITE_FLOAT: out.emplace(sqlite3_column_double(statement, i)); break;
       case SQLITE_TEXT: {
         // text before bytes: that order is what SQLite documents as conversion-free.
         auto text = reinterpret_cast<const char*>(sqlite3_column_text(statement, i));
         auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, i));
-        out.push(value{std::string{text, size}});
+        out.emplace(std::string_view{text, size});
         break;
       }
       case SQLITE_BLOB: {
         auto bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(statement, i));
         auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, i));
-        out.push(value{blob{std::vector<std::uint8_t>(bytes, bytes + size)}});
+        out.emplace(blob{std::vector<std::uint8_t>(bytes, bytes + size)});
         break;
       }
-      default: out.push(value{}); break;
+      default: out.emplace(); break;
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "orca/drivers/value.hpp"
@@ -41,14 +42,17 @@ public:
   /// Mutable access, for loaders that move values out.
   value& at(std::size_t row, std::size_t column) { return cell(row * width() + column); }
   /// Appends one cell; rows are complete after width() appends.
-  void push(value x) {
+  void push(value x) { emplace(std::move(x)); }
+  /// Appends one cell made in place from `args` (a value's constructor arguments).
+  template <class... Args>
+  void emplace(Args&&... args) {
     if (cells_ < chunk_cells) {
       // The first chunk starts at one row, then doubles (a point read allocates once).
       if (first_.capacity() == 0) first_.reserve(std::max<std::size_t>(width(), 1));
-      first_.push_back(std::move(x));
+      first_.emplace_back(std::forward<Args>(args)...);
     } else {
       if (more_.empty() || more_.back().size() == chunk_cells) more_.emplace_back().reserve(chunk_cells);
-      more_.back().push_back(std::move(x));
+      more_.back().emplace_back(std::forward<Args>(args)...);
     }
     ++cells_;
   }
