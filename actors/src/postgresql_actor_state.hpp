@@ -36,6 +36,9 @@ struct job {
   /// found closed before anything was sent, it goes out on a new connection instead.
   bool replayable = false;
   bool replayed = false;  ///< it already moved once (a second dead connection fails it)
+  /// What the functions work on, when they hold only a pointer to it (a pointer is stored in
+  /// a std::function without an allocation).
+  std::shared_ptr<void> data{};
 };
 
 /// Marks `j` replayable (see job::replayable).

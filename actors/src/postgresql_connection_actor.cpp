@@ -26,12 +26,26 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
   auto conn = [self]() -> drivers::connection& { return *self->state.connection; };
   return {
       [=](execute_atom, std::string& sql, params& parameters) {
-        auto promise = self->make_response_promise<drivers::rowset>();
-        auto args = std::make_shared<std::pair<std::string, params>>(std::move(sql), std::move(parameters));
-        submit(self,
-               replayable(call<drivers::rowset>(
-                   self, promise, [args](drivers::connection& c) { return c.start_execute(args->first, args->second); },
-                   [conn] { return conn().finish_rows(); })));
+        // The hot path (every query and point read): one allocation for the statement and its
+        // promise, which the job's functions reach by pointer.
+        struct statement {
+          std::string sql;
+          params parameters;
+          caf::typed_response_promise<drivers::rowset> promise;
+        };
+        auto data = std::make_shared<statement>(
+            statement{std::move(sql), std::move(parameters), self->make_response_promise<drivers::rowset>()});
+        auto* s = data.get();
+        job j;
+        j.start = [s](drivers::connection& c) { return c.start_execute(s->sql, s->parameters); };
+        j.finish = [self, s](std::exception_ptr e) {
+          deliver(
+              s->promise, e, [self] { return self->state.connection->finish_rows(); }, self->state.timeout_failure);
+        };
+        j.replayable = true;
+        auto promise = s->promise;
+        j.data = std::move(data);
+        submit(self, std::move(j));
         return promise;
       },
       [=](many_atom, std::string& sql, parameter_sets& sets) {
