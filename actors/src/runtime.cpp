@@ -28,6 +28,11 @@ bool caf_sharing_requested() {
 thread_local coroutine_roots* current_root_set = nullptr;
 }  // namespace
 
+bool& keep_jobs_here() noexcept {
+  thread_local bool keep = false;
+  return keep;
+}
+
 runtime::runtime() {
   // Nothing on the scheduler blocks (SQLite waits in its actors, PostgreSQL in the poller,
   // blocking libpq calls on lanes): one worker per core.

@@ -24,6 +24,7 @@
 #include <caf/scheduler/worker.hpp>
 
 #include "poller.hpp"
+#include "scheduler_hint.hpp"
 
 namespace orca::actors {
 
@@ -135,7 +136,9 @@ private:
     {
       std::lock_guard guard{data.lock};
       data.queue.push_back(job);
-      if (!own || data.queue.size() > 1) {
+      // More than this job waits: wake a sleeper, unless the handler asked to keep its
+      // jobs on this worker (scheduler_hint.hpp).
+      if (!own || (data.queue.size() > 1 && !keep_jobs_here())) {
         wake_sleeper = data.sleepers > 0;
         wake_poller = !wake_sleeper && data.polling && polling_for() != &data;
       }

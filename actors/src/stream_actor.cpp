@@ -17,6 +17,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "orca/actors/caf_error.hpp"
+#include "scheduler_hint.hpp"
 
 namespace orca::actors {
 
@@ -97,13 +98,17 @@ std::optional<std::pair<drivers::rowset, bool>> take_ready(stream_pointer self, 
   }
   std::pair<drivers::rowset, bool> batch{std::move(*st.ready), st.cursor_open};
   st.ready.reset();
-  if (batch.second && st.options.prefetch) fetch_next(self);
+  if (batch.second && st.options.prefetch) fetch_next(self);  // runs after this handler, on this worker
   return batch;
 }
 
 // Answers the waiting consumer: with the rows themselves for a stream of rows, or with the
 // objects the session merged them into.
 void serve(stream_pointer self) {
+  // The next batch's fetch and this batch's merge run one after the other on this worker:
+  // on two workers at once, each batch's rows and objects would cross between the cores'
+  // caches, which costs more than the parallel work saves (bench/README.md, fifth stop).
+  keep_on_this_worker here;
   auto& st = self->state;
   if (st.waiting_rows) {
     auto promise = std::move(*st.waiting_rows);
