@@ -128,6 +128,7 @@ void serve(stream_pointer self) {
   self->request(st.session, caf::infinite, merge_atom::value, st.spec, std::move(batch->first))
       .then(
           [=](object_list& objects) mutable {
+            keep_on_this_worker here;  // the consumer goes on here, beside the prefetch
             promise.deliver(std::move(objects), more);
             if (!more) self->quit();
           },
