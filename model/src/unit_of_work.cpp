@@ -107,12 +107,22 @@ public:
     auto tables = involved_tables();
     std::exception_ptr failure;
     try {
+      // When no foreign key waits for a key the database generates (every link's parent is
+      // persistent), UPDATEs depend on no INSERT: each table's go first (SQLAlchemy's order)
+      // and ride with the next INSERT, one round trip for both. Otherwise the UPDATEs follow
+      // every INSERT, which set the keys they may need.
+      bool pipelined = std::all_of(links_.begin(), links_.end(), [](const link& l) {
+        return l.parent_record == nullptr || l.parent_record->state == object_state::persistent;
+      });
       for (auto* table : tables) {
         apply_links(*table);
+        if (pipelined) co_await update_dirty(*table, true);
         co_await insert_pending(*table);
       }
       links_ = {};  // every foreign key is set: its memory can serve the snapshots
-      for (auto* table : tables) co_await update_dirty(*table);
+      if (!pipelined)
+        for (auto* table : tables) co_await update_dirty(*table, false);
+      co_await send_deferred();
       auto association_statements = co_await associations_.write(objects_, tables, dialect_,
                                                                  options_.insert_batch_size);
       stats_.statements += association_statements;
@@ -341,12 +351,28 @@ private:
       for (std::size_t i = start; i < start + n; ++i)
         for (auto column : included)
           parameters.push_back(column_value(table, table.columns()[column], group[i]->object.get()));
-      io::execute insert{text, std::move(parameters)};
       drivers::rowset rows;
-      try {
-        rows = co_await insert;
-      } catch (const error& e) {
-        throw naming_column(e, table, included);
+      if (deferred_.empty()) {
+        io::execute insert{text, std::move(parameters)};
+        try {
+          rows = co_await insert;
+        } catch (const error& e) {
+          throw naming_column(e, table, included);
+        }
+      } else {
+        // The UPDATEs waiting for a round trip go in the same pipeline, before the INSERT.
+        auto batch = deferred_statements();
+        batch.statements.emplace_back(text, std::move(parameters));
+        std::vector<drivers::rowset> results;
+        try {
+          results = co_await batch;
+        } catch (const error& e) {
+          if (e.details().sql == text) throw naming_column(e, table, included);
+          throw naming_deferred_column(e);
+        }
+        rows = std::move(results.back());
+        results.pop_back();
+        check_deferred(results);
       }
       ++stats_.statements;
       if (rows.size() != n)
@@ -393,7 +419,11 @@ private:
   // (3) UPDATE of the columns that differ from the snapshot, grouped by column set. Parameter
   // sets are built a batch (`insert_batch_size`) at a time, so that only one batch of them
   // exists at once: reading a changed column again costs less than holding every object's.
-  plan<void> update_dirty(const table_info& table) {
+  //
+  // With `defer`, a table whose changed rows fit one batch only queues its UPDATEs (in
+  // deferred_), to go with the next INSERT or send_deferred(); its rows' counts are checked
+  // when the answer comes.
+  plan<void> update_dirty(const table_info& table, bool defer) {
     const auto* version = table.version_column();
     std::map<std::vector<std::size_t>, std::vector<const tracked*>> groups;
     std::vector<std::size_t> changed;
@@ -416,6 +446,10 @@ private:
     updated_.reserve(updated_.size() + std::accumulate(groups.begin(), groups.end(), std::size_t{0},
                                                        [](std::size_t n, auto& g) { return n + g.second.size(); }));
     std::size_t batch = std::max<std::size_t>(1, options_.insert_batch_size);
+    std::size_t changed_rows = 0;
+    for (auto& [columns, group] : groups) changed_rows += group.size();
+    if (defer && deferred_rows_ + changed_rows > batch) defer = false;
+    if (!defer) co_await send_deferred();  // statements keep their order
     for (auto& [changed_columns, group] : groups) {
       auto set_columns = changed_columns;
       if (version) set_columns.push_back(version->ordinal);
@@ -442,6 +476,14 @@ private:
           sets.push_back(std::move(p));
           updated_.push_back(t);
         }
+        if (defer) {
+          auto columns = changed_columns;
+          auto& key_columns = table.primary_key_columns();
+          columns.insert(columns.end(), key_columns.begin(), key_columns.end());
+          deferred_.push_back({&table, text, std::move(sets), n, version != nullptr, std::move(columns)});
+          deferred_rows_ += n;
+          continue;
+        }
         io::execute_many update{text, std::move(sets)};
         std::int64_t affected = 0;
         try {
@@ -458,6 +500,49 @@ private:
       }
       group = {};
     }
+  }
+
+  // UPDATEs queued by update_dirty(defer), as the statements of one pipeline.
+  io::execute_batch deferred_statements() {
+    io::execute_batch batch;
+    for (auto& u : deferred_)
+      for (auto& set : u.sets) batch.statements.emplace_back(u.text, std::move(set));
+    return batch;
+  }
+
+  // Checks the queued UPDATEs' row counts against the answers of their statements (in
+  // deferred_statements() order), then forgets them.
+  void check_deferred(const std::vector<drivers::rowset>& results) {
+    std::size_t next = 0;
+    for (auto& u : deferred_) {
+      std::int64_t affected = 0;
+      for (std::size_t i = 0; i < u.rows; ++i) affected += results.at(next++).affected_rows;
+      ++stats_.statements;
+      check_matched("UPDATE", *u.table, affected, u.rows, u.versioned, "a row was deleted", u.text);
+      stats_.updated += u.rows;
+    }
+    deferred_.clear();
+    deferred_rows_ = 0;
+  }
+
+  // Sends the UPDATEs still queued (none rode with an INSERT), in one pipeline.
+  plan<void> send_deferred() {
+    if (deferred_.empty()) co_return;
+    auto batch = deferred_statements();
+    std::vector<drivers::rowset> results;
+    try {
+      results = co_await batch;
+    } catch (const error& e) {
+      throw naming_deferred_column(e);
+    }
+    check_deferred(results);
+  }
+
+  // A refused value of a queued UPDATE, named after its column (found by the failed statement).
+  error naming_deferred_column(const error& e) const {
+    for (auto& u : deferred_)
+      if (u.text == e.details().sql) return naming_column(e, *u.table, u.columns);
+    return e;
   }
 
   // (4) DELETE, children's tables before parents'.
@@ -548,6 +633,17 @@ private:
   detail::association_rows associations_;
   std::vector<saved_value> journal_;
   std::vector<const tracked*> updated_;  ///< into work_, which no longer grows once they are taken
+  /// UPDATEs waiting to go with the next INSERT (or send_deferred()): one per column set.
+  struct deferred_update {
+    const table_info* table;
+    std::string text;
+    std::vector<params> sets;  ///< one row each; moved into the pipeline when it is sent
+    std::size_t rows;
+    bool versioned;
+    std::vector<std::size_t> columns;  ///< the parameters' columns, to name a refused value
+  };
+  std::vector<deferred_update> deferred_;
+  std::size_t deferred_rows_ = 0;
   std::vector<tracked> deleted_;
 };
 

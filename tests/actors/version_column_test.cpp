@@ -109,3 +109,57 @@ TEST_CASE("an UPDATE or DELETE from a session holding a stale version fails with
   CHECK(count_rows(*check,
                    "SELECT count(*) FROM document WHERE title = 'changed by the other session' AND version = 2") == 1);
 }
+
+// A flush whose UPDATEs depend on no generated key sends them in one pipeline with the next
+// INSERT. Both land when the rows match; a stale UPDATE still fails the flush, and the INSERT
+// sent with it is rolled back with the transaction.
+TEST_CASE("UPDATEs sent in one pipeline with an INSERT commit together, and a stale one fails both",
+          "[actors][session][version]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  bool stale_write = GENERATE(false, true);
+  INFO("the UPDATE is stale: " << stale_write);
+  actor_test::run([](orca::engine engine, bool stale_write) -> orca::task<void> {
+    co_await reset_documents(engine);
+    auto make = orca::async_sessionmaker(engine, {.expire_on_commit = false});
+    auto setup = make();
+    auto existing = setup.add(document{.title = "existing"});
+    co_await setup.commit();
+    co_await setup.close();
+
+    auto session = make();
+    auto mine = co_await session.get<document>(existing->id);
+    co_await session.commit();  // ends its read transaction (SQLite: frees the write lock)
+    if (stale_write) {
+      auto other = make();
+      auto theirs = co_await other.get<document>(existing->id);
+      theirs->title = "changed by the other session";
+      co_await other.commit();
+    }
+    mine->title = "changed";
+    auto added = session.add(document{.title = "added"});
+    auto code = co_await commit_code(session);
+    if (stale_write) {
+      CHECK(code == orca::errc::stale_data);
+      CHECK(added->id == 0);  // the failed flush put the new object back
+      CHECK(mine->version == 1);
+      co_await session.rollback();
+    } else {
+      CHECK(code == orca::errc::none);
+      CHECK(added->id != 0);
+      CHECK(mine->version == 2);
+    }
+    co_await engine.dispose();
+  }(orca::create_engine(target.url), stale_write));
+  auto check = target.connect();
+  if (stale_write) {
+    CHECK(count_rows(*check, "SELECT count(*) FROM document") == 1);
+    CHECK(count_rows(*check,
+                     "SELECT count(*) FROM document WHERE title = 'changed by the other session' AND version = 2") ==
+          1);
+  } else {
+    CHECK(count_rows(*check, "SELECT count(*) FROM document") == 2);
+    CHECK(count_rows(*check, "SELECT count(*) FROM document WHERE title = 'changed' AND version = 2") == 1);
+    CHECK(count_rows(*check, "SELECT count(*) FROM document WHERE title = 'added' AND version = 1") == 1);
+  }
+}
