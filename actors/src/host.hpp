@@ -68,6 +68,9 @@ private:
     bool active = false;
     expiry what;
   };
+  /// Frees a slot for the next request.
+  void release(std::uint32_t index);
+
   std::vector<slot> slots_;
   std::vector<std::uint32_t> free_;
   std::size_t active_ = 0;

@@ -105,11 +105,16 @@ bool coroutine_roots::settle(std::uint64_t id) noexcept {
   if (index >= slots_.size()) return false;
   auto& s = slots_[index];
   if (!s.active || s.generation != static_cast<std::uint32_t>(id >> 32)) return false;
+  release(index);
+  return true;
+}
+
+void coroutine_roots::release(std::uint32_t index) {
+  auto& s = slots_[index];
   s.active = false;
-  ++s.generation;
+  ++s.generation;  // a late settle of this request finds a newer generation
   --active_;
   free_.push_back(index);
-  return true;
 }
 
 bool coroutine_roots::tick() {
@@ -119,10 +124,7 @@ bool coroutine_roots::tick() {
     auto& s = slots_[i];
     if (!s.active || s.deadline > now) continue;
     due.push_back(s.what);
-    s.active = false;
-    ++s.generation;
-    --active_;
-    free_.push_back(i);
+    release(i);
   }
   // Resuming may watch new requests (and reuse the slots just freed).
   for (auto& e : due) {

@@ -454,6 +454,10 @@ private:
       auto set_columns = changed_columns;
       if (version) set_columns.push_back(version->ordinal);
       auto text = sql::update(table, set_columns, dialect_);
+      // The columns of a set's parameters, in order (a refused value is named after its column).
+      auto parameter_columns = changed_columns;
+      auto& key_columns = table.primary_key_columns();
+      parameter_columns.insert(parameter_columns.end(), key_columns.begin(), key_columns.end());
       for (std::size_t start = 0; start < group.size(); start += batch) {
         auto n = std::min(batch, group.size() - start);
         std::vector<params> sets;
@@ -477,10 +481,7 @@ private:
           updated_.push_back(t);
         }
         if (defer) {
-          auto columns = changed_columns;
-          auto& key_columns = table.primary_key_columns();
-          columns.insert(columns.end(), key_columns.begin(), key_columns.end());
-          deferred_.push_back({&table, text, std::move(sets), n, version != nullptr, std::move(columns)});
+          deferred_.push_back({&table, text, std::move(sets), n, version != nullptr, parameter_columns});
           deferred_rows_ += n;
           continue;
         }
@@ -489,17 +490,20 @@ private:
         try {
           affected = co_await update;
         } catch (const error& e) {
-          auto columns = changed_columns;
-          auto& key_columns = table.primary_key_columns();
-          columns.insert(columns.end(), key_columns.begin(), key_columns.end());
-          throw naming_column(e, table, columns);
+          throw naming_column(e, table, parameter_columns);
         }
-        ++stats_.statements;
-        check_matched("UPDATE", table, affected, n, version != nullptr, "a row was deleted", text);
-        stats_.updated += n;
+        count_update(table, affected, n, version != nullptr, text);
       }
       group = {};
     }
+  }
+
+  // One UPDATE statement's answer: every row it was sent for must have matched.
+  void count_update(const table_info& table, std::int64_t affected, std::size_t rows, bool versioned,
+                    const std::string& text) {
+    ++stats_.statements;
+    check_matched("UPDATE", table, affected, rows, versioned, "a row was deleted", text);
+    stats_.updated += rows;
   }
 
   // UPDATEs queued by update_dirty(defer), as the statements of one pipeline.
@@ -517,9 +521,7 @@ private:
     for (auto& u : deferred_) {
       std::int64_t affected = 0;
       for (std::size_t i = 0; i < u.rows; ++i) affected += results.at(next++).affected_rows;
-      ++stats_.statements;
-      check_matched("UPDATE", *u.table, affected, u.rows, u.versioned, "a row was deleted", u.text);
-      stats_.updated += u.rows;
+      count_update(*u.table, affected, u.rows, u.versioned, u.text);
     }
     deferred_.clear();
     deferred_rows_ = 0;
