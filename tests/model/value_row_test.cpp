@@ -22,8 +22,8 @@ std::vector<value> row_of(std::size_t n) {
 }
 
 TEST_CASE("value_row keeps the values it is given, inline or on the heap", "[model][value_row]") {
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, value_row::inline_values, value_row::inline_values + 1,
-                        std::size_t{11}}) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, value_row::inline_values, value_row::inline_values + 1, std::size_t{11}}) {
     auto values = row_of(n);
     value_row row{values};
     REQUIRE(row.size() == n);

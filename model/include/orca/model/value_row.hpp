@@ -89,7 +89,7 @@ private:
   void reserve(std::size_t n) {
     if (n <= capacity_) return;
     auto capacity = std::max<std::size_t>(n, capacity_ * 2);
-    auto* fresh = static_cast<value*>(::operator new(capacity * sizeof(value), std::align_val_t{alignof(value)}));
+    auto* fresh = static_cast<value*>(::operator new (capacity * sizeof(value), std::align_val_t{alignof(value)}));
     std::uninitialized_move(data_, data_ + built_, fresh);
     destroy();
     data_ = fresh;
@@ -102,7 +102,7 @@ private:
   // Destroys every value built and frees the heap block; built_ stays for reserve()'s move.
   void destroy() noexcept {
     std::destroy(data_, data_ + built_);
-    if (on_heap()) ::operator delete(data_, std::align_val_t{alignof(value)});
+    if (on_heap()) ::operator delete (data_, std::align_val_t{alignof(value)});
     data_ = local();
     capacity_ = inline_values;
   }
