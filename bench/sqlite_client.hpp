@@ -62,11 +62,12 @@ public:
   void reset() noexcept { sqlite3_reset(stmt_); }
   /// Column `i` as an integer.
   std::int64_t integer(int i) const noexcept { return sqlite3_column_int64(stmt_, i); }
-  /// Column `i` as text (valid until the next step/reset).
+  /// Column `i` as text (valid until the next step/reset). The column is looked up once, as
+  /// orca's driver does (each sqlite3_column_* call looks it up again).
   std::string_view text(int i) const noexcept {
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-    return p == nullptr ? std::string_view{}
-                        : std::string_view{p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+    auto* cell = sqlite3_column_value(stmt_, i);
+    auto* p = reinterpret_cast<const char*>(sqlite3_value_text(cell));
+    return p == nullptr ? std::string_view{} : std::string_view{p, static_cast<std::size_t>(sqlite3_value_bytes(cell))};
   }
   /// True if column `i` is NULL.
   bool is_null(int i) const noexcept { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
