@@ -124,7 +124,7 @@ int postgresql_connection::send(std::size_t i) {
     case command::kind::execute:
       buffer_.bind(*c.parameters);
       return PQsendQueryPrepared(conn, c.prepared->name.c_str(), buffer_.count(), buffer_.values(), buffer_.lengths(),
-                                 buffer_.formats(), 0);
+                                 buffer_.formats(), c.prepared->binary_results ? 1 : 0);
     case command::kind::simple:
     case command::kind::deallocate:
     case command::kind::transaction_id:
@@ -146,6 +146,8 @@ void postgresql_connection::receive(std::size_t i, result_ptr result) {
   } else if (c.what == command::kind::prepare) {
     c.prepared->where = prepared_statement::state::prepared;
   } else if (c.what == command::kind::execute) {
+    if (!c.prepared->binary_results && !c.prepared->name.empty())
+      c.prepared->binary_results = binary_decodable(result.get());
     switch (collecting_) {
       case call::kind::execute: collected_.rows = std::move(result); break;
       case call::kind::many: collected_.total += affected_rows(result.get()); break;

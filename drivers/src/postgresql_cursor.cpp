@@ -63,6 +63,7 @@ private:
   std::vector<std::string> columns_;
   std::uint64_t epoch_;
   bool uses_owned_transaction_;
+  bool binary_ = false;  ///< fetch in binary (binary_decodable said so of the first batch)
   state state_ = state::open;
 };
 
@@ -80,7 +81,9 @@ bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
                                   "cursors at COMMIT/ROLLBACK); read it before ending the transaction"};
   }
   std::string fetch_sql = "FETCH FORWARD " + std::to_string(max_rows) + " FROM " + name_;
-  result_ptr result{PQexec(conn_, fetch_sql.c_str())};
+  // The first batch comes in text; if its column types read the same in binary, the next
+  // ones come in binary (a FETCH's own result format overrides the cursor's).
+  result_ptr result{PQexecParams(conn_, fetch_sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary_ ? 1 : 0)};
   if (!succeeded(result.get())) {
     auto failed = make_error(conn_, result.get(), sql_);
     registry_->observe(conn_);
@@ -90,6 +93,7 @@ bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
   }
   auto rows = static_cast<std::size_t>(PQntuples(result.get()));
   append_rows(result.get(), out);
+  if (!binary_) binary_ = binary_decodable(result.get());
   if (columns_.empty()) columns_ = out.columns();
   if (rows < max_rows) {
     release();

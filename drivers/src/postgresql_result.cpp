@@ -5,12 +5,18 @@
 #include "message_text.hpp"
 #include "postgresql_result.hpp"
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <string>
+
+#include <fmt/format.h>
 
 namespace orca::drivers::postgresql {
 
@@ -85,6 +91,97 @@ value read_cell(column_kind kind, const char* text, std::size_t length) {
   return value{std::string{text, length}};
 }
 
+// Binary cells: network byte order.
+std::uint64_t big_endian(const char* bytes, std::size_t size) noexcept {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < size; ++i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+  return n;
+}
+
+// A timestamp beyond orca::timestamp (PostgreSQL reaches the year 294,276), written as
+// the server writes it in text (DateStyle ISO, TimeZone UTC), which is what the text form
+// of the column reads as.
+std::string timestamp_text(std::int64_t micros_since_2000, bool with_zone) {
+  constexpr std::int64_t micros_per_day = 86'400'000'000;
+  auto day = micros_since_2000 / micros_per_day;
+  auto of_day = micros_since_2000 % micros_per_day;
+  if (of_day < 0) {
+    of_day += micros_per_day;
+    --day;
+  }
+  auto date = detail::civil_from_days(day + 10'957);  // 2000-01-01 is day 10,957 after 1970-01-01
+  auto seconds = of_day / 1'000'000;
+  auto micros = of_day % 1'000'000;
+  std::string out = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", date.year <= 0 ? 1 - date.year : date.year,
+                                date.month, date.day, seconds / 3600, seconds / 60 % 60, seconds % 60);
+  if (micros != 0) {
+    auto fraction = fmt::format("{:06}", micros);
+    out += '.';
+    out += fraction.substr(0, fraction.find_last_not_of('0') + 1);
+  }
+  if (with_zone) out += "+00";
+  if (date.year <= 0) out += " BC";
+  return out;
+}
+
+// A timestamp(tz) cell: microseconds since 2000-01-01 00:00 UTC; the largest and smallest
+// 64-bit values are 'infinity' and '-infinity', which read as text.
+value read_binary_timestamp(std::int64_t micros, bool with_zone) {
+  using namespace std::chrono;
+  if (micros == std::numeric_limits<std::int64_t>::max()) return value{std::string{"infinity"}};
+  if (micros == std::numeric_limits<std::int64_t>::min()) return value{std::string{"-infinity"}};
+  constexpr std::int64_t epoch_2000 = 946'684'800'000'000;  // 2000-01-01 in microseconds since 1970
+  // The same range as parse_timestamp_output: whole days within orca::timestamp's. Only the
+  // end can be passed: PostgreSQL's earliest timestamp (4714 BC) is well inside it.
+  constexpr std::int64_t last_day = duration_cast<days>(timestamp::duration::max()).count() - 1;
+  constexpr std::int64_t micros_per_day = 86'400'000'000;
+  if (micros > (last_day + 1) * micros_per_day - epoch_2000 - 1) return value{timestamp_text(micros, with_zone)};
+  return value{timestamp{microseconds{micros + epoch_2000}}};
+}
+
+// A cell in binary format, of a type binary_decodable() accepts; each gives the value its
+// text form gives (read_cell).
+value read_binary_cell(Oid type, const char* bytes, std::size_t size) {
+  auto integer = [&]() -> std::int64_t {
+    auto n = big_endian(bytes, size);
+    auto shift = 64 - 8 * static_cast<int>(size);  // sign-extends int2 and int4
+    return static_cast<std::int64_t>(n << shift) >> shift;
+  };
+  switch (type) {
+    case oid::int2:
+    case oid::int4:
+    case oid::int8: return value{integer()};
+    case oid::object_id: return value{static_cast<std::int64_t>(big_endian(bytes, size))};
+    case oid::float8: return value{std::bit_cast<double>(big_endian(bytes, 8))};
+    case oid::float4: {
+      // The text form is float4's shortest exact digits ("1.1"), read as a double (1.1), not
+      // the float widened (1.100000023841858): go through the same digits.
+      auto x = std::bit_cast<float>(static_cast<std::uint32_t>(big_endian(bytes, 4)));
+      if (!std::isfinite(x)) return value{static_cast<double>(x)};
+      std::array<char, 32> digits{};
+      auto written = std::to_chars(digits.data(), digits.data() + digits.size(), x).ptr;
+      double widened = 0;
+      std::from_chars(digits.data(), written, widened);
+      return value{widened};
+    }
+    case oid::boolean: return value{size > 0 && bytes[0] != 0};
+    case oid::bytea: {
+      blob out;
+      out.bytes.assign(reinterpret_cast<const std::uint8_t*>(bytes),
+                       reinterpret_cast<const std::uint8_t*>(bytes) + size);
+      return value{std::move(out)};
+    }
+    case oid::timestamp: return read_binary_timestamp(integer(), false);
+    case oid::timestamptz: return read_binary_timestamp(integer(), true);
+    case oid::uuid: {
+      orca::uuid u;
+      std::copy_n(reinterpret_cast<const std::uint8_t*>(bytes), std::min(size, u.bytes.size()), u.bytes.begin());
+      return value{u};
+    }
+    default: return value{std::string_view{bytes, size}};  // text, varchar, char(n), name, json
+  }
+}
+
 // Appends the sentences of `more` that `message` does not hold yet; libpq repeats the
 // server's message, with its severity ("FATAL:  ..."), in the connection's error text.
 void append_sentences(std::string& message, std::string_view more) {
@@ -100,6 +197,31 @@ void append_sentences(std::string& message, std::string_view more) {
 }
 
 }  // namespace
+
+bool binary_decodable(const PGresult* result) noexcept {
+  for (int column = 0, width = PQnfields(result); column < width; ++column) {
+    switch (PQftype(result, column)) {
+      case oid::int2:
+      case oid::int4:
+      case oid::int8:
+      case oid::object_id:
+      case oid::float4:
+      case oid::float8:
+      case oid::boolean:
+      case oid::bytea:
+      case oid::text:
+      case oid::varchar:
+      case oid::bpchar:
+      case oid::name:
+      case oid::json:
+      case oid::timestamp:
+      case oid::timestamptz:
+      case oid::uuid: continue;
+      default: return false;
+    }
+  }
+  return true;
+}
 
 bool succeeded(const PGresult* result) noexcept {
   switch (PQresultStatus(result)) {
@@ -120,6 +242,28 @@ void append_rows(const PGresult* result, rowset& out) {
     out.set_columns(std::move(names));
   }
   if (rows == 0) return;
+  out.reserve_rows(out.size() + static_cast<std::size_t>(rows));
+  if (width > 0 && PQfformat(result, 0) == 1) {
+    // Binary: the statement asked for it after its first result showed only types that
+    // read_binary_cell() decodes (binary_decodable), so every column is binary.
+    std::array<Oid, 32> few{};
+    std::vector<Oid> many;
+    Oid* types = few.data();
+    if (static_cast<std::size_t>(width) > few.size()) {
+      many.resize(static_cast<std::size_t>(width));
+      types = many.data();
+    }
+    for (int column = 0; column < width; ++column) types[column] = PQftype(result, column);
+    for (int row = 0; row < rows; ++row)
+      for (int column = 0; column < width; ++column) {
+        if (PQgetisnull(result, row, column))
+          out.emplace();
+        else
+          out.emplace(read_binary_cell(types[column], PQgetvalue(result, row, column),
+                                       static_cast<std::size_t>(PQgetlength(result, row, column))));
+      }
+    return;
+  }
   // The columns' kinds, on the stack for the usual widths (a point read allocates nothing here).
   std::array<column_kind, 32> few{};
   std::vector<column_kind> many;
@@ -129,7 +273,6 @@ void append_rows(const PGresult* result, rowset& out) {
     kinds = many.data();
   }
   for (int column = 0; column < width; ++column) kinds[column] = kind_of(PQftype(result, column));
-  out.reserve_rows(out.size() + static_cast<std::size_t>(rows));
   for (int row = 0; row < rows; ++row) {
     for (int column = 0; column < width; ++column) {
       if (PQgetisnull(result, row, column)) {

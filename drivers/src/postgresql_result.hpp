@@ -22,8 +22,16 @@ bool succeeded(const PGresult* result) noexcept;
 /// Appends the rows of a result to `out`, converting each cell by its column's type OID
 /// (int2/4/8 and oid: integer; float4/8 and numeric: real; bool; bytea: blob;
 /// timestamp/timestamptz: timestamp in UTC; anything else: text). Sets the columns first
-/// if `out` has none.
+/// if `out` has none. Columns in binary format (see binary_decodable) give the same values
+/// as the same columns in text.
 void append_rows(const PGresult* result, rowset& out);
+
+/// True if every column of the result has a type whose binary form append_rows() reads
+/// to the same value as its text form: int2/4/8, oid, float4/8, bool, bytea, text, varchar,
+/// char(n), name, json, timestamp, timestamptz, uuid. A statement whose first result says
+/// so asks for binary results from then on: nothing to format on the server, nothing to
+/// parse here.
+bool binary_decodable(const PGresult* result) noexcept;
 
 /// A new rowset with the result's rows and, for INSERT/UPDATE/DELETE/MERGE/COPY, the
 /// affected-row count.

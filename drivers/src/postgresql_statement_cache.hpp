@@ -28,6 +28,9 @@ struct prepared_statement {
   std::string name;        ///< "orca_<n>", unique for the connection's lifetime
   std::vector<Oid> types;  ///< parameter types it is prepared with (0: inferred)
   state where = state::unprepared;
+  /// Its results come in binary: its first result (in text) showed only column types that
+  /// read the same in binary (binary_decodable).
+  bool binary_results = false;
 };
 
 /// An LRU cache of prepared statements. Bookkeeping only: it never talks to the server.
