@@ -243,44 +243,28 @@ void append_rows(const PGresult* result, rowset& out) {
   }
   if (rows == 0) return;
   out.reserve_rows(out.size() + static_cast<std::size_t>(rows));
-  if (width > 0 && PQfformat(result, 0) == 1) {
-    // Binary: the statement asked for it after its first result showed only types that
-    // read_binary_cell() decodes (binary_decodable), so every column is binary.
-    std::array<Oid, 32> few{};
-    std::vector<Oid> many;
-    Oid* types = few.data();
-    if (static_cast<std::size_t>(width) > few.size()) {
-      many.resize(static_cast<std::size_t>(width));
-      types = many.data();
-    }
-    for (int column = 0; column < width; ++column) types[column] = PQftype(result, column);
-    for (int row = 0; row < rows; ++row)
-      for (int column = 0; column < width; ++column) {
-        if (PQgetisnull(result, row, column))
-          out.emplace();
-        else
-          out.emplace(read_binary_cell(types[column], PQgetvalue(result, row, column),
-                                       static_cast<std::size_t>(PQgetlength(result, row, column))));
-      }
-    return;
-  }
-  // The columns' kinds, on the stack for the usual widths (a point read allocates nothing here).
-  std::array<column_kind, 32> few{};
-  std::vector<column_kind> many;
-  column_kind* kinds = few.data();
+  // The columns' types, on the stack for the usual widths (a point read allocates nothing here).
+  std::array<Oid, 32> few{};
+  std::vector<Oid> many;
+  Oid* types = few.data();
   if (static_cast<std::size_t>(width) > few.size()) {
     many.resize(static_cast<std::size_t>(width));
-    kinds = many.data();
+    types = many.data();
   }
-  for (int column = 0; column < width; ++column) kinds[column] = kind_of(PQftype(result, column));
+  for (int column = 0; column < width; ++column) types[column] = PQftype(result, column);
+  // Binary when the statement asked for it, after its first result showed only types that
+  // read_binary_cell() decodes (binary_decodable): then every column is binary.
+  bool binary = width > 0 && PQfformat(result, 0) == 1;
   for (int row = 0; row < rows; ++row) {
     for (int column = 0; column < width; ++column) {
       if (PQgetisnull(result, row, column)) {
         out.emplace();
         continue;
       }
-      out.emplace(read_cell(kinds[column], PQgetvalue(result, row, column),
-                            static_cast<std::size_t>(PQgetlength(result, row, column))));
+      const char* cell = PQgetvalue(result, row, column);
+      auto length = static_cast<std::size_t>(PQgetlength(result, row, column));
+      out.emplace(binary ? read_binary_cell(types[column], cell, length)
+                         : read_cell(kind_of(types[column]), cell, length));
     }
   }
 }

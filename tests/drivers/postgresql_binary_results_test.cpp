@@ -61,8 +61,8 @@ void check_same_rows(const rowset& text, const rowset& binary) {
   CHECK(text.columns() == binary.columns());
   for (std::size_t r = 0; r < text.size(); ++r)
     for (std::size_t c = 0; c < text.width(); ++c) {
-      INFO("row " << r << ", column " << text.columns()[c] << ": text " << orca::to_string(text.at(r, c))
-                  << ", binary " << orca::to_string(binary.at(r, c)));
+      INFO("row " << r << ", column " << text.columns()[c] << ": text " << orca::to_string(text.at(r, c)) << ", binary "
+                  << orca::to_string(binary.at(r, c)));
       CHECK(same(text.at(r, c), binary.at(r, c)));
     }
 }
@@ -104,8 +104,7 @@ TEST_CASE("postgresql keeps text results for a type it does not decode in binary
   }
 }
 
-TEST_CASE("postgresql statements and cursors read the same rows once their results come in binary",
-          "[postgresql]") {
+TEST_CASE("postgresql statements and cursors read the same rows once their results come in binary", "[postgresql]") {
   auto db = test_database::open();
   if (!db) return;
   auto conn = db->connect();
@@ -121,8 +120,9 @@ TEST_CASE("postgresql statements and cursors read the same rows once their resul
   for (std::size_t c = 0; c < third.width(); ++c) CHECK(same(third.at(0, c), first.at(2, c)));
   // A cursor: its first batch is text, the next ones binary.
   conn->execute_script("CREATE TABLE r (id BIGINT, at TIMESTAMPTZ, note TEXT)");
-  conn->execute("INSERT INTO r SELECT n, TIMESTAMPTZ '2026-01-01 00:00:00+00' + n * INTERVAL '1.5 second', 'row ' || n "
-                "FROM generate_series(1, 25) AS n");
+  conn->execute(
+      "INSERT INTO r SELECT n, TIMESTAMPTZ '2026-01-01 00:00:00+00' + n * INTERVAL '1.5 second', 'row ' || n "
+      "FROM generate_series(1, 25) AS n");
   auto cursor = conn->open_cursor("SELECT id, at, note FROM r ORDER BY id");
   rowset rows;
   while (cursor->fetch(4, rows)) {
