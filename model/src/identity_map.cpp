@@ -67,7 +67,7 @@ object_record& identity_map::add_pending(const object_ref& object) {
   return r;
 }
 
-object_record& identity_map::add_persistent(const object_ref& object, key k, value_row snapshot) {
+object_record& identity_map::add_persistent(const object_ref& object, key k, std::vector<value> snapshot) {
   auto& r = add_persistent(object, std::move(k));
   r.snapshot = std::move(snapshot);
   return r;
@@ -109,7 +109,7 @@ void identity_map::erase_record(object_record& record) {
   if (record.state == object_state::persistent || record.state == object_state::deleted)
     by_key_.erase(record.table, record.key, &record);
   by_address_.erase(record.address_);
-  // Reset field by field: the snapshot keeps its storage for the next record of this slot.
+  // Reset field by field: the snapshot keeps its capacity for the next record of this slot.
   record.table = nullptr;  // the slot is free
   record.weak.reset();
   record.strong.reset();

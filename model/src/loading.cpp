@@ -27,9 +27,9 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
 // Sets the object's columns from one row and fills its snapshot in place: each row value is
 // copied once, into the snapshot, and the member is set from it (see member_access::load).
 void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
-                  std::size_t offset, value_row& snapshot) {
+                  std::size_t offset, std::vector<value>& snapshot) {
   auto& columns = table.columns();
-  snapshot.reuse(columns.size());  // every value is overwritten below
+  snapshot.resize(columns.size());
   for (auto& c : columns) {
     auto& x = snapshot[c.ordinal];
     x = rows.at(row, offset + c.ordinal);

@@ -325,7 +325,7 @@ namespace {
 
 std::string savepoint_name(std::size_t depth) { return "orca_savepoint_" + std::to_string(depth); }
 
-void restore_snapshot(const table_info& table, void* object, const value_row& snapshot) {
+void restore_snapshot(const table_info& table, void* object, const std::vector<value>& snapshot) {
   for (const auto& column : table.columns())
     if (column.ordinal < snapshot.size()) column.access->set(object, snapshot[column.ordinal]);
 }

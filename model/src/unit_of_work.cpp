@@ -41,10 +41,10 @@ struct tracked {
   object_record* record;
 };
 
-// Fills `values` with an object's columns, in place: a snapshot taken again keeps its storage.
-void read_columns(const table_info& table, const void* object, value_row& values) {
+// Fills `values` with an object's columns, in place: a snapshot taken again keeps its buffer.
+void read_columns(const table_info& table, const void* object, std::vector<value>& values) {
   auto& columns = table.columns();
-  values.reuse(columns.size());  // every value is overwritten below
+  values.resize(columns.size());
   for (std::size_t i = 0; i < columns.size(); ++i) values[i] = columns[i].access->get(object);
 }
 

@@ -15,7 +15,6 @@
 #include "orca/model/key_index.hpp"
 #include "orca/model/object_state.hpp"
 #include "orca/model/table.hpp"
-#include "orca/model/value_row.hpp"
 
 namespace orca {
 
@@ -29,7 +28,7 @@ struct object_record {
   std::shared_ptr<void> strong;
   object_state state = object_state::pending;
   orca::key key;                         ///< primary key once persistent
-  value_row snapshot;                    ///< column values as last loaded or flushed
+  std::vector<value> snapshot;           ///< column values as last loaded or flushed
   bool expired = false;                  ///< the next load overwrites the object's values
   bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
   /// The newest entry of the values that the flush of its INSERT overwrote (key, server
@@ -68,9 +67,9 @@ public:
   /// Records a transient object as pending (kept alive until flushed).
   object_record& add_pending(const object_ref& object);
   /// Records a loaded object as persistent with its key and snapshot.
-  object_record& add_persistent(const object_ref& object, key k, value_row snapshot);
+  object_record& add_persistent(const object_ref& object, key k, std::vector<value> snapshot);
   /// The same with an empty snapshot for the caller to fill in place (an erased record's
-  /// snapshot keeps its values' storage, so a long stream reuses the buffers).
+  /// snapshot keeps its capacity, so a long stream reuses the buffers).
   object_record& add_persistent(const object_ref& object, key k);
   /// Makes a flushed pending record persistent under `key` (held weakly from now on).
   void make_persistent(object_record& record, key k);

@@ -216,7 +216,7 @@ private:
   struct deleted_row {
     object_ref object;
     orca::key key;
-    value_row snapshot;                      ///< the row's values
+    std::vector<value> snapshot;             ///< the row's values
     insert_journal::position before_insert;  ///< if inserted in the transaction
     bool inserted_in_transaction;
   };
@@ -225,7 +225,7 @@ private:
   /// at the savepoint (begin_nested() flushes first, so they match the database then), and
   /// how many deleted rows the transaction had.
   struct savepoint_mark {
-    std::unordered_map<const void*, value_row> snapshots;
+    std::unordered_map<const void*, std::vector<value>> snapshots;
     std::size_t deleted_rows = 0;
     std::size_t journal_entries = 0;  ///< the insert journal's size (entries after it are the block's)
   };
