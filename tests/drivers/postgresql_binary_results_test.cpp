@@ -131,3 +131,17 @@ TEST_CASE("postgresql statements and cursors read the same rows once their resul
   auto expected = conn->execute("SELECT id, at, note FROM r ORDER BY id");
   check_same_rows(expected, rows);
 }
+
+TEST_CASE("a postgresql statement reads binary after its first result: a float8 exact where text rounds it",
+          "[postgresql]") {
+  auto db = test_database::open();
+  if (!db) return;
+  auto conn = db->connect();
+  // Text output of float8 with 13 significant digits: 0.1 + 0.2 prints as 0.3.
+  conn->execute_script("SET extra_float_digits = -2");
+  auto first = conn->execute("SELECT $1::float8 + 0.2::float8 AS sum", {0.1});
+  auto second = conn->execute("SELECT $1::float8 + 0.2::float8 AS sum", {0.1});
+  CHECK(first.at(0, 0) == orca::value{0.3});         // the first result, in text: rounded
+  CHECK(second.at(0, 0) == orca::value{0.1 + 0.2});  // the next, in binary: the double itself
+  CHECK(second.at(0, 0) != orca::value{0.3});
+}
