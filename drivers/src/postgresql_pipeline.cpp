@@ -60,16 +60,19 @@ io_wait pipeline::start(PGconn* conn, std::span<const std::size_t> segment_ends,
   }
   was_nonblocking_ = PQisnonblocking(conn_);
   PQsetnonblocking(conn_, 1);
-  return advance();
+  // Nothing can have arrived before the first command is sent: no read (it would be a
+  // recv() that finds nothing) until the socket says so, unless a long pipeline must read
+  // between its slices.
+  return advance(false);
 }
 
 // A slice of commands is queued and flushed, whatever results have arrived are read, and
 // the socket is waited on only when nothing else can be done.
-io_wait pipeline::advance() {
-  for (;;) {
+io_wait pipeline::advance(bool readable) {
+  for (;; readable = true) {
     bool ok = send_slice();
     int flushed = ok ? PQflush(conn_) : -1;
-    ok = flushed >= 0 && PQconsumeInput(conn_) == 1 && read_available();
+    ok = flushed >= 0 && (!readable || PQconsumeInput(conn_) == 1) && read_available();
     bool done = read_ == sent_.size() && segment_ == segment_ends_.size();
     if (!ok || done) return finish(ok);
     // With room in the socket and commands left, keep sending instead of waiting.

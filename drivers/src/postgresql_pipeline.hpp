@@ -24,8 +24,8 @@ using receive_result = std::function<void(std::size_t index, result_ptr result)>
 /// Blocks until the connection's socket is ready for `what` (poll); false on a poll error.
 bool wait_for_socket(PGconn* conn, io_wait what);
 
-/// One run of a pipeline, driven without blocking: start() sends what the socket takes and
-/// reads what has arrived, then says what it waits for; advance() goes on once the socket is
+/// One run of a pipeline, driven without blocking: start() sends what the socket takes, then
+/// says what it waits for; advance() reads what has arrived and goes on once the socket is
 /// ready. Sending and reading interleave, which keeps a big batch from deadlocking (we block
 /// writing while the server blocks writing results we do not read). Needs libpq's pipeline
 /// mode (ORCA_HAVE_PQ_PIPELINE); `send`, `receive` and `segment_ends` must outlive the run.
@@ -35,13 +35,15 @@ public:
   io_wait start(PGconn* conn, std::span<const std::size_t> segment_ends, const send_command& send,
                 const receive_result& receive);
   /// Goes on after the socket became ready (or spuriously: it then waits again).
-  io_wait advance();
+  io_wait advance() { return advance(true); }
   /// Once done: nullopt if every segment completed, else the index of the command whose
   /// result was awaited when the connection failed.
   std::optional<std::size_t> lost_at() const noexcept { return lost_at_; }
 
 private:
   static constexpr std::size_t sync_marker = SIZE_MAX;
+  /// Sends, reads and sends again while it can; `readable`: the socket may hold input.
+  io_wait advance(bool readable);
   static constexpr std::size_t slice = 64;
 
   io_wait finish(bool ok);
