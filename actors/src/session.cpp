@@ -84,6 +84,7 @@ session_core::~session_core() {
 }
 
 operation<void> session_core::send_adds() {
+  if (pending_adds_.empty()) return operation<void>::done();  // nothing to send: no suspension
   check_open();
   auto objects = std::exchange(pending_adds_, {});
   return ask<void>(impl_->live(), impl_->timeout, "session.add()", set_done, add_atom::value, std::move(objects));
@@ -269,7 +270,7 @@ task<void> session_transaction::commit() {
   if (!core || !core->transaction_open(id_))
     throw error(errc::invalid_state, "this transaction was already committed or rolled back");
   core->end_transaction();
-  if (core->has_adds()) co_await core->send_adds();
+  co_await core->send_adds();
   co_await core->commit();
 }
 
@@ -300,7 +301,7 @@ task<void> nested_transaction::commit() {
     throw error(errc::invalid_state,
                 "this savepoint was already committed or rolled back, or an inner one is still open");
   core->end_savepoint();
-  if (core->has_adds()) co_await core->send_adds();
+  co_await core->send_adds();
   co_await core->savepoint("release");
 }
 

@@ -73,7 +73,7 @@ public:
   /// Runs a query, buffered.
   template <class T>
   task<scalar_result<T>> scalars(select_statement<T> statement) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     auto objects = co_await core_->execute(statement.spec());
     std::vector<std::shared_ptr<T>> typed;
     typed.reserve(objects.size());
@@ -89,7 +89,7 @@ public:
   /// session's stream_batch_size).
   template <class T>
   task<async_result<T>> stream(select_statement<T> statement, std::size_t batch_size = 0) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_return async_result<T>{co_await core_->open_stream(statement.spec(), batch_size)};
   }
   /// The object with this primary key (null if none); no SQL if the session has it. The
@@ -99,19 +99,19 @@ public:
   task<std::shared_ptr<T>> get(K key) {
     auto k = make_key(key);
     table_of<T>().check_key(k);
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_return detail::typed<T>(co_await core_->get(table_of<T>(), std::move(k)));
   }
   /// Marks an object for deletion at the next flush.
   template <class T>
   task<void> remove(std::shared_ptr<T> object) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_await core_->remove(detail::untyped(std::move(object)));
   }
   /// Reloads an object's columns from the database.
   template <class T>
   task<void> refresh(std::shared_ptr<T> object) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_await core_->refresh(detail::untyped(std::move(object)));
   }
   /// Marks an object expired (its next load overwrites it).
@@ -123,7 +123,7 @@ public:
   /// `await obj.awaitable_attrs.bs`) or a reference (its parent, by the foreign key).
   template <class T, class M>
   task<void> load(std::shared_ptr<T> object, M T::*member) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     auto& table = table_of<T>();
     auto statement = select<T>().where_key(table.key_of(object.get())).options(selectinload(member));
     const auto& spec = statement.spec();
@@ -136,8 +136,7 @@ public:
   /// the block did, in the database and in the objects; `co_await nested.commit()` releases
   /// it, keeping its changes in the enclosing transaction.
   task<nested_transaction> begin_nested() {
-    if (core_->has_adds())
-      co_await core_->send_adds();  // objects added before the savepoint belong to the enclosing transaction
+    co_await core_->send_adds();  // objects added before the savepoint belong to the enclosing transaction
     auto depth = core_->open_savepoint();
     try {
       co_await core_->savepoint("begin");
@@ -174,7 +173,7 @@ public:
     static_assert(std::is_lvalue_reference_v<U>,
                   "session.merge() takes a named object (T x{...}; co_await session.merge(x);): g++ 12 destroys a "
                   "temporary in a co_await operand twice");
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_return detail::typed<T>(co_await core_->merge(detail::untyped(std::make_shared<T>(object))));
   }
   /// Removes an object from the session without touching the database: its changes are
@@ -203,13 +202,13 @@ public:
 
   /// Writes pending changes.
   task<void> flush() {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_await core_->flush();
   }
   /// Flushes and commits (ending an explicit transaction too).
   task<void> commit() {
     core_->end_transaction();
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_await core_->commit();
   }
   /// Rolls back (ending an explicit transaction too): objects added since the last
@@ -233,7 +232,7 @@ public:
   /// rows of std::tuple<Vs...> (a leading std::shared_ptr<T> comes through the identity map).
   template <class... Vs>
   task<row_result<Vs...>> execute(rows_statement<Vs...> statement) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     const auto& spec = statement.shared_spec();
     query_request request{rows_request{spec}};
     auto reply = co_await core_->run(request);
@@ -248,7 +247,7 @@ public:
     static_assert(
         (!detail::is_object_v<Vs> && ...),
         "stream() takes rows of columns only: stream select<T>() for objects, or run the query with execute()");
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     co_return row_stream<Vs...>{co_await core_->open_row_stream(statement.shared_spec(), batch_size)};
   }
   /// The value of a one-column query's first row (`co_await session.scalar(select(count()).select_from<A>())`);
@@ -289,7 +288,7 @@ public:
   /// (loaded objects are kept in step as without returning()).
   template <class... Vs>
   task<row_result<Vs...>> execute(returning_statement<Vs...> statement) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     query_request request{bulk_request{statement.spec()}};
     auto reply = co_await core_->run(request);
     co_return row_result<Vs...>{detail::decode_rows<Vs...>(reply, 0)};
@@ -297,7 +296,7 @@ public:
   /// Runs SQL text in the session's transaction (after a flush), `:name` bound from
   /// `parameters` (`session.execute(orca::text("SELECT ... WHERE id = :id"), {{"id", 5}})`).
   task<text_result> execute(text_statement statement, text_parameters parameters = {}) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     query_request request{text_request{std::move(statement), std::move(parameters)}};
     auto reply = co_await core_->run(request);
     co_return text_result{std::move(reply.rows), reply.count};
@@ -315,12 +314,12 @@ public:
 
 private:
   task<void> run_on_connection(std::function<void(drivers::connection&)> fn) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     query_request request{connection_request{std::move(fn)}};
     co_await core_->run(request);
   }
   task<std::int64_t> run_bulk(const bulk_spec& spec) {
-    if (core_->has_adds()) co_await core_->send_adds();
+    co_await core_->send_adds();
     query_request request{bulk_request{spec}};
     auto reply = co_await core_->run(request);
     co_return reply.count;

@@ -50,8 +50,8 @@ public:
     check_open();
     pending_adds_.push_back(std::move(object));
   }
+  /// Sends the queued adds; with none queued, an operation that does not suspend.
   operation<void> send_adds();
-  bool has_adds() const noexcept { return !pending_adds_.empty(); }
   /// Drops the queued adds (a rollback discards them, as it expunges pending objects).
   void discard_adds() noexcept { pending_adds_.clear(); }
 
