@@ -146,8 +146,7 @@ void postgresql_connection::receive(std::size_t i, result_ptr result) {
   } else if (c.what == command::kind::prepare) {
     c.prepared->where = prepared_statement::state::prepared;
   } else if (c.what == command::kind::execute) {
-    if (!c.prepared->binary_results && !c.prepared->name.empty())
-      c.prepared->binary_results = binary_decodable(result.get());
+    if (!c.prepared->binary_results) c.prepared->binary_results = binary_decodable(result.get());
     switch (collecting_) {
       case call::kind::execute: collected_.rows = std::move(result); break;
       case call::kind::many: collected_.total += affected_rows(result.get()); break;

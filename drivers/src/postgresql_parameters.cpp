@@ -17,15 +17,19 @@ char* put_digits(char* out, std::int64_t n, int width) noexcept {
   return out + width;
 }
 
-// "YYYY-MM-DD HH:MM:SS.ffffff", the input format every DateStyle accepts; years past 9999
-// take more digits, and years before 1 are written as PostgreSQL spells them, with " BC"
-// (year 0 is 1 BC). Hand-rolled because this runs once per timestamp parameter and must
-// not allocate; the civil date covers years std::chrono::year cannot.
+// The text of a timestamp parameter (see format_day_time).
 std::size_t format_timestamp_into(char* out, timestamp t) noexcept {
   using namespace std::chrono;
   auto day = floor<days>(t);
-  auto date = detail::civil_from_days(day.time_since_epoch().count());
-  auto micros = (t - day).count();  // within [0, 86'400'000'000)
+  return format_day_time(out, day.time_since_epoch().count(), (t - day).count());
+}
+
+}  // namespace
+
+// Hand-rolled because this runs once per timestamp parameter and must not allocate; the
+// civil date covers years std::chrono::year cannot.
+std::size_t format_day_time(char* out, std::int64_t day, std::int64_t micros) noexcept {
+  auto date = detail::civil_from_days(day);
   std::int64_t year = date.year;
   bool before_christ = year <= 0;
   if (before_christ) year = 1 - year;
@@ -51,8 +55,6 @@ std::size_t format_timestamp_into(char* out, timestamp t) noexcept {
   *p = '\0';
   return static_cast<std::size_t>(p - out);
 }
-
-}  // namespace
 
 Oid parameter_type(const value& x) noexcept {
   switch (x.type()) {

@@ -47,6 +47,12 @@ private:
   std::vector<std::array<char, 48>> scratch_;  ///< text of numbers and timestamps
 };
 
+/// Writes "YYYY-MM-DD HH:MM:SS.ffffff", the input format every DateStyle accepts, for `day`
+/// days after 1970-01-01 and `micros` microseconds into it (within [0, 86,400,000,000)), and
+/// a terminating NUL; returns the length (at most 40). Years past 9999 take more digits;
+/// years before 1 are written as PostgreSQL spells them, with " BC" (year 0 is 1 BC).
+std::size_t format_day_time(char* out, std::int64_t day, std::int64_t micros) noexcept;
+
 /// The type a value is sent as: oid::any for NULL, oid::unspecified for text.
 Oid parameter_type(const value& x) noexcept;
 

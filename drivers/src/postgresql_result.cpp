@@ -3,6 +3,7 @@
 #include "civil_date.hpp"
 #include "hex.hpp"
 #include "message_text.hpp"
+#include "postgresql_parameters.hpp"
 #include "postgresql_result.hpp"
 
 #include <algorithm>
@@ -15,8 +16,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace orca::drivers::postgresql {
 
@@ -100,28 +99,25 @@ std::uint64_t big_endian(const char* bytes, std::size_t size) noexcept {
 
 // A timestamp beyond orca::timestamp (PostgreSQL reaches the year 294,276), written as
 // the server writes it in text (DateStyle ISO, TimeZone UTC), which is what the text form
-// of the column reads as.
+// of the column reads as: no trailing zeros in the fraction, the offset before " BC".
 std::string timestamp_text(std::int64_t micros_since_2000, bool with_zone) {
   constexpr std::int64_t micros_per_day = 86'400'000'000;
+  constexpr std::int64_t days_1970_to_2000 = 10'957;
   auto day = micros_since_2000 / micros_per_day;
   auto of_day = micros_since_2000 % micros_per_day;
   if (of_day < 0) {
     of_day += micros_per_day;
     --day;
   }
-  auto date = detail::civil_from_days(day + 10'957);  // 2000-01-01 is day 10,957 after 1970-01-01
-  auto seconds = of_day / 1'000'000;
-  auto micros = of_day % 1'000'000;
-  std::string out = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", date.year <= 0 ? 1 - date.year : date.year,
-                                date.month, date.day, seconds / 3600, seconds / 60 % 60, seconds % 60);
-  if (micros != 0) {
-    auto fraction = fmt::format("{:06}", micros);
-    out += '.';
-    out += fraction.substr(0, fraction.find_last_not_of('0') + 1);
-  }
-  if (with_zone) out += "+00";
-  if (date.year <= 0) out += " BC";
-  return out;
+  std::array<char, 48> buffer{};
+  std::string text{buffer.data(), format_day_time(buffer.data(), day + days_1970_to_2000, of_day)};
+  bool before_christ = text.ends_with(" BC");
+  if (before_christ) text.resize(text.size() - 3);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  if (with_zone) text += "+00";
+  if (before_christ) text += " BC";
+  return text;
 }
 
 // A timestamp(tz) cell: microseconds since 2000-01-01 00:00 UTC; the largest and smallest
