@@ -1,8 +1,10 @@
 // poller: one epoll set of sockets; each readiness becomes a `ready` message to the actor that
-// asked. One-shot registrations (EPOLLONESHOT) re-armed by each watch(). Whoever waits (the
-// poller's thread, or a scheduler worker through a driver) waits on an epoll set of its own
-// that holds the sockets' set and its own eventfd, then takes the ready sockets from the
-// sockets' set without waiting.
+// asked. A socket is registered once, edge-triggered, and stays registered while the same actor
+// watches it: a watch is armed in the poller's table, not in the kernel, so waiting for a
+// reply costs no epoll_ctl. An edge that comes while no watch is armed is kept (`pending`)
+// and answers the next watch at once. Whoever waits (the poller's thread, or a scheduler
+// worker through a driver) waits on an epoll set of its own that holds the sockets' set and
+// its own eventfd, then takes the ready sockets from the sockets' set without waiting.
 #include "poller.hpp"
 
 #include <algorithm>
@@ -98,26 +100,55 @@ std::shared_ptr<poller> poller::shared() {
   return p;
 }
 
+namespace {
+
+constexpr std::uint32_t readable = EPOLLIN | EPOLLERR | EPOLLHUP;
+
+std::uint32_t wanted(drivers::io_wait what) {
+  return what == drivers::io_wait::read_write ? readable | EPOLLOUT : readable;
+}
+
+}  // namespace
+
 void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, clock::time_point deadline) {
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLONESHOT | (what == drivers::io_wait::read_write ? EPOLLOUT : 0u);
-  event.data.fd = fd;
-  std::lock_guard lock{mutex_};
-  auto [it, added] = targets_.try_emplace(fd);
-  if (!it->second.armed) armed_.fetch_add(1, std::memory_order_relaxed);
-  it->second = watch_entry{target.address(), deadline, true};
-  if (added) wake_waiters();
-  if (::epoll_ctl(epoll_, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0) {
-    // epoll's registrations and ours can differ: a socket closed and reopened under the same
-    // number is new to epoll (ENOENT), and one forgotten while still open is still there
-    // (EEXIST; forget() leaves registrations to the kernel).
-    int again = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
-    if (again < 0 || ::epoll_ctl(epoll_, again, fd, &event) != 0) {
-      targets_.erase(fd);
-      armed_.fetch_sub(1, std::memory_order_relaxed);
-      fail("epoll_ctl");
+  bool now = false;
+  {
+    std::lock_guard lock{mutex_};
+    auto [it, added] = targets_.try_emplace(fd);
+    auto& entry = it->second;
+    auto address = target.address();
+    if (added || entry.target != address) {
+      // A socket new to the poller, or this number's socket is another actor's now (the old
+      // one was closed): register it. epoll's registrations and ours can differ: a socket
+      // closed and reopened under the same number is new to epoll, and one forgotten while
+      // still open is still there (forget() leaves registrations to the kernel).
+      epoll_event event{};
+      event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+      event.data.fd = fd;
+      if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0 &&
+          (errno != EEXIST || ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &event) != 0)) {
+        if (entry.armed) armed_.fetch_sub(1, std::memory_order_relaxed);
+        targets_.erase(it);
+        fail("epoll_ctl");
+      }
+      entry.pending = 0;  // registering reports the socket's current readiness afresh
     }
+    if (!entry.armed) armed_.fetch_add(1, std::memory_order_relaxed);
+    entry.target = address;
+    entry.deadline = deadline;
+    entry.wanted = wanted(what);
+    entry.armed = true;
+    // An edge that came since the last watch (the socket became ready while the actor was
+    // busy) answers this watch at once.
+    if (entry.pending & entry.wanted) {
+      entry.pending = 0;
+      entry.armed = false;
+      armed_.fetch_sub(1, std::memory_order_relaxed);
+      now = true;
+    }
+    if (added) wake_waiters();
   }
+  if (now) caf::anon_send(target, ready_atom::value);
 }
 
 void poller::forget(int fd, const caf::actor_addr& target) noexcept {
@@ -128,16 +159,23 @@ void poller::forget(int fd, const caf::actor_addr& target) noexcept {
   targets_.erase(it);
 }
 
-// Sends `ready` to the actor watching `fd` (which must be armed), and disarms it.
-void poller::notify(int fd) {
+// Sends `ready` to the actor watching `fd` if its watch is armed for `events` (0: its
+// deadline passed), and disarms it; an edge no armed watch wants is kept for the next watch.
+void poller::notify(int fd, std::uint32_t events) {
   caf::actor target;
   {
     std::lock_guard lock{mutex_};
     auto it = targets_.find(fd);
-    if (it == targets_.end() || !it->second.armed) return;
-    it->second.armed = false;
+    if (it == targets_.end()) return;
+    auto& entry = it->second;
+    if (!entry.armed || (events != 0 && (events & entry.wanted) == 0)) {
+      entry.pending |= events;
+      return;
+    }
+    entry.armed = false;
+    entry.pending = 0;
     armed_.fetch_sub(1, std::memory_order_relaxed);
-    target = caf::actor_cast<caf::actor>(it->second.target);
+    target = caf::actor_cast<caf::actor>(entry.target);
   }
   if (target) caf::anon_send(target, ready_atom::value);
 }
@@ -161,7 +199,7 @@ int poller::due_in() {
         next = std::min(next, entry.deadline);
     }
   }
-  for (int fd : due) notify(fd);
+  for (int fd : due) notify(fd, 0);
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
   return static_cast<int>(std::max<long long>(wait, 0));
 }
@@ -176,7 +214,7 @@ void poller::wake_waiters() noexcept {
 void poller::harvest() {
   epoll_event events[64];
   int n = ::epoll_wait(epoll_, events, 64, 0);
-  for (int i = 0; i < n; ++i) notify(events[i].data.fd);
+  for (int i = 0; i < n; ++i) notify(events[i].data.fd, events[i].events);
 }
 
 void poller::wait(int outer, int wake, int timeout_ms) {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -27,6 +28,7 @@ namespace orca::actors {
 
 /// Watches sockets for their actors. Each watch() is one-shot: when the socket becomes
 /// ready the actor receives `ready_atom` once, and watches again if it still has to wait.
+/// A `ready` may be spurious (the actor reads, finds nothing new, and watches again).
 class poller {
 public:
   poller();
@@ -83,7 +85,7 @@ private:
   void wait(int outer, int wake, int timeout_ms);
   /// Sends `ready` for the sockets that are ready now.
   void harvest();
-  void notify(int fd);
+  void notify(int fd, std::uint32_t events);
   void wake_waiters() noexcept;
   int due_in();
 
@@ -96,7 +98,9 @@ private:
   struct watch_entry {
     caf::actor_addr target;  ///< weak: a watch does not keep an actor alive
     clock::time_point deadline;
-    bool armed = false;  ///< between watch() and the message it leads to
+    std::uint32_t wanted = 0;   ///< epoll events the armed watch waits for
+    std::uint32_t pending = 0;  ///< edges that came while no watch wanted them
+    bool armed = false;         ///< between watch() and the message it leads to
   };
   std::unordered_map<int, watch_entry> targets_;  ///< by fd
   std::mutex drivers_mutex_;

@@ -153,10 +153,16 @@ void lend_idle(pool_pointer self) {
     self->state.waiters.push_front(std::move(w));
     dispatch(self);
   };
-  if (round_trip)
+  if (round_trip) {
     self->request(entry.connection.actor, st.options.request_timeout, ping_atom::value).then(on_answer, on_error);
-  else
-    self->request(entry.connection.actor, st.options.request_timeout, alive_atom::value).then(on_answer, on_error);
+    return;
+  }
+  // No timer of its own: an idle PostgreSQL connection actor answers `alive` from its
+  // handler (a poll of the socket, no I/O wait), and one that is gone is answered for by
+  // CAF at once (an error). A CAF request timeout would wake CAF's clock thread twice per
+  // checkout (PostgreSQL P6: 53k -> 28k futex calls and 2.66 -> 2.26 s of CPU for 12,000
+  // transactions without it). The waiter's own deadline still holds (lend checks it).
+  self->request(entry.connection.actor, caf::infinite, alive_atom::value).then(on_answer, on_error);
 }
 
 // Connecting failed, or a connection died young: wait 100 ms, doubling up to 5 s, before

@@ -167,12 +167,14 @@ void start_current(self_pointer self);
 // server closed while it sat idle (a restart, an idle timeout, a terminated backend). Then
 // nothing of the transaction was sent, and it can move to a new connection. Checked
 // without a round trip (drivers::connection::is_alive_without_io: a poll of the socket), once
-// per transaction. A connection that dies after this check, with the statement in flight,
-// fails the call: the statement may have run.
+// per transaction, unless the pool's checkout has just checked the same way. A connection
+// that dies after this check, with the statement in flight, fails the call: the statement
+// may have run.
 bool found_dead_before_sending(postgresql_state& st) {
   const auto& j = *st.current;
-  return j.replayable && !j.replayed && st.cursors.empty() && st.connection->begin_pending() &&
-         !st.connection->is_alive_without_io();
+  if (!j.replayable || j.replayed || !st.cursors.empty() || !st.connection->begin_pending()) return false;
+  if (clock::now() - st.found_alive < alive_check_reuse) return false;
+  return !st.connection->is_alive_without_io();
 }
 
 std::string message_of(const std::exception_ptr& failure) {

@@ -51,6 +51,9 @@ using clock = std::chrono::steady_clock;
 
 // How long a cancelled call may take to end before the connection is given up.
 constexpr std::chrono::seconds cancel_grace{5};
+/// A transaction's first statement skips its own liveness check when an `alive` check (the
+/// pool's, at checkout) passed this recently: the two would be a few microseconds apart.
+constexpr std::chrono::milliseconds alive_check_reuse{100};
 
 struct postgresql_state {
   postgresql_state() = default;  // not an aggregate: CAF would construct it from the actor
@@ -69,6 +72,7 @@ struct postgresql_state {
   caf::actor_addr watcher;              ///< this actor, as the poller knows it
   std::chrono::milliseconds limit{0};   ///< request_timeout for a socket call (0: none)
   clock::time_point deadline;           ///< of the socket call in flight
+  clock::time_point found_alive;        ///< when an `alive` check (the pool's, at checkout) last passed
   io_wait waiting_for = io_wait::done;  ///< what it waits for
   bool cancelled = false;               ///< it ran past its deadline and was cancelled
   bool cancel_in_flight = false;        ///< the lane is sending the cancel request

@@ -188,8 +188,10 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         auto promise = self->make_response_promise<bool>();
         submit(self, job{nullptr, nullptr,
                          [self, promise](std::exception_ptr) mutable {
-                           auto& c = self->state.connection;
-                           promise.deliver(!c || c->is_alive_without_io());
+                           auto& st = self->state;
+                           bool alive = !st.connection || st.connection->is_alive_without_io();
+                           if (alive) st.found_alive = clock::now();
+                           promise.deliver(alive);
                          },
                          false});
         return promise;
