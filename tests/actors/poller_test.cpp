@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include <caf/scoped_actor.hpp>
@@ -82,4 +83,30 @@ TEST_CASE("forgetting a closed socket whose number now belongs to another actor'
   reused.make_readable();
   CHECK(woken(second, 2000ms));
   CHECK(!woken(first, 100ms));
+}
+
+TEST_CASE("a socket that became readable while no watch was armed wakes the next watch at once", "[actors][poller]") {
+  auto rt = runtime::get();
+  poller sockets;
+  caf::scoped_actor watcher{rt->system()};
+  socket_pair pair;
+  auto watch = [&] {
+    sockets.watch(pair.ends[0], orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(watcher));
+  };
+  watch();
+  pair.make_readable();
+  CHECK(woken(watcher, 2000ms));
+  pair.drain();
+  // Data comes while the actor is busy (no watch armed); the registration is edge-triggered
+  // and stays, so only the kept edge can tell the next watch.
+  pair.make_readable();
+  std::this_thread::sleep_for(100ms);  // a worker or the poller's thread takes the edge meanwhile
+  watch();
+  CHECK(woken(watcher, 2000ms));
+  pair.drain();
+  // Nothing new: the next watch waits.
+  watch();
+  CHECK(!woken(watcher, 200ms));
+  pair.make_readable();
+  CHECK(woken(watcher, 2000ms));
 }
