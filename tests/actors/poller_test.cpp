@@ -90,9 +90,7 @@ TEST_CASE("a socket that became readable while no watch was armed wakes the next
   poller sockets;
   caf::scoped_actor watcher{rt->system()};
   socket_pair pair;
-  auto watch = [&] {
-    sockets.watch(pair.ends[0], orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(watcher));
-  };
+  auto watch = [&] { sockets.watch(pair.ends[0], orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(watcher)); };
   watch();
   pair.make_readable();
   CHECK(woken(watcher, 2000ms));
