@@ -1,10 +1,10 @@
-// poller: one epoll set of sockets; each readiness becomes a `ready` message to the actor that
-// asked. A socket is registered once, edge-triggered, and stays registered while the same actor
-// watches it: a watch is armed in the poller's table, not in the kernel, so waiting for a
-// reply costs no epoll_ctl. An edge that comes while no watch is armed is kept (`pending`)
-// and answers the next watch at once. Whoever waits (the poller's thread, or a scheduler
-// worker through a driver) waits on an epoll set of its own that holds the sockets' set and
-// its own eventfd, then takes the ready sockets from the sockets' set without waiting.
+// poller: each socket's readiness becomes a `ready` message to the actor that asked. A socket
+// is registered once, edge-triggered, and stays registered while the same actor watches it: a
+// watch is armed in the poller's table, not in the kernel, so waiting for a reply costs no
+// epoll_ctl. An edge that comes while no watch is armed is kept (`pending`) and answers the
+// next watch at once. Each waiter (the poller's thread, and each scheduler's driver) has an
+// epoll set of its own holding every socket and its own eventfd, so that one epoll_wait both
+// waits and says which sockets are ready.
 #include "poller.hpp"
 
 #include <algorithm>
@@ -32,20 +32,29 @@ namespace {
   throw error{errc::internal, std::string{"poller: "} + what + " failed: " + std::strerror(errno)};
 }
 
-// An epoll set holding `inner` (another epoll set) and `wake` (an eventfd), both by fd.
-int outer_set(int inner, int wake) {
-  int outer = ::epoll_create1(EPOLL_CLOEXEC);
-  if (outer < 0) fail("epoll_create1");
-  for (int fd : {inner, wake}) {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.fd = fd;
-    if (::epoll_ctl(outer, EPOLL_CTL_ADD, fd, &event) != 0) {
-      ::close(outer);
-      fail("epoll_ctl");
-    }
+// A waiter's epoll set, holding its eventfd `wake`.
+int waiter_set(int wake) {
+  int set = ::epoll_create1(EPOLL_CLOEXEC);
+  if (set < 0) fail("epoll_create1");
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = wake;
+  if (::epoll_ctl(set, EPOLL_CTL_ADD, wake, &event) != 0) {
+    ::close(set);
+    fail("epoll_ctl");
   }
-  return outer;
+  return set;
+}
+
+// Registers socket `fd` in `set`, edge-triggered. epoll's registrations and ours can differ:
+// a socket closed and reopened under the same number is new to epoll, and one forgotten
+// while still open is still there (forget() leaves registrations to the kernel).
+bool register_socket(int set, int fd) {
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+  event.data.fd = fd;
+  return ::epoll_ctl(set, EPOLL_CTL_ADD, fd, &event) == 0 ||
+         (errno == EEXIST && ::epoll_ctl(set, EPOLL_CTL_MOD, fd, &event) == 0);
 }
 
 int new_eventfd() {
@@ -62,16 +71,14 @@ void signal(int eventfd) noexcept {
 }  // namespace
 
 poller::poller() {
-  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_ < 0) fail("epoll_create1");
+  wake_ = new_eventfd();
   try {
-    wake_ = new_eventfd();
-    thread_epoll_ = outer_set(epoll_, wake_);
+    set_ = waiter_set(wake_);
   } catch (...) {
-    if (wake_ >= 0) ::close(wake_);
-    ::close(epoll_);
+    ::close(wake_);
     throw;
   }
+  sets_.push_back(set_);
   thread_ = std::thread{[this] { run(); }};
 }
 
@@ -83,9 +90,8 @@ poller::~poller() {
   }
   signal(wake_);
   thread_.join();
-  ::close(thread_epoll_);
+  ::close(set_);
   ::close(wake_);
-  ::close(epoll_);
 }
 
 std::shared_ptr<poller> poller::shared() {
@@ -119,14 +125,9 @@ void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, cloc
     auto address = target.address();
     if (added || entry.target != address) {
       // A socket new to the poller, or this number's socket is another actor's now (the old
-      // one was closed): register it. epoll's registrations and ours can differ: a socket
-      // closed and reopened under the same number is new to epoll, and one forgotten while
-      // still open is still there (forget() leaves registrations to the kernel).
-      epoll_event event{};
-      event.events = EPOLLIN | EPOLLOUT | EPOLLET;
-      event.data.fd = fd;
-      if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0 &&
-          (errno != EEXIST || ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &event) != 0)) {
+      // one was closed): register it with every waiter.
+      for (int set : sets_) {
+        if (register_socket(set, fd)) continue;
         if (entry.armed) armed_.fetch_sub(1, std::memory_order_relaxed);
         targets_.erase(it);
         fail("epoll_ctl");
@@ -211,23 +212,17 @@ void poller::wake_waiters() noexcept {
   for (int fd : driver_wakes_) signal(fd);
 }
 
-void poller::harvest() {
-  epoll_event events[64];
-  int n = ::epoll_wait(epoll_, events, 64, 0);
-  for (int i = 0; i < n; ++i) notify(events[i].data.fd, events[i].events);
-}
-
-void poller::wait(int outer, int wake, int timeout_ms) {
+void poller::wait(int set, int wake, int timeout_ms) {
   int due = due_in();
   int timeout = timeout_ms < 0 ? due : due < 0 ? timeout_ms : std::min(due, timeout_ms);
-  epoll_event events[2];
-  int n = ::epoll_wait(outer, events, 2, timeout);
+  epoll_event events[64];
+  int n = ::epoll_wait(set, events, 64, timeout);
   for (int i = 0; i < n; ++i) {
     if (events[i].data.fd == wake) {
       std::uint64_t count;
       [[maybe_unused]] auto read = ::read(wake, &count, sizeof count);
     } else {
-      harvest();
+      notify(events[i].data.fd, events[i].events);
     }
   }
 }
@@ -240,15 +235,21 @@ void poller::run() {
       drivers_gone_.wait(lock, [this] { return stopping_.load() || drivers_ == 0; });
     }
     if (stopping_.load()) return;
-    wait(thread_epoll_, wake_, -1);
+    wait(set_, wake_, -1);
   }
 }
 
 poller::driver::driver() : poller_{poller::shared()} {
   wake_ = new_eventfd();
   try {
-    epoll_ = outer_set(poller_->epoll_, wake_);
+    set_ = waiter_set(wake_);
+    // Every socket watched so far; later ones are registered by watch().
+    std::lock_guard lock{poller_->mutex_};
+    for (auto& watched : poller_->targets_)
+      if (!register_socket(set_, watched.first)) fail("epoll_ctl");
+    poller_->sets_.push_back(set_);
   } catch (...) {
+    if (set_ >= 0) ::close(set_);
     ::close(wake_);
     throw;
   }
@@ -267,13 +268,18 @@ poller::driver::~driver() {
     wakes.erase(std::find(wakes.begin(), wakes.end(), wake_));
     if (--poller_->drivers_ == 0) poller_->drivers_gone_.notify_all();
   }
-  ::close(epoll_);
+  {
+    std::lock_guard lock{poller_->mutex_};
+    auto& sets = poller_->sets_;
+    sets.erase(std::find(sets.begin(), sets.end(), set_));
+  }
+  ::close(set_);
   ::close(wake_);
 }
 
 void poller::driver::poll(int timeout_ms) noexcept {
   try {
-    poller_->wait(epoll_, wake_, timeout_ms);
+    poller_->wait(set_, wake_, timeout_ms);
   } catch (...) {
     // notify() allocates; a worker must not die of a failed send: the deadline tick retries.
   }

@@ -75,23 +75,20 @@ public:
 
   private:
     std::shared_ptr<poller> poller_;
-    int epoll_ = -1;  ///< the poller's epoll set, and wake_
-    int wake_ = -1;   ///< eventfd for interrupt()
+    int set_ = -1;   ///< this driver's epoll set: every socket, and wake_
+    int wake_ = -1;  ///< eventfd for interrupt()
   };
 
 private:
   void run();
-  /// Waits on `outer` (which holds the sockets' epoll set and `wake`) and dispatches.
-  void wait(int outer, int wake, int timeout_ms);
-  /// Sends `ready` for the sockets that are ready now.
-  void harvest();
+  /// Waits on a waiter's epoll `set` (every socket, and `wake`) and dispatches.
+  void wait(int set, int wake, int timeout_ms);
   void notify(int fd, std::uint32_t events);
   void wake_waiters() noexcept;
   int due_in();
 
-  int epoll_ = -1;         ///< the sockets
-  int thread_epoll_ = -1;  ///< the thread's: epoll_ and wake_
-  int wake_ = -1;          ///< eventfd: the thread must look at its state (stop, drivers)
+  int set_ = -1;   ///< the thread's epoll set: every socket, and wake_
+  int wake_ = -1;  ///< eventfd: the thread must look at its state (stop, drivers)
   std::atomic<bool> stopping_{false};
   std::atomic<int> armed_{0};
   std::mutex mutex_;
@@ -103,6 +100,7 @@ private:
     bool armed = false;         ///< between watch() and the message it leads to
   };
   std::unordered_map<int, watch_entry> targets_;  ///< by fd
+  std::vector<int> sets_;  ///< every waiter's epoll set (the thread's, the drivers'); guarded by mutex_
   std::mutex drivers_mutex_;
   std::condition_variable drivers_gone_;
   int drivers_ = 0;                ///< guarded by drivers_mutex_
