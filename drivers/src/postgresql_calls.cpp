@@ -81,6 +81,19 @@ void postgresql_connection::plan_simple(const char* sql) {
   commands_.push_back({command::kind::simple, 0, nullptr, nullptr, &simple_});
 }
 
+// txid_current() rides at the end of the pipeline as a cached prepared statement like any
+// other, so the server parses and plans it once per connection, not once per transaction.
+void postgresql_connection::plan_transaction_id() {
+  static const params none;
+  prepared_statement* entry = nullptr;
+  if (cache_.capacity() > 0) {
+    if (entry = cache_.find(xid_sql_, {}); entry == nullptr || entry->where != prepared_statement::state::prepared)
+      entry = &cache_.add(xid_sql_, {});
+    schedule_prepare(*entry, 0);
+  }
+  commands_.push_back({command::kind::transaction_id, 0, entry, &none, &xid_sql_});
+}
+
 void postgresql_connection::schedule_prepare(prepared_statement& entry, std::size_t statement) {
   if (entry.where != prepared_statement::state::unprepared) return;
   entry.where = prepared_statement::state::preparing;
@@ -99,7 +112,7 @@ void postgresql_connection::settle_preparations() {
 // Starts commands_ in one pipeline, plus the pending DEALLOCATEs after a sync point of
 // their own (their failure must not abort the caller's statements, nor theirs ours).
 io_wait postgresql_connection::start_commands(call& c) {
-  if (wants_transaction_id(c)) commands_.push_back({command::kind::transaction_id, 0, nullptr, nullptr, &xid_sql_});
+  if (wants_transaction_id(c)) plan_transaction_id();
   if (std::exchange(begin_pending_, false))
     commands_.insert(commands_.begin(), {command::kind::simple, 0, nullptr, nullptr, &begin_sql_});
   collecting_ = c.what;
@@ -125,9 +138,12 @@ int postgresql_connection::send(std::size_t i) {
       buffer_.bind(*c.parameters);
       return PQsendQueryPrepared(conn, c.prepared->name.c_str(), buffer_.count(), buffer_.values(), buffer_.lengths(),
                                  buffer_.formats(), c.prepared->binary_results ? 1 : 0);
+    case command::kind::transaction_id:
+      if (c.prepared != nullptr)
+        return PQsendQueryPrepared(conn, c.prepared->name.c_str(), 0, nullptr, nullptr, nullptr, 0);
+      [[fallthrough]];
     case command::kind::simple:
     case command::kind::deallocate:
-    case command::kind::transaction_id:
       return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
   }
   return 0;
@@ -167,7 +183,12 @@ io_wait postgresql_connection::complete(call& c) {
   // The pipeline stopped on an I/O failure: whatever libpq says, the connection is gone.
   if (auto lost_at = pipeline_.lost_at(); lost_at && !failed_) {
     std::size_t index = std::min(*lost_at, own_ - 1);
-    if (index > 0 && commands_[index].what == command::kind::transaction_id) --index;  // name the caller's statement
+    // Name the caller's statement, not the transaction id's (or its PREPARE) after it.
+    auto serves_transaction_id = [&](const command& x) {
+      return x.what == command::kind::transaction_id ||
+             (x.what == command::kind::prepare && x.prepared != nullptr && x.prepared->sql == xid_sql_);
+    };
+    while (index > 0 && serves_transaction_id(commands_[index])) --index;
     auto lost = make_error(conn, nullptr, sql_of(commands_[index]));
     auto details = lost.details();
     details.connection_poisoned = broken_ = true;

@@ -286,6 +286,7 @@ private:
   void plan_many(std::string_view sql, const std::vector<params>& sets);
   void plan_batch(const std::vector<std::pair<std::string, params>>& statements);
   void plan_simple(const char* sql);
+  void plan_transaction_id();
   void schedule_prepare(prepared_statement& entry, std::size_t statement);
   void settle_preparations();
   io_wait start_commands(call& c);
