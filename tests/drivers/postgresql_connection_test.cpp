@@ -427,6 +427,38 @@ TEST_CASE("postgresql learns a transaction's id with its first statement that ma
   CHECK_FALSE(conn->transaction_id().has_value());
 }
 
+TEST_CASE("postgresql asks a transaction's id through a statement prepared once per connection", "[postgresql]") {
+  auto db = test_database::open();
+  if (!db) return;
+  auto conn = db->connect();
+  conn->execute_script("CREATE TABLE t (id BIGINT)");
+  auto prepared_xid = [&] {
+    return conn->execute("SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT txid_current()'")
+        .at(0, 0)
+        .as_integer();
+  };
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    conn->begin();
+    conn->execute("INSERT INTO t VALUES ($1)", {i});
+    REQUIRE(conn->transaction_id().has_value());
+    ids.push_back(*conn->transaction_id());
+    CHECK(prepared_xid() == 1);  // the first transaction prepared it; the others reuse it
+    conn->commit();
+  }
+  CHECK((ids[0] != ids[1] && ids[1] != ids[2]));
+  // DISCARD ALL drops it on the server; the next transaction prepares it again.
+  conn->execute("DISCARD ALL");
+  CHECK(prepared_xid() == 0);
+  conn->begin();
+  conn->execute("INSERT INTO t VALUES (9)");
+  REQUIRE(conn->transaction_id().has_value());
+  CHECK(*conn->transaction_id() > ids[2]);
+  conn->commit();
+  auto observer = db->connect();
+  CHECK(observer->execute("SELECT count(*) FROM t").at(0, 0).as_integer() == 4);
+}
+
 TEST_CASE("postgresql's look_up_commit reports committed, rolled back, and unknown while a transaction stays open",
           "[postgresql][fault]") {
   auto db = test_database::open();
