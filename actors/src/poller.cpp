@@ -1,10 +1,8 @@
-// poller: each socket's readiness becomes a `ready` message to the actor that asked. A socket
-// is registered once, edge-triggered, and stays registered while the same actor watches it: a
-// watch is armed in the poller's table, not in the kernel, so waiting for a reply costs no
-// epoll_ctl. An edge that comes while no watch is armed is kept (`pending`) and answers the
-// next watch at once. Each waiter (the poller's thread, and each scheduler's driver) has an
-// epoll set of its own holding every socket and its own eventfd, so that one epoll_wait both
-// waits and says which sockets are ready.
+// poller: one epoll set of sockets; each readiness becomes a `ready` message to the actor that
+// asked. One-shot registrations (EPOLLONESHOT) re-armed by each watch(). Whoever waits (the
+// poller's thread, or a scheduler worker through a driver) waits on an epoll set of its own
+// that holds the sockets' set and its own eventfd, then takes the ready sockets from the
+// sockets' set without waiting.
 #include "poller.hpp"
 
 #include <algorithm>
@@ -32,29 +30,20 @@ namespace {
   throw error{errc::internal, std::string{"poller: "} + what + " failed: " + std::strerror(errno)};
 }
 
-// A waiter's epoll set, holding its eventfd `wake`.
-int waiter_set(int wake) {
-  int set = ::epoll_create1(EPOLL_CLOEXEC);
-  if (set < 0) fail("epoll_create1");
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = wake;
-  if (::epoll_ctl(set, EPOLL_CTL_ADD, wake, &event) != 0) {
-    ::close(set);
-    fail("epoll_ctl");
+// An epoll set holding `inner` (another epoll set) and `wake` (an eventfd), both by fd.
+int outer_set(int inner, int wake) {
+  int outer = ::epoll_create1(EPOLL_CLOEXEC);
+  if (outer < 0) fail("epoll_create1");
+  for (int fd : {inner, wake}) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    if (::epoll_ctl(outer, EPOLL_CTL_ADD, fd, &event) != 0) {
+      ::close(outer);
+      fail("epoll_ctl");
+    }
   }
-  return set;
-}
-
-// Registers socket `fd` in `set`, edge-triggered. epoll's registrations and ours can differ:
-// a socket closed and reopened under the same number is new to epoll, and one forgotten
-// while still open is still there (forget() leaves registrations to the kernel).
-bool register_socket(int set, int fd) {
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLOUT | EPOLLET;
-  event.data.fd = fd;
-  return ::epoll_ctl(set, EPOLL_CTL_ADD, fd, &event) == 0 ||
-         (errno == EEXIST && ::epoll_ctl(set, EPOLL_CTL_MOD, fd, &event) == 0);
+  return outer;
 }
 
 int new_eventfd() {
@@ -71,14 +60,16 @@ void signal(int eventfd) noexcept {
 }  // namespace
 
 poller::poller() {
-  wake_ = new_eventfd();
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_ < 0) fail("epoll_create1");
   try {
-    set_ = waiter_set(wake_);
+    wake_ = new_eventfd();
+    thread_epoll_ = outer_set(epoll_, wake_);
   } catch (...) {
-    ::close(wake_);
+    if (wake_ >= 0) ::close(wake_);
+    ::close(epoll_);
     throw;
   }
-  sets_.push_back(set_);
   thread_ = std::thread{[this] { run(); }};
 }
 
@@ -90,8 +81,9 @@ poller::~poller() {
   }
   signal(wake_);
   thread_.join();
-  ::close(set_);
+  ::close(thread_epoll_);
   ::close(wake_);
+  ::close(epoll_);
 }
 
 std::shared_ptr<poller> poller::shared() {
@@ -106,50 +98,26 @@ std::shared_ptr<poller> poller::shared() {
   return p;
 }
 
-namespace {
-
-constexpr std::uint32_t readable = EPOLLIN | EPOLLERR | EPOLLHUP;
-
-std::uint32_t wanted(drivers::io_wait what) {
-  return what == drivers::io_wait::read_write ? readable | EPOLLOUT : readable;
-}
-
-}  // namespace
-
 void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, clock::time_point deadline) {
-  bool now = false;
-  {
-    std::lock_guard lock{mutex_};
-    auto [it, added] = targets_.try_emplace(fd);
-    auto& entry = it->second;
-    auto address = target.address();
-    if (added || entry.target != address) {
-      // A socket new to the poller, or this number's socket is another actor's now (the old
-      // one was closed): register it with every waiter.
-      for (int set : sets_) {
-        if (register_socket(set, fd)) continue;
-        if (entry.armed) armed_.fetch_sub(1, std::memory_order_relaxed);
-        targets_.erase(it);
-        fail("epoll_ctl");
-      }
-      entry.pending = 0;  // registering reports the socket's current readiness afresh
-    }
-    if (!entry.armed) armed_.fetch_add(1, std::memory_order_relaxed);
-    entry.target = address;
-    entry.deadline = deadline;
-    entry.wanted = wanted(what);
-    entry.armed = true;
-    // An edge that came since the last watch (the socket became ready while the actor was
-    // busy) answers this watch at once.
-    if (entry.pending & entry.wanted) {
-      entry.pending = 0;
-      entry.armed = false;
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLONESHOT | (what == drivers::io_wait::read_write ? EPOLLOUT : 0u);
+  event.data.fd = fd;
+  std::lock_guard lock{mutex_};
+  auto [it, added] = targets_.try_emplace(fd);
+  if (!it->second.armed) armed_.fetch_add(1, std::memory_order_relaxed);
+  it->second = watch_entry{target.address(), deadline, true};
+  if (added) wake_waiters();
+  if (::epoll_ctl(epoll_, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) != 0) {
+    // epoll's registrations and ours can differ: a socket closed and reopened under the same
+    // number is new to epoll (ENOENT), and one forgotten while still open is still there
+    // (EEXIST; forget() leaves registrations to the kernel).
+    int again = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
+    if (again < 0 || ::epoll_ctl(epoll_, again, fd, &event) != 0) {
+      targets_.erase(fd);
       armed_.fetch_sub(1, std::memory_order_relaxed);
-      now = true;
+      fail("epoll_ctl");
     }
-    if (added) wake_waiters();
   }
-  if (now) caf::anon_send(target, ready_atom::value);
 }
 
 void poller::forget(int fd, const caf::actor_addr& target) noexcept {
@@ -160,23 +128,16 @@ void poller::forget(int fd, const caf::actor_addr& target) noexcept {
   targets_.erase(it);
 }
 
-// Sends `ready` to the actor watching `fd` if its watch is armed for `events` (0: its
-// deadline passed), and disarms it; an edge no armed watch wants is kept for the next watch.
-void poller::notify(int fd, std::uint32_t events) {
+// Sends `ready` to the actor watching `fd` (which must be armed), and disarms it.
+void poller::notify(int fd) {
   caf::actor target;
   {
     std::lock_guard lock{mutex_};
     auto it = targets_.find(fd);
-    if (it == targets_.end()) return;
-    auto& entry = it->second;
-    if (!entry.armed || (events != 0 && (events & entry.wanted) == 0)) {
-      entry.pending |= events;
-      return;
-    }
-    entry.armed = false;
-    entry.pending = 0;
+    if (it == targets_.end() || !it->second.armed) return;
+    it->second.armed = false;
     armed_.fetch_sub(1, std::memory_order_relaxed);
-    target = caf::actor_cast<caf::actor>(entry.target);
+    target = caf::actor_cast<caf::actor>(it->second.target);
   }
   if (target) caf::anon_send(target, ready_atom::value);
 }
@@ -200,7 +161,7 @@ int poller::due_in() {
         next = std::min(next, entry.deadline);
     }
   }
-  for (int fd : due) notify(fd, 0);
+  for (int fd : due) notify(fd);
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
   return static_cast<int>(std::max<long long>(wait, 0));
 }
@@ -212,17 +173,23 @@ void poller::wake_waiters() noexcept {
   for (int fd : driver_wakes_) signal(fd);
 }
 
-void poller::wait(int set, int wake, int timeout_ms) {
+void poller::harvest() {
+  epoll_event events[64];
+  int n = ::epoll_wait(epoll_, events, 64, 0);
+  for (int i = 0; i < n; ++i) notify(events[i].data.fd);
+}
+
+void poller::wait(int outer, int wake, int timeout_ms) {
   int due = due_in();
   int timeout = timeout_ms < 0 ? due : due < 0 ? timeout_ms : std::min(due, timeout_ms);
-  epoll_event events[64];
-  int n = ::epoll_wait(set, events, 64, timeout);
+  epoll_event events[2];
+  int n = ::epoll_wait(outer, events, 2, timeout);
   for (int i = 0; i < n; ++i) {
     if (events[i].data.fd == wake) {
       std::uint64_t count;
       [[maybe_unused]] auto read = ::read(wake, &count, sizeof count);
     } else {
-      notify(events[i].data.fd, events[i].events);
+      harvest();
     }
   }
 }
@@ -235,21 +202,15 @@ void poller::run() {
       drivers_gone_.wait(lock, [this] { return stopping_.load() || drivers_ == 0; });
     }
     if (stopping_.load()) return;
-    wait(set_, wake_, -1);
+    wait(thread_epoll_, wake_, -1);
   }
 }
 
 poller::driver::driver() : poller_{poller::shared()} {
   wake_ = new_eventfd();
   try {
-    set_ = waiter_set(wake_);
-    // Every socket watched so far; later ones are registered by watch().
-    std::lock_guard lock{poller_->mutex_};
-    for (auto& watched : poller_->targets_)
-      if (!register_socket(set_, watched.first)) fail("epoll_ctl");
-    poller_->sets_.push_back(set_);
+    epoll_ = outer_set(poller_->epoll_, wake_);
   } catch (...) {
-    if (set_ >= 0) ::close(set_);
     ::close(wake_);
     throw;
   }
@@ -268,18 +229,13 @@ poller::driver::~driver() {
     wakes.erase(std::find(wakes.begin(), wakes.end(), wake_));
     if (--poller_->drivers_ == 0) poller_->drivers_gone_.notify_all();
   }
-  {
-    std::lock_guard lock{poller_->mutex_};
-    auto& sets = poller_->sets_;
-    sets.erase(std::find(sets.begin(), sets.end(), set_));
-  }
-  ::close(set_);
+  ::close(epoll_);
   ::close(wake_);
 }
 
 void poller::driver::poll(int timeout_ms) noexcept {
   try {
-    poller_->wait(set_, wake_, timeout_ms);
+    poller_->wait(epoll_, wake_, timeout_ms);
   } catch (...) {
     // notify() allocates; a worker must not die of a failed send: the deadline tick retries.
   }

@@ -12,7 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -28,7 +27,6 @@ namespace orca::actors {
 
 /// Watches sockets for their actors. Each watch() is one-shot: when the socket becomes
 /// ready the actor receives `ready_atom` once, and watches again if it still has to wait.
-/// A `ready` may be spurious (the actor reads, finds nothing new, and watches again).
 class poller {
 public:
   poller();
@@ -75,32 +73,32 @@ public:
 
   private:
     std::shared_ptr<poller> poller_;
-    int set_ = -1;   ///< this driver's epoll set: every socket, and wake_
-    int wake_ = -1;  ///< eventfd for interrupt()
+    int epoll_ = -1;  ///< the poller's epoll set, and wake_
+    int wake_ = -1;   ///< eventfd for interrupt()
   };
 
 private:
   void run();
-  /// Waits on a waiter's epoll `set` (every socket, and `wake`) and dispatches.
-  void wait(int set, int wake, int timeout_ms);
-  void notify(int fd, std::uint32_t events);
+  /// Waits on `outer` (which holds the sockets' epoll set and `wake`) and dispatches.
+  void wait(int outer, int wake, int timeout_ms);
+  /// Sends `ready` for the sockets that are ready now.
+  void harvest();
+  void notify(int fd);
   void wake_waiters() noexcept;
   int due_in();
 
-  int set_ = -1;   ///< the thread's epoll set: every socket, and wake_
-  int wake_ = -1;  ///< eventfd: the thread must look at its state (stop, drivers)
+  int epoll_ = -1;         ///< the sockets
+  int thread_epoll_ = -1;  ///< the thread's: epoll_ and wake_
+  int wake_ = -1;          ///< eventfd: the thread must look at its state (stop, drivers)
   std::atomic<bool> stopping_{false};
   std::atomic<int> armed_{0};
   std::mutex mutex_;
   struct watch_entry {
     caf::actor_addr target;  ///< weak: a watch does not keep an actor alive
     clock::time_point deadline;
-    std::uint32_t wanted = 0;   ///< epoll events the armed watch waits for
-    std::uint32_t pending = 0;  ///< edges that came while no watch wanted them
-    bool armed = false;         ///< between watch() and the message it leads to
+    bool armed = false;  ///< between watch() and the message it leads to
   };
   std::unordered_map<int, watch_entry> targets_;  ///< by fd
-  std::vector<int> sets_;  ///< every waiter's epoll set (the thread's, the drivers'); guarded by mutex_
   std::mutex drivers_mutex_;
   std::condition_variable drivers_gone_;
   int drivers_ = 0;                ///< guarded by drivers_mutex_
