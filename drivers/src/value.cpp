@@ -128,8 +128,10 @@ std::string to_string(const value& x) {
     std::string operator()(std::int64_t v) const { return fmt::format("{}", v); }
     std::string operator()(double v) const { return fmt::format("{}", v); }
     std::string operator()(bool v) const { return v ? "true" : "false"; }
-    std::string operator()(timestamp v) const { return "'" + format_timestamp(v) + "'"; }
-    std::string operator()(const orca::uuid& v) const { return "'" + orca::to_string(v) + "'"; }
+    // fmt rather than "'" + s + "'": GCC 12 at -O3 reports a false -Wrestrict on
+    // operator+(const char*, std::string&&) here.
+    std::string operator()(timestamp v) const { return fmt::format("'{}'", format_timestamp(v)); }
+    std::string operator()(const orca::uuid& v) const { return fmt::format("'{}'", orca::to_string(v)); }
     std::string operator()(const std::string& v) const {
       std::string out;
       out.reserve(v.size() + 2);
