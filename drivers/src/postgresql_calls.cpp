@@ -38,11 +38,10 @@ void postgresql_connection::plan_execute(std::string_view sql, const params& par
   prepared_statement* entry;
   if (cache_.capacity() == 0) {
     entry = &unnamed_.emplace_back(unnamed_statement(sql, buffer_.signature()));
-  } else if (entry = cache_.find(sql, buffer_.signature());
-             entry == nullptr || entry->where != prepared_statement::state::prepared) {
-    entry = &cache_.add(sql, buffer_.signature());
   } else {
-    retry_prepared_ = true;  // the server may have dropped it: see complete()
+    entry = &cached(sql, buffer_.signature());
+    // Prepared by an earlier call: the server may have dropped it since (see complete()).
+    if (entry->where == prepared_statement::state::prepared) retry_prepared_ = true;
   }
   schedule_prepare(*entry, 0);
   commands_.push_back({command::kind::execute, 0, entry, &parameters, nullptr});
@@ -50,11 +49,8 @@ void postgresql_connection::plan_execute(std::string_view sql, const params& par
 
 void postgresql_connection::plan_many(std::string_view sql, const std::vector<params>& sets) {
   auto signature = common_signature(sets);
-  prepared_statement* entry;
-  if (cache_.capacity() == 0)
-    entry = &unnamed_.emplace_back(unnamed_statement(sql, signature));
-  else if (entry = cache_.find(sql, signature); entry == nullptr || entry->where != prepared_statement::state::prepared)
-    entry = &cache_.add(sql, signature);
+  auto* entry = cache_.capacity() == 0 ? &unnamed_.emplace_back(unnamed_statement(sql, signature))
+                                       : &cached(sql, signature);
   schedule_prepare(*entry, 0);
   for (std::size_t i = 0; i < sets.size(); ++i)
     commands_.push_back({command::kind::execute, i, entry, &sets[i], nullptr});
@@ -87,11 +83,18 @@ void postgresql_connection::plan_transaction_id() {
   static const params none;
   prepared_statement* entry = nullptr;
   if (cache_.capacity() > 0) {
-    if (entry = cache_.find(xid_sql_, {}); entry == nullptr || entry->where != prepared_statement::state::prepared)
-      entry = &cache_.add(xid_sql_, {});
+    entry = &cached(xid_sql_, {});
     schedule_prepare(*entry, 0);
   }
   commands_.push_back({command::kind::transaction_id, 0, entry, &none, &xid_sql_});
+}
+
+// The cache's entry for `sql`: the prepared one, or a new one to prepare (an entry whose
+// PREPARE never went through is replaced).
+prepared_statement& postgresql_connection::cached(std::string_view sql, std::span<const Oid> signature) {
+  auto* entry = cache_.find(sql, signature);
+  if (entry != nullptr && entry->where == prepared_statement::state::prepared) return *entry;
+  return cache_.add(sql, signature);
 }
 
 void postgresql_connection::schedule_prepare(prepared_statement& entry, std::size_t statement) {

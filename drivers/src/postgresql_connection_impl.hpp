@@ -287,6 +287,7 @@ private:
   void plan_batch(const std::vector<std::pair<std::string, params>>& statements);
   void plan_simple(const char* sql);
   void plan_transaction_id();
+  prepared_statement& cached(std::string_view sql, std::span<const Oid> signature);
   void schedule_prepare(prepared_statement& entry, std::size_t statement);
   void settle_preparations();
   io_wait start_commands(call& c);
