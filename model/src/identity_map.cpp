@@ -131,9 +131,9 @@ void identity_map::purge() {
   }
 }
 
-void identity_map::reserve(std::size_t n) {
+void identity_map::reserve(const table_info& table, std::size_t n) {
   by_address_.reserve(n);
-  by_key_.reserve(n);
+  by_key_.reserve(&table, n);
 }
 
 void identity_map::clear() {

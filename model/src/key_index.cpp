@@ -3,6 +3,7 @@
 // back (no tombstones), so a long stream that adds and drops objects never rehashes.
 #include "orca/model/key_index.hpp"
 
+#include <algorithm>
 #include <bit>
 
 namespace orca {
@@ -29,51 +30,64 @@ void remove_at(std::vector<Slot>& slots, std::size_t i, IsEmpty is_empty, Hash h
 
 }  // namespace
 
-std::size_t key_index::hash(const table_info* table, std::int64_t key) noexcept {
-  auto h = static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ULL ^ reinterpret_cast<std::uintptr_t>(table);
+std::size_t key_index::hash(std::int64_t key) noexcept {
+  auto h = static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ULL;
   return static_cast<std::size_t>(h ^ (h >> 29));
 }
 
 const void* key_index::find(const table_info* table, std::int64_t key) const noexcept {
-  if (slots_.empty()) return nullptr;
-  auto mask = slots_.size() - 1;
-  for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
-    auto& s = slots_[i];
-    if (s.table == table && s.key == key) return s.address;
-    if (s.table == nullptr) return nullptr;
+  auto* t = slots_of(table);
+  if (t == nullptr || t->slots.empty()) return nullptr;
+  auto mask = t->slots.size() - 1;
+  for (auto i = hash(key) & mask;; i = (i + 1) & mask) {
+    auto& s = t->slots[i];
+    if (s.address == nullptr) return nullptr;
+    if (s.key == key) return s.address;
+  }
+}
+
+key_index::table_slots& key_index::slots_for(const table_info* table) {
+  if (auto* t = slots_of(table)) return const_cast<table_slots&>(*t);
+  return tables_.emplace_back(table_slots{table, {}, 0});
+}
+
+void key_index::insert(table_slots& t, std::int64_t key, const void* address) {
+  auto mask = t.slots.size() - 1;
+  for (auto i = hash(key) & mask;; i = (i + 1) & mask) {
+    auto& s = t.slots[i];
+    if (s.address == nullptr) {
+      s = slot{key, address};
+      ++t.size;
+      return;
+    }
+    if (s.key == key) {
+      s.address = address;
+      return;
+    }
   }
 }
 
 void key_index::put(const table_info* table, std::int64_t key, const void* address) {
-  if ((size_ + 1) * 2 > slots_.size()) grow(std::max<std::size_t>(16, slots_.size() * 2));
-  auto mask = slots_.size() - 1;
-  for (auto i = hash(table, key) & mask;; i = (i + 1) & mask) {
-    auto& s = slots_[i];
-    if (s.table == table && s.key == key) {
-      s.address = address;
-      return;
-    }
-    if (s.table == nullptr) {
-      s = slot{table, key, address};
-      ++size_;
-      return;
-    }
-  }
+  auto& t = slots_for(table);
+  if ((t.size + 1) * 2 > t.slots.size()) grow(t, std::max<std::size_t>(16, t.slots.size() * 2));
+  insert(t, key, address);
 }
 
 void key_index::erase(const table_info* table, std::int64_t key, const void* address) noexcept {
-  if (slots_.empty()) return;
-  auto mask = slots_.size() - 1;
-  auto i = hash(table, key) & mask;
+  auto* found = slots_of(table);
+  if (found == nullptr || found->slots.empty()) return;
+  auto& t = const_cast<table_slots&>(*found);
+  auto mask = t.slots.size() - 1;
+  auto i = hash(key) & mask;
   for (;; i = (i + 1) & mask) {
-    auto& s = slots_[i];
-    if (s.table == nullptr) return;
-    if (s.table == table && s.key == key) break;
+    auto& s = t.slots[i];
+    if (s.address == nullptr) return;
+    if (s.key == key) break;
   }
-  if (address != nullptr && slots_[i].address != address) return;
+  if (address != nullptr && t.slots[i].address != address) return;
   remove_at(
-      slots_, i, [](const slot& s) { return s.table == nullptr; }, [](const slot& s) { return hash(s.table, s.key); });
-  --size_;
+      t.slots, i, [](const slot& s) { return s.address == nullptr; }, [](const slot& s) { return hash(s.key); });
+  --t.size;
 }
 
 const void* key_index::find_other(const table_info* table, const key& k) const noexcept {
@@ -86,23 +100,29 @@ void key_index::erase_other(const table_info* table, const key& k, const void* a
   if (it != others_.end() && (address == nullptr || it->second == address)) others_.erase(it);
 }
 
-void key_index::reserve(std::size_t n) {
-  if ((size_ + n) * 2 > slots_.size()) grow(std::bit_ceil((size_ + n) * 2));
+void key_index::reserve(const table_info* table, std::size_t n) {
+  auto& t = slots_for(table);
+  if ((t.size + n) * 2 > t.slots.size()) grow(t, std::bit_ceil((t.size + n) * 2));
 }
 
 void key_index::clear() noexcept {
-  slots_.clear();
+  tables_.clear();
   others_.clear();
-  size_ = 0;
 }
 
-void key_index::grow(std::size_t capacity) {
+std::size_t key_index::size() const noexcept {
+  auto n = others_.size();
+  for (auto& t : tables_) n += t.size;
+  return n;
+}
+
+void key_index::grow(table_slots& t, std::size_t capacity) {
   capacity = std::bit_ceil(std::max<std::size_t>(capacity, 16));
   std::vector<slot> old(capacity);
-  old.swap(slots_);
-  size_ = 0;
+  old.swap(t.slots);
+  t.size = 0;
   for (auto& s : old)
-    if (s.table != nullptr) put(s.table, s.key, s.address);
+    if (s.address != nullptr) insert(t, s.key, s.address);
 }
 
 void address_index::put(const void* address, void* target) {

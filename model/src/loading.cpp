@@ -29,13 +29,16 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
 void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
                   std::size_t offset, std::vector<value>& snapshot) {
   auto& columns = table.columns();
-  snapshot.resize(columns.size());
+  // Built by copy-construction in column order (ordinal i is element i): cheaper than
+  // assigning over default values, and an erased record's buffer is reused as it is.
+  snapshot.clear();
+  snapshot.reserve(columns.size());
   for (auto& c : columns) {
-    auto& x = snapshot[c.ordinal];
-    x = rows.at(row, offset + c.ordinal);
+    auto& x = snapshot.emplace_back(rows.at(row, offset + c.ordinal));
     try {
       c.access->load(object, x);
     } catch (const error& e) {
+      snapshot.resize(columns.size());  // a record's snapshot always has every column
       throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
                                            table.class_name() + ": " + e.message());
     }
@@ -60,7 +63,7 @@ void require_single_column_key(const table_info& parent, const relationship_info
 // flat table, so a load of 100,000 parents allocates no node per parent.
 class key_positions {
 public:
-  key_positions(const table_info& table, std::size_t n) : table_(&table) { index_.reserve(n); }
+  key_positions(const table_info& table, std::size_t n) : table_(&table) { index_.reserve(&table, n); }
   /// True (and numbered size() - 1) if `k` was not seen before.
   bool insert(const key& k) {
     if (index_.find(table_, k) != nullptr) return false;
@@ -118,7 +121,7 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
                                       bool overwrite) {
   std::vector<object_ref> result;
   result.reserve(rows.size());
-  objects_.reserve(rows.size());  // one growth of the indexes, not a rehash every doubling
+  objects_.reserve(table, rows.size());  // one growth of the indexes, not a rehash every doubling
   for (std::size_t r = 0; r < rows.size(); ++r) result.push_back(merge_row(table, rows, r, 0, spec, overwrite));
   return result;
 }
@@ -214,6 +217,12 @@ plan<std::vector<drivers::rowset>> loader::select_in(const std::function<std::st
   co_return co_await pipeline;
 }
 
+void loader::reserve_for(const table_info& table, const std::vector<drivers::rowset>& results) {
+  std::size_t rows = 0;
+  for (auto& r : results) rows += r.size();
+  objects_.reserve(table, rows);  // the indexes grow once for every batch, not per batch
+}
+
 plan<std::vector<object_ref>> loader::load_collection(const relationship_info& rel,
                                                       const std::vector<object_ref>& parents,
                                                       const drivers::dialect& dialect) {
@@ -223,7 +232,9 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
   distinct_parents owners(*rel.owner, parents);
   std::vector<std::vector<std::shared_ptr<void>>> children(owners.keys.size());
   std::vector<object_ref> loaded;
-  for (auto& rows : co_await select_in(child_table, rel.foreign_key, owners.keys, dialect)) {
+  auto results = co_await select_in(child_table, rel.foreign_key, owners.keys, dialect);
+  reserve_for(child_table, results);
+  for (auto& rows : results) {
     auto objects = merge(child_table, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r)
       if (auto at = owners.positions.find(key_of_value(fk, rows.at(r, rel.foreign_key))))
@@ -249,6 +260,7 @@ plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& re
     return sql::select_secondary_in(rel, n, dialect);
   };
   auto results = co_await select_in(sql_for, owners.keys, dialect);
+  reserve_for(target, results);
   std::vector<std::vector<std::shared_ptr<void>>> related(owners.keys.size());
   std::vector<object_ref> loaded;
   std::unordered_set<const void*> known;

@@ -592,8 +592,16 @@ private:
   // Every statement succeeded: now the identity map learns what happened.
   void finish() {
     // The inserted objects' addresses are indexed already; only their keys are new.
-    objects_.reserve_keys(static_cast<std::size_t>(std::count_if(
-        work_.begin(), work_.end(), [](const tracked& t) { return t.record->state == object_state::pending; })));
+    std::vector<std::pair<const table_info*, std::size_t>> inserted;  // per table: a handful
+    for (auto& t : work_) {
+      if (t.record->state != object_state::pending) continue;
+      auto at = std::find_if(inserted.begin(), inserted.end(), [&](auto& x) { return x.first == t.record->table; });
+      if (at == inserted.end())
+        inserted.emplace_back(t.record->table, 1);
+      else
+        ++at->second;
+    }
+    for (auto& [table, n] : inserted) objects_.reserve_keys(*table, n);
     // Every pending object of the flush was inserted: each table of work_ had its INSERTs.
     for (auto& t : work_) {
       auto& r = *t.record;

@@ -263,6 +263,25 @@ TEST_CASE("a value that does not fit its member fails the load with type_mismatc
       CHECK(std::string{e.what()}.find("n_values.small") != std::string::npos);
     }
   }
+  SECTION("a reload that fails leaves the loaded object whole: its later changes are flushed") {
+    other->execute("INSERT INTO n_values (id, n, small) VALUES (1, 1, 1)");
+    orca::sync_session s;
+    auto loaded = s.execute(*conn, orca::select<N>().spec());
+    REQUIRE(loaded.size() == 1);
+    auto n = std::static_pointer_cast<N>(loaded[0].object);
+    s.commit(*conn);  // expires n: the next load of its row overwrites it
+    other->execute("UPDATE n_values SET small = 1099511627776 WHERE id = 1");
+    CHECK_THROWS_AS(s.execute(*conn, orca::select<N>().spec()), orca::error);
+    s.rollback(*conn);
+    other->execute("UPDATE n_values SET small = 2 WHERE id = 1");
+    auto again = s.execute(*conn, orca::select<N>().spec());
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].object == loaded[0].object);
+    CHECK(n->small == 2);
+    n->n = 42;
+    s.commit(*conn);
+    CHECK(scalar(*other, "SELECT n FROM n_values WHERE id = 1") == 42);
+  }
 }
 
 TEST_CASE("a stream of 10,000 rows in batches of 100 holds one batch at a time", "[loading][stream]") {

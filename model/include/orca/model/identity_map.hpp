@@ -95,10 +95,11 @@ public:
       if (record.table != nullptr && !is_dead(record)) f(record);
     }
   }
-  /// Makes room for `n` more records.
-  void reserve(std::size_t n);
-  /// Makes room for `n` more keys (records already indexed by address becoming persistent).
-  void reserve_keys(std::size_t n) { by_key_.reserve(n); }
+  /// Makes room for `n` more records of `table`.
+  void reserve(const table_info& table, std::size_t n);
+  /// Makes room for `n` more keys of `table` (records already indexed by address becoming
+  /// persistent).
+  void reserve_keys(const table_info& table, std::size_t n) { by_key_.reserve(&table, n); }
   /// Number of records (live or not yet purged).
   std::size_t size() const noexcept { return by_address_.size(); }
   /// Removes every record.

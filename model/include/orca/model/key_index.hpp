@@ -16,15 +16,18 @@ namespace orca {
 
 class table_info;
 
-/// A hash map from (table, key) to a pointer (the identity map's record): integer keys in slots with linear
-/// probing and backward-shift deletion, other keys in a node map. Not thread-safe (owned by one identity map).
+/// A hash map from (table, key) to a pointer (the identity map's record). Integer keys live
+/// in one open-addressing table per mapped class (16-byte slots, linear probing,
+/// backward-shift deletion), so each table is sized for its own rows and a slot needs no
+/// table pointer; other keys (text, UUID, composite) in a node map. Stored pointers are
+/// never null. Not thread-safe (owned by one identity map).
 class key_index {
 public:
   /// The pointer stored for (table, key), or nullptr.
   const void* find(const table_info* table, const key& k) const noexcept {
     return k.is_integer() ? find(table, k.integer()) : find_other(table, k);
   }
-  /// Stores (or replaces) the pointer for (table, key).
+  /// Stores (or replaces) the pointer for (table, key); `address` is not null.
   void put(const table_info* table, const key& k, const void* address) {
     if (k.is_integer())
       put(table, k.integer(), address);
@@ -38,34 +41,47 @@ public:
     else
       erase_other(table, k, address);
   }
-  /// Makes room for `n` more entries without rehashing.
-  void reserve(std::size_t n);
+  /// Makes room for `n` more integer keys of `table` without rehashing.
+  void reserve(const table_info* table, std::size_t n);
   /// Removes every entry.
   void clear() noexcept;
   /// Number of entries.
-  std::size_t size() const noexcept { return size_ + others_.size(); }
+  std::size_t size() const noexcept;
 
 private:
+  struct slot {
+    std::int64_t key = 0;
+    const void* address = nullptr;  ///< null: empty
+  };
+  /// The integer keys of one table.
+  struct table_slots {
+    const table_info* table = nullptr;
+    std::vector<slot> slots;  ///< capacity a power of two, at most half full
+    std::size_t size = 0;
+  };
+
   const void* find(const table_info* table, std::int64_t key) const noexcept;
   void put(const table_info* table, std::int64_t key, const void* address);
   void erase(const table_info* table, std::int64_t key, const void* address) noexcept;
   const void* find_other(const table_info* table, const key& k) const noexcept;
   void erase_other(const table_info* table, const key& k, const void* address) noexcept;
+  /// The slots of `table`, or nullptr if it has none yet.
+  const table_slots* slots_of(const table_info* table) const noexcept {
+    for (auto& t : tables_)
+      if (t.table == table) return &t;
+    return nullptr;
+  }
+  table_slots& slots_for(const table_info* table);
+  static std::size_t hash(std::int64_t key) noexcept;
+  static void grow(table_slots& t, std::size_t capacity);
+  static void insert(table_slots& t, std::int64_t key, const void* address);
+
   struct other_hash {
     std::size_t operator()(const std::pair<const table_info*, key>& x) const noexcept {
       return x.second.hash() ^ reinterpret_cast<std::uintptr_t>(x.first);
     }
   };
-
-  struct slot {
-    const table_info* table = nullptr;  ///< null: empty
-    std::int64_t key = 0;
-    const void* address = nullptr;
-  };
-  static std::size_t hash(const table_info* table, std::int64_t key) noexcept;
-  void grow(std::size_t capacity);
-  std::vector<slot> slots_;
-  std::size_t size_ = 0;
+  std::vector<table_slots> tables_;  ///< one per mapped class seen: a handful, searched in order
   std::unordered_map<std::pair<const table_info*, key>, const void*, other_hash> others_;
 };
 

@@ -56,6 +56,8 @@ private:
   object_ref merge_row(const table_info& table, const drivers::rowset& rows, std::size_t row, std::size_t offset,
                        const select_spec* spec, bool overwrite);
   std::vector<object_ref> merge_joined(const select_spec& spec, const drivers::rowset& rows);
+  /// Makes room in the identity map for every row of `results` (objects of `table`).
+  void reserve_for(const table_info& table, const std::vector<drivers::rowset>& results);
   plan<void> load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
                         const drivers::dialect& dialect);
   plan<std::vector<object_ref>> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,

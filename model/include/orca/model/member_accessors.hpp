@@ -3,6 +3,8 @@
 // (enum_text_access). Internal to the mapping (orca/model/mapping.hpp).
 #pragma once
 
+#include <concepts>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,7 +28,16 @@ public:
   }
   void load(void* object, value& x) const override {
     auto& m = static_cast<T*>(object)->*member_;
-    m = value_traits<M>::from_value(x);
+    if constexpr (std::same_as<M, std::string>) {
+      m = x.as_text();  // into the member's own buffer: no temporary string
+    } else if constexpr (std::same_as<M, std::optional<std::string>>) {
+      if (x.is_null())
+        m.reset();
+      else
+        m = x.as_text();
+    } else {
+      m = value_traits<M>::from_value(x);
+    }
     if constexpr (exact_round_trip<M>) {
       if (x.type() == value_traits<M>::type || (value_traits<M>::nullable && x.is_null())) return;
     }
