@@ -45,8 +45,7 @@ object_record& identity_map::fresh_record(const void* address) {
     slot = free_.back();
     free_.pop_back();
   } else {
-    if (high_water_ == chunks_.size() << chunk_bits)
-      chunks_.push_back(std::make_unique<object_record[]>(std::size_t{1} << chunk_bits));
+    if (high_water_ == chunks_.size() << chunk_bits) add_chunk();
     slot = static_cast<std::uint32_t>(high_water_++);
   }
   auto& r = at(slot);
@@ -54,6 +53,17 @@ object_record& identity_map::fresh_record(const void* address) {
   r.slot_ = slot;
   by_address_.put(address, &r);
   return r;
+}
+
+void identity_map::add_chunk() {
+  if (!pool_) pool_ = std::make_unique<snapshot_pool>();
+  auto chunk = std::make_unique<object_record[]>(std::size_t{1} << chunk_bits);
+  for (std::size_t i = 0; i < (std::size_t{1} << chunk_bits); ++i) {
+    // Each record's snapshot allocates from the pool (an allocator is fixed at construction).
+    std::destroy_at(&chunk[i]);
+    std::construct_at(&chunk[i], pool_.get());
+  }
+  chunks_.push_back(std::move(chunk));
 }
 
 object_record& identity_map::add_pending(const object_ref& object) {
@@ -69,7 +79,7 @@ object_record& identity_map::add_pending(const object_ref& object) {
 
 object_record& identity_map::add_persistent(const object_ref& object, key k, std::vector<value> snapshot) {
   auto& r = add_persistent(object, std::move(k));
-  r.snapshot = std::move(snapshot);
+  r.snapshot.assign(std::make_move_iterator(snapshot.begin()), std::make_move_iterator(snapshot.end()));
   return r;
 }
 
@@ -137,7 +147,8 @@ void identity_map::reserve(const table_info& table, std::size_t n) {
 }
 
 void identity_map::clear() {
-  chunks_.clear();
+  chunks_.clear();              // the records give their snapshots back to the pool...
+  if (pool_) pool_->release();  // ...which frees its memory in a few blocks
   high_water_ = 0;
   free_.clear();
   by_address_ = address_index{};

@@ -27,7 +27,7 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
 // Sets the object's columns from one row and fills its snapshot in place: each row value is
 // copied once, into the snapshot, and the member is set from it (see member_access::load).
 void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
-                  std::size_t offset, std::vector<value>& snapshot) {
+                  std::size_t offset, snapshot_values& snapshot) {
   auto& columns = table.columns();
   // Built by copy-construction in column order (ordinal i is element i): cheaper than
   // assigning over default values, and an erased record's buffer is reused as it is.

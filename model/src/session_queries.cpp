@@ -96,8 +96,11 @@ void sync_session::synchronize(const bulk_spec& bulk, const drivers::rowset& row
     auto* record = objects_.find(table, key);
     if (record == nullptr) continue;
     auto object = record->lock();
-    deleted_in_transaction_.push_back(
-        {{&table, object}, key, record->snapshot, record->before_insert, record->inserted_in_transaction});
+    deleted_in_transaction_.push_back({{&table, object},
+                                       key,
+                                       {record->snapshot.begin(), record->snapshot.end()},
+                                       record->before_insert,
+                                       record->inserted_in_transaction});
     objects_.erase(object.get());
   }
 }

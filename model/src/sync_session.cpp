@@ -162,7 +162,11 @@ plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
     std::vector<deleted_row> deleting;
     objects_.for_each_record([&](object_record& r) {
       if (r.state == object_state::deleted)  // deleted objects are held strongly
-        deleting.push_back({{r.table, r.strong}, r.key, r.snapshot, r.before_insert, r.inserted_in_transaction});
+        deleting.push_back({{r.table, r.strong},
+                            r.key,
+                            {r.snapshot.begin(), r.snapshot.end()},
+                            r.before_insert,
+                            r.inserted_in_transaction});
     });
     last_flush_ = co_await work_.flush(dialect);
     added_or_removed_ = false;
@@ -337,7 +341,8 @@ plan<void> sync_session::begin_nested(const drivers::dialect& dialect) {
   co_await flush(dialect);  // the savepoint starts from objects that match their rows
   savepoint_mark mark{{}, deleted_in_transaction_.size(), inserts_.size()};
   objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-    if (r.state == object_state::persistent) mark.snapshots.emplace(object.get(), r.snapshot);
+    if (r.state == object_state::persistent)
+      mark.snapshots.emplace(object.get(), std::vector<value>(r.snapshot.begin(), r.snapshot.end()));
   });
   io::execute statement{"SAVEPOINT " + savepoint_name(savepoints_.size() + 1), {}};
   co_await statement;
@@ -395,7 +400,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
     }
     if (saved != mark.snapshots.end()) {
       restore_snapshot(*r.table, object.get(), saved->second);
-      r.snapshot = saved->second;
+      r.snapshot.assign(saved->second.begin(), saved->second.end());
     } else {
       r.expired = true;  // first loaded since the savepoint: the next load overwrites it
     }

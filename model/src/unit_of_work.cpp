@@ -42,7 +42,7 @@ struct tracked {
 };
 
 // Fills `values` with an object's columns, in place: a snapshot taken again keeps its buffer.
-void read_columns(const table_info& table, const void* object, std::vector<value>& values) {
+void read_columns(const table_info& table, const void* object, snapshot_values& values) {
   auto& columns = table.columns();
   values.resize(columns.size());
   for (std::size_t i = 0; i < columns.size(); ++i) values[i] = columns[i].access->get(object);

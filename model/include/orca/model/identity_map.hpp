@@ -8,18 +8,28 @@
 #include <functional>
 #include <utility>
 #include <memory>
+#include <memory_resource>
 #include <vector>
 
 #include "orca/drivers/value.hpp"
 #include "orca/model/key.hpp"
 #include "orca/model/key_index.hpp"
 #include "orca/model/object_state.hpp"
+#include "orca/model/snapshot_pool.hpp"
 #include "orca/model/table.hpp"
 
 namespace orca {
 
+/// An object's column values as last loaded or flushed, in column order. Its memory comes
+/// from the identity map's pool: a snapshot costs no allocation of its own, and a session's
+/// end frees them all at once.
+using snapshot_values = std::pmr::vector<value>;
+
 /// What a session knows of one object.
 struct object_record {
+  object_record() = default;
+  explicit object_record(std::pmr::memory_resource* pool) : snapshot(pool) {}
+
   const table_info* table = nullptr;
   /// Persistent objects are held weakly (as SQLAlchemy's weak identity map): an object the
   /// application dropped leaves the session. Pending and deleted objects are held strongly
@@ -28,7 +38,7 @@ struct object_record {
   std::shared_ptr<void> strong;
   object_state state = object_state::pending;
   orca::key key;                         ///< primary key once persistent
-  std::vector<value> snapshot;           ///< column values as last loaded or flushed
+  snapshot_values snapshot;              ///< column values as last loaded or flushed
   bool expired = false;                  ///< the next load overwrites the object's values
   bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
   /// The newest entry of the values that the flush of its INSERT overwrote (key, server
@@ -57,8 +67,10 @@ public:
   identity_map() = default;
   identity_map(const identity_map&) = delete;
   identity_map& operator=(const identity_map&) = delete;
-  identity_map(identity_map&&) noexcept = default;  // records stay where they are
-  identity_map& operator=(identity_map&&) noexcept = default;
+  identity_map(identity_map&&) noexcept = default;  // records (and their pool) stay where they are
+  /// Not assignable: the records being replaced would give their snapshots back to a pool
+  /// already replaced.
+  identity_map& operator=(identity_map&&) = delete;
 
   /// The record of a live object, or nullptr.
   object_record* find(const void* object);
@@ -112,9 +124,14 @@ private:
   object_record& at(std::size_t i) noexcept { return chunks_[i >> chunk_bits][i & ((1u << chunk_bits) - 1)]; }
   bool is_dead(const object_record& r) const noexcept { return !r.strong && r.weak.expired(); }
   void erase_record(object_record& record);
+  /// Adds a chunk of free records.
+  void add_chunk();
   /// An empty record for the object at `address`, replacing (and unindexing) a stale one.
   object_record& fresh_record(const void* address);
 
+  /// The snapshots' memory, made with the first record (an empty session has none). Declared
+  /// before the records, so that it outlives them.
+  std::unique_ptr<snapshot_pool> pool_;
   std::vector<std::unique_ptr<object_record[]>> chunks_;
   std::size_t high_water_ = 0;       ///< records ever used: slots [0, high_water_) exist
   std::vector<std::uint32_t> free_;  ///< erased slots, reused first

@@ -1,0 +1,46 @@
+// orca::snapshot_pool: the memory of one identity map's snapshots. Snapshots come in a few
+// sizes (a table's column count), are made and dropped by the hundred thousand in bulk loads
+// and streams, and all go when the session ends: a free list per size over large blocks
+// serves them in a few instructions, with no header per snapshot.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory_resource>
+#include <vector>
+
+namespace orca {
+
+/// A single-threaded memory resource with one free list per 8-byte size class up to 1 KiB
+/// (larger requests go to operator new). Memory returns to the free lists, and to the system
+/// only at release() or destruction.
+class snapshot_pool final : public std::pmr::memory_resource {
+public:
+  snapshot_pool() = default;
+  snapshot_pool(const snapshot_pool&) = delete;
+  snapshot_pool& operator=(const snapshot_pool&) = delete;
+  ~snapshot_pool() override { release(); }
+
+  /// Frees every block; everything allocated from the pool must be gone.
+  void release() noexcept;
+
+private:
+  static constexpr std::size_t granule = 8;
+  static constexpr std::size_t classes = 128;  ///< sizes up to 1 KiB are pooled
+  static constexpr std::size_t block_bytes = std::size_t{64} << 10;
+
+  void* do_allocate(std::size_t bytes, std::size_t alignment) override;
+  void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
+  void* carve(std::size_t size);
+
+  struct free_node {
+    free_node* next;
+  };
+  std::array<free_node*, classes> free_{};
+  std::vector<void*> blocks_;
+  std::byte* next_ = nullptr;  ///< the unused rest of the newest block
+  std::byte* end_ = nullptr;
+};
+
+}  // namespace orca
