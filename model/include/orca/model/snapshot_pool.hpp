@@ -1,19 +1,21 @@
 // orca::snapshot_pool: the memory of one identity map's snapshots. Snapshots come in a few
 // sizes (a table's column count), are made and dropped by the hundred thousand in bulk loads
-// and streams, and all go when the session ends: a free list per size over large blocks
-// serves them in a few instructions, with no header per snapshot.
+// and streams, and all go when the session ends: a free list per size over blocks serves
+// them in a few instructions, with no header per snapshot. Blocks start small and double, so
+// a session holding a few objects holds a few KiB.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <memory_resource>
+#include <utility>
 #include <vector>
 
 namespace orca {
 
-/// A single-threaded memory resource with one free list per 8-byte size class up to 1 KiB
-/// (larger requests go to operator new). Memory returns to the free lists, and to the system
-/// only at release() or destruction.
+/// A single-threaded memory resource with one free list per 8-byte size class up to 512
+/// bytes, a snapshot of 12 columns (larger requests go to operator new). Memory returns to the free lists, and to the
+/// system only at release() or destruction.
 class snapshot_pool final : public std::pmr::memory_resource {
 public:
   snapshot_pool() = default;
@@ -26,8 +28,9 @@ public:
 
 private:
   static constexpr std::size_t granule = 8;
-  static constexpr std::size_t classes = 128;  ///< sizes up to 1 KiB are pooled
-  static constexpr std::size_t block_bytes = std::size_t{64} << 10;
+  static constexpr std::size_t classes = 65;  ///< sizes up to 512 bytes are pooled
+  static constexpr std::size_t first_block_bytes = std::size_t{2} << 10;
+  static constexpr std::size_t largest_block_bytes = std::size_t{64} << 10;
 
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
@@ -38,7 +41,8 @@ private:
     free_node* next;
   };
   std::array<free_node*, classes> free_{};
-  std::vector<void*> blocks_;
+  std::vector<std::pair<void*, std::size_t>> blocks_;  ///< address, size
+  std::size_t next_block_bytes_ = first_block_bytes;
   std::byte* next_ = nullptr;  ///< the unused rest of the newest block
   std::byte* end_ = nullptr;
 };
