@@ -35,8 +35,8 @@ std::size_t hash_value(const value& x) noexcept {
 key::key(std::vector<value> parts) {
   if (parts.size() == 1 && parts.front().type() == value_type::integer)
     integer_ = parts.front().as_integer();
-  else if (!(parts.size() == 1 && parts.front().is_null()))
-    parts_ = std::move(parts);
+  else if (!parts.empty() && !(parts.size() == 1 && parts.front().is_null()))
+    parts_ = std::make_unique<key::parts>(std::move(parts));
 }
 
 value key_value(value_type column_type, value x) {
@@ -50,33 +50,34 @@ value key_value(value_type column_type, value x) {
 }
 
 bool key::empty() const noexcept {
-  if (parts_.empty()) return integer_ == 0;
-  for (auto& p : parts_)
+  if (!parts_) return integer_ == 0;
+  for (auto& p : *parts_)
     if (p.is_null()) return true;
   return false;
 }
 
 void key::append_to(params& parameters) const {
-  if (parts_.empty())
+  if (!parts_)
     parameters.emplace_back(integer_);
   else
-    parameters.insert(parameters.end(), parts_.begin(), parts_.end());
+    parameters.insert(parameters.end(), parts_->begin(), parts_->end());
 }
 
 std::size_t key::hash() const noexcept {
-  if (parts_.empty()) return std::hash<std::int64_t>{}(integer_);
-  std::size_t h = parts_.size();
-  for (auto& p : parts_) h = mix(h, hash_value(p));
+  if (!parts_) return std::hash<std::int64_t>{}(integer_);
+  std::size_t h = parts_->size();
+  for (auto& p : *parts_) h = mix(h, hash_value(p));
   return h;
 }
 
 std::string key::to_string() const {
-  if (parts_.empty()) return std::to_string(integer_);
-  if (parts_.size() == 1) return orca::to_string(parts_.front());
+  if (!parts_) return std::to_string(integer_);
+  auto& parts = *parts_;
+  if (parts.size() == 1) return orca::to_string(parts.front());
   std::string text = "(";
-  for (std::size_t i = 0; i < parts_.size(); ++i) {
+  for (std::size_t i = 0; i < parts.size(); ++i) {
     if (i > 0) text += ", ";
-    text += orca::to_string(parts_[i]);
+    text += orca::to_string(parts[i]);
   }
   return text + ")";
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -15,24 +16,33 @@
 
 namespace orca {
 
-/// A primary key: one integer (held inline), or one value per key column otherwise.
+/// A primary key: one integer (held inline), or one value per key column otherwise (held
+/// behind a pointer, so that a key is 16 bytes: every identity map record holds one).
 /// The default key is the integer 0, which orca reads as "no key yet".
 class key {
 public:
   key() noexcept = default;
+  key(const key& other)
+      : integer_(other.integer_), parts_(other.parts_ ? std::make_unique<parts>(*other.parts_) : nullptr) {}
+  key& operator=(const key& other) {
+    if (this != &other) *this = key{other};
+    return *this;
+  }
+  key(key&&) noexcept = default;
+  key& operator=(key&&) noexcept = default;
   /// An integer key.
   key(std::int64_t x) noexcept : integer_(x) {}
   /// A key of one value per key column; a single integer value takes the integer path.
   explicit key(std::vector<value> parts);
 
   /// True for a single-column integer key (held without allocation).
-  bool is_integer() const noexcept { return parts_.empty(); }
+  bool is_integer() const noexcept { return !parts_; }
   /// The integer of an integer key.
   std::int64_t integer() const noexcept { return integer_; }
   /// Number of key columns.
-  std::size_t size() const noexcept { return parts_.empty() ? 1 : parts_.size(); }
+  std::size_t size() const noexcept { return parts_ ? parts_->size() : 1; }
   /// The value of the i-th key column.
-  value part(std::size_t i) const { return parts_.empty() ? value{integer_} : parts_[i]; }
+  value part(std::size_t i) const { return parts_ ? (*parts_)[i] : value{integer_}; }
   /// True when the key is not assigned: the integer 0, or a NULL part.
   bool empty() const noexcept;
   /// Appends the key's values to a statement's parameters, in key column order.
@@ -43,12 +53,13 @@ public:
   std::string to_string() const;
 
   friend bool operator==(const key& a, const key& b) noexcept {
-    return a.parts_.empty() ? b.parts_.empty() && a.integer_ == b.integer_ : a.parts_ == b.parts_;
+    return !a.parts_ ? !b.parts_ && a.integer_ == b.integer_ : b.parts_ && *a.parts_ == *b.parts_;
   }
 
 private:
+  using parts = std::vector<value>;
   std::int64_t integer_ = 0;
-  std::vector<value> parts_;  ///< empty for an integer key
+  std::unique_ptr<parts> parts_;  ///< null for an integer key
 };
 
 /// A key column's value as the member reads it, whatever form the backend returned it in
