@@ -253,12 +253,14 @@ void append_rows(const PGresult* result, rowset& out) {
   bool binary = width > 0 && PQfformat(result, 0) == 1;
   for (int row = 0; row < rows; ++row) {
     for (int column = 0; column < width; ++column) {
-      if (PQgetisnull(result, row, column)) {
+      // A NULL has length 0: only an empty cell needs the NULL test (one libpq call fewer
+      // per cell of a typical row).
+      auto length = static_cast<std::size_t>(PQgetlength(result, row, column));
+      if (length == 0 && PQgetisnull(result, row, column)) {
         out.emplace();
         continue;
       }
       const char* cell = PQgetvalue(result, row, column);
-      auto length = static_cast<std::size_t>(PQgetlength(result, row, column));
       out.emplace(binary ? read_binary_cell(types[column], cell, length)
                          : read_cell(kind_of(types[column]), cell, length));
     }
