@@ -76,6 +76,8 @@ public:
   object_record* find(const void* object);
   /// The record of the live persistent object with this key, or nullptr.
   object_record* find(const table_info& table, const key& k);
+  /// Fetches the key index's slot of (table, integer key) into the cache ahead of a find().
+  void prefetch(const table_info& table, std::int64_t k) const noexcept { by_key_.prefetch(&table, k); }
   /// Records a transient object as pending (kept alive until flushed).
   object_record& add_pending(const object_ref& object);
   /// Records a loaded object as persistent with its key and snapshot.
