@@ -125,10 +125,10 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
   // The identity map's lookups of a large load miss the cache: each row's slot is fetched
   // a few rows ahead, so that the misses overlap instead of following one another.
   constexpr std::size_t ahead = 8;
-  auto key_column = table.has_integer_key() ? table.primary_key().ordinal : rows.width();
+  auto key_column = table.has_integer_key() ? std::optional<std::size_t>{table.primary_key().ordinal} : std::nullopt;
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    if (key_column < rows.width() && r + ahead < rows.size()) {
-      auto& next = rows.at(r + ahead, key_column);
+    if (key_column && r + ahead < rows.size()) {
+      auto& next = rows.at(r + ahead, *key_column);
       if (next.type() == value_type::integer) objects_.prefetch(table, next.as_integer());
     }
     result.push_back(merge_row(table, rows, r, 0, spec, overwrite));
@@ -303,7 +303,9 @@ plan<std::vector<object_ref>> loader::load_reference(const relationship_info& re
   }
   std::unordered_map<key, std::shared_ptr<void>, key_hash> by_key;
   std::vector<object_ref> loaded;
-  for (auto& rows : co_await select_in(target, target.primary_key().ordinal, keys, dialect))
+  auto results = co_await select_in(target, target.primary_key().ordinal, keys, dialect);
+  reserve_for(target, results);
+  for (auto& rows : results)
     for (auto& object : merge(target, rows, nullptr)) {
       by_key[target.key_of(object.object.get())] = object.object;
       loaded.push_back(std::move(object));
