@@ -3,6 +3,8 @@
 #include "orca/model/identity_map.hpp"
 
 #include <algorithm>
+#include <new>
+#include <type_traits>
 
 #include "relationship_sync.hpp"
 
@@ -38,8 +40,14 @@ object_record* identity_map::find(const table_info& table, const key& k) {
 }
 
 object_record& identity_map::fresh_record(const void* address) {
-  // A dead object's record at this (reused) address must take its key entry with it.
-  if (auto* stale = static_cast<object_record*>(by_address_.find(address))) erase_record(*stale);
+  // One probe finds the address's entry or adds it. A dead object's record at this (reused)
+  // address must take its key entry with it; erasing it removes the entry, so it is added
+  // again.
+  auto* entry = &by_address_.entry(address);
+  if (*entry != nullptr) {
+    erase_record(*static_cast<object_record*>(*entry));
+    entry = &by_address_.entry(address);
+  }
   std::uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -51,19 +59,26 @@ object_record& identity_map::fresh_record(const void* address) {
   auto& r = at(slot);
   r.address_ = address;
   r.slot_ = slot;
-  by_address_.put(address, &r);
+  *entry = &r;  // add_chunk() above allocates records only: the entry is where it was
   return r;
 }
 
 void identity_map::add_chunk() {
   if (!pool_) pool_ = std::make_unique<snapshot_pool>();
-  auto chunk = std::make_unique<object_record[]>(std::size_t{1} << chunk_bits);
-  for (std::size_t i = 0; i < (std::size_t{1} << chunk_bits); ++i) {
-    // Each record's snapshot allocates from the pool (an allocator is fixed at construction).
-    std::destroy_at(&chunk[i]);
-    std::construct_at(&chunk[i], pool_.get());
-  }
+  constexpr std::size_t n = std::size_t{1} << chunk_bits;
+  static_assert(alignof(object_record) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+  auto* storage = static_cast<object_record*>(::operator new(n * sizeof(object_record)));
+  // Each record's snapshot allocates from the pool (an allocator is fixed at construction).
+  // The constructor cannot throw: building the chunk cannot fail halfway.
+  static_assert(std::is_nothrow_constructible_v<object_record, std::pmr::memory_resource*>);
+  for (std::size_t i = 0; i < n; ++i) std::construct_at(storage + i, pool_.get());
+  std::unique_ptr<object_record, chunk_deleter> chunk(storage);
   chunks_.push_back(std::move(chunk));
+}
+
+void identity_map::chunk_deleter::operator()(object_record* records) const noexcept {
+  std::destroy_n(records, std::size_t{1} << chunk_bits);
+  ::operator delete(records);
 }
 
 object_record& identity_map::add_pending(const object_ref& object) {

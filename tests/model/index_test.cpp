@@ -41,11 +41,19 @@ TEST_CASE("address_index agrees with a reference map through random puts and era
   for (int step = 0; step < 200000; ++step) {
     const void* address = &arena[pick(random)];
     auto* target = &arena[pick(random)];
-    if (random() % 3 == 0) {
+    auto action = random() % 6;
+    if (action < 2) {
       index.erase(address);
       reference.erase(address);
-    } else {
+    } else if (action < 4) {
       index.put(address, target);
+      reference[address] = target;
+    } else {
+      // entry(): the stored pointer, or a new null one that the caller sets
+      auto& entry = index.entry(address);
+      auto it = reference.find(address);
+      REQUIRE(entry == (it == reference.end() ? nullptr : it->second));
+      entry = target;
       reference[address] = target;
     }
     if (step % 997 == 0) {

@@ -28,7 +28,7 @@ using snapshot_values = std::pmr::vector<value>;
 /// What a session knows of one object.
 struct object_record {
   object_record() = default;
-  explicit object_record(std::pmr::memory_resource* pool) : snapshot(pool) {}
+  explicit object_record(std::pmr::memory_resource* pool) noexcept : snapshot(pool) {}
 
   const table_info* table = nullptr;
   /// Persistent objects are held weakly (as SQLAlchemy's weak identity map): an object the
@@ -123,7 +123,14 @@ public:
 
 private:
   static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
-  object_record& at(std::size_t i) noexcept { return chunks_[i >> chunk_bits][i & ((1u << chunk_bits) - 1)]; }
+  /// Destroys a chunk's records and frees its storage (records are made once, in place,
+  /// with the pool their snapshots allocate from).
+  struct chunk_deleter {
+    void operator()(object_record* records) const noexcept;
+  };
+  object_record& at(std::size_t i) noexcept {
+    return chunks_[i >> chunk_bits].get()[i & ((std::size_t{1} << chunk_bits) - 1)];
+  }
   bool is_dead(const object_record& r) const noexcept { return !r.strong && r.weak.expired(); }
   void erase_record(object_record& record);
   /// Adds a chunk of free records.
@@ -134,7 +141,7 @@ private:
   /// The snapshots' memory, made with the first record (an empty session has none). Declared
   /// before the records, so that it outlives them.
   std::unique_ptr<snapshot_pool> pool_;
-  std::vector<std::unique_ptr<object_record[]>> chunks_;
+  std::vector<std::unique_ptr<object_record, chunk_deleter>> chunks_;
   std::size_t high_water_ = 0;       ///< records ever used: slots [0, high_water_) exist
   std::vector<std::uint32_t> free_;  ///< erased slots, reused first
   address_index by_address_;         ///< object address -> record

@@ -63,7 +63,7 @@ private:
   /// The integer keys of one table.
   struct table_slots {
     const table_info* table = nullptr;
-    std::vector<slot> slots;  ///< capacity a power of two, at most half full
+    std::vector<slot> slots;  ///< capacity a power of two, at most 3/4 full
     std::size_t size = 0;
   };
 
@@ -74,6 +74,11 @@ private:
   void erase_other(const table_info* table, const key& k, const void* address) noexcept;
   /// The slots of `table`, or nullptr if it has none yet.
   const table_slots* slots_of(const table_info* table) const noexcept {
+    for (auto& t : tables_)
+      if (t.table == table) return &t;
+    return nullptr;
+  }
+  table_slots* slots_of(const table_info* table) noexcept {
     for (auto& t : tables_)
       if (t.table == table) return &t;
     return nullptr;
@@ -93,7 +98,7 @@ private:
 };
 
 /// A hash map from an object's address to a pointer (its record): linear probing with
-/// backward-shift deletion (no tombstones), at most half full. Not thread-safe.
+/// backward-shift deletion (no tombstones), at most 3/4 full. Not thread-safe.
 class address_index {
 public:
   /// The pointer stored for `address`, or nullptr.
@@ -108,6 +113,10 @@ public:
   }
   /// Stores (or replaces) the pointer for `address` (not null).
   void put(const void* address, void* target);
+  /// The stored pointer for `address`, added as null if absent: one probe where a find()
+  /// that misses and a put() would make two. The caller sets a new entry's pointer before
+  /// the index is used again.
+  void*& entry(const void* address);
   /// Removes `address` if present.
   void erase(const void* address) noexcept;
   /// Makes room for `n` more entries without rehashing.
