@@ -17,6 +17,18 @@ namespace {
 
 using namespace postgresql;
 
+// Forgets cursor `id` and closes it on the lane (its CLOSE, and the COMMIT of a transaction
+// it owned, are blocking calls), before the requests that follow.
+void close_cursor(self_pointer self, std::uint64_t id) {
+  auto& cursors = self->state.cursors;
+  auto it = cursors.find(id);
+  if (it == cursors.end()) return;
+  auto cursor = std::move(it->second);
+  cursors.erase(it);
+  self->state.queue.push_front(
+      job{nullptr, [cursor](drivers::connection&) { cursor->close(); }, [](std::exception_ptr) {}});
+}
+
 connection_actor::behavior_type postgresql_impl(self_pointer self, url target, drivers::connection_options options) {
   auto& st = self->state;
   st.target = std::move(target);
@@ -126,20 +138,35 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
               to_caf_error(error{errc::closed, "the cursor is closed (exhausted, closed, or its transaction ended)"}));
           return promise;
         }
-        // The lane fetches; the actor, busy meanwhile, leaves the cursor alone.
-        auto cursor = it->second;
-        auto rows = std::make_shared<drivers::rowset>();
-        auto more = std::make_shared<bool>(false);
-        submit(self,
-               job{nullptr,
-                   [cursor, rows, more, max_rows](drivers::connection&) { *more = cursor->fetch(max_rows, *rows); },
-                   [self, promise, rows, more, id](std::exception_ptr e) mutable {
-                     if (e || !*more) self->state.cursors.erase(id);
-                     if (e)
-                       promise.deliver(to_caf_error(e));
-                     else
-                       promise.deliver(std::move(*rows), *more);
-                   }});
+        // A FETCH goes through the connection's pipeline like any statement, woken by the
+        // poller: no thread hop per batch. A fetch that ends the cursor (no more rows, or an
+        // error) leaves it owing the server a CLOSE, which may block: the lane closes it.
+        struct fetch {
+          std::shared_ptr<drivers::cursor> cursor;
+          std::size_t max_rows;
+          caf::typed_response_promise<drivers::rowset, bool> promise;
+        };
+        auto data = std::make_shared<fetch>(fetch{it->second, static_cast<std::size_t>(max_rows), promise});
+        auto* f = data.get();
+        job j;
+        j.start = [f](drivers::connection& c) { return c.start_fetch(*f->cursor, f->max_rows); };
+        j.finish = [self, f, id](std::exception_ptr e) {
+          auto& st = self->state;
+          std::optional<std::pair<drivers::rowset, bool>> fetched;
+          try {
+            if (e) std::rethrow_exception(e);
+            fetched = st.connection->finish_fetch();
+          } catch (...) {
+            e = st.timeout_failure ? st.timeout_failure : std::current_exception();
+          }
+          if (e || !fetched->second) close_cursor(self, id);
+          if (e)
+            f->promise.deliver(to_caf_error(e));
+          else
+            f->promise.deliver(std::move(fetched->first), fetched->second);
+        };
+        j.data = std::move(data);
+        submit(self, std::move(j));
         return promise;
       },
       [=](close_atom, std::uint64_t id) {

@@ -226,6 +226,13 @@ io_wait connection::start_rollback() {
   return start(call::kind::rollback);
 }
 
+io_wait connection::start_fetch(cursor& from, std::size_t max_rows) {
+  call_.sql = "FETCH";
+  call_.fetched = &from;
+  call_.max_rows = max_rows;
+  return start(call::kind::fetch);
+}
+
 io_wait connection::advance() {
   try {
     return do_advance(call_);
@@ -274,6 +281,7 @@ rowset connection::finish_rows() { return take<rowset>(); }
 std::int64_t connection::finish_count() { return take<std::int64_t>(); }
 std::vector<rowset> connection::finish_rowsets() { return take<std::vector<rowset>>(); }
 void connection::finish() { take<void>(); }
+std::pair<rowset, bool> connection::finish_fetch() { return take<std::pair<rowset, bool>>(); }
 
 io_wait connection::do_start(call& c) {
   switch (c.what) {
@@ -283,6 +291,12 @@ io_wait connection::do_start(call& c) {
     case call::kind::begin: do_begin(); break;
     case call::kind::commit: do_commit(); break;
     case call::kind::rollback: do_rollback(); break;
+    case call::kind::fetch: {
+      rowset rows;
+      bool more = c.fetched->fetch(c.max_rows, rows);
+      c.result = std::pair<rowset, bool>{std::move(rows), more};
+      break;
+    }
     case call::kind::none: break;
   }
   return io_wait::done;

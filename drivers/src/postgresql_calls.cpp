@@ -148,6 +148,10 @@ int postgresql_connection::send(std::size_t i) {
     case command::kind::simple:
     case command::kind::deallocate:
       return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    case command::kind::fetch:
+      // A FETCH's own result format overrides the cursor's: binary once the first batch's
+      // column types said they read the same in binary.
+      return PQsendQueryParams(conn, c.text->c_str(), 0, nullptr, nullptr, nullptr, nullptr, fetch_binary_ ? 1 : 0);
   }
   return 0;
 }
@@ -162,6 +166,8 @@ void postgresql_connection::receive(std::size_t i, result_ptr result) {
     if (ok && PQntuples(result.get()) == 1) xid_ = std::stoll(PQgetvalue(result.get(), 0, 0));
   } else if (!ok) {
     if (!failed_) failed_ = failed_command{i, failure(result.get(), sql_of(c))};
+  } else if (c.what == command::kind::fetch) {
+    collected_.rows = std::move(result);
   } else if (c.what == command::kind::prepare) {
     c.prepared->where = prepared_statement::state::prepared;
   } else if (c.what == command::kind::execute) {
@@ -227,6 +233,7 @@ io_wait postgresql_connection::complete(call& c) {
                       fmt::format("{} (parameter set {} of {})", failed->error.message(), set + 1, c.sets->size()),
                       failed->error.details()};
   }
+  if (failed && c.what == call::kind::fetch) postgresql::fetch_failed(*c.fetched);
   if (failed) throw std::move(failed->error);
   switch (c.what) {
     case call::kind::execute: {
@@ -237,6 +244,12 @@ io_wait postgresql_connection::complete(call& c) {
     }
     case call::kind::many: c.result = collected_.total; break;
     case call::kind::batch: c.result = std::move(collected_.rowsets); break;
+    case call::kind::fetch: {
+      rowset rows;
+      bool more = postgresql::take_fetched(*c.fetched, collected_.rows.get(), c.max_rows, rows);
+      c.result = std::pair<rowset, bool>{std::move(rows), more};
+      break;
+    }
     default: break;
   }
   return io_wait::done;

@@ -27,12 +27,12 @@ namespace orca::drivers::postgresql {
 
 // One command of a pipeline the connection builds.
 struct command {
-  enum class kind : std::uint8_t { prepare, execute, simple, deallocate, transaction_id };
+  enum class kind : std::uint8_t { prepare, execute, simple, deallocate, transaction_id, fetch };
   kind what;
   std::size_t statement;         ///< the caller's statement / parameter set it serves
   prepared_statement* prepared;  ///< prepare, execute
   const params* parameters;      ///< execute
-  std::string* text;             ///< simple, transaction_id: the statement; deallocate: "DEALLOCATE orca_N"
+  std::string* text;             ///< simple, transaction_id, fetch: the statement; deallocate: "DEALLOCATE orca_N"
 };
 
 struct failed_command {
@@ -188,6 +188,17 @@ protected:
         if (std::exchange(begin_pending_, false)) return io_wait::done;
         plan_simple("ROLLBACK");
         break;
+      case call::kind::fetch: {
+        auto plan = postgresql::plan_fetch(*c.fetched, c.max_rows);
+        if (plan.sql.empty()) {
+          c.result = std::pair<rowset, bool>{std::move(plan.rows), plan.more};
+          return io_wait::done;
+        }
+        fetch_sql_ = std::move(plan.sql);
+        fetch_binary_ = plan.binary;
+        commands_.push_back({command::kind::fetch, 0, nullptr, nullptr, &fetch_sql_});
+        break;
+      }
       case call::kind::none: return io_wait::done;
     }
     return start_commands(c);
@@ -310,6 +321,8 @@ private:
   statement_cache cache_;
   cursor_registry cursors_;
   std::vector<command> commands_;               ///< the pipeline being built (reused)
+  std::string fetch_sql_;                       ///< a cursor's FETCH in flight
+  bool fetch_binary_ = false;                   ///< ...asks for binary rows
   std::size_t own_ = 0;                         ///< commands_ of the call, before DEALLOCATEs
   std::vector<std::size_t> segments_;           ///< its sync points
   std::vector<prepared_statement*> preparing_;  ///< entries it prepares

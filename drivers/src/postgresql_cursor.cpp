@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "orca/drivers/error.hpp"
 #include "postgresql_result.hpp"
@@ -15,6 +16,10 @@ namespace orca::drivers::postgresql {
 //        the server frees the portal and an owned transaction ends as early as it can)
 //   open --fetch() fails--> closed                            (release())
 //   open | exhausted --close() / destructor--> closed         (release() if still open)
+// The connection's non-blocking fetch (plan_fetch, take_fetched, fetch_failed) moves the
+// same way but leaves the release, which may block, due: close() makes it.
+//   open --take_fetched() gets fewer rows than asked--> exhausted, release due
+//   open --fetch_failed()--> closed, release due
 //   any --connection destroyed--> detached                     (detach(), nothing sent)
 //   any --abandon()--> closed, nothing sent (the caller ends the transaction)
 // fetch() on closed or detached throws errc::closed; on exhausted it returns false.
@@ -33,6 +38,12 @@ public:
 
   bool fetch(std::size_t max_rows, rowset& out) override;
   void close() noexcept override;
+  fetch_plan plan(std::size_t max_rows);
+  bool take(const PGresult* result, std::size_t max_rows, rowset& out);
+  void failed() noexcept {
+    if (state_ == state::open || state_ == state::exhausted) release_due_ = true;
+    if (state_ != state::detached) state_ = state::closed;
+  }
   /// The transaction is ending (or the connection closing): forget the cursor, send nothing.
   void abandon() noexcept override {
     if (registry_ != nullptr) std::erase(registry_->open, this);
@@ -65,6 +76,7 @@ private:
   bool uses_owned_transaction_;
   bool binary_ = false;  ///< fetch in binary (binary_decodable said so of the first batch)
   state state_ = state::open;
+  bool release_due_ = false;  ///< ended by a non-blocking fetch: close() releases
 };
 
 bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
@@ -103,9 +115,54 @@ bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
 }
 
 void postgresql_cursor::close() noexcept {
-  if (state_ == state::open) release();
+  if (state_ == state::open || std::exchange(release_due_, false)) release();
   if (state_ != state::detached) state_ = state::closed;
 }
+
+fetch_plan postgresql_cursor::plan(std::size_t max_rows) {
+  if (state_ == state::closed || state_ == state::detached)
+    throw error{errc::closed, state_ == state::closed ? "fetch from a closed cursor"
+                                                      : "fetch from a cursor whose connection was closed"};
+  fetch_plan p;
+  if (!columns_.empty()) p.rows.set_columns(columns_);
+  if (state_ == state::exhausted || max_rows == 0) {
+    p.more = state_ == state::open;
+    return p;
+  }
+  if (!transaction_current()) {
+    release();  // sends nothing: the transaction, and the cursor with it, are gone
+    state_ = state::closed;
+    throw error{errc::closed, "cursor over '" + sql_ +
+                                  "' is gone: its transaction ended (PostgreSQL closes "
+                                  "cursors at COMMIT/ROLLBACK); read it before ending the transaction"};
+  }
+  p.sql = "FETCH FORWARD " + std::to_string(max_rows) + " FROM " + name_;
+  p.binary = binary_;
+  return p;
+}
+
+bool postgresql_cursor::take(const PGresult* result, std::size_t max_rows, rowset& out) {
+  auto rows = static_cast<std::size_t>(PQntuples(result));
+  if (out.width() == 0 && !columns_.empty()) out.set_columns(columns_);
+  append_rows(result, out);
+  if (!binary_) binary_ = binary_decodable(result);
+  if (columns_.empty()) columns_ = out.columns();
+  if (rows < max_rows) {
+    state_ = state::exhausted;
+    release_due_ = true;
+  }
+  return rows > 0;
+}
+
+fetch_plan plan_fetch(cursor& from, std::size_t max_rows) {
+  return static_cast<postgresql_cursor&>(from).plan(max_rows);
+}
+
+bool take_fetched(cursor& from, const PGresult* result, std::size_t max_rows, rowset& out) {
+  return static_cast<postgresql_cursor&>(from).take(result, max_rows, out);
+}
+
+void fetch_failed(cursor& from) noexcept { static_cast<postgresql_cursor&>(from).failed(); }
 
 // Frees the server-side cursor and this cursor's hold on a cursor-owned transaction.
 // Nothing is sent once the transaction has ended (the cursor is gone with it) or failed

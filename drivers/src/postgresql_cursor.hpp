@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,23 @@ struct cursor_registry {
 /// adopts it as the caller's transaction. Throws the DECLARE's error with `sql`.
 std::unique_ptr<cursor> open_cursor(PGconn* conn, cursor_registry& registry, parameter_buffer& buffer,
                                     std::string_view sql, const params& parameters);
+
+/// A cursor's next FETCH, to go through the connection's pipeline (no blocking call).
+struct fetch_plan {
+  std::string sql;      ///< the FETCH to send; empty when the answer needs no round trip
+  bool binary = false;  ///< ask for binary rows
+  rowset rows;          ///< the answer without a round trip (columns set if known)
+  bool more = false;
+};
+
+/// Plans the next fetch of `from` (a cursor of this backend), or answers it at once; throws
+/// errc::closed as fetch() does. Sends nothing.
+fetch_plan plan_fetch(cursor& from, std::size_t max_rows);
+/// Takes a successful FETCH's result: appends its rows to `out` and returns whether more
+/// may follow, as fetch() does. A cursor it exhausts owes the server its CLOSE: close() it.
+bool take_fetched(cursor& from, const PGresult* result, std::size_t max_rows, rowset& out);
+/// The FETCH failed: the cursor is closed, and owes the server its release (close() it).
+void fetch_failed(cursor& from) noexcept;
 
 /// Cuts every open cursor off its connection (which is closing): a later fetch throws
 /// errc::closed instead of using the freed connection.

@@ -128,23 +128,31 @@ public:
   io_wait start_begin();     ///< then finish(); throws invalid_state in a transaction
   io_wait start_commit();    ///< then finish()
   io_wait start_rollback();  ///< then finish(); nothing is sent outside a transaction
+  /// The next rows of a cursor of this connection (its fetch(), without blocking where the
+  /// backend can): then finish_fetch(). A cursor whose fetch ended it (no more rows, or an
+  /// error) may still owe the server a CLOSE: close() it where blocking is allowed.
+  io_wait start_fetch(cursor& from, std::size_t max_rows);
   /// Goes on with the call in flight once the socket is ready.
   io_wait advance();
   rowset finish_rows();
   std::int64_t finish_count();
   std::vector<rowset> finish_rowsets();
+  /// The fetched rows, and whether more may follow (as cursor::fetch() returns).
+  std::pair<rowset, bool> finish_fetch();
   void finish();
 
 protected:
   /// A call of the non-blocking API: what it is, its arguments and, once done, its result.
   struct call {
-    enum class kind : std::uint8_t { none, execute, many, batch, begin, commit, rollback };
+    enum class kind : std::uint8_t { none, execute, many, batch, begin, commit, rollback, fetch };
     kind what = kind::none;
     std::string_view sql;
     const params* parameters = nullptr;
     const std::vector<params>* sets = nullptr;
     const std::vector<std::pair<std::string, params>>* statements = nullptr;
-    std::variant<std::monostate, rowset, std::int64_t, std::vector<rowset>> result;
+    cursor* fetched = nullptr;  ///< fetch: the cursor
+    std::size_t max_rows = 0;   ///< fetch: at most this many rows
+    std::variant<std::monostate, rowset, std::int64_t, std::vector<rowset>, std::pair<rowset, bool>> result;
     std::exception_ptr error;
     std::chrono::steady_clock::time_point started;
   };
