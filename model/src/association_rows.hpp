@@ -1,6 +1,6 @@
 // orca::detail::association_rows: the many-to-many part of one flush — which association
 // rows its collections gained and lost, and the DELETEs and multi-row INSERTs for them.
-// Used by the flush (unit_of_work.cpp).
+// Used by the flush: a member of flush_run (flush_run.hpp).
 #pragma once
 
 #include <cstddef>

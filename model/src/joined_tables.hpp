@@ -1,7 +1,7 @@
 // The tables of a statement with joinedload options: the statement's own class and each
 // relationship joined to it, with the alias and the columns each one has in a row. The
 // compiler writes the joins from it and the loader reads the rows with it, so both agree.
-// Private to the model library (compiler.cpp, joined_loading.cpp, sync_session.cpp).
+// Private to the model library (compiler.cpp, joined_loading.cpp, session_streams.cpp).
 #pragma once
 
 #include <cstddef>

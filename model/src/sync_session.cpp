@@ -1,12 +1,12 @@
-// The synchronous session: transaction protocol around the identity map, the unit of work
-// and the loader.
+// sync_session: the session's objects (add, remove, expunge, merge, expire) and their loads
+// by statement or key (execute, get, refresh); used by the session actor and synchronous
+// callers. The rest of the class: session_transaction.cpp (BEGIN to COMMIT or ROLLBACK,
+// savepoints, close), session_streams.cpp, session_queries.cpp (run).
 #include "orca/model/sync_session.hpp"
 
-#include <algorithm>
 #include <type_traits>
 
 #include "orca/drivers/error.hpp"
-#include "joined_tables.hpp"
 #include "orca/model/compiler.hpp"
 
 namespace orca {
@@ -18,26 +18,6 @@ sync_session::sync_session(session_options options)
     : options_(options),
       work_(objects_, inserts_, flush_options{options.insert_batch_size}),
       loader_(objects_, load_options{options.selectin_batch_size}) {}
-
-void sync_session::check_usable() const {
-  if (state_ == transaction_state::closed) throw error(errc::closed, "the session is closed");
-  if (state_ == transaction_state::failed)
-    throw error(errc::pending_rollback, "this session's transaction was rolled back because of an earlier error (" +
-                                            failure_ + "); call rollback() before using the session again");
-}
-
-// Not a coroutine itself: inside a transaction (the usual case) it returns an empty plan,
-// which its awaiter skips without allocating a frame.
-plan<void> sync_session::begin_if_needed() {
-  check_usable();
-  if (state_ != transaction_state::none) return {};
-  return begin_now();
-}
-
-plan<void> sync_session::begin_now() {
-  co_await io::begin{};
-  state_ = transaction_state::active;
-}
 
 void sync_session::add(const object_ref& object) {
   check_usable();
@@ -116,30 +96,6 @@ void expire_record(object_record& r) {
   }
 }
 
-// Changes queued in write-only and loaded collections are discarded with the transaction
-// (else a queued change that made the flush fail would fail every flush).
-void discard_queued_changes(const table_info& table, void* object) {
-  for (auto& rel : table.relationships()) {
-    if (auto* write_only = rel.write_only())
-      write_only->clear_pending(object);
-    else if (auto* collection = rel.collection())
-      collection->clear_removed(object);
-  }
-}
-
-// Many-to-many collections no longer match the association rows after a rollback: they
-// are unloaded (a noload one holds nothing), so that reading one raises until it is loaded.
-void unload_many_to_many(const table_info& table, void* object) {
-  for (auto& rel : table.relationships()) {
-    auto* many = rel.many_to_many();
-    if (many == nullptr) continue;
-    if (rel.loading == lazy::noload)
-      many->assign(object, {});
-    else
-      many->set_unloaded(object, rel);
-  }
-}
-
 }  // namespace
 
 void sync_session::expire(const object_ref& object) {
@@ -152,68 +108,6 @@ void sync_session::expire_all() {
     if (r.state == object_state::persistent) expire_record(r);
   });
 }
-
-plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
-  co_await begin_if_needed();
-  std::exception_ptr failure;
-  try {
-    co_await work_.cascade_deletes(dialect);
-    // The flush forgets the objects it deletes; remember them until the transaction ends.
-    std::vector<deleted_row> deleting;
-    objects_.for_each_record([&](object_record& r) {
-      if (r.state == object_state::deleted)  // deleted objects are held strongly
-        deleting.push_back({{r.table, r.strong},
-                            r.key,
-                            {r.snapshot.begin(), r.snapshot.end()},
-                            r.before_insert,
-                            r.inserted_in_transaction});
-    });
-    last_flush_ = co_await work_.flush(dialect);
-    added_or_removed_ = false;
-    for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
-    co_return last_flush_;
-  } catch (const std::exception& e) {
-    // The unit of work restored the objects to what they were before this flush.
-    failure = std::current_exception();
-    failure_ = e.what();
-  }
-  // Inside a savepoint only that block is lost, as in SQLAlchemy: back to the savepoint,
-  // database and objects, and the enclosing transaction goes on. The savepoint stays open
-  // (ROLLBACK TO keeps it defined), so that its owner can still roll it back or release it.
-  if (!savepoints_.empty()) {
-    bool recovered = false;
-    try {
-      co_await roll_back_to_savepoint();
-      recovered = true;
-    } catch (const error&) {
-      // The connection is gone (or refused ROLLBACK TO): the transaction fails as a whole.
-    }
-    if (recovered) {
-      failure_.clear();
-      std::rethrow_exception(failure);
-    }
-  }
-  // Outside a savepoint the transaction is lost, as in SQLAlchemy.
-  state_ = transaction_state::failed;
-  savepoints_.clear();
-  close_streams();
-  try {
-    co_await io::rollback{};
-  } catch (const error&) {
-    // A lost connection took the transaction with it: nothing is left to roll back.
-  }
-  std::rethrow_exception(failure);
-}
-
-// Not a coroutine itself: with nothing to flush it returns an empty plan (no frame).
-plan<void> sync_session::autoflush(const drivers::dialect& dialect) {
-  // exchange() clears the flag either way: a flush writes every queued write-only change.
-  bool write_only_changed = objects_.write_only_changed()->exchange(false);
-  if (!options_.autoflush || !(added_or_removed_ || write_only_changed)) return {};
-  return autoflush_now(dialect);
-}
-
-plan<void> sync_session::autoflush_now(const drivers::dialect& dialect) { co_await flush(dialect); }
 
 plan<std::vector<object_ref>> sync_session::execute(select_spec spec, const drivers::dialect& dialect) {
   sql::check_select(spec);  // a statement orca refuses sends nothing, not even BEGIN
@@ -258,264 +152,10 @@ plan<void> sync_session::refresh(object_ref object, const drivers::dialect& dial
   loader_.merge(*object.table, rows, nullptr, true);
 }
 
-plan<void> sync_session::commit(const drivers::dialect& dialect) {
-  check_usable();
-  co_await flush(dialect);
-  close_streams();
-  co_await io::commit{};
-  end_transaction();
-  objects_.for_each_record([](object_record& r) {
-    if (r.inserted_in_transaction) {
-      r.inserted_in_transaction = false;
-      r.before_insert = insert_journal::none;
-    }
-  });
-  inserts_.clear();
-  deleted_in_transaction_.clear();
-  if (options_.expire_on_commit) expire_all();
-}
-
-plan<void> sync_session::rollback() {
-  if (state_ == transaction_state::closed) throw error(errc::closed, "the session is closed");
-  close_streams();
-  co_await io::rollback{};
-  forget_transaction();
-}
-
-void sync_session::rollback(drivers::connection* connection) {
-  if (state_ == transaction_state::closed) throw error(errc::closed, "the session is closed");
-  close_streams();
-  if (connection != nullptr) connection->rollback();
-  forget_transaction();
-}
-
-void sync_session::forget_transaction() {
-  end_transaction();
-  std::vector<const void*> leaving;
-  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-    if (r.inserted_in_transaction) {
-      // The row is gone: put back the values the object had before its INSERT.
-      inserts_.restore(*r.table, object.get(), r.before_insert);
-      leaving.push_back(object.get());
-    } else if (r.state == object_state::pending) {
-      leaving.push_back(object.get());
-    } else {
-      if (r.state == object_state::deleted) {
-        r.state = object_state::persistent;
-        r.weak = r.strong;  // persistent objects are held weakly again
-        r.strong.reset();
-      }
-      r.expired = true;
-      discard_queued_changes(*r.table, object.get());
-      unload_many_to_many(*r.table, object.get());
-    }
-  });
-  for (auto* object : leaving) objects_.erase(object);
-  // Rows the transaction deleted exist again, and so do their objects (after the erasures
-  // above: an object inserted in the transaction may have been given a deleted row's key).
-  for (auto& d : deleted_in_transaction_) {
-    if (objects_.find(d.object.object.get()) != nullptr) continue;
-    if (d.inserted_in_transaction) {
-      inserts_.restore(*d.object.table, d.object.object.get(), d.before_insert);
-      continue;
-    }
-    objects_.add_persistent(d.object, d.key, std::move(d.snapshot)).expired = true;
-  }
-  deleted_in_transaction_.clear();
-  inserts_.clear();
-}
-
-namespace {
-
-std::string savepoint_name(std::size_t depth) { return "orca_savepoint_" + std::to_string(depth); }
-
-void restore_snapshot(const table_info& table, void* object, const std::vector<value>& snapshot) {
-  for (const auto& column : table.columns())
-    if (column.ordinal < snapshot.size()) column.access->set(object, snapshot[column.ordinal]);
-}
-
-}  // namespace
-
-plan<void> sync_session::begin_nested(const drivers::dialect& dialect) {
-  co_await begin_if_needed();
-  co_await flush(dialect);  // the savepoint starts from objects that match their rows
-  savepoint_mark mark{{}, deleted_in_transaction_.size(), inserts_.size()};
-  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-    if (r.state == object_state::persistent)
-      mark.snapshots.emplace(object.get(), std::vector<value>(r.snapshot.begin(), r.snapshot.end()));
-  });
-  io::execute statement{"SAVEPOINT " + savepoint_name(savepoints_.size() + 1), {}};
-  co_await statement;
-  savepoints_.push_back(std::move(mark));
-}
-
-plan<void> sync_session::release_nested(const drivers::dialect& dialect) {
-  check_usable();
-  if (savepoints_.empty()) throw error(errc::invalid_state, "no savepoint is open: call begin_nested() first");
-  auto depth = savepoints_.size();
-  try {
-    co_await flush(dialect);
-  } catch (...) {
-    // A flush that failed inside the savepoint rolled back to it: the block ends there, as
-    // its owner (which asked to release it) expects it ended.
-    if (state_ == transaction_state::active && savepoints_.size() == depth) savepoints_.pop_back();
-    throw;
-  }
-  io::execute statement{"RELEASE SAVEPOINT " + savepoint_name(savepoints_.size()), {}};
-  co_await statement;
-  savepoints_.pop_back();
-}
-
-plan<void> sync_session::rollback_nested() {
-  check_usable();
-  if (savepoints_.empty()) throw error(errc::invalid_state, "no savepoint is open: call begin_nested() first");
-  co_await roll_back_to_savepoint();
-  savepoints_.pop_back();
-}
-
-plan<void> sync_session::roll_back_to_savepoint() {
-  close_streams();
-  // The savepoint stays defined after ROLLBACK TO; the next one of this depth reuses its name.
-  io::execute statement{"ROLLBACK TO SAVEPOINT " + savepoint_name(savepoints_.size()), {}};
-  co_await statement;
-  restore_savepoint(savepoints_.back());
-  added_or_removed_ = false;  // what the block added or deleted is undone
-}
-
-void sync_session::restore_savepoint(const savepoint_mark& mark) {
-  std::vector<const void*> leaving;
-  std::vector<std::pair<std::shared_ptr<void>, const table_info*>> staying;
-  objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-    auto saved = mark.snapshots.find(object.get());
-    if (saved == mark.snapshots.end() && (r.state == object_state::pending || r.inserted_in_transaction)) {
-      // Added since the savepoint: its row (if flushed) is gone; it becomes transient.
-      if (r.inserted_in_transaction) inserts_.restore(*r.table, object.get(), r.before_insert);
-      leaving.push_back(object.get());
-      return;
-    }
-    if (r.state == object_state::deleted) {
-      r.state = object_state::persistent;
-      r.weak = r.strong;
-      r.strong.reset();
-    }
-    if (saved != mark.snapshots.end()) {
-      restore_snapshot(*r.table, object.get(), saved->second);
-      r.snapshot.assign(saved->second.begin(), saved->second.end());
-    } else {
-      r.expired = true;  // first loaded since the savepoint: the next load overwrites it
-    }
-    discard_queued_changes(*r.table, object.get());
-    staying.emplace_back(object, r.table);
-  });
-  for (auto* object : leaving) objects_.erase(object);
-  // A collection that holds an object added since the savepoint no longer matches the
-  // database: it is unloaded (reading it raises not_loaded until it is loaded again).
-  for (auto& [object, table] : staying) unload_many_to_many(*table, object.get());
-  for (auto& [object, table] : staying)
-    for (auto& rel : table->relationships()) {
-      auto* collection = rel.collection();
-      if (collection == nullptr) continue;
-      auto items = collection->items(object.get());
-      if (std::any_of(items.begin(), items.end(),
-                      [&](const auto& item) { return objects_.find(item.get()) == nullptr; }))
-        collection->set_unloaded(object.get(), rel);
-    }
-  // Rows deleted since the savepoint exist again, and so do their objects.
-  for (auto i = mark.deleted_rows; i < deleted_in_transaction_.size(); ++i) {
-    auto& d = deleted_in_transaction_[i];
-    auto* address = d.object.object.get();
-    if (objects_.find(address) != nullptr) continue;
-    auto saved = mark.snapshots.find(address);
-    if (saved == mark.snapshots.end() && d.inserted_in_transaction) {
-      inserts_.restore(*d.object.table, address, d.before_insert);  // inserted and deleted since
-      continue;
-    }
-    auto snapshot = saved != mark.snapshots.end() ? saved->second : d.snapshot;
-    restore_snapshot(*d.object.table, address, snapshot);
-    auto& r = objects_.add_persistent(d.object, d.key, std::move(snapshot));
-    r.expired = saved == mark.snapshots.end();
-    r.inserted_in_transaction = d.inserted_in_transaction;
-    r.before_insert = d.before_insert;
-  }
-  deleted_in_transaction_.erase(deleted_in_transaction_.begin() + static_cast<std::ptrdiff_t>(mark.deleted_rows),
-                                deleted_in_transaction_.end());
-  // Every chain into the block's entries belonged to an object that left above.
-  inserts_.truncate(mark.journal_entries);
-}
-
-void sync_session::close(drivers::connection* connection) {
-  close_streams();
-  if (connection != nullptr && state_ != transaction_state::none && state_ != transaction_state::closed)
-    connection->rollback();
-  close_without_io();
-}
-
 const std::string& sync_session::select_by_key(const table_info& table, const drivers::dialect& dialect) {
   for (auto& known : by_key_sql_)
     if (known.table == &table && known.dialect == &dialect) return known.sql;
   return by_key_sql_.emplace_back(by_key_statement{&table, &dialect, sql::select_by_key(table, dialect)}).sql;
-}
-
-void sync_session::lose_transaction(const std::string& why) {
-  if (state_ != transaction_state::active) return;
-  state_ = transaction_state::failed;
-  savepoints_.clear();
-  failure_ = why;
-  close_streams();
-}
-
-void sync_session::close_without_io() {
-  close_streams();
-  // Two many-to-many collections that back_populate each other hold each other's objects:
-  // a shared_ptr cycle, broken here by unloading them (the objects outlive the session).
-  objects_.for_each([](const std::shared_ptr<void>& object, object_record& r) {
-    for (auto& rel : r.table->relationships())
-      if (rel.many_to_many() != nullptr && rel.back_populates != nullptr)
-        rel.many_to_many()->set_unloaded(object.get(), rel);
-  });
-  objects_.clear();
-  deleted_in_transaction_.clear();
-  inserts_.clear();
-  savepoints_.clear();
-  state_ = transaction_state::closed;
-}
-
-plan<sql::statement> sync_session::prepare_stream(select_spec spec, const drivers::dialect& dialect) {
-  sql::check_select(spec);
-  if (detail::joins_collection(spec))
-    throw error(errc::invalid_argument,
-                "stream() cannot joinedload a collection of " + spec.table->class_name() +
-                    ": a batch could end inside one object's rows; use selectinload in a stream (each batch's "
-                    "collections are loaded with it), or execute() for a joined load");
-  co_await begin_if_needed();
-  co_await autoflush(dialect);
-  co_return sql::compile_select(spec, dialect);
-}
-
-plan<sql::statement> sync_session::prepare_row_stream(std::shared_ptr<const query_spec> query,
-                                                      const drivers::dialect& dialect) {
-  if (query->entity != nullptr)
-    throw error(errc::invalid_argument,
-                "stream() takes rows of columns only: a query that starts with a class streams as select<T>(), "
-                "or runs buffered through execute()");
-  // Compiled before BEGIN: a statement orca refuses sends nothing.
-  auto statement = sql::compile_query(*query, dialect);
-  co_await begin_if_needed();
-  co_await autoflush(dialect);
-  co_return statement;
-}
-
-plan<std::vector<object_ref>> sync_session::load_batch(select_spec spec, drivers::rowset rows,
-                                                       const drivers::dialect& dialect) {
-  check_usable();
-  auto objects = loader_.merge_result(spec, rows);
-  rows = {};  // merged: freed before the eager loads bring their own rows
-  co_await loader_.load_relationships(spec, objects, dialect);
-  co_return objects;
-}
-
-flush_stats sync_session::flush(drivers::connection& connection) {
-  return drive(flush(connection.sql_dialect()), connection);
 }
 
 std::vector<object_ref> sync_session::execute(drivers::connection& connection, const select_spec& spec) {
@@ -529,50 +169,6 @@ object_ref sync_session::get(drivers::connection& connection, const table_info& 
 void sync_session::refresh(drivers::connection& connection, const object_ref& object) {
   drive(refresh(object, connection.sql_dialect()), connection);
 }
-
-void sync_session::commit(drivers::connection& connection) { drive(commit(connection.sql_dialect()), connection); }
-
-void sync_session::end_transaction() {
-  state_ = transaction_state::none;
-  savepoints_.clear();
-  failure_.clear();
-  // Records of objects that died meanwhile go now: every flush and commit walks the
-  // records, so a long-lived session must not carry the dead of earlier transactions. When
-  // none is alive (a batch the application let go of), they go at once rather than one by
-  // one out of both indexes.
-  bool any_alive = false;
-  objects_.for_each_record([&](object_record&) { any_alive = true; });
-  if (any_alive)
-    objects_.purge();
-  else
-    objects_.clear();
-}
-
-std::uint64_t sync_session::open_stream(drivers::connection& connection, const select_spec& spec,
-                                        std::size_t batch_size, std::shared_ptr<void> keepalive) {
-  auto statement = drive(prepare_stream(spec, connection.sql_dialect()), connection);
-  auto cursor = connection.open_cursor(statement.text, statement.parameters);
-  auto id = next_stream_++;
-  streams_.emplace(id, std::make_unique<object_stream>(std::move(cursor), spec,
-                                                       batch_size != 0 ? batch_size : options_.stream_batch_size,
-                                                       std::move(keepalive)));
-  return id;
-}
-
-std::vector<object_ref> sync_session::fetch_stream(drivers::connection& connection, std::uint64_t id, bool& more) {
-  check_usable();
-  auto it = streams_.find(id);
-  if (it == streams_.end())
-    throw error(errc::closed, "the stream is closed (exhausted, closed, or its transaction ended)");
-  auto objects = it->second->next(connection, loader_);
-  more = !it->second->exhausted();
-  if (!more) streams_.erase(it);
-  return objects;
-}
-
-void sync_session::close_stream(std::uint64_t id) noexcept { streams_.erase(id); }
-
-void sync_session::close_streams() noexcept { streams_.clear(); }
 
 bool sync_session::holds_nothing() {
   if (state_ != transaction_state::none || !streams_.empty()) return false;

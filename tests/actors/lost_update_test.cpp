@@ -2,7 +2,7 @@
 // increments of one counter, on every backend, the total read through a second connection.
 // - a version column plus retry on stale_data: 200, nothing lost;
 // - SELECT ... FOR UPDATE (on SQLite the write lock BEGIN IMMEDIATE takes): 200;
-// - the atomic update expression is tested in query_test.cpp ("... lose no update").
+// - the atomic update expression is tested in bulk_statement_test.cpp ("... lose no update").
 #include <catch2/catch.hpp>
 
 #include "support/actor_schema.hpp"

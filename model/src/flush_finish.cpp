@@ -1,0 +1,73 @@
+// The end of a flush (flush_run, flush_run.hpp): restore() puts every object back after a
+// failed statement; finish() tells the identity map what the flush did once all succeeded.
+#include <algorithm>
+
+#include "flush_run.hpp"
+
+namespace orca::detail {
+
+namespace {
+
+// Fills `values` with an object's columns, in place: a snapshot taken again keeps its buffer.
+void read_columns(const table_info& table, const void* object, snapshot_values& values) {
+  auto& columns = table.columns();
+  values.resize(columns.size());
+  for (std::size_t i = 0; i < columns.size(); ++i) values[i] = columns[i].access->get(object);
+}
+
+}  // namespace
+
+void flush_run::restore() noexcept {
+  // The values were read from the objects themselves, so they convert back.
+  for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
+    try {
+      it->column->access->set(it->object, it->old);
+    } catch (...) {
+    }
+  }
+  for (auto& t : work_)
+    if (t.record->state == object_state::pending) {
+      try {
+        inserts_.restore(*t.record->table, t.object.get(), t.record->before_insert);
+      } catch (...) {
+      }
+      t.record->before_insert = insert_journal::none;
+      t.record->key = key{};
+    }
+  inserts_.truncate(inserts_mark_);
+}
+
+// Every statement succeeded: now the identity map learns what happened.
+void flush_run::finish() {
+  // The inserted objects' addresses are indexed already; only their keys are new.
+  std::vector<std::pair<const table_info*, std::size_t>> inserted;  // per table: a handful
+  for (auto& t : work_) {
+    if (t.record->state != object_state::pending) continue;
+    auto at = std::find_if(inserted.begin(), inserted.end(), [&](auto& x) { return x.first == t.record->table; });
+    if (at == inserted.end())
+      inserted.emplace_back(t.record->table, 1);
+    else
+      ++at->second;
+  }
+  for (auto& [table, n] : inserted) objects_.reserve_keys(*table, n);
+  // Every pending object of the flush was inserted: each table of work_ had its INSERTs.
+  for (auto& t : work_) {
+    auto& r = *t.record;
+    if (r.state != object_state::pending) continue;
+    r.inserted_in_transaction = true;
+    objects_.make_persistent(r, r.key);
+    read_columns(*r.table, t.object.get(), r.snapshot);
+  }
+  for (const auto* t : updated_) read_columns(*t->record->table, t->object.get(), t->record->snapshot);
+  for (auto& t : deleted_) objects_.erase(t.object.get());
+  for (auto& [owner, rel] : removed_from_) rel->collection()->clear_removed(owner.get());
+  associations_.finish();
+  for (auto& [owner, rel] : write_only_owners_) {
+    auto* write_only = rel->write_only();
+    write_only->clear_pending(owner.get());
+    if (auto* r = objects_.find(owner.get()); r != nullptr && r->state == object_state::persistent)
+      write_only->bind(owner.get(), *rel, r->key.part(0), objects_.write_only_changed());
+  }
+}
+
+}  // namespace orca::detail

@@ -1,0 +1,185 @@
+// The flush's UPDATEs and DELETEs (flush_run, flush_run.hpp): changed columns batched by
+// column set, sent at once or deferred to ride with the next INSERT, and deletes by key.
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "orca/model/compiler.hpp"
+#include "flush_run.hpp"
+
+namespace orca::detail {
+
+namespace {
+
+// True if the column's member still gives `x` (its snapshot value).
+bool column_holds(const table_info& table, const column_info& column, const void* object, const value& x) {
+  return reading_column(table, column, [&] { return column.access->holds(object, x); });
+}
+
+// An UPDATE or DELETE by key matched fewer rows than it had objects: someone else changed
+// (with a version column) or deleted one of them since this session read it.
+void check_matched(const char* statement, const table_info& table, std::int64_t affected, std::size_t expected,
+                   bool versioned, const char* without_version, const std::string& sql) {
+  if (affected == static_cast<std::int64_t>(expected)) return;
+  throw error(errc::stale_data,
+              std::string{statement} + " of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
+                  std::to_string(expected) + " rows: " +
+                  (versioned ? "a row was changed or deleted by someone else since this session read it"
+                             : std::string{without_version} + " by someone else"),
+              {sql, {}, {}, false});
+}
+
+}  // namespace
+
+// (3) UPDATE of the columns that differ from the snapshot, grouped by column set. Parameter
+// sets are built a batch (`insert_batch_size`) at a time, so that only one batch of them
+// exists at once: reading a changed column again costs less than holding every object's.
+//
+// With `defer`, a table whose changed rows fit one batch only queues its UPDATEs (in
+// deferred_), to go with the next INSERT or send_deferred(); its rows' counts are checked
+// when the answer comes.
+plan<void> flush_run::update_dirty(const table_info& table, bool defer) {
+  const auto* version = table.version_column();
+  std::map<std::vector<std::size_t>, std::vector<const tracked*>> groups;
+  std::vector<std::size_t> changed;
+  for (auto& t : work_) {
+    if (t.record->table != &table || t.record->state != object_state::persistent) continue;
+    changed.clear();
+    auto& snapshot = t.record->snapshot;
+    for (auto& c : table.columns())
+      if (&c != version && c.ordinal < snapshot.size() && !column_holds(table, c, t.object.get(), snapshot[c.ordinal]))
+        changed.push_back(c.ordinal);
+    if (changed.empty()) continue;
+    if (std::any_of(changed.begin(), changed.end(), [&](std::size_t c) { return table.columns()[c].primary_key; }))
+      throw error(errc::invalid_state, "the primary key of a persistent " + table.class_name() + " (" +
+                                           t.record->key.to_string() + ") was changed; orca does not update keys");
+    auto group = groups.find(changed);
+    if (group == groups.end()) group = groups.emplace(changed, std::vector<const tracked*>{}).first;
+    group->second.push_back(&t);
+  }
+  updated_.reserve(updated_.size() + std::accumulate(groups.begin(), groups.end(), std::size_t{0},
+                                                     [](std::size_t n, auto& g) { return n + g.second.size(); }));
+  std::size_t batch = std::max<std::size_t>(1, options_.insert_batch_size);
+  std::size_t changed_rows = 0;
+  for (auto& [columns, group] : groups) changed_rows += group.size();
+  if (defer && deferred_rows_ + changed_rows > batch) defer = false;
+  if (!defer) co_await send_deferred();  // statements keep their order
+  for (auto& [changed_columns, group] : groups) {
+    auto set_columns = changed_columns;
+    if (version) set_columns.push_back(version->ordinal);
+    auto text = sql::update(table, set_columns, dialect_);
+    // The columns of a set's parameters, in order (a refused value is named after its column).
+    auto parameter_columns = changed_columns;
+    auto& key_columns = table.primary_key_columns();
+    parameter_columns.insert(parameter_columns.end(), key_columns.begin(), key_columns.end());
+    for (std::size_t start = 0; start < group.size(); start += batch) {
+      auto n = std::min(batch, group.size() - start);
+      std::vector<params> sets;
+      sets.reserve(n);
+      for (std::size_t i = start; i < start + n; ++i) {
+        const auto* t = group[i];
+        params p;
+        p.reserve(changed_columns.size() + t->record->key.size() + (version != nullptr ? 2 : 0));
+        for (auto column : changed_columns) p.push_back(column_value(table, table.columns()[column], t->object.get()));
+        value known;  // the version this session last loaded or wrote
+        if (version) {
+          known = t->record->snapshot[version->ordinal];
+          value next{known.as_integer() + 1};
+          write(*t->record, t->object.get(), *version, next);
+          p.push_back(std::move(next));
+        }
+        t->record->key.append_to(p);
+        if (version) p.push_back(std::move(known));
+        sets.push_back(std::move(p));
+        updated_.push_back(t);
+      }
+      if (defer) {
+        deferred_.push_back({&table, text, std::move(sets), n, version != nullptr, parameter_columns});
+        deferred_rows_ += n;
+        continue;
+      }
+      io::execute_many update{text, std::move(sets)};
+      std::int64_t affected = 0;
+      try {
+        affected = co_await update;
+      } catch (const error& e) {
+        throw naming_column(e, table, parameter_columns);
+      }
+      count_update(table, affected, n, version != nullptr, text);
+    }
+    group = {};
+  }
+}
+
+// One UPDATE statement's answer: every row it was sent for must have matched.
+void flush_run::count_update(const table_info& table, std::int64_t affected, std::size_t rows, bool versioned,
+                             const std::string& text) {
+  ++stats_.statements;
+  check_matched("UPDATE", table, affected, rows, versioned, "a row was deleted", text);
+  stats_.updated += rows;
+}
+
+// UPDATEs queued by update_dirty(defer), as the statements of one pipeline.
+io::execute_batch flush_run::deferred_statements() {
+  io::execute_batch batch;
+  for (auto& u : deferred_)
+    for (auto& set : u.sets) batch.statements.emplace_back(u.text, std::move(set));
+  return batch;
+}
+
+// Checks the queued UPDATEs' row counts against the answers of their statements (in
+// deferred_statements() order), then forgets them.
+void flush_run::check_deferred(const std::vector<drivers::rowset>& results) {
+  std::size_t next = 0;
+  for (auto& u : deferred_) {
+    std::int64_t affected = 0;
+    for (std::size_t i = 0; i < u.rows; ++i) affected += results.at(next++).affected_rows;
+    count_update(*u.table, affected, u.rows, u.versioned, u.text);
+  }
+  deferred_.clear();
+  deferred_rows_ = 0;
+}
+
+// Sends the UPDATEs still queued (none rode with an INSERT), in one pipeline.
+plan<void> flush_run::send_deferred() {
+  if (deferred_.empty()) co_return;
+  auto batch = deferred_statements();
+  std::vector<drivers::rowset> results;
+  try {
+    results = co_await batch;
+  } catch (const error& e) {
+    throw naming_deferred_column(e);
+  }
+  check_deferred(results);
+}
+
+// A refused value of a queued UPDATE, named after its column (found by the failed statement).
+error flush_run::naming_deferred_column(const error& e) const {
+  for (auto& u : deferred_)
+    if (u.text == e.details().sql) return naming_column(e, *u.table, u.columns);
+  return e;
+}
+
+// (4) DELETE, children's tables before parents'.
+plan<void> flush_run::delete_removed(const table_info& table) {
+  const auto* version = table.version_column();
+  std::vector<params> sets;
+  objects_.for_each_record([&](object_record& r) {
+    if (r.table == &table && r.state == object_state::deleted) {  // held strongly
+      auto& p = sets.emplace_back();
+      r.key.append_to(p);
+      if (version) p.push_back(r.snapshot[version->ordinal]);
+      deleted_.push_back({r.strong, &r});
+    }
+  });
+  if (sets.empty()) co_return;
+  auto text = sql::delete_by_key(table, dialect_);
+  auto count = sets.size();
+  io::execute_many removal{text, std::move(sets)};
+  auto affected = co_await removal;
+  ++stats_.statements;
+  check_matched("DELETE", table, affected, count, version != nullptr, "a row was already deleted", text);
+  stats_.deleted += count;
+}
+
+}  // namespace orca::detail
