@@ -34,8 +34,7 @@ TEST_CASE("a stream's FETCH that waits on a row lock past request_timeout is can
           "[actors][stream][timeout][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (orca::test::skip_unless_postgresql(target, "PostgreSQL only: SQLite locks the whole database, not rows"))
-    return;
+  if (orca::test::skip_unless_postgresql(target, "PostgreSQL only: SQLite locks the whole database, not rows")) return;
   fill_items(*target.connect(), 100);
   auto locker = target.connect();
   locker->begin();
@@ -43,9 +42,8 @@ TEST_CASE("a stream's FETCH that waits on a row lock past request_timeout is can
 
   std::int64_t waiting_after_timeout = -1;
   std::size_t rows_after = 0;
-  actor_test::run([](orca::engine engine, const orca::test::backend_target* target,
-                     orca::drivers::connection* locker, std::int64_t* waiting,
-                     std::size_t* rows_after) -> orca::task<void> {
+  actor_test::run([](orca::engine engine, const orca::test::backend_target* target, orca::drivers::connection* locker,
+                     std::int64_t* waiting, std::size_t* rows_after) -> orca::task<void> {
     auto session = orca::async_sessionmaker(engine)();
     auto started = std::chrono::steady_clock::now();
     try {
@@ -62,8 +60,7 @@ TEST_CASE("a stream's FETCH that waits on a row lock past request_timeout is can
     CHECK(waited < 5s);  // cancelled at the deadline, not left waiting for the lock
     // The cancel reached the server: nothing waits on the lock any more.
     auto observer = target->connect();
-    for (int i = 0; i < 100 && (*waiting = waiting_for_locks(*observer)) != 0; ++i)
-      std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 100 && (*waiting = waiting_for_locks(*observer)) != 0; ++i) std::this_thread::sleep_for(10ms);
 
     co_await session.rollback();
     locker->rollback();
@@ -77,7 +74,7 @@ TEST_CASE("a stream's FETCH that waits on a row lock past request_timeout is can
     co_await session.close();
     co_await engine.dispose();
   }(orca::create_engine(target.url, {.pool_size = 1, .request_timeout = 500ms}), &target, locker.get(),
-                                    &waiting_after_timeout, &rows_after));
+                                                                     &waiting_after_timeout, &rows_after));
   CHECK(waiting_after_timeout == 0);
   CHECK(rows_after == 100);
 }
@@ -86,8 +83,7 @@ TEST_CASE("a stream read to its end closes its cursor on the server before the t
           "[actors][stream][postgresql]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
-  if (orca::test::skip_unless_postgresql(target, "PostgreSQL only: server-side cursors"))
-    return;
+  if (orca::test::skip_unless_postgresql(target, "PostgreSQL only: server-side cursors")) return;
   fill_items(*target.connect(), 25);
   // The session's connection carries a name of its own, so that an observer sees the last
   // statement it ran (pg_stat_activity.query) and its state.
@@ -102,8 +98,7 @@ TEST_CASE("a stream read to its end closes its cursor on the server before the t
     while (auto x = co_await stream.next()) ++*rows;
     auto observer = target->connect();
     for (int i = 0; i < 200 && last_statement->rfind("CLOSE", 0) != 0; ++i) {
-      auto found =
-          observer->execute("SELECT query, state FROM pg_stat_activity WHERE application_name = $1", {name});
+      auto found = observer->execute("SELECT query, state FROM pg_stat_activity WHERE application_name = $1", {name});
       if (found.size() == 1) {
         *last_statement = found.at(0, 0).as_text();
         *state = found.at(0, 1).as_text();
@@ -113,8 +108,8 @@ TEST_CASE("a stream read to its end closes its cursor on the server before the t
     co_await tx.commit();
     co_await session.close();
     co_await engine.dispose();
-  }(orca::create_engine(target.url + "&application_name=" + name, {.pool_size = 1}), &target, name,
-                                    &last_statement, &state, &rows));
+  }(orca::create_engine(target.url + "&application_name=" + name, {.pool_size = 1}), &target, name, &last_statement,
+                                                                                         &state, &rows));
   CHECK(rows == 25);
   CHECK_THAT(last_statement, Catch::StartsWith("CLOSE"));
   CHECK(state == "idle in transaction");  // the session's transaction, still open then
