@@ -8,11 +8,13 @@ namespace orca::detail {
 
 namespace {
 
-// Fills `values` with an object's columns, in place: a snapshot taken again keeps its buffer.
+// Fills `values` with an object's columns but the key's (its snapshot), in place: a
+// snapshot taken again keeps its buffer.
 void read_columns(const table_info& table, const void* object, snapshot_values& values) {
-  auto& columns = table.columns();
-  values.resize(columns.size());
-  for (std::size_t i = 0; i < columns.size(); ++i) values[i] = columns[i].access->get(object);
+  values.resize(table.snapshot_width());
+  for (auto& c : table.columns())
+    if (auto slot = table.snapshot_slot(c.ordinal); slot != table_info::no_snapshot_slot)
+      values[slot] = c.access->get(object);
 }
 
 }  // namespace

@@ -29,16 +29,21 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
 void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
                   std::size_t offset, snapshot_values& snapshot) {
   auto& columns = table.columns();
-  // Built by copy-construction in column order (ordinal i is element i): cheaper than
-  // assigning over default values, and an erased record's buffer is reused as it is.
+  // Built by copy-construction in column order (see table_info::snapshot_slot()): cheaper
+  // than assigning over default values, and an erased record's buffer is reused as it is.
+  // The primary key's values go to the member only: the record's key holds them.
   snapshot.clear();
-  snapshot.reserve(columns.size());
+  snapshot.reserve(table.snapshot_width());
   for (auto& c : columns) {
-    auto& x = snapshot.emplace_back(rows.at(row, offset + c.ordinal));
     try {
-      c.access->load(object, x);
+      if (c.primary_key) {
+        c.access->set(object, rows.at(row, offset + c.ordinal));
+      } else {
+        auto& x = snapshot.emplace_back(rows.at(row, offset + c.ordinal));
+        c.access->load(object, x);
+      }
     } catch (const error& e) {
-      snapshot.resize(columns.size());  // a record's snapshot always has every column
+      snapshot.resize(table.snapshot_width());  // a record's snapshot always has every slot
       throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
                                            table.class_name() + ": " + e.message());
     }

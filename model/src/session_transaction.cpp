@@ -189,9 +189,14 @@ namespace {
 
 std::string savepoint_name(std::size_t depth) { return "orca_savepoint_" + std::to_string(depth); }
 
-void restore_snapshot(const table_info& table, void* object, const std::vector<value>& snapshot) {
+// Gives an object back the values of its snapshot, and of its key.
+void restore_snapshot(const table_info& table, void* object, const key& k, const std::vector<value>& snapshot) {
+  if (snapshot.size() != table.snapshot_width()) return;  // never loaded: nothing to give back
+  for (std::size_t part = 0; auto key_column : table.primary_key_columns())
+    table.columns()[key_column].access->set(object, k.part(part++));
   for (const auto& column : table.columns())
-    if (column.ordinal < snapshot.size()) column.access->set(object, snapshot[column.ordinal]);
+    if (auto slot = table.snapshot_slot(column.ordinal); slot != table_info::no_snapshot_slot)
+      column.access->set(object, snapshot[slot]);
 }
 
 }  // namespace
@@ -259,7 +264,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
       r.strong.reset();
     }
     if (saved != mark.snapshots.end()) {
-      restore_snapshot(*r.table, object.get(), saved->second);
+      restore_snapshot(*r.table, object.get(), r.key, saved->second);
       r.snapshot.assign(saved->second.begin(), saved->second.end());
     } else {
       r.expired = true;  // first loaded since the savepoint: the next load overwrites it
@@ -291,7 +296,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
       continue;
     }
     auto snapshot = saved != mark.snapshots.end() ? saved->second : d.snapshot;
-    restore_snapshot(*d.object.table, address, snapshot);
+    restore_snapshot(*d.object.table, address, d.key, snapshot);
     auto& r = objects_.add_persistent(d.object, d.key, std::move(snapshot));
     r.expired = saved == mark.snapshots.end();
     r.inserted_in_transaction = d.inserted_in_transaction;

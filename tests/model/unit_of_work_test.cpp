@@ -291,3 +291,43 @@ TEST_CASE("autoflush: a query sees objects added but not yet flushed", "[unit_of
   CHECK(manual.execute(*conn, orca::select<A>().spec()).empty());
   manual.rollback(*conn);
 }
+
+TEST_CASE("a changed primary key of a persistent object is refused at the flush, and a savepoint gives it back",
+          "[unit_of_work][session][snapshot]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto a = new_a("kept");
+  s.add(object_of(a));
+  s.commit(*conn);
+  auto id = a->id;
+
+  // The snapshot holds no key: the key member is compared with the record's key.
+  a->id = id + 1000;
+  a->data = "changed with the key";
+  try {
+    s.commit(*conn);
+    FAIL("a flush wrote a changed primary key");
+  } catch (const orca::error& e) {
+    CHECK(e.code() == orca::errc::invalid_state);
+    CHECK_THAT(e.message(), Catch::Contains("primary key"));
+  }
+  auto check = target.connect();
+  CHECK(rows_of_a(*check) == std::map<std::int64_t, std::string>{{id, "kept"}});
+  s.rollback(*conn);
+
+  // Inside a savepoint, the key member and the other columns come back as they were.
+  a->id = id;
+  a->data = "kept";
+  orca::drive(s.begin_nested(conn->sql_dialect()), *conn);
+  a->id = id + 2000;
+  a->data = "inside";
+  orca::drive(s.rollback_nested(), *conn);
+  CHECK(a->id == id);
+  CHECK(a->data == "kept");
+  a->data = "after the savepoint";
+  s.commit(*conn);
+  CHECK(rows_of_a(*check) == std::map<std::int64_t, std::string>{{id, "after the savepoint"}});
+}

@@ -20,9 +20,10 @@
 
 namespace orca {
 
-/// An object's column values as last loaded or flushed, in column order. Its memory comes
-/// from the identity map's pool: a snapshot costs no allocation of its own, and a session's
-/// end frees them all at once.
+/// An object's column values as last loaded or flushed, in column order, but for the primary
+/// key's (the record's key holds them, and a key never changes): table_info::snapshot_slot()
+/// gives a column's place. Its memory comes from the identity map's pool: a snapshot costs
+/// no allocation of its own, and a session's end frees them all at once.
 using snapshot_values = std::pmr::vector<value>;
 
 /// What a session knows of one object.
@@ -38,7 +39,7 @@ struct object_record {
   std::shared_ptr<void> strong;
   object_state state = object_state::pending;
   orca::key key;                         ///< primary key once persistent
-  snapshot_values snapshot;              ///< column values as last loaded or flushed
+  snapshot_values snapshot;              ///< non-key column values as last loaded or flushed
   bool expired = false;                  ///< the next load overwrites the object's values
   bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
   /// The newest entry of the values that the flush of its INSERT overwrote (key, server

@@ -115,6 +115,13 @@ public:
   const column_info& primary_key() const { return columns_[primary_key_columns_.front()]; }
   /// The ordinals of the primary key columns, in declaration order (one unless composite).
   const std::vector<std::size_t>& primary_key_columns() const noexcept { return primary_key_columns_; }
+  /// Where column `ordinal` sits in a loaded object's snapshot (orca::object_record), or
+  /// `no_snapshot_slot` for a primary key column: the record's key holds those values.
+  std::size_t snapshot_slot(std::size_t ordinal) const noexcept { return snapshot_slots_[ordinal]; }
+  /// The number of values in a snapshot: one per column outside the primary key.
+  std::size_t snapshot_width() const noexcept { return columns_.size() - primary_key_columns_.size(); }
+  /// snapshot_slot() of a primary key column.
+  static constexpr std::size_t no_snapshot_slot = static_cast<std::size_t>(-1);
   /// True when the key is a single integer column (orca::key's allocation-free path).
   bool has_integer_key() const noexcept { return integer_key_; }
   /// The version column (`.version()`), or nullptr if the class has none.
@@ -174,6 +181,7 @@ private:
   std::vector<column_info> columns_;
   std::vector<relationship_info> relationships_;
   std::vector<std::size_t> primary_key_columns_;
+  std::vector<std::size_t> snapshot_slots_;  ///< by ordinal (see snapshot_slot())
   bool integer_key_ = false;
   std::shared_ptr<void> (*factory_)() = nullptr;
 };
