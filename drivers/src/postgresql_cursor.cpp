@@ -79,39 +79,25 @@ private:
   bool release_due_ = false;  ///< ended by a non-blocking fetch: close() releases
 };
 
+// The blocking fetch: the non-blocking steps (plan, take, failed) with PQexecParams between
+// them, and the release they leave due made at once.
 bool postgresql_cursor::fetch(std::size_t max_rows, rowset& out) {
-  if (state_ == state::closed || state_ == state::detached)
-    throw error{errc::closed, state_ == state::closed ? "fetch from a closed cursor"
-                                                      : "fetch from a cursor whose connection was closed"};
-  if (out.width() == 0 && !columns_.empty()) out.set_columns(columns_);
-  if (state_ == state::exhausted || max_rows == 0) return state_ == state::open;
-  if (!transaction_current()) {
-    release();
-    state_ = state::closed;
-    throw error{errc::closed, "cursor over '" + sql_ +
-                                  "' is gone: its transaction ended (PostgreSQL closes "
-                                  "cursors at COMMIT/ROLLBACK); read it before ending the transaction"};
+  auto next = plan(max_rows);
+  if (next.sql.empty()) {
+    if (out.width() == 0 && next.rows.width() != 0) out.set_columns(next.rows.columns());
+    return next.more;
   }
-  std::string fetch_sql = "FETCH FORWARD " + std::to_string(max_rows) + " FROM " + name_;
-  // The first batch comes in text; if its column types read the same in binary, the next
-  // ones come in binary (a FETCH's own result format overrides the cursor's).
-  result_ptr result{PQexecParams(conn_, fetch_sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary_ ? 1 : 0)};
+  result_ptr result{PQexecParams(conn_, next.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, next.binary ? 1 : 0)};
   if (!succeeded(result.get())) {
-    auto failed = make_error(conn_, result.get(), sql_);
+    auto failure = make_error(conn_, result.get(), sql_);
     registry_->observe(conn_);
-    release();
-    state_ = state::closed;
-    throw failed;
+    failed();
+    if (std::exchange(release_due_, false)) release();
+    throw failure;
   }
-  auto rows = static_cast<std::size_t>(PQntuples(result.get()));
-  append_rows(result.get(), out);
-  if (!binary_) binary_ = binary_decodable(result.get());
-  if (columns_.empty()) columns_ = out.columns();
-  if (rows < max_rows) {
-    release();
-    state_ = state::exhausted;
-  }
-  return rows > 0;
+  bool more = take(result.get(), max_rows, out);
+  if (std::exchange(release_due_, false)) release();
+  return more;
 }
 
 void postgresql_cursor::close() noexcept {
@@ -137,6 +123,8 @@ fetch_plan postgresql_cursor::plan(std::size_t max_rows) {
                                   "cursors at COMMIT/ROLLBACK); read it before ending the transaction"};
   }
   p.sql = "FETCH FORWARD " + std::to_string(max_rows) + " FROM " + name_;
+  // The first batch comes in text; if its column types read the same in binary, the next
+  // ones come in binary (a FETCH's own result format overrides the cursor's).
   p.binary = binary_;
   return p;
 }
