@@ -11,17 +11,13 @@
 
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
+#include "support/item_rows.hpp"
 
 using namespace std::chrono_literals;
+using actor_test::fill_items;
 using actor_test::item;
 
 namespace {
-
-void fill_items(orca::drivers::connection& c, std::int64_t n) {
-  orca::metadata::of<item>().drop_all(c);
-  orca::metadata::of<item>().create_all(c);
-  c.execute("INSERT INTO item (n, payload) SELECT g, 'payload ' || g FROM generate_series(1, $1) g", {n});
-}
 
 // Backends of this database waiting for a lock, other than the observer's.
 std::int64_t waiting_for_locks(orca::drivers::connection& observer) {

@@ -18,28 +18,14 @@
 #include "orca/actors/typed_objects.hpp"
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
+#include "support/item_rows.hpp"
 
 using namespace std::chrono_literals;
 using namespace orca::actors;
+using actor_test::fill_items;
 using actor_test::item;
 
 namespace {
-
-// Fills table item with `rows` rows server-side; n runs against the insertion order
-// (n = rows for the first row inserted), so that only ORDER BY n yields 1, 2, 3, ...
-void fill_items(orca::drivers::connection& c, std::int64_t rows) {
-  orca::metadata::of<item>().drop_all(c);
-  orca::metadata::of<item>().create_all(c);
-  c.begin();
-  if (c.sql_dialect().name() == "postgresql")
-    c.execute("INSERT INTO item (n, payload) SELECT $1 + 1 - g, 'payload ' || g FROM generate_series(1, $1) g", {rows});
-  else
-    c.execute(
-        "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?1) "
-        "INSERT INTO item (n, payload) SELECT ?1 + 1 - x, 'payload ' || x FROM g",
-        {rows});
-  c.commit();
-}
 
 // What a pulling consumer saw.
 struct pull_record {
@@ -169,7 +155,7 @@ TEST_CASE("a plain CAF actor pulling a stream batch by batch receives every row 
   INFO("backend: " << target.name);
   constexpr std::int64_t rows = 2500;
   constexpr std::uint64_t batch = 64;
-  fill_items(*target.connect(), rows);
+  fill_items(*target.connect(), rows, actor_test::item_order::descending);
 
   auto record = std::make_shared<pull_record>();
   std::promise<void> done;
@@ -204,7 +190,7 @@ TEST_CASE(
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   constexpr std::uint64_t batch = 7;
-  fill_items(*target.connect(), 100);
+  fill_items(*target.connect(), 100, actor_test::item_order::descending);
   bool postgresql = target.name == "postgresql";
   auto observer = target.connect();
 

@@ -9,27 +9,12 @@
 
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
+#include "support/item_rows.hpp"
 
+using actor_test::fill_items;
 using actor_test::item;
 
-namespace {
-
-// Fills table item with n rows server-side (no objects in this process).
-void fill_items(orca::drivers::connection& c, std::int64_t n) {
-  orca::metadata::of<item>().drop_all(c);
-  orca::metadata::of<item>().create_all(c);
-  c.begin();
-  if (c.sql_dialect().name() == "postgresql")
-    c.execute("INSERT INTO item (n, payload) SELECT g, 'payload ' || g FROM generate_series(1, $1) g", {n});
-  else
-    c.execute(
-        "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ?) "
-        "INSERT INTO item (n, payload) SELECT x, 'payload ' || x FROM g",
-        {n});
-  c.commit();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("streaming a million rows holds one batch of objects at a time", "[actors][stream][memory]") {
   auto target = GENERATE(from_range(orca::test::backends()));
