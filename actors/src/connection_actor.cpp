@@ -226,6 +226,20 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
       [=](batch_atom, const statement_list& statements) {
         return guarded<rowset_list>(self, [&](drivers::connection& c) { return c.execute_batch(statements); });
       },
+      // The model sends this to backends that commit with their statements
+      // (dialect::commits_with_statements), which SQLite is not; answered all the same, but
+      // a COMMIT that finds the write lock taken fails at once instead of waiting for it.
+      [=](batch_atom, commit_atom, const statement_list& statements, const expected_counts& expected) {
+        return guarded<rowset_list>(self, [&](drivers::connection& c) {
+          auto& st = self->state;
+          st.close_cursors();
+          st.last_commit = commit_result::failed;  // until COMMIT returns
+          auto rows = c.execute_batch_and_commit(statements, expected);
+          st.last_commit = commit_result::committed;
+          if (st.scheduled) write_lock_released(st.target.database, &st);
+          return rows;
+        });
+      },
       [=](begin_atom) { return with_write_lock(self, false); },
       [=](commit_atom) { return with_write_lock(self, true); },
       [=](rollback_atom) {

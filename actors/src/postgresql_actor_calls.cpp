@@ -38,7 +38,7 @@ postgresql_state::~postgresql_state() {
       error{errc::commit_outcome_unknown,
             "the connection was closed (its pool was disposed, or it broke) while COMMIT was in flight: whether the "
             "transaction committed cannot be known"});
-  if (resolving) resolving->deliver(to_caf_error(in_doubt));
+  if (resolving) resolving(to_caf_error(in_doubt));
   if (current) current->finish(current->is_commit ? in_doubt : gone);
   for (auto& waiting : queue) waiting.finish(gone);
   if (lane) caf::anon_send_exit(lane, caf::exit_reason::user_shutdown);
@@ -293,17 +293,17 @@ bool lost_connection(const std::exception_ptr& failure) {
 
 // The connection was lost before COMMIT's answer: ask the server, over a new connection on
 // the lane, what became of the transaction, then answer and quit (the connection is broken).
-void resolve_lost_commit(self_pointer self, caf::typed_response_promise<ok_atom> promise) {
+void resolve_lost_commit(self_pointer self, std::function<void(caf::error)> answer) {
   auto& st = self->state;
   auto xid = st.connection->transaction_id();
   if (!xid) {
-    promise.deliver(to_caf_error(
+    answer(to_caf_error(
         error{errc::commit_outcome_unknown,
               "the connection was lost while COMMIT was in flight, and the transaction's id was never learned (it ran "
               "no statement that may write, other than SQL scripts): whether it committed cannot be known"}));
     return;
   }
-  st.resolving = promise;
+  st.resolving = std::move(answer);
   // As long as a statement may run: the engine's request_timeout.
   auto patience = st.limit.count() > 0 ? st.limit : std::chrono::milliseconds{10000};
   auto outcome = std::make_shared<drivers::commit_outcome>();
@@ -314,25 +314,23 @@ void resolve_lost_commit(self_pointer self, caf::typed_response_promise<ok_atom>
       },
       [self, outcome](std::exception_ptr) {
         auto& st = self->state;
-        auto answer = std::move(*st.resolving);
-        st.resolving.reset();
+        auto answer = std::exchange(st.resolving, nullptr);
         using kind = drivers::commit_outcome::kind;
         switch (outcome->outcome) {
           case kind::committed:
             st.last_commit = commit_result::committed;
-            answer.deliver(ok_atom::value);
+            answer(caf::error{});
             break;
           case kind::rolled_back:
-            answer.deliver(to_caf_error(error{errc::connection_lost,
-                                              "the connection was lost while COMMIT was in "
-                                              "flight, and " +
-                                                  outcome->detail + ": nothing was committed"}));
+            answer(
+                to_caf_error(error{errc::connection_lost, "the connection was lost while COMMIT was in flight, and " +
+                                                              outcome->detail + ": nothing was committed"}));
             break;
           case kind::unknown:
-            answer.deliver(to_caf_error(error{errc::commit_outcome_unknown,
-                                              "the connection was lost while COMMIT was in flight, "
-                                              "and whether it committed cannot be known: " +
-                                                  outcome->detail}));
+            answer(to_caf_error(error{errc::commit_outcome_unknown,
+                                      "the connection was lost while COMMIT was in flight, and whether it committed "
+                                      "cannot be known: " +
+                                          outcome->detail}));
             break;
         }
         self->quit();  // the connection is broken; the state's destructor fails what is queued
@@ -363,12 +361,60 @@ job commit_job(self_pointer self, caf::typed_response_promise<ok_atom> promise) 
             } else if (st.timeout_failure) {
               promise.deliver(to_caf_error(st.timeout_failure));
             } else if (st.connection && lost_connection(failure)) {
-              resolve_lost_commit(self, promise);
+              resolve_lost_commit(self, [promise](caf::error e) mutable {
+                if (e)
+                  promise.deliver(std::move(e));
+                else
+                  promise.deliver(ok_atom::value);
+              });
             } else {
               promise.deliver(to_caf_error(failure));
             }
           },
           true, true};
+}
+
+job batch_commit_job(self_pointer self, caf::typed_response_promise<rowset_list> promise,
+                     std::shared_ptr<statement_list> statements, std::shared_ptr<expected_counts> expected) {
+  return {[self, statements, expected](drivers::connection& c) {
+            self->state.abandon_cursors();
+            self->state.last_commit = commit_result::failed;  // until COMMIT returns
+            return c.start_execute_batch_and_commit(*statements, *expected);
+          },
+          nullptr,
+          [self, promise](std::exception_ptr failure) mutable {
+            auto& st = self->state;
+            rowset_list rows;
+            if (!failure) {
+              try {
+                rows = st.connection->finish_rowsets();
+              } catch (...) {
+                failure = std::current_exception();
+              }
+            }
+            if (!failure) {
+              st.last_commit = commit_result::committed;
+              promise.deliver(std::move(rows));
+            } else if (st.timeout_failure) {
+              promise.deliver(to_caf_error(st.timeout_failure));
+            } else if (st.connection && lost_connection(failure)) {
+              resolve_lost_commit(self, [promise](caf::error e) mutable {
+                if (!e)
+                  e = to_caf_error(error{errc::commit_outcome_unknown,
+                                         "the connection was lost before the answer to the transaction's last "
+                                         "statements and COMMIT; the server reports that the transaction committed "
+                                         "(txid_status), but what the statements returned was lost with the "
+                                         "connection, so the session cannot update its objects from it: treat the "
+                                         "outcome as unknown, and reload what the transaction wrote"});
+                promise.deliver(std::move(e));
+              });
+            } else {
+              promise.deliver(to_caf_error(failure));
+            }
+          },
+          true,
+          true,
+          true};
 }
 
 void submit(self_pointer self, job j) {

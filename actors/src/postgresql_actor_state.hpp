@@ -78,9 +78,10 @@ struct postgresql_state {
   bool cancel_in_flight = false;        ///< the lane is sending the cancel request
   bool given_up = false;                ///< no answer after the cancel: the connection is done
   std::exception_ptr timeout_failure;   ///< what a cancelled call fails with, while it ends
-  /// A COMMIT lost with the connection whose outcome is being looked up (on the lane);
-  /// nothing else runs meanwhile, and the actor quits once it is answered.
-  std::optional<caf::typed_response_promise<ok_atom>> resolving;
+  /// Answers a COMMIT lost with the connection, whose outcome is being looked up (on the
+  /// lane): with no error if it committed. Nothing else runs meanwhile, and the actor quits
+  /// once it is answered.
+  std::function<void(caf::error)> resolving;
   static inline const char* name = "orca.connection";
 
   ~postgresql_state();
@@ -103,6 +104,13 @@ void on_ready(self_pointer self);
 /// (txid_status over a new connection): success if it committed, connection_lost if it
 /// rolled back, commit_outcome_unknown if that cannot be learned.
 job commit_job(self_pointer self, caf::typed_response_promise<ok_atom> promise);
+/// The transaction's last statements and COMMIT in one pipeline
+/// (drivers::connection::start_execute_batch_and_commit); a lost connection is looked up as
+/// for commit_job, but the statements' rows are lost with it: a transaction that committed
+/// is then reported as commit_outcome_unknown, since the session cannot learn what they
+/// returned (the keys the database generated).
+job batch_commit_job(self_pointer self, caf::typed_response_promise<rowset_list> promise,
+                     std::shared_ptr<statement_list> statements, std::shared_ptr<expected_counts> expected);
 
 // Delivers what `result()` gives, or the failure (`instead`, when set, replaces any failure).
 template <class T, class Result>

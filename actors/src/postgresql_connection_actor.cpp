@@ -93,6 +93,12 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
         submit(self, commit_job(self, promise));
         return promise;
       },
+      [=](batch_atom, commit_atom, statement_list& statements, expected_counts& expected) {
+        auto promise = self->make_response_promise<rowset_list>();
+        submit(self, batch_commit_job(self, promise, std::make_shared<statement_list>(std::move(statements)),
+                                      std::make_shared<expected_counts>(std::move(expected))));
+        return promise;
+      },
       [=](rollback_atom) {
         auto promise = self->make_response_promise<ok_atom>();
         submit(self, call<ok_atom>(

@@ -133,8 +133,13 @@ void perform(session_pointer self, io_request& request, step_pointer step) {
                                                 std::move(r.sql), std::move(r.sets));
                  },
                  [&](io::execute_batch& r) {
-                   ask_connection<rowset_list>(self, false, false, std::move(what), std::move(step), batch_atom::value,
-                                               std::move(r.statements));
+                   if (r.commit)
+                     ask_connection<rowset_list>(self, true, false, std::move(what), std::move(step), batch_atom::value,
+                                                 commit_atom::value, std::move(r.statements),
+                                                 std::move(r.expected_rows));
+                   else
+                     ask_connection<rowset_list>(self, false, false, std::move(what), std::move(step),
+                                                 batch_atom::value, std::move(r.statements));
                  },
                  [&](io::begin&) {
                    ask_connection<ok_atom>(self, false, false, std::move(what), std::move(step), begin_atom::value);

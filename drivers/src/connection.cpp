@@ -74,6 +74,14 @@ void check_parameters(const dialect& backend, std::string_view sql, const params
   }
 }
 
+void check_expected_rows(const std::vector<std::pair<std::string, params>>& statements,
+                         const std::vector<std::int64_t>& expected_rows) {
+  if (!expected_rows.empty() && expected_rows.size() != statements.size())
+    throw error{errc::invalid_argument, "a batch of " + std::to_string(statements.size()) + " statements was given " +
+                                            std::to_string(expected_rows.size()) +
+                                            " expected row counts: give none, or one per statement"};
+}
+
 }  // namespace
 
 rowset connection::execute(std::string_view sql, const params& parameters) {
@@ -101,6 +109,21 @@ std::vector<rowset> connection::execute_batch(const std::vector<std::pair<std::s
         // Which statement failed is in the error's SQL; the batch's own line says it failed.
         if (!failure.empty())
           echo_statement("batch of " + std::to_string(statements.size()) + " statements", no_params, elapsed, failure);
+      });
+}
+
+std::vector<rowset> connection::execute_batch_and_commit(const std::vector<std::pair<std::string, params>>& statements,
+                                                         const std::vector<std::int64_t>& expected_rows) {
+  check_expected_rows(statements, expected_rows);
+  for (const auto& [sql, parameters] : statements) check_parameters(sql_dialect(), sql, parameters);
+  return echoed(
+      options_.echo, [&] { return do_execute_batch_and_commit(statements, expected_rows); },
+      [&](clock::duration elapsed, std::string_view failure) {
+        for (const auto& [sql, parameters] : statements) echo_statement(sql, parameters, elapsed);
+        echo_statement("COMMIT", no_params, elapsed);
+        if (!failure.empty())
+          echo_statement("batch of " + std::to_string(statements.size()) + " statements and COMMIT", no_params, elapsed,
+                         failure);
       });
 }
 
@@ -155,6 +178,20 @@ std::vector<rowset> connection::do_execute_batch(const std::vector<std::pair<std
   return results;
 }
 
+std::vector<rowset> connection::do_execute_batch_and_commit(
+    const std::vector<std::pair<std::string, params>>& statements, const std::vector<std::int64_t>& expected_rows) {
+  std::vector<rowset> results;
+  results.reserve(statements.size());
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const auto& [sql, parameters] = statements[i];
+    results.push_back(do_execute(sql, parameters));
+    if (!expected_rows.empty() && expected_rows[i] >= 0 && results.back().affected_rows != expected_rows[i])
+      throw unexpected_row_count(sql, expected_rows[i], results.back().affected_rows);
+  }
+  do_commit();
+  return results;
+}
+
 void connection::do_begin() { do_execute("BEGIN", no_params); }
 
 void connection::do_commit() { do_execute("COMMIT", no_params); }
@@ -198,6 +235,16 @@ io_wait connection::start_execute_batch(const std::vector<std::pair<std::string,
   for (const auto& [sql, parameters] : statements) check_parameters(sql_dialect(), sql, parameters);
   call_.statements = &statements;
   return start(call::kind::batch);
+}
+
+io_wait connection::start_execute_batch_and_commit(const std::vector<std::pair<std::string, params>>& statements,
+                                                   const std::vector<std::int64_t>& expected_rows) {
+  check_expected_rows(statements, expected_rows);
+  for (const auto& [sql, parameters] : statements) check_parameters(sql_dialect(), sql, parameters);
+  call_.sql = "COMMIT";
+  call_.statements = &statements;
+  call_.expected_rows = &expected_rows;
+  return start(call::kind::batch_commit);
 }
 
 io_wait connection::start_begin() {
@@ -259,11 +306,16 @@ void connection::echo_call() {
   switch (call_.what) {
     case call::kind::many: echo_batch(call_.sql, *call_.sets, elapsed, failure); break;
     case call::kind::batch:
+    case call::kind::batch_commit: {
+      bool commit = call_.what == call::kind::batch_commit;
       for (const auto& [sql, parameters] : *call_.statements) echo_statement(sql, parameters, elapsed);
+      if (commit) echo_statement("COMMIT", no_params, elapsed);
       if (!failure.empty())
-        echo_statement("batch of " + std::to_string(call_.statements->size()) + " statements", no_params, elapsed,
-                       failure);
+        echo_statement(
+            "batch of " + std::to_string(call_.statements->size()) + " statements" + (commit ? " and COMMIT" : ""),
+            no_params, elapsed, failure);
       break;
+    }
     case call::kind::execute: echo_statement(call_.sql, *call_.parameters, elapsed, failure); break;
     default: echo_statement(call_.sql, no_params, elapsed, failure); break;
   }
@@ -288,6 +340,7 @@ io_wait connection::do_start(call& c) {
     case call::kind::execute: c.result = do_execute(c.sql, *c.parameters); break;
     case call::kind::many: c.result = do_execute_many(c.sql, *c.sets); break;
     case call::kind::batch: c.result = do_execute_batch(*c.statements); break;
+    case call::kind::batch_commit: c.result = do_execute_batch_and_commit(*c.statements, *c.expected_rows); break;
     case call::kind::begin: do_begin(); break;
     case call::kind::commit: do_commit(); break;
     case call::kind::rollback: do_rollback(); break;
@@ -303,6 +356,14 @@ io_wait connection::do_start(call& c) {
 }
 
 io_wait connection::do_advance(call&) { return io_wait::done; }
+
+error unexpected_row_count(std::string_view sql, std::int64_t expected, std::int64_t affected) {
+  auto matched = affected < 0 ? std::string{"another number of rows"} : std::to_string(affected);
+  return error{errc::stale_data,
+               "a statement expected to affect " + std::to_string(expected) + " rows affected " + matched +
+                   "; nothing was committed",
+               {std::string{sql}, {}, {}, false}};
+}
 
 std::unique_ptr<connection> connect(const url& target, const connection_options& options) {
   switch (target.backend) {

@@ -28,6 +28,7 @@ bool postgresql_connection::wants_transaction_id(const call& c) const {
     case call::kind::execute:
     case call::kind::many: return may_write(c.sql);
     case call::kind::batch:
+    case call::kind::batch_commit:
       return std::any_of(c.statements->begin(), c.statements->end(), [](const auto& s) { return may_write(s.first); });
     default: return false;
   }
@@ -56,11 +57,26 @@ void postgresql_connection::plan_many(std::string_view sql, const std::vector<pa
     commands_.push_back({command::kind::execute, i, entry, &sets[i], nullptr});
 }
 
-void postgresql_connection::plan_batch(const std::vector<std::pair<std::string, params>>& statements) {
+// A statement of a batch that carries COMMIT, checked on the server: it fails (division by
+// zero, SQLSTATE 22012) unless it affected `expected` rows, which aborts the pipeline before
+// COMMIT. The count is read at run time, so that the planner cannot fold the check away.
+std::string checked_statement(std::string_view sql, std::int64_t expected) {
+  return fmt::format("WITH orca_checked AS ({} RETURNING 1) SELECT 1 / (count(*) = {})::integer FROM orca_checked", sql,
+                     expected);
+}
+
+void postgresql_connection::plan_batch(const std::vector<std::pair<std::string, params>>& statements,
+                                       const std::vector<std::int64_t>* expected_rows) {
   collected_.rowsets.resize(statements.size());
   unnamed_.reserve(statements.size());  // with no cache: each Parse replaces the last
+  std::string checked;
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    const auto& [sql, parameters] = statements[i];
+    const auto& parameters = statements[i].second;
+    std::string_view sql = statements[i].first;
+    if (expected_rows != nullptr && !expected_rows->empty() && (*expected_rows)[i] >= 0) {
+      checked = checked_statement(sql, (*expected_rows)[i]);
+      sql = checked;
+    }
     buffer_.bind(parameters);
     prepared_statement* entry;
     if (cache_.capacity() == 0)
@@ -116,6 +132,7 @@ void postgresql_connection::settle_preparations() {
 // their own (their failure must not abort the caller's statements, nor theirs ours).
 io_wait postgresql_connection::start_commands(call& c) {
   if (wants_transaction_id(c)) plan_transaction_id();
+  if (c.what == call::kind::batch_commit) plan_simple("COMMIT");  // after the transaction's id
   if (std::exchange(begin_pending_, false))
     commands_.insert(commands_.begin(), {command::kind::simple, 0, nullptr, nullptr, &begin_sql_});
   collecting_ = c.what;
@@ -176,6 +193,17 @@ void postgresql_connection::receive(std::size_t i, result_ptr result) {
       case call::kind::execute: collected_.rows = std::move(result); break;
       case call::kind::many: collected_.total += affected_rows(result.get()); break;
       case call::kind::batch: collected_.rowsets[c.statement] = to_rowset(result.get()); break;
+      case call::kind::batch_commit: {
+        // A checked statement answers its check's row: it affected the rows it had to.
+        auto expected = checked_rows(c.statement);
+        if (expected < 0) {
+          collected_.rowsets[c.statement] = to_rowset(result.get());
+        } else {
+          collected_.rowsets[c.statement] = rowset{};
+          collected_.rowsets[c.statement].affected_rows = expected;
+        }
+        break;
+      }
       default: break;
     }
   }
@@ -234,6 +262,11 @@ io_wait postgresql_connection::complete(call& c) {
                       failed->error.details()};
   }
   if (failed && c.what == call::kind::fetch) postgresql::fetch_failed(*c.fetched);
+  if (failed && c.what == call::kind::batch_commit && commands_[failed->index].what == command::kind::execute) {
+    auto statement = commands_[failed->index].statement;
+    if (auto expected = checked_rows(statement); expected >= 0 && failed->error.details().sqlstate == "22012")
+      throw unexpected_row_count(c.statements->at(statement).first, expected, -1);
+  }
   if (failed) throw std::move(failed->error);
   switch (c.what) {
     case call::kind::execute: {
@@ -243,7 +276,8 @@ io_wait postgresql_connection::complete(call& c) {
       break;
     }
     case call::kind::many: c.result = collected_.total; break;
-    case call::kind::batch: c.result = std::move(collected_.rowsets); break;
+    case call::kind::batch:
+    case call::kind::batch_commit: c.result = std::move(collected_.rowsets); break;
     case call::kind::fetch: {
       rowset rows;
       bool more = postgresql::take_fetched(*c.fetched, collected_.rows.get(), c.max_rows, rows);

@@ -142,6 +142,16 @@ protected:
     return std::get<std::vector<rowset>>(std::move(c.result));
   }
 
+  std::vector<rowset> do_execute_batch_and_commit(const std::vector<std::pair<std::string, params>>& statements,
+                                                  const std::vector<std::int64_t>& expected_rows) override {
+    call c;
+    c.what = call::kind::batch_commit;
+    c.statements = &statements;
+    c.expected_rows = &expected_rows;
+    drive(c);
+    return std::get<std::vector<rowset>>(std::move(c.result));
+  }
+
   void do_begin() override { drive_simple(call::kind::begin); }
   void do_commit() override { drive_simple(call::kind::commit); }
   void do_rollback() override { drive_simple(call::kind::rollback); }
@@ -152,6 +162,7 @@ protected:
     commands_.clear();
     collected_ = {};
     retry_prepared_ = false;
+    expected_rows_ = nullptr;
     switch (c.what) {
       case call::kind::execute: plan_execute(c.sql, *c.parameters); break;
       case call::kind::many:
@@ -167,6 +178,17 @@ protected:
           return io_wait::done;
         }
         plan_batch(*c.statements);
+        break;
+      case call::kind::batch_commit:
+        // The statements, the transaction's id if not known yet, then COMMIT: one pipeline,
+        // which a failed statement aborts before COMMIT (start_commands()).
+        check_commit();
+        if (c.statements->empty() && std::exchange(begin_pending_, false)) {
+          c.result = std::vector<rowset>{};  // nothing was sent: nothing to commit
+          return io_wait::done;
+        }
+        expected_rows_ = c.expected_rows;
+        plan_batch(*c.statements, c.expected_rows);
         break;
       case call::kind::begin:
         xid_.reset();
@@ -295,7 +317,13 @@ private:
   // Calls as pipelines of commands (postgresql_calls.cpp).
   void plan_execute(std::string_view sql, const params& parameters);
   void plan_many(std::string_view sql, const std::vector<params>& sets);
-  void plan_batch(const std::vector<std::pair<std::string, params>>& statements);
+  void plan_batch(const std::vector<std::pair<std::string, params>>& statements,
+                  const std::vector<std::int64_t>* expected_rows = nullptr);
+  /// batch_commit: the row count statement `i` must affect, or -1 if it is not checked.
+  std::int64_t checked_rows(std::size_t i) const noexcept {
+    if (expected_rows_ == nullptr || expected_rows_->empty()) return -1;
+    return (*expected_rows_)[i];
+  }
   void plan_simple(const char* sql);
   void plan_transaction_id();
   prepared_statement& cached(std::string_view sql, std::span<const Oid> signature);
@@ -341,9 +369,10 @@ private:
   receive_result receive_{[this](std::size_t i, result_ptr r) { receive(i, std::move(r)); }};
   call::kind collecting_ = call::kind::none;  ///< the call receive() collects for
   collected collected_;
-  std::optional<failed_command> failed_;  ///< the call's first failure
-  bool retry_prepared_ = false;           ///< the call ran a cached statement as is
-  bool broken_ = false;                   ///< a failure showed the connection is gone
+  std::optional<failed_command> failed_;                      ///< the call's first failure
+  bool retry_prepared_ = false;                               ///< the call ran a cached statement as is
+  const std::vector<std::int64_t>* expected_rows_ = nullptr;  ///< batch_commit: its statements' checks
+  bool broken_ = false;                                       ///< a failure showed the connection is gone
 };
 
 }  // namespace orca::drivers::postgresql

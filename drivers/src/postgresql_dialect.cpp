@@ -7,6 +7,7 @@
 #include <string>
 
 #include "civil_date.hpp"
+#include "orca/config.hpp"
 #include "orca/drivers/dialect.hpp"
 
 namespace orca::drivers {
@@ -84,6 +85,7 @@ public:
   // INSERT ... VALUES makes no promise about the order rows are inserted (and so about the
   // order identity values are drawn); INSERT ... SELECT ... ORDER BY does.
   bool needs_ordered_insert() const noexcept override { return true; }
+  bool commits_with_statements() const noexcept override { return ORCA_HAVE_PQ_PIPELINE != 0; }
 
   // Placeholders inside a VALUES list have no column to infer their type from.
   std::string_view placeholder_cast(value_type type) const override {

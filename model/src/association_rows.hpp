@@ -36,6 +36,8 @@ public:
                           const drivers::dialect& dialect, std::size_t batch_size);
   /// The flush succeeded: each collection now holds what the database holds.
   void finish();
+  /// True if no pair was queued: write() sends nothing but the rows of deleted owners.
+  bool empty() const noexcept { return inserts_.empty() && deletes_.empty(); }
 
 private:
   /// An association row: `owner` and `target` paired by a many-to-many relationship.

@@ -88,6 +88,23 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
     for (std::size_t i = start; i < start + n; ++i)
       for (auto column : included)
         parameters.push_back(column_value(table, table.columns()[column], group[i]->object.get()));
+    if (queue_inserts_) {
+      // Before a commit: queued with the UPDATEs, its rows taken when the pipeline answers.
+      std::size_t limit = std::max<std::size_t>(1, options_.insert_batch_size);
+      if (!deferred_.empty() && deferred_rows_ + n > limit) co_await send_deferred();
+      std::vector<const tracked*> objects(group.begin() + static_cast<std::ptrdiff_t>(start),
+                                          group.begin() + static_cast<std::ptrdiff_t>(start + n));
+      std::vector<params> sets;
+      sets.push_back(std::move(parameters));
+      parameters = {};
+      deferred_.push_back(
+          {&table, text, std::move(sets), n, false, included,
+           [this, &table, returning, key_generated, objects = std::move(objects), text](const drivers::rowset& rows) {
+             take_returned(table, returning, key_generated, objects, text, rows);
+           }});
+      deferred_rows_ += n;
+      continue;
+    }
     drivers::rowset rows;
     if (deferred_.empty()) {
       io::execute insert{text, std::move(parameters)};
@@ -111,46 +128,54 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
       results.pop_back();
       check_deferred(results);
     }
-    ++stats_.statements;
-    if (rows.size() != n)
-      throw error(errc::internal,
-                  "INSERT INTO " + table.name() + " returned " + std::to_string(rows.size()) + " rows for " +
-                      std::to_string(n) + " objects",
-                  {text, {}, {}, false});
-
-    // RETURNING rows come in no promised order. Generated keys ascend in VALUES order (the
-    // dialect's insert form guarantees it), so the i-th smallest key is the i-th row's;
-    // explicit keys are matched by value.
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::vector<key> keys(n);
-    for (std::size_t r = 0; r < n; ++r) {
-      std::size_t k = 0;
-      keys[r] = table.key_from([&](std::size_t) -> const value& { return rows.at(r, k++); });
-    }
-    if (key_generated) {
-      std::sort(order.begin(), order.end(),
-                [&](std::size_t a, std::size_t b) { return keys[a].integer() < keys[b].integer(); });
-    } else {
-      std::unordered_map<key, std::size_t, key_hash> by_key;
-      for (std::size_t r = 0; r < n; ++r) by_key[keys[r]] = r;
-      for (std::size_t i = 0; i < n; ++i) {
-        auto found = by_key.find(table.key_of(group[start + i]->object.get()));
-        if (found == by_key.end())
-          throw error(errc::internal, "INSERT INTO " + table.name() + " returned no row for a given key",
-                      {text, {}, {}, false});
-        order[i] = found->second;
-      }
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      auto& t = *group[start + i];
-      auto row = order[i];
-      for (std::size_t k = 0; k < returning.size(); ++k)
-        write(*t.record, t.object.get(), table.columns()[returning[k]], rows.at(row, k));
-      t.record->key = std::move(keys[row]);  // still pending: the identity map learns it in finish()
-    }
-    stats_.inserted += n;
+    take_returned(table, returning, key_generated, std::span<const tracked* const>{group}.subspan(start, n), text,
+                  rows);
   }
+}
+
+void flush_run::take_returned(const table_info& table, const std::vector<std::size_t>& returning, bool key_generated,
+                              std::span<const tracked* const> objects, const std::string& text,
+                              const drivers::rowset& rows) {
+  auto n = objects.size();
+  ++stats_.statements;
+  if (rows.size() != n)
+    throw error(errc::internal,
+                "INSERT INTO " + table.name() + " returned " + std::to_string(rows.size()) + " rows for " +
+                    std::to_string(n) + " objects",
+                {text, {}, {}, false});
+
+  // RETURNING rows come in no promised order. Generated keys ascend in VALUES order (the
+  // dialect's insert form guarantees it), so the i-th smallest key is the i-th row's;
+  // explicit keys are matched by value.
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<key> keys(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    std::size_t k = 0;
+    keys[r] = table.key_from([&](std::size_t) -> const value& { return rows.at(r, k++); });
+  }
+  if (key_generated) {
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return keys[a].integer() < keys[b].integer(); });
+  } else {
+    std::unordered_map<key, std::size_t, key_hash> by_key;
+    for (std::size_t r = 0; r < n; ++r) by_key[keys[r]] = r;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto found = by_key.find(table.key_of(objects[i]->object.get()));
+      if (found == by_key.end())
+        throw error(errc::internal, "INSERT INTO " + table.name() + " returned no row for a given key",
+                    {text, {}, {}, false});
+      order[i] = found->second;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& t = *objects[i];
+    auto row = order[i];
+    for (std::size_t k = 0; k < returning.size(); ++k)
+      write(*t.record, t.object.get(), table.columns()[returning[k]], rows.at(row, k));
+    t.record->key = std::move(keys[row]);  // still pending: the identity map learns it in finish()
+  }
+  stats_.inserted += n;
 }
 
 }  // namespace orca::detail

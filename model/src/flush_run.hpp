@@ -9,7 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,8 +82,15 @@ inline error naming_column(const error& refused, const table_info& table, const 
 /// unit_of_work's comment.
 class flush_run {
 public:
-  flush_run(identity_map& objects, insert_journal& inserts, const drivers::dialect& dialect, flush_options options)
-      : objects_(objects), inserts_(inserts), inserts_mark_(inserts.size()), dialect_(dialect), options_(options) {}
+  /// With `commit`, COMMIT goes with the flush's last statements when nothing follows them.
+  flush_run(identity_map& objects, insert_journal& inserts, const drivers::dialect& dialect, flush_options options,
+            bool commit = false)
+      : objects_(objects),
+        inserts_(inserts),
+        inserts_mark_(inserts.size()),
+        dialect_(dialect),
+        options_(options),
+        commit_(commit) {}
 
   /// Every step in order; on failure every object is restored and the error rethrown
   /// (unit_of_work.cpp).
@@ -89,7 +98,7 @@ public:
 
 private:
   /// The tables of the flush's objects, deleted ones included, parents first (unit_of_work.cpp).
-  std::vector<const table_info*> involved_tables() const;
+  std::vector<const table_info*> involved_tables();
 
   // (1) and (2a), flush_cascade.cpp: the save-update cascade, foreign keys from relationships,
   // and the journaled write of a column that every step uses.
@@ -114,6 +123,10 @@ private:
   /// The INSERTs of one group, in batches; keys and defaults written back into the objects.
   plan<void> insert_group(const table_info& table, const std::vector<std::size_t>& included,
                           const std::vector<const tracked*>& group);
+  /// What one INSERT of `objects` returned (`returning`: the key columns first): keys and
+  /// defaults written back into them, matched row by row.
+  void take_returned(const table_info& table, const std::vector<std::size_t>& returning, bool key_generated,
+                     std::span<const tracked* const> objects, const std::string& text, const drivers::rowset& rows);
 
   // (3) and (4), flush_updates.cpp: UPDATEs (sent at once or deferred) and DELETEs.
 
@@ -122,14 +135,19 @@ private:
   /// One UPDATE statement's answer: every row it was sent for must have matched.
   void count_update(const table_info& table, std::int64_t affected, std::size_t rows, bool versioned,
                     const std::string& text);
-  /// UPDATEs queued by update_dirty(defer), as the statements of one pipeline.
+  /// The statements queued by update_dirty(defer) and insert_group() (before a commit), as
+  /// the statements of one pipeline.
   io::execute_batch deferred_statements();
-  /// Checks the queued UPDATEs' row counts against their statements' answers, then forgets them.
+  /// Takes the queued statements' answers (UPDATE row counts checked, INSERT keys written
+  /// back), then forgets them.
   void check_deferred(const std::vector<drivers::rowset>& results);
-  /// Sends the UPDATEs still queued, in one pipeline.
-  plan<void> send_deferred();
-  /// A refused value of a queued UPDATE, named after its column.
+  /// Sends the statements still queued, in one pipeline; with `commit`, COMMIT goes with them
+  /// (each UPDATE checked on the way: one that matches no row commits nothing).
+  plan<void> send_deferred(bool commit = false);
+  /// A refused value of a queued statement, named after its column.
   error naming_deferred_column(const error& e) const;
+  /// A queued UPDATE found matching no row before COMMIT, as the flush reports it.
+  error stale_deferred(const error& e) const;
   /// (4) DELETE, children's tables before parents'.
   plan<void> delete_removed(const table_info& table);
 
@@ -161,18 +179,25 @@ private:
   detail::association_rows associations_;
   std::vector<saved_value> journal_;
   std::vector<const tracked*> updated_;  ///< into work_, which no longer grows once they are taken
-  /// UPDATEs waiting to go with the next INSERT (or send_deferred()): one per column set.
-  struct deferred_update {
+  /// Statements waiting to go with the next INSERT (or send_deferred()): an UPDATE per
+  /// column set, or (before a commit) one multi-row INSERT.
+  struct deferred_statement {
     const table_info* table;
     std::string text;
-    std::vector<params> sets;  ///< one row each; moved into the pipeline when it is sent
+    std::vector<params> sets;  ///< UPDATE: one row each; INSERT: one; moved into the pipeline when it is sent
     std::size_t rows;
     bool versioned;
     std::vector<std::size_t> columns;  ///< the parameters' columns, to name a refused value
+    /// INSERT: takes what RETURNING gave (see take_returned()); empty for an UPDATE.
+    std::function<void(const drivers::rowset&)> returned{};
   };
-  std::vector<deferred_update> deferred_;
+  std::vector<deferred_statement> deferred_;
   std::size_t deferred_rows_ = 0;
   std::vector<tracked> deleted_;
+  bool commit_;                 ///< COMMIT may go with the last statements
+  bool queue_inserts_ = false;  ///< INSERTs wait in deferred_ too (before a commit)
+  bool deletes_ = false;        ///< DELETEs follow the INSERTs and UPDATEs
+  bool committed_ = false;      ///< COMMIT went with the last statements
 };
 
 }  // namespace orca::detail

@@ -126,7 +126,7 @@ void flush_run::count_update(const table_info& table, std::int64_t affected, std
   stats_.updated += rows;
 }
 
-// UPDATEs queued by update_dirty(defer), as the statements of one pipeline.
+// The statements queued by update_dirty(defer) and insert_group(), as one pipeline's.
 io::execute_batch flush_run::deferred_statements() {
   io::execute_batch batch;
   for (auto& u : deferred_)
@@ -134,11 +134,15 @@ io::execute_batch flush_run::deferred_statements() {
   return batch;
 }
 
-// Checks the queued UPDATEs' row counts against the answers of their statements (in
-// deferred_statements() order), then forgets them.
+// Takes the answers of the queued statements (in deferred_statements() order): an UPDATE's
+// rows must all have matched, an INSERT's RETURNING rows go into its objects. Then forgets them.
 void flush_run::check_deferred(const std::vector<drivers::rowset>& results) {
   std::size_t next = 0;
   for (auto& u : deferred_) {
+    if (u.returned) {
+      u.returned(results.at(next++));
+      continue;
+    }
     std::int64_t affected = 0;
     for (std::size_t i = 0; i < u.rows; ++i) affected += results.at(next++).affected_rows;
     count_update(*u.table, affected, u.rows, u.versioned, u.text);
@@ -147,23 +151,49 @@ void flush_run::check_deferred(const std::vector<drivers::rowset>& results) {
   deferred_rows_ = 0;
 }
 
-// Sends the UPDATEs still queued (none rode with an INSERT), in one pipeline.
-plan<void> flush_run::send_deferred() {
+// Sends the statements still queued (none rode with an INSERT), in one pipeline. With
+// `commit`, COMMIT goes in it too; since an UPDATE's row count cannot be looked at before
+// COMMIT runs, each UPDATE goes with its expected count, which the connection checks first:
+// one that matched no row (deleted, or changed under a version column) fails the pipeline
+// with stale_data and nothing commits, as when the flush checks it.
+plan<void> flush_run::send_deferred(bool commit) {
   if (deferred_.empty()) co_return;
   auto batch = deferred_statements();
+  if (commit) {
+    batch.commit = true;
+    batch.expected_rows.reserve(batch.statements.size());
+    for (auto& u : deferred_)
+      for (std::size_t i = 0; i < u.sets.size(); ++i) batch.expected_rows.push_back(u.returned ? -1 : 1);
+  }
   std::vector<drivers::rowset> results;
   try {
     results = co_await batch;
   } catch (const error& e) {
+    if (e.code() == errc::stale_data) throw stale_deferred(e);
     throw naming_deferred_column(e);
   }
+  committed_ = commit;
   check_deferred(results);
 }
 
-// A refused value of a queued UPDATE, named after its column (found by the failed statement).
+// A refused value of a queued statement, named after its column (found by the failed statement).
 error flush_run::naming_deferred_column(const error& e) const {
   for (auto& u : deferred_)
     if (u.text == e.details().sql) return naming_column(e, *u.table, u.columns);
+  return e;
+}
+
+// A queued UPDATE that the connection found matching no row before COMMIT: the error the
+// flush gives when it counts the rows itself.
+error flush_run::stale_deferred(const error& e) const {
+  for (auto& u : deferred_)
+    if (!u.returned && u.text == e.details().sql) {
+      try {
+        check_matched("UPDATE", *u.table, 0, 1, u.versioned, "a row was deleted", u.text);
+      } catch (const error& stale) {
+        return stale;
+      }
+    }
   return e;
 }
 

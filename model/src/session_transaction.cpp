@@ -56,7 +56,9 @@ void unload_many_to_many(const table_info& table, void* object) {
 
 }  // namespace
 
-plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
+plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) { return flush_then(dialect, false); }
+
+plan<flush_stats> sync_session::flush_then(const drivers::dialect& dialect, bool commit) {
   co_await begin_if_needed();
   std::exception_ptr failure;
   try {
@@ -71,7 +73,7 @@ plan<flush_stats> sync_session::flush(const drivers::dialect& dialect) {
                             r.before_insert,
                             r.inserted_in_transaction});
     });
-    last_flush_ = co_await work_.flush(dialect);
+    last_flush_ = co_await work_.flush(dialect, commit);
     added_or_removed_ = false;
     for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
     co_return last_flush_;
@@ -120,9 +122,11 @@ plan<void> sync_session::autoflush_now(const drivers::dialect& dialect) { co_awa
 
 plan<void> sync_session::commit(const drivers::dialect& dialect) {
   check_usable();
-  co_await flush(dialect);
+  // Inside a savepoint a failed flush rolls back to it and the transaction goes on: COMMIT
+  // then waits for a flush that succeeded.
+  co_await flush_then(dialect, options_.commit_with_last_statements && savepoints_.empty());
   close_streams();
-  co_await io::commit{};
+  if (!last_flush_.committed) co_await io::commit{};
   end_transaction();
   objects_.for_each_record([](object_record& r) {
     if (r.inserted_in_transaction) {

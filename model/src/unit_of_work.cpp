@@ -23,6 +23,9 @@ plan<flush_stats> flush_run::run() {
     bool pipelined = std::all_of(links_.begin(), links_.end(), [](const link& l) {
       return l.parent_record == nullptr || l.parent_record->state == object_state::persistent;
     });
+    // Before a commit, the INSERTs wait with the UPDATEs too (nothing needs their keys
+    // before the end), so that COMMIT can go in their round trip.
+    queue_inserts_ = pipelined && commit_;
     for (auto* table : tables) {
       apply_links(*table);
       if (pipelined) co_await update_dirty(*table, true);
@@ -31,7 +34,9 @@ plan<flush_stats> flush_run::run() {
     links_ = {};  // every foreign key is set: its memory can serve the snapshots
     if (!pipelined)
       for (auto* table : tables) co_await update_dirty(*table, false);
-    co_await send_deferred();
+    // The statements still queued are the flush's last unless association rows or DELETEs
+    // follow: then COMMIT goes with them.
+    co_await send_deferred(commit_ && associations_.empty() && !deletes_);
     auto association_statements = co_await associations_.write(objects_, tables, dialect_, options_.insert_batch_size);
     stats_.statements += association_statements;
     for (auto it = tables.rbegin(); it != tables.rend(); ++it) co_await delete_removed(**it);
@@ -43,24 +48,26 @@ plan<flush_stats> flush_run::run() {
     std::rethrow_exception(failure);
   }
   finish();
+  stats_.committed = committed_;
   co_return stats_;
 }
 
-std::vector<const table_info*> flush_run::involved_tables() const {
+std::vector<const table_info*> flush_run::involved_tables() {
   std::vector<const table_info*> tables;
   for (auto& t : work_)
     if (std::find(tables.begin(), tables.end(), t.record->table) == tables.end()) tables.push_back(t.record->table);
   objects_.for_each_record([&](object_record& r) {
-    if (r.state == object_state::deleted && std::find(tables.begin(), tables.end(), r.table) == tables.end())
-      tables.push_back(r.table);
+    if (r.state != object_state::deleted) return;
+    deletes_ = true;
+    if (std::find(tables.begin(), tables.end(), r.table) == tables.end()) tables.push_back(r.table);
   });
   return sort_by_dependency(tables);
 }
 
 }  // namespace detail
 
-plan<flush_stats> unit_of_work::flush(const drivers::dialect& dialect) {
-  detail::flush_run run{objects_, inserts_, dialect, options_};
+plan<flush_stats> unit_of_work::flush(const drivers::dialect& dialect, bool commit) {
+  detail::flush_run run{objects_, inserts_, dialect, options_, commit && dialect.commits_with_statements()};
   co_return co_await run.run();
 }
 

@@ -156,7 +156,10 @@ TEST_CASE(
                      int* accepted_before, int* accepted_after, orca::errc* code, std::string* message,
                      std::int64_t* rows_after_failure) -> orca::task<void> {
     co_await actor_test::reset_seed_schema(engine);  // the pool's one connection is open
-    auto session = orca::async_sessionmaker(engine)();
+    // COMMIT in a round trip of its own: the transaction's id is learned before it is sent,
+    // so that a COMMIT lost with the connection can be looked up (the default sends the
+    // whole of this transaction in one round trip: see the test after this one).
+    auto session = orca::async_sessionmaker(engine, {.commit_with_last_statements = false})();
     *accepted_before = proxy->accepted();
     proxy->arm(orca::test::tcp_proxy::cut::after_begin);
     bool failed = false;
@@ -184,4 +187,48 @@ TEST_CASE(
   CHECK(accepted_after == accepted_before);  // no new connection was opened to run it again
   CHECK(rows_after_failure == 0);            // the server rolled back what it ran
   CHECK(rows_like(*observer, "once") == 1);  // the caller's retry, once
+}
+
+TEST_CASE("a transaction sent whole in one round trip and lost with its connection reports commit_outcome_unknown",
+          "[actors][session][fault][postgresql]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  if (target.name != "postgresql") {
+    SUCCEED("PostgreSQL only: an embedded SQLite database has no connection to lose");
+    return;
+  }
+  auto parsed = orca::parse_url(target.url);
+  orca::test::tcp_proxy proxy{parsed.host, parsed.port};
+  int accepted_before = 0, accepted_after = 0;
+  orca::errc code = orca::errc::none;
+  std::string message;
+  auto observer = target.connect();
+  actor_test::run([](orca::engine engine, orca::test::tcp_proxy* proxy, int* accepted_before, int* accepted_after,
+                     orca::errc* code, std::string* message) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);
+    auto session = orca::async_sessionmaker(engine)();
+    *accepted_before = proxy->accepted();
+    // BEGIN, the INSERT, the transaction's id and COMMIT go out in one pipeline: the server
+    // runs them all, and its answer is lost with the connection.
+    proxy->arm(orca::test::tcp_proxy::cut::after_begin);
+    try {
+      session.add(A{.data = "whole"});
+      co_await session.commit();
+    } catch (const orca::error& e) {
+      *code = e.code();
+      *message = e.what();
+    }
+    *accepted_after = proxy->accepted();
+    co_await session.rollback();
+    co_await session.close();
+    co_await engine.dispose();
+  }(orca::create_engine(proxy.route(target.url), {.pool_size = 1, .max_overflow = 0, .request_timeout = 5s}), &proxy,
+                                                             &accepted_before, &accepted_after, &code, &message));
+  INFO(message);
+  CHECK(proxy.wait_for_cut(0ms));
+  // The transaction's id never came back, so the server cannot be asked: the outcome is
+  // reported unknown, never as a rollback (the server did commit) and never retried.
+  CHECK(code == orca::errc::commit_outcome_unknown);
+  CHECK(accepted_after == accepted_before);
+  CHECK(rows_like(*observer, "whole") == 1);
 }

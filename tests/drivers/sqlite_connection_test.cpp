@@ -133,6 +133,33 @@ TEST_CASE("a transaction commits or rolls back as a whole", "[sqlite]") {
   CHECK(rows.at(0, 0) == orca::value{"kept"});
 }
 
+TEST_CASE("execute_batch_and_commit commits the statements, and a checked one that misses commits nothing",
+          "[sqlite]") {
+  orca::test::temp_database file;
+  auto db = file.connect();
+  auto observer = file.connect();
+  create_schema(*db);
+  db->execute("INSERT INTO a (data) VALUES ('first')");
+  const std::string update = "UPDATE a SET data = ? WHERE id = ?";
+  const std::string insert = "INSERT INTO a (data) VALUES (?) RETURNING id";
+  db->begin();
+  auto results = db->execute_batch_and_commit({{update, {"changed", 1}}, {insert, {"added"}}}, {1, -1});
+  CHECK_FALSE(db->in_transaction());
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].affected_rows == 1);
+  CHECK(results[1].at(0, 0) == orca::value{2});
+  CHECK(count_rows(*observer, "a") == 2);
+
+  db->begin();
+  auto e = error_from([&] { db->execute_batch_and_commit({{insert, {"not kept"}}, {update, {"lost", 42}}}, {-1, 1}); });
+  CHECK(e.code() == orca::errc::stale_data);
+  CHECK(e.details().sql == update);
+  CHECK(db->in_transaction());  // open, for the rollback
+  db->rollback();
+  CHECK(count_rows(*observer, "a") == 2);
+  CHECK(observer->execute("SELECT data FROM a WHERE id = 1").at(0, 0) == orca::value{"changed"});
+}
+
 TEST_CASE("begin inside a transaction is refused and rollback outside one does nothing", "[sqlite]") {
   auto db = memory_database();
   db->begin();

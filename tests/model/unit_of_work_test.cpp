@@ -270,6 +270,66 @@ TEST_CASE("an UPDATE of a row deleted by another connection fails with stale_dat
   CHECK(s.transaction() == orca::sync_session::transaction_state::none);
 }
 
+TEST_CASE(
+    "a commit's last statements carry COMMIT where the backend pipelines, and a stale UPDATE there commits nothing",
+    "[unit_of_work][errors]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  bool pipelines = conn->sql_dialect().commits_with_statements();
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto a = new_a("kept"), gone = new_a("gone");
+  s.add(object_of(a));
+  s.add(object_of(gone));
+  s.commit(*conn);
+  CHECK(s.last_flush().committed == pipelines);  // no child waits for their keys: COMMIT rides along
+  CHECK(a->id != 0);
+  auto check = target.connect();
+
+  // An UPDATE and an INSERT whose parent is persistent: one round trip with COMMIT.
+  a->data = "changed";
+  auto child = std::make_shared<B>();
+  child->a_id = a->id;
+  child->data = "child";
+  s.add(object_of(child));
+  s.commit(*conn);
+  CHECK(s.last_flush().committed == pipelines);
+  CHECK(s.last_flush().updated == 1);
+  CHECK(s.last_flush().inserted == 1);
+  CHECK(s.transaction() == orca::sync_session::transaction_state::none);
+  CHECK(child->id != 0);  // RETURNING's key, written back after COMMIT
+  CHECK(scalar(*check, "SELECT count(*) FROM b WHERE id = " + std::to_string(child->id) + " AND data = 'child'") == 1);
+  CHECK(rows_of_a(*check)[a->id] == "changed");
+
+  // The same shape, but the UPDATE's row was deleted meanwhile: the INSERT after it in the
+  // pipeline must not commit.
+  check->execute("DELETE FROM a WHERE id = " + std::to_string(gone->id));
+  gone->data = "changed too";
+  auto orphan = std::make_shared<B>();
+  orphan->a_id = a->id;
+  orphan->data = "never committed";
+  s.add(object_of(orphan));
+  try {
+    s.commit(*conn);
+    FAIL("the UPDATE should have matched no row");
+  } catch (const orca::error& e) {
+    INFO(e.what());
+    CHECK(e.code() == orca::errc::stale_data);
+    CHECK_THAT(e.message(), Catch::StartsWith("UPDATE of A matched 0 of 1 rows"));
+  }
+  CHECK(orphan->id == 0);  // put back as it was before the flush
+  CHECK(scalar(*check, "SELECT count(*) FROM b WHERE data = 'never committed'") == 0);
+  CHECK(s.transaction() == orca::sync_session::transaction_state::failed);
+  s.rollback(*conn);
+  // The session goes on without the parent that is gone: the child commits now.
+  s.expunge(object_of(gone));
+  s.add(object_of(orphan));
+  s.commit(*conn);
+  CHECK(orphan->id != 0);
+  CHECK(scalar(*check, "SELECT count(*) FROM b WHERE data = 'never committed'") == 1);
+}
+
 TEST_CASE("autoflush: a query sees objects added but not yet flushed", "[unit_of_work][session]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);

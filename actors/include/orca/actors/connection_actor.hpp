@@ -26,6 +26,12 @@ namespace orca::actors {
 /// - `(many, sql, parameter_sets)` -> affected rows: one statement per set (pipelined on
 ///   PostgreSQL).
 /// - `(batch, statements)` -> rowsets: several statements (pipelined on PostgreSQL).
+/// - `(batch, commit, statements, expected_counts)` -> rowsets: a transaction's last
+///   statements, then COMMIT, in one round trip on PostgreSQL
+///   (drivers::connection::execute_batch_and_commit): a statement that affects another
+///   number of rows than its expected count (-1: any) fails the call with stale_data, and
+///   nothing commits. A COMMIT lost with the connection is looked up as for `(commit)`; if it
+///   committed, the statements' rows are lost: the reply is commit_outcome_unknown.
 /// - `(begin)` -> ok: BEGIN unless a transaction is open (BEGIN IMMEDIATE on SQLite by
 ///   default: the write lock is taken, or waited for, here). `(commit)` / `(rollback)` -> ok:
 ///   both close the connection's cursors first. A PostgreSQL COMMIT lost with the
@@ -55,8 +61,10 @@ namespace orca::actors {
 using connection_actor = caf::typed_actor<
     caf::replies_to<execute_atom, std::string, params>::with<drivers::rowset>,
     caf::replies_to<many_atom, std::string, parameter_sets>::with<std::int64_t>,
-    caf::replies_to<batch_atom, statement_list>::with<rowset_list>, caf::replies_to<begin_atom>::with<ok_atom>,
-    caf::replies_to<commit_atom>::with<ok_atom>, caf::replies_to<rollback_atom>::with<ok_atom>,
+    caf::replies_to<batch_atom, statement_list>::with<rowset_list>,
+    caf::replies_to<batch_atom, commit_atom, statement_list, expected_counts>::with<rowset_list>,
+    caf::replies_to<begin_atom>::with<ok_atom>, caf::replies_to<commit_atom>::with<ok_atom>,
+    caf::replies_to<rollback_atom>::with<ok_atom>,
     caf::replies_to<savepoint_atom, std::string, std::string>::with<ok_atom>,
     caf::replies_to<cursor_atom, std::string, params>::with<std::uint64_t>,
     caf::replies_to<fetch_atom, std::uint64_t, std::uint64_t>::with<drivers::rowset, bool>,

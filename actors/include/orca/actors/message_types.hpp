@@ -28,6 +28,8 @@ struct connection_job {
 using statement_list = std::vector<std::pair<std::string, params>>;
 /// The rowsets of a batch, one per statement.
 using rowset_list = std::vector<drivers::rowset>;
+/// Per statement of a batch that carries COMMIT, the rows it must affect (-1: unchecked).
+using expected_counts = std::vector<std::int64_t>;
 /// Parameter sets of an execute_many.
 using parameter_sets = std::vector<params>;
 

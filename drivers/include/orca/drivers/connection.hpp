@@ -16,6 +16,7 @@
 
 #include "orca/drivers/cursor.hpp"
 #include "orca/drivers/dialect.hpp"
+#include "orca/drivers/error.hpp"
 #include "orca/drivers/io_wait.hpp"
 #include "orca/drivers/rowset.hpp"
 #include "orca/drivers/url.hpp"
@@ -67,6 +68,16 @@ public:
   /// Runs several statements, one parameter set each, returning each one's rows; the
   /// backend may pipeline them (one round trip) where it can.
   std::vector<rowset> execute_batch(const std::vector<std::pair<std::string, params>>& statements);
+  /// Runs the statements as execute_batch() does, then COMMIT, in one round trip where the
+  /// backend pipelines (PostgreSQL: the statements and COMMIT in one pipeline). A statement
+  /// given an expected row count (`expected_rows[i] >= 0`; the vector is empty or one per
+  /// statement) must be an UPDATE or DELETE without RETURNING: if it affects another number
+  /// of rows, the call fails with stale_data before COMMIT runs. When a statement fails,
+  /// nothing is committed and the transaction stays open (PostgreSQL: aborted) for a
+  /// rollback; when COMMIT fails, it fails as commit() does. Each statement's rows come back
+  /// as from execute_batch(); a checked statement's are empty, with its expected count.
+  std::vector<rowset> execute_batch_and_commit(const std::vector<std::pair<std::string, params>>& statements,
+                                               const std::vector<std::int64_t>& expected_rows);
   /// Opens a cursor over a query; several may be open at once on one connection.
   std::unique_ptr<cursor> open_cursor(std::string_view sql, const params& parameters = {});
   /// Runs SQL text without parameters (DDL, several statements allowed on SQLite).
@@ -125,6 +136,9 @@ public:
   io_wait start_execute(std::string_view sql, const params& parameters);                       ///< then finish_rows()
   io_wait start_execute_many(std::string_view sql, const std::vector<params>& sets);           ///< finish_count()
   io_wait start_execute_batch(const std::vector<std::pair<std::string, params>>& statements);  ///< finish_rowsets()
+  /// execute_batch_and_commit() without blocking: then finish_rowsets().
+  io_wait start_execute_batch_and_commit(const std::vector<std::pair<std::string, params>>& statements,
+                                         const std::vector<std::int64_t>& expected_rows);
   io_wait start_begin();     ///< then finish(); throws invalid_state in a transaction
   io_wait start_commit();    ///< then finish()
   io_wait start_rollback();  ///< then finish(); nothing is sent outside a transaction
@@ -144,14 +158,15 @@ public:
 protected:
   /// A call of the non-blocking API: what it is, its arguments and, once done, its result.
   struct call {
-    enum class kind : std::uint8_t { none, execute, many, batch, begin, commit, rollback, fetch };
+    enum class kind : std::uint8_t { none, execute, many, batch, batch_commit, begin, commit, rollback, fetch };
     kind what = kind::none;
     std::string_view sql;
     const params* parameters = nullptr;
     const std::vector<params>* sets = nullptr;
     const std::vector<std::pair<std::string, params>>* statements = nullptr;
-    cursor* fetched = nullptr;  ///< fetch: the cursor
-    std::size_t max_rows = 0;   ///< fetch: at most this many rows
+    const std::vector<std::int64_t>* expected_rows = nullptr;  ///< batch_commit: empty, or one per statement
+    cursor* fetched = nullptr;                                 ///< fetch: the cursor
+    std::size_t max_rows = 0;                                  ///< fetch: at most this many rows
     std::variant<std::monostate, rowset, std::int64_t, std::vector<rowset>, std::pair<rowset, bool>> result;
     std::exception_ptr error;
     std::chrono::steady_clock::time_point started;
@@ -165,6 +180,9 @@ protected:
   virtual rowset do_execute(std::string_view sql, const params& parameters) = 0;
   virtual std::int64_t do_execute_many(std::string_view sql, const std::vector<params>& sets) = 0;
   virtual std::vector<rowset> do_execute_batch(const std::vector<std::pair<std::string, params>>& statements);
+  /// The default runs the statements one by one, checks the expected counts, then commits.
+  virtual std::vector<rowset> do_execute_batch_and_commit(const std::vector<std::pair<std::string, params>>& statements,
+                                                          const std::vector<std::int64_t>& expected_rows);
   virtual std::unique_ptr<cursor> do_open_cursor(std::string_view sql, const params& parameters) = 0;
   virtual void do_execute_script(std::string_view sql) = 0;
   /// Transaction control; the default implementations run the SQL through do_execute.
@@ -181,6 +199,10 @@ private:
   connection_options options_;
   call call_;
 };
+
+/// The stale_data error of a statement of execute_batch_and_commit() that affected
+/// `affected` rows instead of `expected` (`affected` < 0: the backend did not say how many).
+error unexpected_row_count(std::string_view sql, std::int64_t expected, std::int64_t affected);
 
 /// Opens a connection to the database a URL names; throws orca::error
 /// (connection_failed / invalid_url) saying why, the password never printed.

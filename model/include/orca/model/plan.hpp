@@ -36,6 +36,12 @@ struct execute_many {
 /// replies each one's rows.
 struct execute_batch {
   std::vector<std::pair<std::string, params>> statements;
+  /// COMMIT goes with the statements, in their round trip
+  /// (drivers::connection::execute_batch_and_commit): a statement that affects another
+  /// number of rows than `expected_rows` gives it (-1: any; empty: none checked) fails the
+  /// request with stale_data before COMMIT runs.
+  bool commit = false;
+  std::vector<std::int64_t> expected_rows{};
 };
 /// BEGIN, unless the connection is in a transaction already.
 struct begin {};

@@ -37,6 +37,13 @@ struct session_options {
   std::size_t insert_batch_size = 1000;   ///< rows per multi-row INSERT (and sets per UPDATE batch)
   std::size_t stream_batch_size = 1000;   ///< rows per stream batch
   bool stream_prefetch = true;            ///< streams fetch the next batch while one is consumed
+  /// commit() sends COMMIT in the round trip of the flush's last statements, where the
+  /// backend pipelines (PostgreSQL): one round trip less for each transaction that writes.
+  /// The price: when the connection is lost during that round trip and the transaction had
+  /// written nothing before it, the server was never asked for the transaction's id, so
+  /// commit() reports commit_outcome_unknown where a COMMIT of its own would have been looked
+  /// up (committed or rolled back). Set false to keep COMMIT in a round trip of its own.
+  bool commit_with_last_statements = true;
 };
 
 /// A session's objects and transaction, driven synchronously.
@@ -91,7 +98,10 @@ public:
   plan<object_ref> get(const table_info& table, key k, const drivers::dialect& dialect);
   /// Reloads an object's columns; errc::no_result if its row is gone.
   plan<void> refresh(object_ref object, const drivers::dialect& dialect);
-  /// Flushes and commits; expires every object if expire_on_commit.
+  /// Flushes and commits; expires every object if expire_on_commit. Where the dialect
+  /// commits_with_statements(), no savepoint is open and the options allow it
+  /// (commit_with_last_statements), COMMIT goes in the round trip of the flush's last
+  /// statements (last_flush().committed).
   plan<void> commit(const drivers::dialect& dialect);
   /// Rolls back on the connection, then as rollback(nullptr).
   plan<void> rollback();
@@ -144,7 +154,10 @@ public:
   object_ref get(drivers::connection& connection, const table_info& table, key k);
   /// Reloads an object's columns; errc::no_result if its row is gone.
   void refresh(drivers::connection& connection, const object_ref& object);
-  /// Flushes and commits; expires every object if expire_on_commit. Closes open streams.
+  /// Flushes and commits; expires every object if expire_on_commit. Where the dialect
+  /// commits_with_statements(), no savepoint is open and the options allow it
+  /// (commit_with_last_statements), COMMIT goes in the round trip of the flush's last
+  /// statements (last_flush().committed). Closes open streams.
   void commit(drivers::connection& connection);
   /// Rolls back: objects inserted in the transaction and pending objects leave the session
   /// (keys reset), deleted ones (flushed or not) come back, the rest is expired and loses
@@ -185,6 +198,8 @@ private:
   void check_usable() const;
   /// BEGIN unless in a transaction: an empty plan when there is nothing to do.
   plan<void> begin_if_needed();
+  /// flush(); with `commit`, COMMIT may go with the last statements (commit()).
+  plan<flush_stats> flush_then(const drivers::dialect& dialect, bool commit);
   plan<void> begin_now();
   /// The autoflush due before a query: an empty plan when there is nothing to flush.
   plan<void> autoflush(const drivers::dialect& dialect);

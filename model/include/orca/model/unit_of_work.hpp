@@ -25,6 +25,9 @@ struct flush_stats {
   std::size_t updated = 0;
   std::size_t deleted = 0;
   std::size_t statements = 0;
+  /// COMMIT went in the round trip of the flush's last statements (a flush before a commit,
+  /// on a backend whose dialect commits_with_statements()): the transaction has ended.
+  bool committed = false;
 };
 
 /// Writes a session's changes to the database.
@@ -46,7 +49,9 @@ public:
 
   /// The flush as a plan: its statements go to whoever drives it, inside the open
   /// transaction. The identity map must not change until the plan ends.
-  plan<flush_stats> flush(const drivers::dialect& dialect);
+  /// With `commit`, COMMIT may go with the last statements, where the dialect
+  /// commits_with_statements() (flush_stats::committed says whether it did).
+  plan<flush_stats> flush(const drivers::dialect& dialect, bool commit = false);
   /// Flushes every change on `connection`, inside its open transaction.
   flush_stats flush(drivers::connection& connection);
   /// Runs before a flush: objects taken out of `cascade::remove_orphan` collections are
