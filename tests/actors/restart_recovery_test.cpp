@@ -136,6 +136,58 @@ TEST_CASE(
   CHECK(rows_like(*check, "moved") == 1);
 }
 
+namespace {
+
+/// What one transaction cut off by the proxy after its BEGIN reached the server reported.
+struct cut_after_begin {
+  orca::errc code = orca::errc::none;
+  std::string message;
+  bool reconnected = false;            ///< a new connection was opened to run it again
+  std::int64_t rows_after_cut = -1;    ///< its row, read from outside right after the failure
+  std::int64_t rows_after_retry = -1;  ///< ...and after the caller's own retry (when it retried)
+};
+
+// Adds A{data} and commits through a proxy armed to cut the connection once BEGIN reached
+// the server (it forwards what follows and drops the answer); with `retry`, the caller then
+// rolls back and commits the same object again.
+cut_after_begin commit_cut_after_begin(const orca::test::backend_target& target, orca::session_options options,
+                                       std::string data, bool retry) {
+  auto parsed = orca::parse_url(target.url);
+  orca::test::tcp_proxy proxy{parsed.host, parsed.port};
+  auto observer = target.connect();
+  cut_after_begin out;
+  actor_test::run([](orca::engine engine, orca::session_options options, orca::test::tcp_proxy* proxy,
+                     orca::drivers::connection* observer, std::string data, bool retry,
+                     cut_after_begin* out) -> orca::task<void> {
+    co_await actor_test::reset_seed_schema(engine);  // the pool's one connection is open
+    auto session = orca::async_sessionmaker(engine, options)();
+    auto accepted_before = proxy->accepted();
+    proxy->arm(orca::test::tcp_proxy::cut::after_begin);
+    try {
+      session.add(A{.data = data});
+      co_await session.commit();
+    } catch (const orca::error& e) {
+      out->code = e.code();
+      out->message = e.what();
+    }
+    out->reconnected = proxy->accepted() != accepted_before;
+    out->rows_after_cut = rows_like(*observer, data);
+    co_await session.rollback();
+    if (retry) {
+      session.add(A{.data = data});
+      co_await session.commit();
+    }
+    out->rows_after_retry = rows_like(*observer, data);
+    co_await session.close();
+    co_await engine.dispose();
+  }(orca::create_engine(proxy.route(target.url), {.pool_size = 1, .max_overflow = 0, .request_timeout = 5s}), options,
+                                           &proxy, observer.get(), data, retry, &out));
+  CHECK(proxy.wait_for_cut(0ms));
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE(
     "a connection lost after the transaction's BEGIN reached the server is not retried and nothing is written twice",
     "[actors][session][fault][postgresql]") {
@@ -145,90 +197,21 @@ TEST_CASE(
     SUCCEED("PostgreSQL only: an embedded SQLite database has no connection to lose");
     return;
   }
-  auto parsed = orca::parse_url(target.url);
-  orca::test::tcp_proxy proxy{parsed.host, parsed.port};
-  int accepted_before = 0, accepted_after = 0;
-  orca::errc code = orca::errc::none;
-  std::string message;
-  std::int64_t rows_after_failure = -1;
-  auto observer = target.connect();
-  actor_test::run([](orca::engine engine, orca::test::tcp_proxy* proxy, orca::drivers::connection* observer,
-                     int* accepted_before, int* accepted_after, orca::errc* code, std::string* message,
-                     std::int64_t* rows_after_failure) -> orca::task<void> {
-    co_await actor_test::reset_seed_schema(engine);  // the pool's one connection is open
-    // COMMIT in a round trip of its own: the transaction's id is learned before it is sent,
-    // so that a COMMIT lost with the connection can be looked up (the default sends the
-    // whole of this transaction in one round trip: see the test after this one).
-    auto session = orca::async_sessionmaker(engine, {.commit_with_last_statements = false})();
-    *accepted_before = proxy->accepted();
-    proxy->arm(orca::test::tcp_proxy::cut::after_begin);
-    bool failed = false;
-    try {
-      session.add(A{.data = "once"});
-      co_await session.commit();
-    } catch (const orca::error& e) {
-      *code = e.code();
-      *message = e.what();
-      failed = true;
-    }
-    *accepted_after = proxy->accepted();
-    *rows_after_failure = rows_like(*observer, "once");
-    if (failed) co_await session.rollback();
-    session.add(A{.data = "once"});  // the caller's own retry
-    co_await session.commit();
-    co_await session.close();
-    co_await engine.dispose();
-  }(orca::create_engine(proxy.route(target.url), {.pool_size = 1, .max_overflow = 0, .request_timeout = 5s}), &proxy,
-                                                       observer.get(), &accepted_before, &accepted_after, &code,
-                                                       &message, &rows_after_failure));
-  INFO(message);
-  CHECK(proxy.wait_for_cut(0ms));
-  CHECK(code == orca::errc::connection_lost);
-  CHECK(accepted_after == accepted_before);  // no new connection was opened to run it again
-  CHECK(rows_after_failure == 0);            // the server rolled back what it ran
-  CHECK(rows_like(*observer, "once") == 1);  // the caller's retry, once
-}
-
-TEST_CASE("a transaction sent whole in one round trip and lost with its connection reports commit_outcome_unknown",
-          "[actors][session][fault][postgresql]") {
-  auto target = GENERATE(from_range(orca::test::backends()));
-  INFO("backend: " << target.name);
-  if (target.name != "postgresql") {
-    SUCCEED("PostgreSQL only: an embedded SQLite database has no connection to lose");
-    return;
+  SECTION("COMMIT in a round trip of its own: the transaction's id is known before it is sent") {
+    auto out = commit_cut_after_begin(target, {.commit_with_last_statements = false}, "once", true);
+    INFO(out.message);
+    CHECK(out.code == orca::errc::connection_lost);
+    CHECK_FALSE(out.reconnected);      // no new connection was opened to run it again
+    CHECK(out.rows_after_cut == 0);    // the server rolled back what it ran
+    CHECK(out.rows_after_retry == 1);  // the caller's retry, once
   }
-  auto parsed = orca::parse_url(target.url);
-  orca::test::tcp_proxy proxy{parsed.host, parsed.port};
-  int accepted_before = 0, accepted_after = 0;
-  orca::errc code = orca::errc::none;
-  std::string message;
-  auto observer = target.connect();
-  actor_test::run([](orca::engine engine, orca::test::tcp_proxy* proxy, int* accepted_before, int* accepted_after,
-                     orca::errc* code, std::string* message) -> orca::task<void> {
-    co_await actor_test::reset_seed_schema(engine);
-    auto session = orca::async_sessionmaker(engine)();
-    *accepted_before = proxy->accepted();
-    // BEGIN, the INSERT, the transaction's id and COMMIT go out in one pipeline: the server
-    // runs them all, and its answer is lost with the connection.
-    proxy->arm(orca::test::tcp_proxy::cut::after_begin);
-    try {
-      session.add(A{.data = "whole"});
-      co_await session.commit();
-    } catch (const orca::error& e) {
-      *code = e.code();
-      *message = e.what();
-    }
-    *accepted_after = proxy->accepted();
-    co_await session.rollback();
-    co_await session.close();
-    co_await engine.dispose();
-  }(orca::create_engine(proxy.route(target.url), {.pool_size = 1, .max_overflow = 0, .request_timeout = 5s}), &proxy,
-                                                             &accepted_before, &accepted_after, &code, &message));
-  INFO(message);
-  CHECK(proxy.wait_for_cut(0ms));
-  // The transaction's id never came back, so the server cannot be asked: the outcome is
-  // reported unknown, never as a rollback (the server did commit) and never retried.
-  CHECK(code == orca::errc::commit_outcome_unknown);
-  CHECK(accepted_after == accepted_before);
-  CHECK(rows_like(*observer, "whole") == 1);
+  SECTION("the default: BEGIN, the INSERT, the transaction's id and COMMIT in one pipeline") {
+    auto out = commit_cut_after_begin(target, {}, "whole", false);
+    INFO(out.message);
+    // The server ran it all; its id never came back, so the server cannot be asked: the
+    // outcome is reported unknown, never as a rollback, and never retried.
+    CHECK(out.code == orca::errc::commit_outcome_unknown);
+    CHECK_FALSE(out.reconnected);
+    CHECK(out.rows_after_cut == 1);
+  }
 }

@@ -45,6 +45,20 @@ std::map<std::int64_t, std::string> rows_of_a(orca::drivers::connection& connect
   return out;
 }
 
+/// Commits `s`, whose one changed A lost its row to another connection: the commit fails
+/// with stale_data naming the UPDATE, and the transaction is failed.
+void commit_fails_stale(orca::sync_session& s, orca::drivers::connection& conn) {
+  try {
+    s.commit(conn);
+    FAIL("the UPDATE should have matched no row");
+  } catch (const orca::error& e) {
+    INFO(e.what());
+    CHECK(e.code() == orca::errc::stale_data);
+    CHECK_THAT(e.message(), Catch::StartsWith("UPDATE of A matched 0 of 1 rows"));
+  }
+  CHECK(s.transaction() == orca::sync_session::transaction_state::failed);
+}
+
 }  // namespace unit_of_work_test
 
 using namespace unit_of_work_test;
@@ -257,15 +271,7 @@ TEST_CASE("an UPDATE of a row deleted by another connection fails with stale_dat
   other->execute("DELETE FROM a WHERE id = " + std::to_string(a->id));
 
   a->data = "changed";
-  try {
-    s.commit(*conn);
-    FAIL("the UPDATE should have matched no row");
-  } catch (const orca::error& e) {
-    INFO(e.what());
-    CHECK(e.code() == orca::errc::stale_data);
-    CHECK_THAT(e.message(), Catch::StartsWith("UPDATE of A matched 0 of 1 rows"));
-  }
-  CHECK(s.transaction() == orca::sync_session::transaction_state::failed);
+  commit_fails_stale(s, *conn);
   s.rollback(*conn);
   CHECK(s.transaction() == orca::sync_session::transaction_state::none);
 }
@@ -310,17 +316,9 @@ TEST_CASE(
   orphan->a_id = a->id;
   orphan->data = "never committed";
   s.add(object_of(orphan));
-  try {
-    s.commit(*conn);
-    FAIL("the UPDATE should have matched no row");
-  } catch (const orca::error& e) {
-    INFO(e.what());
-    CHECK(e.code() == orca::errc::stale_data);
-    CHECK_THAT(e.message(), Catch::StartsWith("UPDATE of A matched 0 of 1 rows"));
-  }
+  commit_fails_stale(s, *conn);
   CHECK(orphan->id == 0);  // put back as it was before the flush
   CHECK(scalar(*check, "SELECT count(*) FROM b WHERE data = 'never committed'") == 0);
-  CHECK(s.transaction() == orca::sync_session::transaction_state::failed);
   s.rollback(*conn);
   // The session goes on without the parent that is gone: the child commits now.
   s.expunge(object_of(gone));
