@@ -28,8 +28,10 @@ bool postgresql_connection::wants_transaction_id(const call& c) const {
     case call::kind::execute:
     case call::kind::many: return may_write(c.sql);
     case call::kind::batch:
-    case call::kind::batch_commit:
       return std::any_of(c.statements->begin(), c.statements->end(), [](const auto& s) { return may_write(s.first); });
+    // Its answer would come back with COMMIT's, in the same round trip: a connection lost
+    // before that answer loses both, so the id would almost never serve a look-up.
+    case call::kind::batch_commit: return false;
     default: return false;
   }
 }

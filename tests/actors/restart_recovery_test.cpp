@@ -205,11 +205,11 @@ TEST_CASE(
     CHECK(out.rows_after_cut == 0);    // the server rolled back what it ran
     CHECK(out.rows_after_retry == 1);  // the caller's retry, once
   }
-  SECTION("the default: BEGIN, the INSERT, the transaction's id and COMMIT in one pipeline") {
+  SECTION("the default: BEGIN, the INSERT and COMMIT in one pipeline") {
     auto out = commit_cut_after_begin(target, {}, "whole", false);
     INFO(out.message);
-    // The server ran it all; its id never came back, so the server cannot be asked: the
-    // outcome is reported unknown, never as a rollback, and never retried.
+    // The server ran it all; the transaction's id was never learned, so the server cannot
+    // be asked: the outcome is reported unknown, never as a rollback, and never retried.
     CHECK(out.code == orca::errc::commit_outcome_unknown);
     CHECK_FALSE(out.reconnected);
     CHECK(out.rows_after_cut == 1);
