@@ -62,7 +62,7 @@ void postgresql_connection::plan_many(std::string_view sql, const std::vector<pa
 // A statement of a batch that carries COMMIT, checked on the server: it fails (division by
 // zero, SQLSTATE 22012) unless it affected `expected` rows, which aborts the pipeline before
 // COMMIT. The count is read at run time, so that the planner cannot fold the check away.
-std::string checked_statement(std::string_view sql, std::int64_t expected) {
+static std::string checked_statement(std::string_view sql, std::int64_t expected) {
   return fmt::format("WITH orca_checked AS ({} RETURNING 1) SELECT 1 / (count(*) = {})::integer FROM orca_checked", sql,
                      expected);
 }
@@ -134,7 +134,7 @@ void postgresql_connection::settle_preparations() {
 // their own (their failure must not abort the caller's statements, nor theirs ours).
 io_wait postgresql_connection::start_commands(call& c) {
   if (wants_transaction_id(c)) plan_transaction_id();
-  if (c.what == call::kind::batch_commit) plan_simple("COMMIT");  // after the transaction's id
+  if (c.what == call::kind::batch_commit) plan_simple("COMMIT");  // last: a failed statement aborts it
   if (std::exchange(begin_pending_, false))
     commands_.insert(commands_.begin(), {command::kind::simple, 0, nullptr, nullptr, &begin_sql_});
   collecting_ = c.what;

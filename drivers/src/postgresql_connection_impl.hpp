@@ -180,8 +180,8 @@ protected:
         plan_batch(*c.statements);
         break;
       case call::kind::batch_commit:
-        // The statements, the transaction's id if not known yet, then COMMIT: one pipeline,
-        // which a failed statement aborts before COMMIT (start_commands()).
+        // The statements, then COMMIT: one pipeline, which a failed statement aborts before
+        // COMMIT (start_commands()).
         check_commit();
         if (c.statements->empty() && std::exchange(begin_pending_, false)) {
           c.result = std::vector<rowset>{};  // nothing was sent: nothing to commit
