@@ -3,6 +3,7 @@
 // connection replies first and then quits, so that the pool drops it.
 #include "orca/actors/connection_actor.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <utility>
@@ -28,7 +29,8 @@ constexpr std::uint64_t queue_wakeup = std::uint64_t{1} << 63;
 struct lock_wait {
   std::uint64_t id;
   bool commit;
-  caf::typed_response_promise<ok_atom> promise;
+  /// Answers the request once the step is done (no error) or failed.
+  std::function<void(caf::error)> answer;
   clock::time_point deadline;
   std::chrono::microseconds delay;  ///< of the next timer while no connection of this process holds the lock
   bool queued = false;              ///< in the write-lock queue (until its wake-up comes)
@@ -61,9 +63,9 @@ struct connection_state {
     // Requests to a SQLite connection carry no CAF timeout: a lock wait cut short by the
     // actor's end must still be answered.
     if (waiting)
-      waiting->promise.deliver(to_caf_error(error{errc::closed,
-                                                  "the connection was closed while it "
-                                                  "waited for the database's write lock"}));
+      waiting->answer(to_caf_error(error{errc::closed,
+                                         "the connection was closed while it "
+                                         "waited for the database's write lock"}));
     // A transaction this connection held ends with it: let the next waiter try.
     if (scheduled) write_lock_released(target.database, this);
   }
@@ -142,6 +144,14 @@ void wait_for_lock(connection_pointer self) {
   w.delay = std::min<std::chrono::microseconds>(w.delay * 2, longest_lock_pause);
 }
 
+// Waits for the write lock, then takes the step (BEGIN or COMMIT); `answer` gets the outcome.
+void wait_for_write_lock_step(connection_pointer self, bool commit, std::function<void(caf::error)> answer) {
+  auto& st = self->state;
+  st.waiting = lock_wait{st.next_wait++, commit, std::move(answer), clock::now() + st.busy_timeout,
+                         std::chrono::microseconds(100)};
+  wait_for_lock(self);
+}
+
 caf::result<ok_atom> with_write_lock(connection_pointer self, bool commit) {
   auto& st = self->state;
   try {
@@ -152,9 +162,40 @@ caf::result<ok_atom> with_write_lock(connection_pointer self, bool commit) {
     return e;
   }
   auto promise = self->make_response_promise<ok_atom>();
-  st.waiting = lock_wait{st.next_wait++, commit, promise, clock::now() + st.busy_timeout,
-                         std::chrono::microseconds(100)};
-  wait_for_lock(self);
+  wait_for_write_lock_step(self, commit, [promise](caf::error e) mutable {
+    if (e)
+      promise.deliver(std::move(e));
+    else
+      promise.deliver(ok_atom::value);
+  });
+  return promise;
+}
+
+// A transaction's last statements, their row counts checked, then COMMIT as `(commit)` takes
+// it (waiting for the write lock if another connection holds it): one message instead of
+// two, which counts while this connection holds the write lock and others queue behind it.
+caf::result<rowset_list> statements_then_commit(connection_pointer self, const statement_list& statements,
+                                                const expected_counts& expected) {
+  auto& st = self->state;
+  auto rows = std::make_shared<rowset_list>();
+  try {
+    *rows = st.open().execute_batch(statements);
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      if (expected[i] >= 0 && (*rows)[i].affected_rows != expected[i])
+        throw drivers::unexpected_row_count(statements[i].first, expected[i], (*rows)[i].affected_rows);
+    if (try_write_lock_step(self, true)) return std::move(*rows);
+  } catch (...) {
+    auto e = current_exception_to_caf_error();
+    if (st.broken() || !st.connection) self->quit();
+    return e;
+  }
+  auto promise = self->make_response_promise<rowset_list>();
+  wait_for_write_lock_step(self, true, [promise, rows](caf::error e) mutable {
+    if (e)
+      promise.deliver(std::move(e));
+    else
+      promise.deliver(std::move(*rows));
+  });
   return promise;
 }
 
@@ -173,15 +214,15 @@ void retry_write_lock(connection_pointer self, std::uint64_t id) {
   if (id & queue_wakeup) st.waiting->queued = false;
   try {
     if (try_write_lock_step(self, st.waiting->commit)) {
-      auto promise = std::move(st.waiting->promise);
+      auto answer = std::move(st.waiting->answer);
       st.waiting.reset();
-      promise.deliver(ok_atom::value);
+      answer(caf::error{});
       return;
     }
   } catch (...) {
-    auto promise = std::move(st.waiting->promise);
+    auto answer = std::move(st.waiting->answer);
     st.waiting.reset();
-    promise.deliver(current_exception_to_caf_error());
+    answer(current_exception_to_caf_error());
     if (st.broken()) self->quit();
     return;
   }
@@ -194,15 +235,15 @@ void retry_write_lock(connection_pointer self, std::uint64_t id) {
     }
     return;
   }
-  auto promise = std::move(st.waiting->promise);
+  auto answer = std::move(st.waiting->answer);
   st.waiting.reset();
-  promise.deliver(to_caf_error(error{
-      errc::database_busy, "the database stayed locked by another connection for the whole busy timeout (" +
-                               std::to_string(st.busy_timeout.count()) +
-                               " ms). With BEGIN IMMEDIATE (engine option sqlite_begin_immediate, the default) a "
-                               "transaction holds it from its first statement to its end, so one task cannot hold "
-                               "open transactions on two sessions at once: commit or roll back one first, shorten "
-                               "the transactions, or raise busy_timeout"}));
+  answer(to_caf_error(error{errc::database_busy,
+                            "the database stayed locked by another connection for the whole busy timeout (" +
+                                std::to_string(st.busy_timeout.count()) +
+                                " ms). With BEGIN IMMEDIATE (engine option sqlite_begin_immediate, the default) a "
+                                "transaction holds it from its first statement to its end, so one task cannot hold "
+                                "open transactions on two sessions at once: commit or roll back one first, shorten "
+                                "the transactions, or raise busy_timeout"}));
 }
 
 connection_actor::behavior_type connection_impl(connection_pointer self, url target,
@@ -226,19 +267,8 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
       [=](batch_atom, const statement_list& statements) {
         return guarded<rowset_list>(self, [&](drivers::connection& c) { return c.execute_batch(statements); });
       },
-      // The model sends this to backends that commit with their statements
-      // (dialect::commits_with_statements), which SQLite is not; answered all the same, but
-      // a COMMIT that finds the write lock taken fails at once instead of waiting for it.
       [=](batch_atom, commit_atom, const statement_list& statements, const expected_counts& expected) {
-        return guarded<rowset_list>(self, [&](drivers::connection& c) {
-          auto& st = self->state;
-          st.close_cursors();
-          st.last_commit = commit_result::failed;  // until COMMIT returns
-          auto rows = c.execute_batch_and_commit(statements, expected);
-          st.last_commit = commit_result::committed;
-          if (st.scheduled) write_lock_released(st.target.database, &st);
-          return rows;
-        });
+        return statements_then_commit(self, statements, expected);
       },
       [=](begin_atom) { return with_write_lock(self, false); },
       [=](commit_atom) { return with_write_lock(self, true); },

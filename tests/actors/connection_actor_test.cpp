@@ -134,6 +134,35 @@ TEST_CASE("a connection actor on its own runs statements, transactions, batches 
     REQUIRE(ask<ok_atom>(self, c, commit_atom::value).value);
   }
 
+  SECTION(
+      "a transaction's last statements and COMMIT in one message; a checked statement that misses commits nothing") {
+    const std::string insert = "INSERT INTO t (id, v) VALUES ($1, $2)";
+    const std::string update = "UPDATE t SET v = $1 WHERE id = $2";
+    REQUIRE(ask<ok_atom>(self, c, begin_atom::value).value);
+    auto done = ask<rowset_list>(self, c, batch_atom::value, commit_atom::value,
+                                 statement_list{{insert, {std::int64_t{1}, "one"}}, {update, {"uno", std::int64_t{1}}}},
+                                 expected_counts{-1, 1});
+    REQUIRE(done.value);
+    REQUIRE(done.value->size() == 2);
+    CHECK(done.value->at(1).affected_rows == 1);
+    auto after = ask<connection_status>(self, c, status_atom::value);
+    REQUIRE(after.value);
+    CHECK_FALSE(after.value->in_transaction);
+    CHECK(after.value->last_commit == commit_result::committed);
+    CHECK(check->execute("SELECT v FROM t WHERE id = 1").at(0, 0).as_text() == "uno");
+
+    REQUIRE(ask<ok_atom>(self, c, begin_atom::value).value);
+    auto stale = ask<rowset_list>(
+        self, c, batch_atom::value, commit_atom::value,
+        statement_list{{insert, {std::int64_t{2}, "two"}}, {update, {"gone", std::int64_t{9}}}},
+        expected_counts{-1, 1});
+    CHECK_FALSE(stale.value);
+    CHECK(stale.code == orca::errc::stale_data);
+    CHECK_THAT(stale.message, Catch::Contains(update));
+    REQUIRE(ask<ok_atom>(self, c, rollback_atom::value).value);
+    CHECK(count_rows(*check) == 1);  // the INSERT before the stale UPDATE was not committed
+  }
+
   SECTION("a rolled-back transaction leaves nothing, from outside or inside") {
     REQUIRE(ask<ok_atom>(self, c, begin_atom::value).value);
     REQUIRE(ask<orca::drivers::rowset>(self, c, execute_atom::value,

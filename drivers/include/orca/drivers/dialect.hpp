@@ -33,9 +33,10 @@ public:
   virtual bool needs_ordered_insert() const noexcept = 0;
   /// A cast to append to a placeholder in an untyped VALUES list ("::text"), or "".
   virtual std::string_view placeholder_cast(value_type type) const = 0;
-  /// True if COMMIT can ride in the round trip of a transaction's last statements
-  /// (connection::execute_batch_and_commit() saves a round trip): PostgreSQL's pipeline. On
-  /// SQLite, whose statements cost no round trip, the flush checks and COMMIT go apart.
+  /// True if COMMIT goes best in the request of a transaction's last statements
+  /// (connection::execute_batch_and_commit()): PostgreSQL sends them in one pipeline, one
+  /// network round trip less. SQLite's statements cost no round trip, and one message less
+  /// to its connection actor measured no faster (bench/README.md, third stop of 2026-12-02).
   virtual bool commits_with_statements() const noexcept { return false; }
   /// True if `word` is reserved and must be quoted.
   virtual bool is_reserved(std::string_view word) const noexcept = 0;

@@ -38,8 +38,9 @@ struct session_options {
   std::size_t stream_batch_size = 1000;   ///< rows per stream batch
   bool stream_prefetch = true;            ///< streams fetch the next batch while one is consumed
   /// commit() sends COMMIT in the round trip of the flush's last statements, where the
-  /// backend pipelines (PostgreSQL): one round trip less for each transaction that writes.
-  /// The price: when the connection is lost during that round trip and the transaction had
+  /// backend gains by it (PostgreSQL: dialect::commits_with_statements()): one round trip
+  /// less for each transaction that writes. The price: when the connection is lost during
+  /// that round trip and the transaction had
   /// written nothing before it, the server was never asked for the transaction's id, so
   /// commit() reports commit_outcome_unknown where a COMMIT of its own would have been looked
   /// up (committed or rolled back). Set false to keep COMMIT in a round trip of its own.
