@@ -180,9 +180,7 @@ caf::result<rowset_list> statements_then_commit(connection_pointer self, const s
   auto rows = std::make_shared<rowset_list>();
   try {
     *rows = st.open().execute_batch(statements);
-    for (std::size_t i = 0; i < expected.size(); ++i)
-      if (expected[i] >= 0 && (*rows)[i].affected_rows != expected[i])
-        throw drivers::unexpected_row_count(statements[i].first, expected[i], (*rows)[i].affected_rows);
+    drivers::check_row_counts(statements, expected, *rows);
     if (try_write_lock_step(self, true)) return std::move(*rows);
   } catch (...) {
     auto e = current_exception_to_caf_error();

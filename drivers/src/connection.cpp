@@ -180,14 +180,8 @@ std::vector<rowset> connection::do_execute_batch(const std::vector<std::pair<std
 
 std::vector<rowset> connection::do_execute_batch_and_commit(
     const std::vector<std::pair<std::string, params>>& statements, const std::vector<std::int64_t>& expected_rows) {
-  std::vector<rowset> results;
-  results.reserve(statements.size());
-  for (std::size_t i = 0; i < statements.size(); ++i) {
-    const auto& [sql, parameters] = statements[i];
-    results.push_back(do_execute(sql, parameters));
-    if (!expected_rows.empty() && expected_rows[i] >= 0 && results.back().affected_rows != expected_rows[i])
-      throw unexpected_row_count(sql, expected_rows[i], results.back().affected_rows);
-  }
+  auto results = do_execute_batch(statements);
+  check_row_counts(statements, expected_rows, results);
   do_commit();
   return results;
 }
@@ -363,6 +357,13 @@ error unexpected_row_count(std::string_view sql, std::int64_t expected, std::int
                "a statement expected to affect " + std::to_string(expected) + " rows affected " + matched +
                    "; nothing was committed",
                {std::string{sql}, {}, {}, false}};
+}
+
+void check_row_counts(const std::vector<std::pair<std::string, params>>& statements,
+                      const std::vector<std::int64_t>& expected_rows, const std::vector<rowset>& results) {
+  for (std::size_t i = 0; i < expected_rows.size() && i < results.size(); ++i)
+    if (expected_rows[i] >= 0 && results[i].affected_rows != expected_rows[i])
+      throw unexpected_row_count(statements[i].first, expected_rows[i], results[i].affected_rows);
 }
 
 std::unique_ptr<connection> connect(const url& target, const connection_options& options) {

@@ -16,17 +16,22 @@ bool column_holds(const table_info& table, const column_info& column, const void
   return reading_column(table, column, [&] { return column.access->holds(object, x); });
 }
 
-// An UPDATE or DELETE by key matched fewer rows than it had objects: someone else changed
-// (with a version column) or deleted one of them since this session read it.
+// An UPDATE or DELETE by key that matched fewer rows than it had objects: someone else
+// changed (with a version column) or deleted one of them since this session read it.
+error stale(const char* statement, const table_info& table, std::int64_t affected, std::size_t expected, bool versioned,
+            const char* without_version, const std::string& sql) {
+  return error(errc::stale_data,
+               std::string{statement} + " of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
+                   std::to_string(expected) + " rows: " +
+                   (versioned ? "a row was changed or deleted by someone else since this session read it"
+                              : std::string{without_version} + " by someone else"),
+               {sql, {}, {}, false});
+}
+
 void check_matched(const char* statement, const table_info& table, std::int64_t affected, std::size_t expected,
                    bool versioned, const char* without_version, const std::string& sql) {
-  if (affected == static_cast<std::int64_t>(expected)) return;
-  throw error(errc::stale_data,
-              std::string{statement} + " of " + table.class_name() + " matched " + std::to_string(affected) + " of " +
-                  std::to_string(expected) + " rows: " +
-                  (versioned ? "a row was changed or deleted by someone else since this session read it"
-                             : std::string{without_version} + " by someone else"),
-              {sql, {}, {}, false});
+  if (affected != static_cast<std::int64_t>(expected))
+    throw stale(statement, table, affected, expected, versioned, without_version, sql);
 }
 
 }  // namespace
@@ -187,13 +192,8 @@ error flush_run::naming_deferred_column(const error& e) const {
 // flush gives when it counts the rows itself.
 error flush_run::stale_deferred(const error& e) const {
   for (auto& u : deferred_)
-    if (!u.returned && u.text == e.details().sql) {
-      try {
-        check_matched("UPDATE", *u.table, 0, 1, u.versioned, "a row was deleted", u.text);
-      } catch (const error& stale) {
-        return stale;
-      }
-    }
+    if (!u.returned && u.text == e.details().sql)
+      return stale("UPDATE", *u.table, 0, 1, u.versioned, "a row was deleted", u.text);
   return e;
 }
 

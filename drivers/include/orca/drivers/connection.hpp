@@ -203,6 +203,10 @@ private:
 /// The stale_data error of a statement of execute_batch_and_commit() that affected
 /// `affected` rows instead of `expected` (`affected` < 0: the backend did not say how many).
 error unexpected_row_count(std::string_view sql, std::int64_t expected, std::int64_t affected);
+/// Throws unexpected_row_count() for the first of `results` whose affected rows differ from
+/// its statement's expected count (`expected_rows` as execute_batch_and_commit() takes it).
+void check_row_counts(const std::vector<std::pair<std::string, params>>& statements,
+                      const std::vector<std::int64_t>& expected_rows, const std::vector<rowset>& results);
 
 /// Opens a connection to the database a URL names; throws orca::error
 /// (connection_failed / invalid_url) saying why, the password never printed.
