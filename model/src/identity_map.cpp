@@ -150,7 +150,29 @@ void identity_map::erase_record(object_record& record) {
 }
 
 void identity_map::purge() {
+  // Each dead record costs a probe of both indexes, and telling a dead record from a live one
+  // reads its object's control block: random accesses that miss the cache. They are started
+  // ahead of the sweep (the control blocks `2 * ahead` records ahead, the index slots of the
+  // dead ones `ahead` records ahead), so that the misses overlap instead of following one
+  // another. SQLite P3 (perf, the worker's samples): the two indexes' erase went from 13% to 4%.
+  constexpr std::size_t ahead = 8;
+  auto prefetch_object = [&](std::size_t i) {
+    auto& r = at(i);
+    // A std::make_shared object sits right after its control block (its counts).
+    if (r.table != nullptr) prefetch_line(static_cast<const char*>(r.address_) - 16);
+  };
+  auto prefetch_slots = [&](std::size_t i) {
+    auto& r = at(i);
+    if (r.table == nullptr || !is_dead(r)) return;
+    by_address_.prefetch(r.address_);
+    if (r.key.is_integer() && (r.state == object_state::persistent || r.state == object_state::deleted))
+      by_key_.prefetch(r.table, r.key.integer());
+  };
+  for (std::size_t i = 0; i < std::min(high_water_, 2 * ahead); ++i) prefetch_object(i);
+  for (std::size_t i = 0; i < std::min(high_water_, ahead); ++i) prefetch_slots(i);
   for (std::size_t i = 0; i < high_water_; ++i) {
+    if (i + 2 * ahead < high_water_) prefetch_object(i + 2 * ahead);
+    if (i + ahead < high_water_) prefetch_slots(i + ahead);
     auto& record = at(i);
     if (record.table != nullptr && is_dead(record)) erase_record(record);
   }
