@@ -11,6 +11,7 @@
 namespace orca {
 
 object_record* identity_map::find(const void* object) {
+  if (!address_indexed_) index_addresses();
   auto* record = static_cast<object_record*>(by_address_.find(object));
   if (record == nullptr) return nullptr;
   // A dead record's address may have been reused by a new object: it is not this one.
@@ -42,11 +43,15 @@ object_record* identity_map::find(const table_info& table, const key& k) {
 object_record& identity_map::fresh_record(const void* address) {
   // One probe finds the address's entry or adds it. A dead object's record at this (reused)
   // address must take its key entry with it; erasing it removes the entry, so it is added
-  // again.
-  auto* entry = &by_address_.entry(address);
-  if (*entry != nullptr) {
-    erase_record(*static_cast<object_record*>(*entry));
+  // again. Without the address index, a dead record at this address stays until a purge
+  // (or the index's build) finds it dead.
+  void** entry = nullptr;
+  if (address_indexed_) {
     entry = &by_address_.entry(address);
+    if (*entry != nullptr) {
+      erase_record(*static_cast<object_record*>(*entry));
+      entry = &by_address_.entry(address);
+    }
   }
   std::uint32_t slot;
   if (!free_.empty()) {
@@ -59,8 +64,22 @@ object_record& identity_map::fresh_record(const void* address) {
   auto& r = at(slot);
   r.address_ = address;
   r.slot_ = slot;
-  *entry = &r;  // add_chunk() above allocates records only: the entry is where it was
+  if (entry != nullptr) *entry = &r;  // add_chunk() above allocates records only: the entry is where it was
+  ++records_;
   return r;
+}
+
+void identity_map::index_addresses() {
+  by_address_.reserve(records_);
+  for (std::size_t i = 0; i < high_water_; ++i) {
+    auto& r = at(i);
+    if (r.table == nullptr) continue;
+    if (is_dead(r))
+      erase_record(r);  // its address may be a live object's now
+    else
+      by_address_.put(r.address_, &r);
+  }
+  address_indexed_ = true;
 }
 
 void identity_map::add_chunk() {
@@ -101,9 +120,9 @@ object_record& identity_map::add_persistent(const object_ref& object, key k, std
 object_record& identity_map::add_persistent(const object_ref& object, key k) {
   // Objects die without telling us; sweeping now and then keeps a long stream's map small,
   // and the threshold doubling with the live count keeps the sweeps amortised O(1) per add.
-  if (by_address_.size() >= purge_threshold_) {
+  if (records_ >= purge_threshold_) {
     purge();
-    purge_threshold_ = std::max<std::size_t>(1024, by_address_.size() * 2);
+    purge_threshold_ = std::max<std::size_t>(1024, records_ * 2);
   }
   auto& r = fresh_record(object.object.get());
   r.table = object.table;
@@ -127,13 +146,14 @@ void identity_map::make_persistent(object_record& record, key k) {
 }
 
 void identity_map::erase(const void* object) {
+  if (!address_indexed_) index_addresses();
   if (auto* record = static_cast<object_record*>(by_address_.find(object))) erase_record(*record);
 }
 
 void identity_map::erase_record(object_record& record) {
   if (record.state == object_state::persistent || record.state == object_state::deleted)
     by_key_.erase(record.table, record.key, &record);
-  by_address_.erase(record.address_);
+  if (address_indexed_) by_address_.erase(record.address_);
   // Reset field by field: the snapshot keeps its capacity for the next record of this slot.
   record.table = nullptr;  // the slot is free
   record.weak.reset();
@@ -147,6 +167,7 @@ void identity_map::erase_record(object_record& record) {
   record.sequence = 0;
   record.address_ = nullptr;
   free_.push_back(record.slot_);
+  --records_;
 }
 
 void identity_map::purge() {
@@ -164,7 +185,7 @@ void identity_map::purge() {
   auto prefetch_slots = [&](std::size_t i) {
     auto& r = at(i);
     if (r.table == nullptr || !is_dead(r)) return;
-    by_address_.prefetch(r.address_);
+    if (address_indexed_) by_address_.prefetch(r.address_);
     if (r.key.is_integer() && (r.state == object_state::persistent || r.state == object_state::deleted))
       by_key_.prefetch(r.table, r.key.integer());
   };
@@ -179,7 +200,7 @@ void identity_map::purge() {
 }
 
 void identity_map::reserve(const table_info& table, std::size_t n) {
-  by_address_.reserve(n);
+  if (address_indexed_) by_address_.reserve(n);
   by_key_.reserve(&table, n);
 }
 
@@ -188,7 +209,9 @@ void identity_map::clear() {
   if (pool_) pool_->release();  // ...which frees its memory in a few blocks
   high_water_ = 0;
   free_.clear();
+  records_ = 0;
   by_address_ = address_index{};
+  address_indexed_ = false;
   by_key_.clear();
 }
 

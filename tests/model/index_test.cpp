@@ -152,3 +152,57 @@ TEST_CASE("the identity map reuses the slots of erased records without handing o
   CHECK(objects.size() == 0);
   CHECK(objects.find(more.front().get()) == nullptr);
 }
+
+TEST_CASE("the address index, built at the first lookup by address, answers for every live record then and after",
+          "[identity_map][index]") {
+  auto& table = orca::table_of<item>();
+  orca::identity_map objects;
+  // Loaded objects, some dropped without a purge: their records stay, dead.
+  std::vector<std::shared_ptr<item>> loaded;
+  for (std::int64_t k = 1; k <= 100; ++k) {
+    auto x = std::make_shared<item>(item{k, "loaded"});
+    objects.add_persistent({&table, x}, orca::key{k}, {});
+    loaded.push_back(x);
+  }
+  // An object the application allocated itself dies and a new one takes its address (placement
+  // new stands in for the allocator), before any lookup by address.
+  alignas(item) unsigned char storage[sizeof(item)];
+  auto at_storage = [&storage](std::int64_t id) {
+    auto* x = new (storage) item{id, "placed"};
+    return std::shared_ptr<item>(x, [](item* p) { p->~item(); });
+  };
+  objects.add_persistent({&table, at_storage(500)}, orca::key{500}, {});  // dropped at once
+  auto placed = at_storage(0);
+  objects.add_pending({&table, placed});
+  for (std::size_t i = 0; i < loaded.size(); i += 3) loaded[i].reset();
+  CHECK(objects.size() == 102);  // nothing purged yet
+
+  // The first lookup by address builds the index: the dead records go, the live ones answer.
+  auto* r = objects.find(placed.get());
+  REQUIRE(r != nullptr);
+  CHECK(r->state == orca::object_state::pending);
+  CHECK(objects.find(table, orca::key{500}) == nullptr);
+  CHECK(objects.size() == 1 + 66);
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    if (!loaded[i]) continue;
+    auto* found = objects.find(loaded[i].get());
+    REQUIRE(found != nullptr);
+    CHECK(found->key == orca::key{loaded[i]->id});
+  }
+  // From then on it is kept: later adds, expunges and purges show in it.
+  auto later = std::make_shared<item>(item{200, "later"});
+  objects.add_persistent({&table, later}, orca::key{200}, {});
+  REQUIRE(objects.find(later.get()) != nullptr);
+  objects.erase(loaded[1].get());
+  CHECK(objects.find(loaded[1].get()) == nullptr);
+  CHECK(objects.find(table, orca::key{2}) == nullptr);
+  later.reset();
+  objects.purge();
+  CHECK(objects.find(table, orca::key{200}) == nullptr);
+  CHECK(objects.size() == 1 + 65);
+  // clear() forgets it with the records; the next lookup builds it again.
+  objects.clear();
+  CHECK(objects.find(placed.get()) == nullptr);
+  objects.add_pending({&table, placed});
+  CHECK(objects.find(placed.get()) != nullptr);
+}

@@ -63,6 +63,10 @@ private:
 /// are open-addressing tables of record pointers: adding an object allocates nothing but
 /// its snapshot, and clearing a session frees no node per object. A record pointer stays
 /// valid until the record is erased or purged.
+///
+/// The address index is built on the first lookup by address (add, expunge, a flush's
+/// cascade...) and kept from then on: a session that only loads and reads (a stream, a
+/// report) never pays for it. SQLite P3: its upkeep was a tenth of the worker's samples.
 class identity_map {
 public:
   identity_map() = default;
@@ -116,7 +120,7 @@ public:
   /// persistent).
   void reserve_keys(const table_info& table, std::size_t n) { by_key_.reserve(&table, n); }
   /// Number of records (live or not yet purged).
-  std::size_t size() const noexcept { return by_address_.size(); }
+  std::size_t size() const noexcept { return records_; }
   /// Removes every record.
   void clear();
   /// The flag write-only collections of this session's objects raise when changed.
@@ -138,6 +142,8 @@ private:
   void add_chunk();
   /// An empty record for the object at `address`, replacing (and unindexing) a stale one.
   object_record& fresh_record(const void* address);
+  /// Builds the address index from the records, dropping the dead ones.
+  void index_addresses();
 
   /// The snapshots' memory, made with the first record (an empty session has none). Declared
   /// before the records, so that it outlives them.
@@ -145,7 +151,9 @@ private:
   std::vector<std::unique_ptr<object_record, chunk_deleter>> chunks_;
   std::size_t high_water_ = 0;       ///< records ever used: slots [0, high_water_) exist
   std::vector<std::uint32_t> free_;  ///< erased slots, reused first
-  address_index by_address_;         ///< object address -> record
+  std::size_t records_ = 0;          ///< records in use
+  address_index by_address_;         ///< object address -> record, once address_indexed_
+  bool address_indexed_ = false;     ///< by_address_ holds every record
   key_index by_key_;                 ///< (table, key) -> record
   std::shared_ptr<std::atomic<bool>> write_only_changed_ = std::make_shared<std::atomic<bool>>(false);
   std::uint64_t next_sequence_ = 0;
