@@ -131,8 +131,7 @@ plan<object_ref> sync_session::get(const table_info& table, key k, const drivers
   k.append_to(parameters);
   io::execute query{select_by_key(table, dialect), std::move(parameters)};
   auto rows = co_await query;
-  auto objects = loader_.merge(table, rows, nullptr);
-  co_return objects.empty() ? object_ref{&table, nullptr} : objects.front();
+  co_return loader_.merge_first(table, rows);
 }
 
 plan<void> sync_session::refresh(object_ref object, const drivers::dialect& dialect) {
@@ -149,7 +148,7 @@ plan<void> sync_session::refresh(object_ref object, const drivers::dialect& dial
   if (rows.empty())
     throw error(errc::no_result, object.table->class_name() + " with " + object.table->primary_key().name + " = " +
                                      key.to_string() + " no longer exists");
-  loader_.merge(*object.table, rows, nullptr, true);
+  loader_.merge_first(*object.table, rows, true);
 }
 
 const std::string& sync_session::select_by_key(const table_info& table, const drivers::dialect& dialect) {

@@ -38,6 +38,11 @@ public:
   /// collections marked not loaded, except those `spec` loads eagerly.
   std::vector<object_ref> merge(const table_info& table, const drivers::rowset& rows, const select_spec* spec,
                                 bool overwrite = false);
+  /// merge() of the first row alone (a lookup by primary key), without a vector for one
+  /// object; a null object_ref of `table` if there is no row.
+  object_ref merge_first(const table_info& table, const drivers::rowset& rows, bool overwrite = false) {
+    return rows.empty() ? object_ref{&table, nullptr} : merge_row(table, rows, 0, 0, nullptr, overwrite);
+  }
 
   /// The objects of a SELECT's rows: merge() of the statement's class, or with joinedload
   /// options, each row's joined objects too, with their relationships filled (a parent
