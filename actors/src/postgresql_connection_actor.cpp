@@ -37,6 +37,9 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
   st.limit = st.options.statement_timeout;  // the engine's request_timeout
   auto conn = [self]() -> drivers::connection& { return *self->state.connection; };
   return {
+      // First: CAF tries a message against the handlers of its shape in order, and a socket's
+      // readiness (one per reply) shares its shape, a lone atom, with seven others.
+      [=](ready_atom) { on_ready(self); },
       [=](execute_atom, std::string& sql, params& parameters) {
         // The hot path (every query and point read): one allocation for the statement and its
         // promise, which the job's functions reach by pointer.
@@ -251,7 +254,6 @@ connection_actor::behavior_type postgresql_impl(self_pointer self, url target, d
                }));
         return promise;
       },
-      [=](ready_atom) { on_ready(self); },
       [=](retry_atom, std::uint64_t) {},
   };
 }
