@@ -14,6 +14,7 @@
 #include "orca/actors/caf_error.hpp"
 #include "postgresql_connection_actor.hpp"
 #include "savepoint.hpp"
+#include "scheduler_hint.hpp"
 #include "write_lock_queue.hpp"
 
 namespace orca::actors {
@@ -298,7 +299,12 @@ connection_actor::behavior_type connection_impl(connection_pointer self, url tar
           drivers::rowset rows;
           bool more = it->second->fetch(max_rows, rows);
           if (!more) cursors.erase(it);
-          return {std::move(rows), more};
+          // The rows go back to the stream on this worker, whose cache holds them (see
+          // stream_actor.cpp, serve): not to a worker woken for them.
+          auto promise = self->make_response_promise<drivers::rowset, bool>();
+          keep_on_this_worker here;
+          promise.deliver(std::move(rows), more);
+          return promise;
         } catch (...) {
           cursors.erase(id);
           auto e = current_exception_to_caf_error();
