@@ -1,7 +1,9 @@
 // The shared actor system and the host-actor bookkeeping of the coroutine facade.
 #include "orca/actors/runtime.hpp"
 
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include <caf/scheduler/coordinator.hpp>
@@ -33,10 +35,33 @@ bool& keep_jobs_here() noexcept {
   return keep;
 }
 
+// Scheduler workers: ORCA_WORKERS if set, else one per core but one. Nothing on the scheduler
+// blocks (SQLite waits in its actors, PostgreSQL in the poller, blocking libpq calls on
+// lanes), so one worker suffices for correctness; the core left over runs what is not on the
+// scheduler (SQLite's checkpointer, CAF's clock, libpq lanes, the application's threads, and
+// often the database server itself). On 2 cores, one worker instead of two made every SQLite
+// phase faster (P2 5.2 -> 4.3x raw, P5 2.7 -> 2.0x, P6 at K = 8: 3.9-4.8k -> 6.1-6.3k
+// transactions a second) and PostgreSQL's P5 and P6 too: each hop handed to the other worker
+// cost a wake-up across cores and the data's trip between caches (docs/actors.md, Scheduler).
+namespace {
+unsigned worker_count() {
+  if (const char* chosen = std::getenv("ORCA_WORKERS")) {
+    unsigned n = 0;
+    auto end = chosen + std::strlen(chosen);
+    auto [rest, ec] = std::from_chars(chosen, end, n);
+    if (ec != std::errc{} || rest != end || n < 1 || n > 256)
+      throw error{
+          errc::invalid_argument,
+          std::string{"ORCA_WORKERS must be a number of scheduler threads from 1 to 256, not \""} + chosen + "\""};
+    return n;
+  }
+  unsigned cores = std::thread::hardware_concurrency();  // 0 if unknown
+  return cores > 1 ? cores - 1 : 1;
+}
+}  // namespace
+
 runtime::runtime() {
-  // Nothing on the scheduler blocks (SQLite waits in its actors, PostgreSQL in the poller,
-  // blocking libpq calls on lanes): one worker per core.
-  config_.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
+  config_.set("scheduler.max-threads", worker_count());
   config_.set("scheduler.policy", caf::atom("sharing"));
   if (!caf_sharing_requested()) config_.load<caf::scheduler::coordinator<lazy_sharing>>();
   system_ = std::make_unique<caf::actor_system>(config_);
