@@ -1,8 +1,10 @@
 // poller: one epoll set of sockets; each readiness becomes a `ready` message to the actor that
-// asked. One-shot registrations (EPOLLONESHOT) re-armed by each watch(). Whoever waits (the
-// poller's thread, or a scheduler worker through a driver) waits on an epoll set of its own
-// that holds the sockets' set and its own eventfd, then takes the ready sockets from the
-// sockets' set without waiting.
+// asked. One-shot registrations (EPOLLONESHOT) re-armed by each watch(). The direct driver
+// (the first, see poller.hpp) waits on the sockets' set itself, which holds its eventfd too
+// (level-triggered: it stays ready until the driver drains it). Any other waiter (the
+// poller's thread, a second driver) waits on an epoll set of its own that holds the sockets'
+// set and its own eventfd, then takes the ready sockets from the sockets' set without
+// waiting. Events carry the socket's number, or an eventfd's number with `wake_tag`.
 #include "poller.hpp"
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -57,6 +60,14 @@ void signal(int eventfd) noexcept {
   [[maybe_unused]] auto written = ::write(eventfd, &one, sizeof one);
 }
 
+void drain(int eventfd) noexcept {
+  std::uint64_t count;
+  [[maybe_unused]] auto read = ::read(eventfd, &count, sizeof count);
+}
+
+// Marks an event of the sockets' set as a driver's eventfd rather than a socket.
+constexpr std::uint64_t wake_tag = std::uint64_t{1} << 63;
+
 }  // namespace
 
 poller::poller() {
@@ -101,7 +112,7 @@ std::shared_ptr<poller> poller::shared() {
 void poller::watch(int fd, drivers::io_wait what, const caf::actor& target, clock::time_point deadline) {
   epoll_event event{};
   event.events = EPOLLIN | EPOLLONESHOT | (what == drivers::io_wait::read_write ? EPOLLOUT : 0u);
-  event.data.fd = fd;
+  event.data.u64 = static_cast<std::uint64_t>(fd);
   std::lock_guard lock{mutex_};
   auto [it, added] = targets_.try_emplace(fd);
   if (!it->second.armed) armed_.fetch_add(1, std::memory_order_relaxed);
@@ -173,25 +184,53 @@ void poller::wake_waiters() noexcept {
   for (int fd : driver_wakes_) signal(fd);
 }
 
-void poller::harvest() {
+bool poller::dispatch(const epoll_event& event, int own_wake) {
+  if ((event.data.u64 & wake_tag) == 0) {
+    notify(static_cast<int>(event.data.u64));
+    return false;
+  }
+  int wake = static_cast<int>(event.data.u64 & ~wake_tag);
+  if (wake != own_wake) return true;  // the direct driver's: it drains it itself
+  drain(wake);
+  return false;
+}
+
+bool poller::harvest() {
   epoll_event events[64];
   int n = ::epoll_wait(epoll_, events, 64, 0);
-  for (int i = 0; i < n; ++i) notify(events[i].data.fd);
+  bool foreign = false;
+  for (int i = 0; i < n; ++i) foreign |= dispatch(events[i], -1);
+  return foreign;
+}
+
+int poller::timeout_for(int timeout_ms) {
+  int due = due_in();
+  return timeout_ms < 0 ? due : due < 0 ? timeout_ms : std::min(due, timeout_ms);
 }
 
 void poller::wait(int outer, int wake, int timeout_ms) {
-  int due = due_in();
-  int timeout = timeout_ms < 0 ? due : due < 0 ? timeout_ms : std::min(due, timeout_ms);
   epoll_event events[2];
-  int n = ::epoll_wait(outer, events, 2, timeout);
+  int n = ::epoll_wait(outer, events, 2, timeout_for(timeout_ms));
+  bool foreign = false;
   for (int i = 0; i < n; ++i) {
-    if (events[i].data.fd == wake) {
-      std::uint64_t count;
-      [[maybe_unused]] auto read = ::read(wake, &count, sizeof count);
-    } else {
-      harvest();
-    }
+    if (events[i].data.fd == wake)
+      drain(wake);
+    else
+      foreign |= harvest();
   }
+  // The direct driver's wake-up stays in the sockets' set until that driver drains it, so
+  // the sockets' set would wake this waiter again at once: wait for it on this waiter's own
+  // eventfd for a moment instead. (Only while two drivers exist, or as the first is made.)
+  if (foreign) {
+    pollfd own{wake, POLLIN, 0};
+    if (::poll(&own, 1, 1) > 0) drain(wake);
+  }
+}
+
+void poller::wait_direct(int wake, int timeout_ms) {
+  epoll_event events[64];
+  int n = ::epoll_wait(epoll_, events, 64, timeout_for(timeout_ms));
+  for (int i = 0; i < n; ++i) dispatch(events[i], wake);
 }
 
 // The thread waits on the sockets only while no scheduler's driver does.
@@ -209,15 +248,23 @@ void poller::run() {
 poller::driver::driver() : poller_{poller::shared()} {
   wake_ = new_eventfd();
   try {
-    epoll_ = outer_set(poller_->epoll_, wake_);
+    std::lock_guard lock{poller_->drivers_mutex_};
+    // The first driver waits on the sockets' set itself; one made while another exists
+    // (a second scheduler, one starting while the last stops) on a set of its own.
+    if (poller_->drivers_ == 0) {
+      epoll_event event{};
+      event.events = EPOLLIN;  // level-triggered: ready until poll() drains it
+      event.data.u64 = wake_tag | static_cast<std::uint64_t>(wake_);
+      if (::epoll_ctl(poller_->epoll_, EPOLL_CTL_ADD, wake_, &event) != 0) fail("epoll_ctl");
+      direct_ = true;
+    } else {
+      epoll_ = outer_set(poller_->epoll_, wake_);
+    }
+    ++poller_->drivers_;
+    poller_->driver_wakes_.push_back(wake_);
   } catch (...) {
     ::close(wake_);
     throw;
-  }
-  {
-    std::lock_guard lock{poller_->drivers_mutex_};
-    ++poller_->drivers_;
-    poller_->driver_wakes_.push_back(wake_);
   }
   signal(poller_->wake_);  // the thread leaves its epoll_wait and steps aside
 }
@@ -227,15 +274,19 @@ poller::driver::~driver() {
     std::lock_guard lock{poller_->drivers_mutex_};
     auto& wakes = poller_->driver_wakes_;
     wakes.erase(std::find(wakes.begin(), wakes.end(), wake_));
+    if (direct_) ::epoll_ctl(poller_->epoll_, EPOLL_CTL_DEL, wake_, nullptr);
     if (--poller_->drivers_ == 0) poller_->drivers_gone_.notify_all();
   }
-  ::close(epoll_);
+  if (epoll_ >= 0) ::close(epoll_);
   ::close(wake_);
 }
 
 void poller::driver::poll(int timeout_ms) noexcept {
   try {
-    poller_->wait(epoll_, wake_, timeout_ms);
+    if (direct_)
+      poller_->wait_direct(wake_, timeout_ms);
+    else
+      poller_->wait(epoll_, wake_, timeout_ms);
   } catch (...) {
     // notify() allocates; a worker must not die of a failed send: the deadline tick retries.
   }

@@ -129,3 +129,39 @@ TEST_CASE("a socket with data left unread wakes the next watch, though nothing n
   CHECK(!woken(watcher, 200ms));
   sockets.forget(pair.ends[0], watcher->address());
 }
+
+TEST_CASE("the first scheduler's driver waits on the sockets itself, and one made beside it still gets sockets",
+          "[actors][poller]") {
+  // No runtime yet: this driver is the process's first, and waits on the sockets' set itself.
+  auto direct = std::make_unique<poller::driver>();
+  {
+    std::thread waiting{[&] { direct->poll(-1); }};  // nothing is watched: only interrupt() ends it
+    std::this_thread::sleep_for(50ms);
+    auto asked = std::chrono::steady_clock::now();
+    direct->interrupt();
+    waiting.join();
+    CHECK(std::chrono::steady_clock::now() - asked < 2s);
+  }
+  // The runtime's scheduler makes the second driver, which waits on a set of its own; its
+  // idle worker takes the socket's readiness while the direct driver is not polling.
+  auto rt = runtime::get();
+  auto sockets = poller::shared();
+  caf::scoped_actor watcher{rt->system()};
+  socket_pair pair;
+  auto watch = [&] {
+    sockets->watch(pair.ends[0], orca::drivers::io_wait::read, caf::actor_cast<caf::actor>(watcher));
+  };
+  watch();
+  pair.make_readable();
+  CHECK(woken(watcher, 2000ms));
+  pair.drain();
+  // The direct driver's interrupt stays pending in the sockets' set while nobody drains it:
+  // the other driver still dispatches sockets meanwhile.
+  direct->interrupt();
+  watch();
+  pair.make_readable();
+  CHECK(woken(watcher, 2000ms));
+  direct->poll(0);  // drains its interrupt
+  sockets->forget(pair.ends[0], watcher->address());
+  direct.reset();
+}
