@@ -13,10 +13,10 @@
 // See docs/actors.md ("Scheduler") for the measurements behind it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <algorithm>
 #include <deque>
 #include <mutex>
 

@@ -1,7 +1,6 @@
 // The scheduler's workers: ORCA_WORKERS chooses how many, a bad value is refused with a clear
 // error, and one worker carries concurrent sessions on both backends (nothing on the
 // scheduler blocks). Effects checked through a second connection.
-#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,19 +11,11 @@
 #include "orca/actors/runtime.hpp"
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
+#include "support/workers.hpp"
 
 using seed::A;
 
 namespace {
-
-// Sets ORCA_WORKERS for the runtimes created in its lifetime (none may be alive before).
-class workers_variable {
-public:
-  explicit workers_variable(const char* value) { ::setenv("ORCA_WORKERS", value, 1); }
-  ~workers_variable() { ::unsetenv("ORCA_WORKERS"); }
-  workers_variable(const workers_variable&) = delete;
-  workers_variable& operator=(const workers_variable&) = delete;
-};
 
 std::size_t workers_of_new_runtime() { return orca::actors::runtime::get()->system().scheduler().num_workers(); }
 
@@ -34,7 +25,7 @@ TEST_CASE("the scheduler has one worker per core but one by default, or ORCA_WOR
   unsigned cores = std::thread::hardware_concurrency();
   CHECK(workers_of_new_runtime() == (cores > 1 ? cores - 1 : 1));
   {
-    workers_variable three{"3"};
+    orca::test::scheduler_workers three{"3"};
     CHECK(workers_of_new_runtime() == 3);
   }
 }
@@ -42,7 +33,7 @@ TEST_CASE("the scheduler has one worker per core but one by default, or ORCA_WOR
 TEST_CASE("a bad ORCA_WORKERS is refused with an error that names it, and nothing starts", "[actors][scheduler]") {
   for (const char* bad : {"0", "two", "3x", "", "100000"}) {
     INFO("ORCA_WORKERS=\"" << bad << "\"");
-    workers_variable chosen{bad};
+    orca::test::scheduler_workers chosen{bad};
     try {
       auto engine = orca::create_engine("sqlite:///:memory:");
       FAIL("an engine started with a bad ORCA_WORKERS");
@@ -60,7 +51,7 @@ TEST_CASE("one scheduler worker carries many concurrent sessions, each transacti
   INFO("backend: " << target.name);
   constexpr int sessions = 16;
   constexpr int transactions = 10;
-  workers_variable one{"1"};
+  orca::test::scheduler_workers one{"1"};
   actor_test::run([](orca::engine engine) -> orca::task<void> {
     CHECK(orca::actors::runtime::get()->system().scheduler().num_workers() == 1);
     co_await actor_test::reset_seed_schema(engine);

@@ -10,6 +10,7 @@
 #include "support/actor_schema.hpp"
 #include "support/backends.hpp"
 #include "support/item_rows.hpp"
+#include "support/workers.hpp"
 
 using actor_test::fill_items;
 using actor_test::item;
@@ -19,12 +20,8 @@ namespace {
 // For a test that blocks its host's worker (a stand-in for a consumer busy elsewhere) while
 // other actors must go on: the runtime it creates gets a second worker, whatever the
 // machine's default (one worker on 2 cores).
-class second_worker {
-public:
-  second_worker() { ::setenv("ORCA_WORKERS", "2", 1); }
-  ~second_worker() { ::unsetenv("ORCA_WORKERS"); }
-  second_worker(const second_worker&) = delete;
-  second_worker& operator=(const second_worker&) = delete;
+struct second_worker : orca::test::scheduler_workers {
+  second_worker() : scheduler_workers("2") {}
 };
 
 }  // namespace
