@@ -256,7 +256,6 @@ poller::driver::driver() : poller_{poller::shared()} {
       event.events = EPOLLIN;  // level-triggered: ready until poll() drains it
       event.data.u64 = wake_tag | static_cast<std::uint64_t>(wake_);
       if (::epoll_ctl(poller_->epoll_, EPOLL_CTL_ADD, wake_, &event) != 0) fail("epoll_ctl");
-      direct_ = true;
     } else {
       epoll_ = outer_set(poller_->epoll_, wake_);
     }
@@ -274,16 +273,16 @@ poller::driver::~driver() {
     std::lock_guard lock{poller_->drivers_mutex_};
     auto& wakes = poller_->driver_wakes_;
     wakes.erase(std::find(wakes.begin(), wakes.end(), wake_));
-    if (direct_) ::epoll_ctl(poller_->epoll_, EPOLL_CTL_DEL, wake_, nullptr);
+    if (direct()) ::epoll_ctl(poller_->epoll_, EPOLL_CTL_DEL, wake_, nullptr);
     if (--poller_->drivers_ == 0) poller_->drivers_gone_.notify_all();
   }
-  if (epoll_ >= 0) ::close(epoll_);
+  if (!direct()) ::close(epoll_);
   ::close(wake_);
 }
 
 void poller::driver::poll(int timeout_ms) noexcept {
   try {
-    if (direct_)
+    if (direct())
       poller_->wait_direct(wake_, timeout_ms);
     else
       poller_->wait(epoll_, wake_, timeout_ms);

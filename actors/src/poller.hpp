@@ -18,12 +18,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include <sys/epoll.h>
-
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 
 #include "orca/drivers/io_wait.hpp"
+
+struct epoll_event;
 
 namespace orca::actors {
 
@@ -81,9 +81,11 @@ public:
 
   private:
     std::shared_ptr<poller> poller_;
-    int wake_ = -1;        ///< eventfd for interrupt()
-    bool direct_ = false;  ///< wake_ is in the sockets' set, and poll() waits there
-    int epoll_ = -1;       ///< else: an epoll set of the sockets' set and wake_
+    /// wake_ is in the sockets' set, and poll() waits there (the first driver).
+    bool direct() const noexcept { return epoll_ < 0; }
+
+    int wake_ = -1;   ///< eventfd for interrupt()
+    int epoll_ = -1;  ///< unless direct: an epoll set of the sockets' set and wake_
   };
 
 private:

@@ -15,17 +15,6 @@
 using actor_test::fill_items;
 using actor_test::item;
 
-namespace {
-
-// For a test that blocks its host's worker (a stand-in for a consumer busy elsewhere) while
-// other actors must go on: the runtime it creates gets a second worker, whatever the
-// machine's default (one worker on 2 cores).
-struct second_worker : orca::test::scheduler_workers {
-  second_worker() : scheduler_workers("2") {}
-};
-
-}  // namespace
-
 TEST_CASE("streaming a million rows holds one batch of objects at a time", "[actors][stream][memory]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
@@ -77,7 +66,9 @@ TEST_CASE("a stream dropped before its end closes its cursor and the session goe
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   fill_items(*target.connect(), 100);
-  second_worker blocked_host;  // the host watches the server while the stream closes
+  // The host blocks its worker while it watches the server (a stand-in for a consumer busy
+  // elsewhere): the stream closes on a second one, whatever the machine's default.
+  orca::test::scheduler_workers second_worker{"2"};
   // On PostgreSQL the session's connection carries a name of its own, so that an observer
   // sees the last statement it ran (pg_stat_activity.query): the cursor's CLOSE.
   auto name = "orca_stream_close_" + std::to_string(::getpid());
@@ -111,7 +102,7 @@ TEST_CASE("a stream nobody fetches from closes after its idle timeout, and only 
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   fill_items(*target.connect(), 100);
-  second_worker blocked_host;
+  orca::test::scheduler_workers second_worker{"2"};  // the host blocks its worker below
   actor_test::run([](orca::engine engine) -> orca::task<void> {
     auto session = orca::async_sessionmaker(engine)();
     // Blocking the host's thread stands in for a slow consumer (the streams' timers run on
