@@ -21,7 +21,7 @@ void mark_deleted(identity_map& objects, const std::shared_ptr<void>& object, st
     objects.erase(object.get());
   } else if (r->state == object_state::persistent) {
     r->state = object_state::deleted;
-    r->strong = object;
+    r->hold(object);
     deleted.push_back({&table, object});
   }
 }
@@ -51,7 +51,7 @@ plan<void> unit_of_work::cascade_deletes(const drivers::dialect& dialect) {
   std::vector<object_ref> deleted;
   std::vector<object_ref> orphans;
   objects_.for_each_record([&](object_record& r) {
-    if (r.state == object_state::deleted) deleted.push_back({r.table, r.strong});  // held strongly
+    if (r.state == object_state::deleted) deleted.push_back({r.table, r.lock()});  // held strongly
     if (r.state != object_state::pending && r.state != object_state::persistent) return;
     for (auto& rel : r.table->relationships()) {
       auto* collection = rel.collection();

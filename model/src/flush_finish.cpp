@@ -8,13 +8,12 @@ namespace orca::detail {
 
 namespace {
 
-// Fills `values` with an object's columns but the key's (its snapshot), in place: a
-// snapshot taken again keeps its buffer.
-void read_columns(const table_info& table, const void* object, snapshot_values& values) {
-  values.resize(table.snapshot_width());
+// Sets a record's snapshot to its object's columns but the key's.
+void read_columns(identity_map& objects, object_record& record, const void* object) {
+  auto& table = *record.table;
   for (auto& c : table.columns())
     if (auto slot = table.snapshot_slot(c.ordinal); slot != table_info::no_snapshot_slot)
-      values[slot] = c.access->get(object);
+      objects.set_snapshot(record, slot, c.access->get(object));
 }
 
 }  // namespace
@@ -58,9 +57,9 @@ void flush_run::finish() {
     if (r.state != object_state::pending) continue;
     r.inserted_in_transaction = true;
     objects_.make_persistent(r, r.key);
-    read_columns(*r.table, t.object.get(), r.snapshot);
+    read_columns(objects_, r, t.object.get());
   }
-  for (const auto* t : updated_) read_columns(*t->record->table, t->object.get(), t->record->snapshot);
+  for (const auto* t : updated_) read_columns(objects_, *t->record, t->object.get());
   for (auto& t : deleted_) objects_.erase(t.object.get());
   for (auto& [owner, rel] : removed_from_) rel->collection()->clear_removed(owner.get());
   associations_.finish();

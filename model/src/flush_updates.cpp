@@ -50,15 +50,15 @@ plan<void> flush_run::update_dirty(const table_info& table, bool defer) {
   for (auto& t : work_) {
     if (t.record->table != &table || t.record->state != object_state::persistent) continue;
     changed.clear();
-    auto& snapshot = t.record->snapshot;
-    if (snapshot.size() != table.snapshot_width()) continue;  // never loaded or flushed: nothing to compare
+    auto& record = *t.record;
+    if (!record.has_snapshot()) continue;  // never loaded or flushed: nothing to compare
     for (std::size_t part = 0; auto key_column : table.primary_key_columns())
       if (!column_holds(table, table.columns()[key_column], t.object.get(), t.record->key.part(part++)))
         changed.push_back(key_column);
     for (auto& c : table.columns()) {
       auto slot = table.snapshot_slot(c.ordinal);
       if (&c != version && slot != table_info::no_snapshot_slot &&
-          !column_holds(table, c, t.object.get(), snapshot[slot]))
+          !column_holds(table, c, t.object.get(), record.snapshot(slot)))
         changed.push_back(c.ordinal);
     }
     if (changed.empty()) continue;
@@ -95,7 +95,7 @@ plan<void> flush_run::update_dirty(const table_info& table, bool defer) {
         for (auto column : changed_columns) p.push_back(column_value(table, table.columns()[column], t->object.get()));
         value known;  // the version this session last loaded or wrote
         if (version) {
-          known = t->record->snapshot[table.snapshot_slot(version->ordinal)];
+          known = t->record->snapshot(table.snapshot_slot(version->ordinal));
           value next{known.as_integer() + 1};
           write(*t->record, t->object.get(), *version, next);
           p.push_back(std::move(next));
@@ -205,8 +205,8 @@ plan<void> flush_run::delete_removed(const table_info& table) {
     if (r.table == &table && r.state == object_state::deleted) {  // held strongly
       auto& p = sets.emplace_back();
       r.key.append_to(p);
-      if (version) p.push_back(r.snapshot[table.snapshot_slot(version->ordinal)]);
-      deleted_.push_back({r.strong, &r});
+      if (version) p.push_back(r.snapshot(table.snapshot_slot(version->ordinal)));
+      deleted_.push_back({r.lock(), &r});
     }
   });
   if (sets.empty()) co_return;

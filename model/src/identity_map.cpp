@@ -6,6 +6,7 @@
 #include <new>
 #include <type_traits>
 
+#include "orca/drivers/error.hpp"
 #include "relationship_sync.hpp"
 
 namespace orca {
@@ -15,7 +16,7 @@ object_record* identity_map::find(const void* object) {
   auto* record = static_cast<object_record*>(by_address_.find(object));
   if (record == nullptr) return nullptr;
   // A dead record's address may have been reused by a new object: it is not this one.
-  if (is_dead(*record)) {
+  if (record->dead()) {
     erase_record(*record);
     return nullptr;
   }
@@ -33,7 +34,7 @@ object_record* identity_map::find(const table_info& table, const key& k) {
     by_key_.erase(&table, k, found);
     return nullptr;
   }
-  if (is_dead(*record)) {
+  if (record->dead()) {
     erase_record(*record);
     return nullptr;
   }
@@ -53,17 +54,16 @@ object_record& identity_map::fresh_record(const void* address) {
       entry = &by_address_.entry(address);
     }
   }
-  std::uint32_t slot;
+  object_record* fresh;
   if (!free_.empty()) {
-    slot = free_.back();
+    fresh = free_.back();
     free_.pop_back();
   } else {
     if (high_water_ == chunks_.size() << chunk_bits) add_chunk();
-    slot = static_cast<std::uint32_t>(high_water_++);
+    fresh = &at(high_water_++);
   }
-  auto& r = at(slot);
+  auto& r = *fresh;
   r.address_ = address;
-  r.slot_ = slot;
   if (entry != nullptr) *entry = &r;  // add_chunk() above allocates records only: the entry is where it was
   ++records_;
   return r;
@@ -74,7 +74,7 @@ void identity_map::index_addresses() {
   for (std::size_t i = 0; i < high_water_; ++i) {
     auto& r = at(i);
     if (r.table == nullptr) continue;
-    if (is_dead(r))
+    if (r.dead())
       erase_record(r);  // its address may be a live object's now
     else
       by_address_.put(r.address_, &r);
@@ -83,14 +83,12 @@ void identity_map::index_addresses() {
 }
 
 void identity_map::add_chunk() {
-  if (!pool_) pool_ = std::make_unique<snapshot_pool>();
   constexpr std::size_t n = std::size_t{1} << chunk_bits;
   static_assert(alignof(object_record) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
   auto* storage = static_cast<object_record*>(::operator new(n * sizeof(object_record)));
-  // Each record's snapshot allocates from the pool (an allocator is fixed at construction).
   // The constructor cannot throw: building the chunk cannot fail halfway.
-  static_assert(std::is_nothrow_constructible_v<object_record, std::pmr::memory_resource*>);
-  for (std::size_t i = 0; i < n; ++i) std::construct_at(storage + i, pool_.get());
+  static_assert(std::is_nothrow_default_constructible_v<object_record>);
+  for (std::size_t i = 0; i < n; ++i) std::construct_at(storage + i);
   std::unique_ptr<object_record, chunk_deleter> chunk(storage);
   chunks_.push_back(std::move(chunk));
 }
@@ -103,18 +101,82 @@ void identity_map::chunk_deleter::operator()(object_record* records) const noexc
 object_record& identity_map::add_pending(const object_ref& object) {
   auto& r = fresh_record(object.object.get());
   r.table = object.table;
-  r.strong = object.object;
-  r.weak = object.object;
+  r.hold(object.object);
   r.state = object_state::pending;
   r.sequence = next_sequence_++;
   detail::bind_relationships(object);
   return r;
 }
 
-object_record& identity_map::add_persistent(const object_ref& object, key k, std::vector<value> snapshot) {
+object_record& identity_map::add_persistent(const object_ref& object, key k, const std::vector<value>& snapshot) {
   auto& r = add_persistent(object, std::move(k));
-  r.snapshot.assign(std::make_move_iterator(snapshot.begin()), std::make_move_iterator(snapshot.end()));
+  if (!snapshot.empty()) set_snapshot(r, snapshot);
   return r;
+}
+
+void identity_map::set_snapshot(object_record& record, std::size_t slot, const value& x) {
+  auto width = record.table->snapshot_width();
+  if (record.snapshot_ == nullptr) {
+    if (!pool_) pool_ = std::make_unique<snapshot_pool>();
+    record.snapshot_ = static_cast<packed_value*>(pool_->allocate(width * sizeof(packed_value), alignof(packed_value)));
+    std::uninitialized_default_construct_n(record.snapshot_, width);
+  }
+  auto packed = packed_value::pack(x, *pool_);  // before release: `x` may not throw it away
+  record.snapshot_[slot].release(*pool_);
+  record.snapshot_[slot] = packed;
+}
+
+void identity_map::set_snapshot(object_record& record, const std::vector<value>& values) {
+  if (values.empty()) {
+    drop_snapshot(record);
+    return;
+  }
+  if (values.size() != record.table->snapshot_width())
+    throw error(errc::internal, "a snapshot of " + record.table->class_name() + " takes " +
+                                    std::to_string(record.table->snapshot_width()) + " values, not " +
+                                    std::to_string(values.size()));
+  for (std::size_t i = 0; i < values.size(); ++i) set_snapshot(record, i, values[i]);
+}
+
+std::vector<value> identity_map::snapshot_of(const object_record& record) {
+  std::vector<value> values;
+  if (record.snapshot_ == nullptr) return values;
+  auto width = record.table->snapshot_width();
+  values.reserve(width);
+  for (std::size_t i = 0; i < width; ++i) values.push_back(record.snapshot_[i].unpack());
+  return values;
+}
+
+void identity_map::drop_snapshot(object_record& record) noexcept {
+  if (record.snapshot_ == nullptr) return;
+  auto width = record.table->snapshot_width();
+  for (std::size_t i = 0; i < width; ++i) record.snapshot_[i].release(*pool_);
+  pool_->deallocate(record.snapshot_, width * sizeof(packed_value), alignof(packed_value));
+  record.snapshot_ = nullptr;
+}
+
+void object_record::hold(std::shared_ptr<void> object) {
+  reset_object();
+  std::construct_at(&strong_, std::move(object));
+  held_ = true;
+}
+
+void object_record::hold_weakly() noexcept {
+  if (!held_) return;
+  std::weak_ptr<void> weak = strong_;
+  std::destroy_at(&strong_);
+  std::construct_at(&weak_, std::move(weak));
+  held_ = false;
+}
+
+void object_record::reset_object() noexcept {
+  if (held_) {
+    std::destroy_at(&strong_);
+    std::construct_at(&weak_);
+    held_ = false;
+  } else {
+    weak_.reset();
+  }
 }
 
 object_record& identity_map::add_persistent(const object_ref& object, key k) {
@@ -126,7 +188,7 @@ object_record& identity_map::add_persistent(const object_ref& object, key k) {
   }
   auto& r = fresh_record(object.object.get());
   r.table = object.table;
-  r.weak = object.object;
+  r.weak_ = object.object;
   r.state = object_state::persistent;
   r.key = std::move(k);
   r.sequence = next_sequence_++;
@@ -138,10 +200,9 @@ object_record& identity_map::add_persistent(const object_ref& object, key k) {
 void identity_map::make_persistent(object_record& record, key k) {
   record.state = object_state::persistent;
   record.key = std::move(k);
-  if (record.strong) {
+  if (record.held()) {
     by_key_.put(record.table, record.key, &record);
-    record.weak = record.strong;
-    record.strong.reset();
+    record.hold_weakly();
   }
 }
 
@@ -154,19 +215,17 @@ void identity_map::erase_record(object_record& record) {
   if (record.state == object_state::persistent || record.state == object_state::deleted)
     by_key_.erase(record.table, record.key, &record);
   if (address_indexed_) by_address_.erase(record.address_);
-  // Reset field by field: the snapshot keeps its capacity for the next record of this slot.
-  record.table = nullptr;  // the slot is free
-  record.weak.reset();
-  record.strong.reset();
+  drop_snapshot(record);
+  record.table = nullptr;  // the record is free
+  record.reset_object();
   record.state = object_state::pending;
   record.key = key{};
-  record.snapshot.clear();
   record.expired = false;
   record.inserted_in_transaction = false;
   record.before_insert = 0;  // no insert journal entries
   record.sequence = 0;
   record.address_ = nullptr;
-  free_.push_back(record.slot_);
+  free_.push_back(&record);
   --records_;
 }
 
@@ -184,7 +243,7 @@ void identity_map::purge() {
   };
   auto prefetch_slots = [&](std::size_t i) {
     auto& r = at(i);
-    if (r.table == nullptr || !is_dead(r)) return;
+    if (r.table == nullptr || !r.dead()) return;
     if (address_indexed_) by_address_.prefetch(r.address_);
     if (r.key.is_integer() && (r.state == object_state::persistent || r.state == object_state::deleted))
       by_key_.prefetch(r.table, r.key.integer());
@@ -195,7 +254,7 @@ void identity_map::purge() {
     if (i + 2 * ahead < high_water_) prefetch_object(i + 2 * ahead);
     if (i + ahead < high_water_) prefetch_slots(i + ahead);
     auto& record = at(i);
-    if (record.table != nullptr && is_dead(record)) erase_record(record);
+    if (record.table != nullptr && record.dead()) erase_record(record);
   }
 }
 
@@ -205,8 +264,8 @@ void identity_map::reserve(const table_info& table, std::size_t n) {
 }
 
 void identity_map::clear() {
-  chunks_.clear();              // the records give their snapshots back to the pool...
-  if (pool_) pool_->release();  // ...which frees its memory in a few blocks
+  chunks_.clear();
+  if (pool_) pool_->release();  // every snapshot at once, in a few blocks
   high_water_ = 0;
   free_.clear();
   records_ = 0;

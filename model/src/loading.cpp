@@ -24,26 +24,22 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
   });
 }
 
-// Sets the object's columns from one row and fills its snapshot in place: each row value is
-// copied once, into the snapshot, and the member is set from it (see member_access::load).
+// Sets the object's columns from one row and its record's snapshot. The member's load()
+// leaves each value in the member's canonical form, which the snapshot keeps (packed).
+// The primary key's values go to the member only: the record's key holds them.
 void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
-                  std::size_t offset, snapshot_values& snapshot) {
-  auto& columns = table.columns();
-  // Built by copy-construction in column order (see table_info::snapshot_slot()): cheaper
-  // than assigning over default values, and an erased record's buffer is reused as it is.
-  // The primary key's values go to the member only: the record's key holds them.
-  snapshot.clear();
-  snapshot.reserve(table.snapshot_width());
-  for (auto& c : columns) {
+                  std::size_t offset, identity_map& objects, object_record& record) {
+  value x;  // one scratch value for every column: a text column reuses its buffer
+  for (auto& c : table.columns()) {
     try {
       if (c.primary_key) {
         c.access->set(object, rows.at(row, offset + c.ordinal));
       } else {
-        auto& x = snapshot.emplace_back(rows.at(row, offset + c.ordinal));
+        x = rows.at(row, offset + c.ordinal);
         c.access->load(object, x);
+        objects.set_snapshot(record, table.snapshot_slot(c.ordinal), x);
       }
     } catch (const error& e) {
-      snapshot.resize(table.snapshot_width());  // a record's snapshot always has every slot
       throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
                                            table.class_name() + ": " + e.message());
     }
@@ -147,7 +143,7 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
   if (auto* record = objects_.find(table, key)) {
     auto object = record->lock();
     if (record->expired || overwrite) {
-      load_columns(table, object.get(), rows, r, offset, record->snapshot);
+      load_columns(table, object.get(), rows, r, offset, objects_, *record);
       record->expired = false;
     }
     return {&table, std::move(object)};
@@ -165,7 +161,7 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
   }
   auto& record = objects_.add_persistent({&table, object}, std::move(key));
   try {
-    load_columns(table, object.get(), rows, r, offset, record.snapshot);
+    load_columns(table, object.get(), rows, r, offset, objects_, record);
   } catch (...) {
     objects_.erase(object.get());
     throw;

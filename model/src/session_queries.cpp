@@ -98,7 +98,7 @@ void sync_session::synchronize(const bulk_spec& bulk, const drivers::rowset& row
     auto object = record->lock();
     deleted_in_transaction_.push_back({{&table, object},
                                        key,
-                                       {record->snapshot.begin(), record->snapshot.end()},
+                                       identity_map::snapshot_of(*record),
                                        record->before_insert,
                                        record->inserted_in_transaction});
     objects_.erase(object.get());

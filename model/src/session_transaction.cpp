@@ -67,11 +67,8 @@ plan<flush_stats> sync_session::flush_then(const drivers::dialect& dialect, bool
     std::vector<deleted_row> deleting;
     objects_.for_each_record([&](object_record& r) {
       if (r.state == object_state::deleted)  // deleted objects are held strongly
-        deleting.push_back({{r.table, r.strong},
-                            r.key,
-                            {r.snapshot.begin(), r.snapshot.end()},
-                            r.before_insert,
-                            r.inserted_in_transaction});
+        deleting.push_back(
+            {{r.table, r.lock()}, r.key, identity_map::snapshot_of(r), r.before_insert, r.inserted_in_transaction});
     });
     last_flush_ = co_await work_.flush(dialect, commit);
     added_or_removed_ = false;
@@ -166,8 +163,7 @@ void sync_session::forget_transaction() {
     } else {
       if (r.state == object_state::deleted) {
         r.state = object_state::persistent;
-        r.weak = r.strong;  // persistent objects are held weakly again
-        r.strong.reset();
+        r.hold_weakly();  // persistent objects are held weakly again
       }
       r.expired = true;
       discard_queued_changes(*r.table, object.get());
@@ -183,7 +179,7 @@ void sync_session::forget_transaction() {
       inserts_.restore(*d.object.table, d.object.object.get(), d.before_insert);
       continue;
     }
-    objects_.add_persistent(d.object, d.key, std::move(d.snapshot)).expired = true;
+    objects_.add_persistent(d.object, d.key, d.snapshot).expired = true;
   }
   deleted_in_transaction_.clear();
   inserts_.clear();
@@ -210,8 +206,7 @@ plan<void> sync_session::begin_nested(const drivers::dialect& dialect) {
   co_await flush(dialect);  // the savepoint starts from objects that match their rows
   savepoint_mark mark{{}, deleted_in_transaction_.size(), inserts_.size()};
   objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
-    if (r.state == object_state::persistent)
-      mark.snapshots.emplace(object.get(), std::vector<value>(r.snapshot.begin(), r.snapshot.end()));
+    if (r.state == object_state::persistent) mark.snapshots.emplace(object.get(), identity_map::snapshot_of(r));
   });
   io::execute statement{"SAVEPOINT " + savepoint_name(savepoints_.size() + 1), {}};
   co_await statement;
@@ -264,12 +259,11 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
     }
     if (r.state == object_state::deleted) {
       r.state = object_state::persistent;
-      r.weak = r.strong;
-      r.strong.reset();
+      r.hold_weakly();
     }
     if (saved != mark.snapshots.end()) {
       restore_snapshot(*r.table, object.get(), r.key, saved->second);
-      r.snapshot.assign(saved->second.begin(), saved->second.end());
+      objects_.set_snapshot(r, saved->second);
     } else {
       r.expired = true;  // first loaded since the savepoint: the next load overwrites it
     }
@@ -301,7 +295,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
     }
     auto snapshot = saved != mark.snapshots.end() ? saved->second : d.snapshot;
     restore_snapshot(*d.object.table, address, d.key, snapshot);
-    auto& r = objects_.add_persistent(d.object, d.key, std::move(snapshot));
+    auto& r = objects_.add_persistent(d.object, d.key, snapshot);
     r.expired = saved == mark.snapshots.end();
     r.inserted_in_transaction = d.inserted_in_transaction;
     r.before_insert = d.before_insert;

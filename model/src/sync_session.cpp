@@ -26,8 +26,7 @@ void sync_session::add(const object_ref& object) {
   if (auto* r = objects_.find(object.object.get())) {
     if (r->state == object_state::deleted) {
       r->state = object_state::persistent;
-      r->weak = r->strong;
-      r->strong.reset();
+      r->hold_weakly();
     }
     return;
   }
@@ -44,7 +43,7 @@ void sync_session::remove(const object_ref& object) {
     objects_.erase(object.object.get());
   } else if (r->state == object_state::persistent) {
     r->state = object_state::deleted;
-    r->strong = object.object;
+    r->hold(object.object);
   }
 }
 

@@ -15,54 +15,78 @@
 #include "orca/model/key.hpp"
 #include "orca/model/key_index.hpp"
 #include "orca/model/object_state.hpp"
+#include "orca/model/packed_value.hpp"
 #include "orca/model/snapshot_pool.hpp"
 #include "orca/model/table.hpp"
 
 namespace orca {
 
-/// An object's column values as last loaded or flushed, in column order, but for the primary
-/// key's (the record's key holds them, and a key never changes): table_info::snapshot_slot()
-/// gives a column's place. Its memory comes from the identity map's pool: a snapshot costs
-/// no allocation of its own, and a session's end frees them all at once.
-using snapshot_values = std::pmr::vector<value>;
+/// What a session knows of one object: 72 bytes, in chunks of the identity map.
+class object_record {
+public:
+  object_record() noexcept : weak_() {}
+  object_record(const object_record&) = delete;
+  object_record& operator=(const object_record&) = delete;
+  ~object_record() { reset_object(); }
 
-/// What a session knows of one object.
-struct object_record {
-  object_record() = default;
-  explicit object_record(std::pmr::memory_resource* pool) noexcept : snapshot(pool) {}
-
-  const table_info* table = nullptr;
-  /// Persistent objects are held weakly (as SQLAlchemy's weak identity map): an object the
-  /// application dropped leaves the session. Pending and deleted objects are held strongly
-  /// until flushed.
-  std::weak_ptr<void> weak;
-  std::shared_ptr<void> strong;
-  object_state state = object_state::pending;
-  orca::key key;                         ///< primary key once persistent
-  snapshot_values snapshot;              ///< non-key column values as last loaded or flushed
-  bool expired = false;                  ///< the next load overwrites the object's values
-  bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
+  const table_info* table = nullptr;  ///< null: the record is free
+  orca::key key;                      ///< primary key once persistent
+  std::uint64_t sequence = 0;         ///< order of add(), so inserts keep the user's order
   /// The newest entry of the values that the flush of its INSERT overwrote (key, server
   /// defaults, foreign keys) in the session's insert_journal, so that a rollback can give
   /// the object back as it was (0: none).
   std::uint32_t before_insert = 0;
-  std::uint64_t sequence = 0;  ///< order of add(), so inserts keep the user's order
+  object_state state = object_state::pending;
+  bool expired = false;                  ///< the next load overwrites the object's values
+  bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
 
+private:
+  bool held_ = false;  ///< strong_ (not weak_) is the union's member
+
+public:
   /// The object, if it is still alive.
-  std::shared_ptr<void> lock() const { return strong ? strong : weak.lock(); }
+  std::shared_ptr<void> lock() const { return held_ ? strong_ : weak_.lock(); }
+  /// True once the object is gone (the application dropped a weakly held object).
+  bool dead() const noexcept { return !held_ && weak_.expired(); }
+  /// True while the session keeps the object alive (pending and deleted objects, until
+  /// flushed). Persistent objects are held weakly, as SQLAlchemy's weak identity map: an
+  /// object the application dropped leaves the session.
+  bool held() const noexcept { return held_; }
+  /// Keeps the (live) object alive from now on.
+  void hold(std::shared_ptr<void> object);
+  /// Holds the object weakly from now on.
+  void hold_weakly() noexcept;
+
+  /// True once the object's values were loaded or flushed: a snapshot has every slot (a
+  /// table without non-key columns has an empty one from the start).
+  bool has_snapshot() const noexcept { return snapshot_ != nullptr || table->snapshot_width() == 0; }
+  /// The value of snapshot slot `slot` (table_info::snapshot_slot()) as last loaded or
+  /// flushed; the record must have a snapshot.
+  value snapshot(std::size_t slot) const { return snapshot_[slot].unpack(); }
 
 private:
   friend class identity_map;
+  void reset_object() noexcept;
+
+  /// The object: weakly (weak_) or, while held_, strongly (strong_).
+  union {
+    std::weak_ptr<void> weak_;
+    std::shared_ptr<void> strong_;
+  };
+  /// The non-key column values as last loaded or flushed, table->snapshot_width() of them in
+  /// the identity map's pool; null until loaded or flushed.
+  packed_value* snapshot_ = nullptr;
   const void* address_ = nullptr;  ///< the object's address: the identity map's index key
-  std::uint32_t slot_ = 0;         ///< the record's place in the identity map
 };
+
+static_assert(sizeof(object_record) <= 72);
 
 /// The objects of one session, by address and by (table, primary key).
 ///
 /// Records live in chunks of a few hundred, reused through a free list, and both indexes
 /// are open-addressing tables of record pointers: adding an object allocates nothing but
-/// its snapshot, and clearing a session frees no node per object. A record pointer stays
-/// valid until the record is erased or purged.
+/// its snapshot (from a pool), and clearing a session frees no node per object. A record
+/// pointer stays valid until the record is erased or purged.
 ///
 /// The address index is built on the first lookup by address (add, expunge, a flush's
 /// cascade...) and kept from then on: a session that only loads and reads (a stream, a
@@ -85,11 +109,18 @@ public:
   void prefetch(const table_info& table, std::int64_t k) const noexcept { by_key_.prefetch(&table, k); }
   /// Records a transient object as pending (kept alive until flushed).
   object_record& add_pending(const object_ref& object);
-  /// Records a loaded object as persistent with its key and snapshot.
-  object_record& add_persistent(const object_ref& object, key k, std::vector<value> snapshot);
-  /// The same with an empty snapshot for the caller to fill in place (an erased record's
-  /// snapshot keeps its capacity, so a long stream reuses the buffers).
+  /// Records a loaded object as persistent with its key and snapshot (none if empty).
+  object_record& add_persistent(const object_ref& object, key k, const std::vector<value>& snapshot);
+  /// The same without a snapshot, for the caller to fill with set_snapshot().
   object_record& add_persistent(const object_ref& object, key k);
+  /// Sets one slot of a record's snapshot (table_info::snapshot_slot()); a record without
+  /// one gets a snapshot of NULLs first.
+  void set_snapshot(object_record& record, std::size_t slot, const value& x);
+  /// Sets every slot of a record's snapshot (`values` has the table's snapshot_width()), or
+  /// with no values, takes the snapshot away (the object counts as never loaded).
+  void set_snapshot(object_record& record, const std::vector<value>& values);
+  /// The record's snapshot unpacked (empty if it has none).
+  static std::vector<value> snapshot_of(const object_record& record);
   /// Makes a flushed pending record persistent under `key` (held weakly from now on).
   void make_persistent(object_record& record, key k);
   /// Removes an object's record (expunge).
@@ -111,7 +142,7 @@ public:
   void for_each_record(F&& f) {
     for (std::size_t i = 0; i < high_water_; ++i) {
       auto& record = at(i);
-      if (record.table != nullptr && !is_dead(record)) f(record);
+      if (record.table != nullptr && !record.dead()) f(record);
     }
   }
   /// Makes room for `n` more records of `table`.
@@ -128,15 +159,15 @@ public:
 
 private:
   static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
-  /// Destroys a chunk's records and frees its storage (records are made once, in place,
-  /// with the pool their snapshots allocate from).
+  /// Destroys a chunk's records and frees its storage (records are made once, in place).
   struct chunk_deleter {
     void operator()(object_record* records) const noexcept;
   };
   object_record& at(std::size_t i) noexcept {
     return chunks_[i >> chunk_bits].get()[i & ((std::size_t{1} << chunk_bits) - 1)];
   }
-  bool is_dead(const object_record& r) const noexcept { return !r.strong && r.weak.expired(); }
+  /// Gives a record's snapshot (and its values' payloads) back to the pool.
+  void drop_snapshot(object_record& record) noexcept;
   void erase_record(object_record& record);
   /// Adds a chunk of free records.
   void add_chunk();
@@ -145,16 +176,16 @@ private:
   /// Builds the address index from the records, dropping the dead ones.
   void index_addresses();
 
-  /// The snapshots' memory, made with the first record (an empty session has none). Declared
-  /// before the records, so that it outlives them.
+  /// The snapshots' memory, made with the first snapshot (an empty session has none). Every
+  /// snapshot goes with it: a record's destructor does not give its snapshot back.
   std::unique_ptr<snapshot_pool> pool_;
   std::vector<std::unique_ptr<object_record, chunk_deleter>> chunks_;
-  std::size_t high_water_ = 0;       ///< records ever used: slots [0, high_water_) exist
-  std::vector<std::uint32_t> free_;  ///< erased slots, reused first
-  std::size_t records_ = 0;          ///< records in use
-  address_index by_address_;         ///< object address -> record, once address_indexed_
-  bool address_indexed_ = false;     ///< by_address_ holds every record
-  key_index by_key_;                 ///< (table, key) -> record
+  std::size_t high_water_ = 0;        ///< records ever used: slots [0, high_water_) exist
+  std::vector<object_record*> free_;  ///< erased records, reused first
+  std::size_t records_ = 0;           ///< records in use
+  address_index by_address_;          ///< object address -> record, once address_indexed_
+  bool address_indexed_ = false;      ///< by_address_ holds every record
+  key_index by_key_;                  ///< (table, key) -> record
   std::shared_ptr<std::atomic<bool>> write_only_changed_ = std::make_shared<std::atomic<bool>>(false);
   std::uint64_t next_sequence_ = 0;
   std::size_t purge_threshold_ = 1024;
