@@ -86,6 +86,7 @@ public:
   // order identity values are drawn); INSERT ... SELECT ... ORDER BY does.
   bool needs_ordered_insert() const noexcept override { return true; }
   bool commits_with_statements() const noexcept override { return ORCA_HAVE_PQ_PIPELINE != 0; }
+  bool pipelines() const noexcept override { return ORCA_HAVE_PQ_PIPELINE != 0; }
 
   // Placeholders inside a VALUES list have no column to infer their type from.
   std::string_view placeholder_cast(value_type type) const override {

@@ -132,8 +132,10 @@ protected:
       int rc = sqlite3_step(statement);
       int width = sqlite3_column_count(statement);
       if (width > 0) result.set_columns(sqlite::column_names(statement));
+      if (rc == SQLITE_ROW && lease.last_rows() > 1) result.reserve_rows(lease.last_rows());
       for (; rc == SQLITE_ROW; rc = sqlite3_step(statement)) sqlite::read_row(statement, width, result);
       if (rc != SQLITE_DONE) throw failure(rc, sql);
+      lease.set_last_rows(result.size());
       result.affected_rows = changes_of(changes_before);
       return result;
     });

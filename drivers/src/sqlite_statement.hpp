@@ -60,6 +60,9 @@ public:
     std::string sql;
     statement_ptr statement;
     bool in_use = false;
+    /// Rows its last execution returned: the next one makes room for as many at once
+    /// instead of growing its rows by doubling (an IN batch of a selectin load, again).
+    std::size_t last_rows = 0;
   };
 
   /// A cache holding at most `capacity` statements that are not in use (0: no caching).
@@ -104,6 +107,12 @@ public:
   sqlite3_stmt* get() const noexcept { return statement_; }
   /// Resets and returns a borrowed statement, finalizes an owned one.
   void release() noexcept;
+  /// Rows the statement's last execution returned (0 if unknown).
+  std::size_t last_rows() const noexcept { return borrowed_ != nullptr ? borrowed_->last_rows : 0; }
+  /// Records the rows this execution returned, for the next one.
+  void set_last_rows(std::size_t rows) noexcept {
+    if (borrowed_ != nullptr) borrowed_->last_rows = rows;
+  }
 
 private:
   sqlite3_stmt* statement_ = nullptr;

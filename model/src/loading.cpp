@@ -198,40 +198,54 @@ void loader::load_relationships(drivers::connection& connection, const select_sp
   drive(load_relationships(spec, parents, connection.sql_dialect()), connection);
 }
 
-plan<std::vector<drivers::rowset>> loader::select_in(const table_info& table, std::size_t column,
-                                                     const std::vector<value>& keys, const drivers::dialect& dialect) {
+plan<void> loader::select_in(const table_info& table, std::size_t column, const std::vector<value>& keys,
+                             const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume) {
   const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
     return sql::select_in(table, column, n, dialect);
   };
-  auto rowsets = co_await select_in(sql_for, keys, dialect);
-  co_return rowsets;
+  co_await select_in(table, sql_for, keys, dialect, consume);
 }
 
-plan<std::vector<drivers::rowset>> loader::select_in(const std::function<std::string(std::size_t)>& sql_for,
-                                                     const std::vector<value>& keys, const drivers::dialect& dialect) {
+plan<void> loader::select_in(const table_info& loaded, const std::function<std::string(std::size_t)>& sql_for,
+                             const std::vector<value>& keys, const drivers::dialect& dialect,
+                             const std::function<void(drivers::rowset&)>& consume) {
   std::size_t batch = std::max<std::size_t>(1, std::min(options_.selectin_batch_size, dialect.max_parameters()));
-  std::vector<std::pair<std::string, params>> statements;
+  auto batches = (keys.size() + batch - 1) / batch;
   std::string full_sql;
-  for (std::size_t start = 0; start < keys.size(); start += batch) {
+  auto statement = [&](std::size_t i) {
+    auto start = i * batch;
     auto n = std::min(batch, keys.size() - start);
     if (n == batch && full_sql.empty()) full_sql = sql_for(n);
     params p(keys.begin() + static_cast<std::ptrdiff_t>(start), keys.begin() + static_cast<std::ptrdiff_t>(start + n));
-    statements.emplace_back(n == batch ? full_sql : sql_for(n), std::move(p));
+    return std::pair{n == batch ? full_sql : sql_for(n), std::move(p)};
+  };
+  if (batches > 1 && dialect.pipelines()) {
+    // One round trip for every batch; the rows come together, after the last statement.
+    std::vector<std::pair<std::string, params>> statements;
+    statements.reserve(batches);
+    for (std::size_t i = 0; i < batches; ++i) statements.push_back(statement(i));
+    io::execute_batch pipeline{std::move(statements)};
+    auto results = co_await pipeline;
+    std::size_t rows = 0;
+    for (auto& r : results) rows += r.size();
+    objects_.reserve(loaded, rows);  // the indexes grow once for every batch, not per batch
+    for (auto& r : results) {
+      consume(r);
+      r = {};  // each batch's rows are freed once merged, while the next ones are
+    }
+    co_return;
   }
-  if (statements.size() == 1) {
-    std::vector<drivers::rowset> one;
-    io::execute query{std::move(statements[0].first), std::move(statements[0].second)};
-    one.push_back(co_await query);
-    co_return one;
+  // A statement costs no round trip (SQLite): each batch is merged as it comes, so that one
+  // batch of rows exists at a time instead of all of them (SQLite P2: 24 MB of cells).
+  drivers::rowset rows;
+  for (std::size_t i = 0; i < batches; ++i) {
+    auto [sql, p] = statement(i);
+    io::execute query{std::move(sql), std::move(p)};
+    rows = co_await query;
+    // The first batch tells how many rows the others will bring, about.
+    if (i == 0 && batches > 1) objects_.reserve(loaded, rows.size() * batches);
+    consume(rows);
   }
-  io::execute_batch pipeline{std::move(statements)};
-  co_return co_await pipeline;
-}
-
-void loader::reserve_for(const table_info& table, const std::vector<drivers::rowset>& results) {
-  std::size_t rows = 0;
-  for (auto& r : results) rows += r.size();
-  objects_.reserve(table, rows);  // the indexes grow once for every batch, not per batch
 }
 
 plan<std::vector<object_ref>> loader::load_collection(const relationship_info& rel,
@@ -241,20 +255,24 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
   require_single_column_key(*rel.owner, rel);
   auto& fk = child_table.columns()[rel.foreign_key];
   distinct_parents owners(*rel.owner, parents);
-  std::vector<std::vector<std::shared_ptr<void>>> children(owners.keys.size());
   std::vector<object_ref> loaded;
-  auto results = co_await select_in(child_table, rel.foreign_key, owners.keys, dialect);
-  reserve_for(child_table, results);
-  for (auto& rows : results) {
-    auto objects = merge(child_table, rows, nullptr);
-    for (std::size_t r = 0; r < rows.size(); ++r)
-      if (auto at = owners.positions.find(key_of_value(fk, rows.at(r, rel.foreign_key))))
-        children[*at].push_back(objects[r].object);
-    loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));
-    rows = {};  // each batch's rows are freed once merged, while the next ones are
+  // Each child goes straight into its parent's collection, emptied and marked loaded first:
+  // no list per parent to build and move. A failure on the way leaves every collection of
+  // the load unloaded (reading one raises not_loaded), never half filled.
+  auto& collection = *rel.collection();
+  for (auto* owner : owners.owners) collection.assign(owner, {});
+  try {
+    co_await select_in(child_table, rel.foreign_key, owners.keys, dialect, [&](drivers::rowset& rows) {
+      auto objects = merge(child_table, rows, nullptr);
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        if (auto at = owners.positions.find(key_of_value(fk, rows.at(r, rel.foreign_key))))
+          collection.add_loaded(owners.owners[*at], objects[r].object);
+      loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));
+    });
+  } catch (...) {
+    for (auto* owner : owners.owners) collection.set_unloaded(owner, rel);
+    throw;
   }
-  for (std::size_t i = 0; i < owners.owners.size(); ++i)
-    rel.collection()->assign(owners.owners[i], std::move(children[i]));
   co_return loaded;
 }
 
@@ -270,21 +288,18 @@ plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& re
   const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
     return sql::select_secondary_in(rel, n, dialect);
   };
-  auto results = co_await select_in(sql_for, owners.keys, dialect);
-  reserve_for(target, results);
   std::vector<std::vector<std::shared_ptr<void>>> related(owners.keys.size());
   std::vector<object_ref> loaded;
   std::unordered_set<const void*> known;
   auto owner_at = target.columns().size();  // the owner's key follows the target's columns
-  for (auto& rows : results) {
+  co_await select_in(target, sql_for, owners.keys, dialect, [&](drivers::rowset& rows) {
     auto objects = merge(target, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r) {
       if (auto at = owners.positions.find(key_of_value(owner_column, rows.at(r, owner_at))))
         related[*at].push_back(objects[r].object);
       if (known.insert(objects[r].object.get()).second) loaded.push_back(objects[r]);
     }
-    rows = {};
-  }
+  });
   for (std::size_t i = 0; i < owners.owners.size(); ++i)
     rel.many_to_many()->assign(owners.owners[i], std::move(related[i]));
   co_return loaded;
@@ -304,13 +319,12 @@ plan<std::vector<object_ref>> loader::load_reference(const relationship_info& re
   }
   std::unordered_map<key, std::shared_ptr<void>, key_hash> by_key;
   std::vector<object_ref> loaded;
-  auto results = co_await select_in(target, target.primary_key().ordinal, keys, dialect);
-  reserve_for(target, results);
-  for (auto& rows : results)
+  co_await select_in(target, target.primary_key().ordinal, keys, dialect, [&](drivers::rowset& rows) {
     for (auto& object : merge(target, rows, nullptr)) {
       by_key[target.key_of(object.object.get())] = object.object;
       loaded.push_back(std::move(object));
     }
+  });
   for (auto& o : owners) {
     auto v = fk.access->get(o.object.get());
     std::shared_ptr<void> related;

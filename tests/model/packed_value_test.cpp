@@ -21,10 +21,10 @@ TEST_CASE("a packed value unpacks to the value it was made from", "[identity_map
       orca::value{false},
       orca::value{orca::timestamp{std::chrono::microseconds{1'764'633'600'123'456}}},
       orca::value{std::string{}},
-      orca::value{std::string{"fourteen bytes"}},           // the longest inline text
-      orca::value{std::string{"fifteen bytes!!"}},          // the shortest out of line
-      orca::value{std::string(100'000, 'x')},               // larger than the pool's classes
-      orca::value{std::string{"nul\0inside", 10}},          // bytes, not a C string
+      orca::value{std::string{"fourteen bytes"}},   // the longest inline text
+      orca::value{std::string{"fifteen bytes!!"}},  // the shortest out of line
+      orca::value{std::string(100'000, 'x')},       // larger than the pool's classes
+      orca::value{std::string{"nul\0inside", 10}},  // bytes, not a C string
       orca::value{orca::blob{{0, 1, 2, 255}}},
       orca::value{orca::blob{std::vector<std::uint8_t>(40, 9)}},
       orca::value{u},

@@ -38,6 +38,9 @@ public:
   /// network round trip less. SQLite's statements cost no round trip, and one message less
   /// to its connection actor measured no faster (bench/README.md, third stop of 2026-12-02).
   virtual bool commits_with_statements() const noexcept { return false; }
+  /// True if statements sent together cost one round trip, not one each (PostgreSQL's
+  /// pipeline): a load then sends its batches together. SQLite's cost no round trip.
+  virtual bool pipelines() const noexcept { return false; }
   /// True if `word` is reserved and must be quoted.
   virtual bool is_reserved(std::string_view word) const noexcept = 0;
   /// Why the backend cannot store `x` so that it reads back equal ("" if it can). Every

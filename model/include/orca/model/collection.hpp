@@ -103,7 +103,7 @@ public:
   void add(std::shared_ptr<T> item) {
     check();
     if (many_to_many() && std::find(items_.begin(), items_.end(), item) != items_.end()) return;
-    std::erase(removed_, item);
+    if (changes_) std::erase(changes_->removed, item);
     items_.push_back(item);
     if (info_ != nullptr)
       if (auto owner = owner_.lock()) detail::collection_added(*info_, owner, item);
@@ -118,7 +118,7 @@ public:
     auto found = std::find(items_.begin(), items_.end(), item);
     if (found == items_.end()) return false;
     items_.erase(found);
-    if (!many_to_many()) removed_.push_back(item);  // many-to-many: the flush compares with persisted_
+    if (!many_to_many()) changes().removed.push_back(item);  // many-to-many: the flush compares with persisted
     if (info_ != nullptr)
       if (auto owner = owner_.lock()) detail::collection_removed(*info_, owner.get(), item.get());
     return true;
@@ -132,10 +132,19 @@ private:
     if (unloaded_ != nullptr) detail::throw_not_loaded(*unloaded_);
   }
   bool many_to_many() const noexcept { return info_ != nullptr && info_->kind == relationship_kind::many_to_many; }
+  /// What a flush needs besides the items, made the first time there is some: most
+  /// collections (every one a load fills) never have any, and stay 64 bytes.
+  struct change_lists {
+    std::vector<std::shared_ptr<T>> removed;  ///< taken out since the last flush
+    /// Many-to-many: the items whose association rows exist (as loaded or last flushed).
+    std::vector<std::shared_ptr<T>> persisted;
+  };
+  change_lists& changes() {
+    if (!changes_) changes_ = std::make_unique<change_lists>();
+    return *changes_;
+  }
   std::vector<std::shared_ptr<T>> items_;
-  std::vector<std::shared_ptr<T>> removed_;  ///< taken out since the last flush
-  /// Many-to-many: the items whose association rows exist (as loaded or last flushed).
-  std::vector<std::shared_ptr<T>> persisted_;
+  std::unique_ptr<change_lists> changes_;
   const relationship_info* unloaded_ = nullptr;  ///< set while not loaded
   const relationship_info* info_ = nullptr;      ///< set once bound to its owner
   std::weak_ptr<void> owner_;                    ///< the object holding this collection

@@ -61,8 +61,6 @@ private:
   object_ref merge_row(const table_info& table, const drivers::rowset& rows, std::size_t row, std::size_t offset,
                        const select_spec* spec, bool overwrite);
   std::vector<object_ref> merge_joined(const select_spec& spec, const drivers::rowset& rows);
-  /// Makes room in the identity map for every row of `results` (objects of `table`).
-  void reserve_for(const table_info& table, const std::vector<drivers::rowset>& results);
   plan<void> load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
                         const drivers::dialect& dialect);
   plan<std::vector<object_ref>> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
@@ -71,11 +69,14 @@ private:
                                                const drivers::dialect& dialect);
   plan<std::vector<object_ref>> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
                                                const drivers::dialect& dialect);
-  plan<std::vector<drivers::rowset>> select_in(const table_info& table, std::size_t column,
-                                               const std::vector<value>& keys, const drivers::dialect& dialect);
-  /// The statements `sql_for(n)` (n keys each) over `keys` in batches, pipelined.
-  plan<std::vector<drivers::rowset>> select_in(const std::function<std::string(std::size_t)>& sql_for,
-                                               const std::vector<value>& keys, const drivers::dialect& dialect);
+  /// `SELECT ... WHERE column IN (...)` over `keys` in batches: `consume` gets each batch's
+  /// rows (objects of `loaded`) as they come. Pipelined where the dialect pipelines.
+  plan<void> select_in(const table_info& table, std::size_t column, const std::vector<value>& keys,
+                       const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume);
+  /// The same with the statements `sql_for(n)` (n keys each).
+  plan<void> select_in(const table_info& loaded, const std::function<std::string(std::size_t)>& sql_for,
+                       const std::vector<value>& keys, const drivers::dialect& dialect,
+                       const std::function<void(drivers::rowset&)>& consume);
 
   identity_map& objects_;
   load_options options_;

@@ -85,6 +85,8 @@ public:
   /// Appends `item` to a loaded collection that does not hold it yet (the other side of a
   /// back_populates pair changed; nothing else follows).
   virtual void append(void* owner, const std::shared_ptr<void>& item) const = 0;
+  /// Appends a row's object to a collection being loaded (assigned empty first), as it is.
+  virtual void add_loaded(void* owner, const std::shared_ptr<void>& item) const = 0;
   /// Takes `item` out of a loaded collection because it moved to another parent (or none):
   /// the other side of back_populates changed and has set the foreign key already, so
   /// nothing is queued for the flush.

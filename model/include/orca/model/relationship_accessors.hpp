@@ -25,15 +25,33 @@ class collection_access {
 public:
   static std::vector<std::shared_ptr<C>>& items(collection<C>& c) { return c.items_; }
   static const std::vector<std::shared_ptr<C>>& items(const collection<C>& c) { return c.items_; }
-  static std::vector<std::shared_ptr<C>>& removed(collection<C>& c) { return c.removed_; }
-  static std::vector<std::shared_ptr<C>>& persisted(collection<C>& c) { return c.persisted_; }
-  static const std::vector<std::shared_ptr<C>>& persisted(const collection<C>& c) { return c.persisted_; }
-  static const std::vector<std::shared_ptr<C>>& removed(const collection<C>& c) { return c.removed_; }
+  static const std::vector<std::shared_ptr<C>>& removed(const collection<C>& c) {
+    return c.changes_ ? c.changes_->removed : none();
+  }
+  static const std::vector<std::shared_ptr<C>>& persisted(const collection<C>& c) {
+    return c.changes_ ? c.changes_->persisted : none();
+  }
+  static void forget_removed(collection<C>& c, const std::shared_ptr<void>& item) {
+    if (c.changes_) std::erase(c.changes_->removed, item);
+  }
+  static void clear_removed(collection<C>& c) {
+    if (c.changes_) c.changes_->removed.clear();
+  }
+  static void clear_persisted(collection<C>& c) {
+    if (c.changes_) c.changes_->persisted.clear();
+  }
+  static void mark_persisted(collection<C>& c) { c.changes().persisted = c.items_; }
   static void set_unloaded(collection<C>& c, const relationship_info* info) { c.unloaded_ = info; }
   static bool loaded(const collection<C>& c) { return c.unloaded_ == nullptr; }
   static void bind(collection<C>& c, const std::shared_ptr<void>& owner, const relationship_info& info) {
     c.owner_ = owner;
     c.info_ = &info;
+  }
+
+private:
+  static const std::vector<std::shared_ptr<C>>& none() {
+    static const std::vector<std::shared_ptr<C>> empty;
+    return empty;
   }
 };
 
@@ -115,7 +133,10 @@ public:
     if (!access::loaded(c)) return;
     auto& items = access::items(c);
     if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(std::static_pointer_cast<C>(item));
-    std::erase(access::removed(c), item);
+    access::forget_removed(c, item);
+  }
+  void add_loaded(void* owner, const std::shared_ptr<void>& item) const override {
+    access::items(static_cast<T*>(owner)->*member_).push_back(std::static_pointer_cast<C>(item));
   }
   void take_out(void* owner, const void* item) const override {
     auto& c = static_cast<T*>(owner)->*member_;
@@ -127,7 +148,7 @@ public:
   std::vector<std::shared_ptr<void>> removed(const void* owner) const override {
     return erase_types(access::removed(static_cast<const T*>(owner)->*member_));
   }
-  void clear_removed(void* owner) const override { access::removed(static_cast<T*>(owner)->*member_).clear(); }
+  void clear_removed(void* owner) const override { access::clear_removed(static_cast<T*>(owner)->*member_); }
   void bind(void* owner, const std::shared_ptr<void>& self, const relationship_info& info) const override {
     access::bind(static_cast<T*>(owner)->*member_, self, info);
   }
@@ -148,7 +169,7 @@ public:
   }
   void set_unloaded(void* owner, const relationship_info& info) const override {
     base::set_unloaded(owner, info);
-    access::persisted(static_cast<T*>(owner)->*this->member_).clear();
+    access::clear_persisted(static_cast<T*>(owner)->*this->member_);
   }
   std::vector<std::shared_ptr<void>> persisted(const void* owner) const override {
     auto& c = static_cast<const T*>(owner)->*this->member_;
@@ -156,7 +177,7 @@ public:
   }
   void mark_persisted(void* owner) const override {
     auto& c = static_cast<T*>(owner)->*this->member_;
-    access::persisted(c) = access::items(c);
+    access::mark_persisted(c);
   }
 };
 
