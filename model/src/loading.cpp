@@ -24,8 +24,9 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
   });
 }
 
-// Sets the object's columns from one row and its record's snapshot. The member's load()
-// leaves each value in the member's canonical form, which the snapshot keeps (packed).
+// Sets the object's columns from one row and its record's snapshot. A value the member holds
+// exactly goes to the snapshot as it is; any other is converted by the member's load(),
+// which leaves it in the member's canonical form for the snapshot.
 // The primary key's values go to the member only: the record's key holds them.
 void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
                   std::size_t offset, identity_map& objects, object_record& record) {
@@ -34,8 +35,10 @@ void load_columns(const table_info& table, void* object, const drivers::rowset& 
     try {
       if (c.primary_key) {
         c.access->set(object, rows.at(row, offset + c.ordinal));
+      } else if (auto& cell = rows.at(row, offset + c.ordinal); c.access->load_exact(object, cell)) {
+        objects.set_snapshot(record, table.snapshot_slot(c.ordinal), cell);  // no copy to convert
       } else {
-        x = rows.at(row, offset + c.ordinal);
+        x = cell;
         c.access->load(object, x);
         objects.set_snapshot(record, table.snapshot_slot(c.ordinal), x);
       }

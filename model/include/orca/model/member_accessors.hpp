@@ -27,21 +27,20 @@ public:
     static_cast<T*>(object)->*member_ = value_traits<M>::from_value(x);
   }
   void load(void* object, value& x) const override {
-    auto& m = static_cast<T*>(object)->*member_;
-    if constexpr (std::same_as<M, std::string>) {
-      m = x.as_text();  // into the member's own buffer: no temporary string
-    } else if constexpr (std::same_as<M, std::optional<std::string>>) {
-      if (x.is_null())
-        m.reset();
-      else
-        m = x.as_text();
-    } else {
-      m = value_traits<M>::from_value(x);
-    }
+    store(object, x);
     if constexpr (exact_round_trip<M>) {
-      if (x.type() == value_traits<M>::type || (value_traits<M>::nullable && x.is_null())) return;
+      if (is_exact(x)) return;
     }
-    x = value_traits<M>::to_value(m);
+    x = value_traits<M>::to_value(static_cast<T*>(object)->*member_);
+  }
+  bool load_exact(void* object, const value& x) const override {
+    if constexpr (exact_round_trip<M>) {
+      if (!is_exact(x)) return false;
+      store(object, x);
+      return true;
+    } else {
+      return false;
+    }
   }
   bool holds(const void* object, const value& x) const override {
     const auto& m = static_cast<const T*>(object)->*member_;
@@ -59,6 +58,23 @@ public:
       return false;
   }
 private:
+  // A value the member holds exactly, as it is: get() gives it back.
+  static bool is_exact(const value& x) noexcept {
+    return x.type() == value_traits<M>::type || (value_traits<M>::nullable && x.is_null());
+  }
+  void store(void* object, const value& x) const {
+    auto& m = static_cast<T*>(object)->*member_;
+    if constexpr (std::same_as<M, std::string>) {
+      m = x.as_text();  // into the member's own buffer: no temporary string
+    } else if constexpr (std::same_as<M, std::optional<std::string>>) {
+      if (x.is_null())
+        m.reset();
+      else
+        m = x.as_text();
+    } else {
+      m = value_traits<M>::from_value(x);
+    }
+  }
   M T::*member_;
 };
 

@@ -50,6 +50,10 @@ public:
     set(object, x);
     x = get(object);
   }
+  /// Stores `x` in the member and returns true if `x` is what get() would then return (a
+  /// load's snapshot keeps the row's value itself, with no copy to convert); returns false
+  /// and stores nothing otherwise (load() converts it then).
+  virtual bool load_exact(void* /*object*/, const value& /*x*/) const { return false; }
   /// True if get() would return a value equal to `x`; compares without a copy where it can
   /// (a flush asks this of every column of every object it looks at).
   virtual bool holds(const void* object, const value& x) const { return get(object) == x; }
