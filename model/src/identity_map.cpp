@@ -121,7 +121,8 @@ void identity_map::set_snapshot(object_record& record, std::size_t slot, const v
     record.snapshot_ = static_cast<packed_value*>(pool_->allocate(width * sizeof(packed_value), alignof(packed_value)));
     std::uninitialized_default_construct_n(record.snapshot_, width);
   }
-  auto packed = packed_value::pack(x, *pool_);  // before release: `x` may not throw it away
+  // Packed before the old value is released: if packing fails (no memory), the slot keeps it.
+  auto packed = packed_value::pack(x, *pool_);
   record.snapshot_[slot].release(*pool_);
   record.snapshot_[slot] = packed;
 }
@@ -155,8 +156,19 @@ void identity_map::drop_snapshot(object_record& record) noexcept {
   record.snapshot_ = nullptr;
 }
 
+object_record::~object_record() {
+  if (held_)
+    std::destroy_at(&strong_);
+  else
+    std::destroy_at(&weak_);
+}
+
 void object_record::hold(std::shared_ptr<void> object) {
-  reset_object();
+  if (held_) {
+    strong_ = std::move(object);
+    return;
+  }
+  std::destroy_at(&weak_);
   std::construct_at(&strong_, std::move(object));
   held_ = true;
 }

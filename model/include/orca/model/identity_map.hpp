@@ -27,7 +27,7 @@ public:
   object_record() noexcept : weak_() {}
   object_record(const object_record&) = delete;
   object_record& operator=(const object_record&) = delete;
-  ~object_record() { reset_object(); }
+  ~object_record();
 
   const table_info* table = nullptr;  ///< null: the record is free
   orca::key key;                      ///< primary key once persistent
@@ -66,6 +66,7 @@ public:
 
 private:
   friend class identity_map;
+  /// Lets go of the object: the record holds an empty weak reference afterwards.
   void reset_object() noexcept;
 
   /// The object: weakly (weak_) or, while held_, strongly (strong_).
