@@ -178,6 +178,29 @@ value read_binary_cell(Oid type, const char* bytes, std::size_t size) {
   }
 }
 
+// Appends a binary cell: integers, doubles and text straight into the rowset's cells, the
+// other types through read_binary_cell().
+void push_binary_cell(rowset& out, Oid type, const char* bytes, std::size_t size) {
+  switch (type) {
+    case oid::int2:
+    case oid::int4:
+    case oid::int8: {
+      auto shift = 64 - 8 * static_cast<int>(size);  // sign-extends int2 and int4
+      out.push_integer(static_cast<std::int64_t>(big_endian(bytes, size) << shift) >> shift);
+      return;
+    }
+    case oid::float8: out.push_real(std::bit_cast<double>(big_endian(bytes, 8))); return;
+    case oid::object_id:
+    case oid::float4:
+    case oid::boolean:
+    case oid::bytea:
+    case oid::timestamp:
+    case oid::timestamptz:
+    case oid::uuid: out.push(read_binary_cell(type, bytes, size)); return;
+    default: out.push_text({bytes, size});  // text, varchar, char(n), name, json
+  }
+}
+
 // Appends the sentences of `more` that `message` does not hold yet; libpq repeats the
 // server's message, with its severity ("FATAL:  ..."), in the connection's error text.
 void append_sentences(std::string& message, std::string_view more) {
@@ -257,12 +280,16 @@ void append_rows(const PGresult* result, rowset& out) {
       // per cell of a typical row).
       auto length = static_cast<std::size_t>(PQgetlength(result, row, column));
       if (length == 0 && PQgetisnull(result, row, column)) {
-        out.emplace();
+        out.push_null();
         continue;
       }
       const char* cell = PQgetvalue(result, row, column);
-      out.emplace(binary ? read_binary_cell(types[column], cell, length)
-                         : read_cell(kind_of(types[column]), cell, length));
+      if (binary)
+        push_binary_cell(out, types[column], cell, length);
+      else if (auto kind = kind_of(types[column]); kind == column_kind::text)
+        out.push_text({cell, length});
+      else
+        out.push(read_cell(kind, cell, length));
     }
   }
 }

@@ -148,22 +148,22 @@ void read_row(sqlite3_stmt* statement, int columns, rowset& out) {
   for (int i = 0; i < columns; ++i) {
     auto* cell = sqlite3_column_value(statement, i);
     switch (sqlite3_value_type(cell)) {
-      case SQLITE_INTEGER: out.emplace(static_cast<std::int64_t>(sqlite3_value_int64(cell))); break;
-      case SQLITE_FLOAT: out.emplace(sqlite3_value_double(cell)); break;
+      case SQLITE_INTEGER: out.push_integer(static_cast<std::int64_t>(sqlite3_value_int64(cell))); break;
+      case SQLITE_FLOAT: out.push_real(sqlite3_value_double(cell)); break;
       case SQLITE_TEXT: {
         // text before bytes: that order is what SQLite documents as conversion-free.
         auto text = reinterpret_cast<const char*>(sqlite3_value_text(cell));
         auto size = static_cast<std::size_t>(sqlite3_value_bytes(cell));
-        out.emplace(std::string_view{text, size});
+        out.push_text(std::string_view{text, size});
         break;
       }
       case SQLITE_BLOB: {
-        auto bytes = static_cast<const std::uint8_t*>(sqlite3_value_blob(cell));
+        auto* bytes = sqlite3_value_blob(cell);
         auto size = static_cast<std::size_t>(sqlite3_value_bytes(cell));
-        out.emplace(blob{std::vector<std::uint8_t>(bytes, bytes + size)});
+        out.push_blob(bytes, size);
         break;
       }
-      default: out.emplace(); break;
+      default: out.push_null(); break;
     }
   }
 }

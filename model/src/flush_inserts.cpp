@@ -152,7 +152,7 @@ void flush_run::take_returned(const table_info& table, const std::vector<std::si
   std::vector<key> keys(n);
   for (std::size_t r = 0; r < n; ++r) {
     std::size_t k = 0;
-    keys[r] = table.key_from([&](std::size_t) -> const value& { return rows.at(r, k++); });
+    keys[r] = table.key_from([&](std::size_t) -> const drivers::cell& { return rows.cell_at(r, k++); });
   }
   if (key_generated) {
     std::sort(order.begin(), order.end(),

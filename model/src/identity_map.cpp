@@ -114,17 +114,29 @@ object_record& identity_map::add_persistent(const object_ref& object, key k, con
   return r;
 }
 
-void identity_map::set_snapshot(object_record& record, std::size_t slot, const value& x) {
-  auto width = record.table->snapshot_width();
+packed_value* identity_map::snapshot_for(object_record& record) {
   if (record.snapshot_ == nullptr) {
+    auto width = record.table->snapshot_width();
     if (!pool_) pool_ = std::make_unique<snapshot_pool>();
     record.snapshot_ = static_cast<packed_value*>(pool_->allocate(width * sizeof(packed_value), alignof(packed_value)));
     std::uninitialized_default_construct_n(record.snapshot_, width);
   }
+  return record.snapshot_;
+}
+
+void identity_map::set_snapshot(object_record& record, std::size_t slot, const value& x) {
+  auto* snapshot = snapshot_for(record);
   // Packed before the old value is released: if packing fails (no memory), the slot keeps it.
   auto packed = packed_value::pack(x, *pool_);
-  record.snapshot_[slot].release(*pool_);
-  record.snapshot_[slot] = packed;
+  snapshot[slot].release(*pool_);
+  snapshot[slot] = packed;
+}
+
+void identity_map::set_snapshot(object_record& record, std::size_t slot, const drivers::cell& x) {
+  auto* snapshot = snapshot_for(record);
+  auto packed = packed_value::pack(x, *pool_);
+  snapshot[slot].release(*pool_);
+  snapshot[slot] = packed;
 }
 
 void identity_map::set_snapshot(object_record& record, const std::vector<value>& values) {

@@ -71,8 +71,9 @@ std::vector<object_ref> loader::merge_joined(const select_spec& spec, const driv
       current[t].reset();
       if (t > 0 && current[entry.parent] == nullptr) continue;  // below a NULL row, all is NULL
       // A LEFT OUTER JOIN that matched nothing gives NULL in every column, the key too.
-      if (rows.at(r, entry.offset + entry.table->primary_key().ordinal).is_null()) continue;
-      auto key = entry.table->key_from([&](std::size_t c) -> const value& { return rows.at(r, entry.offset + c); });
+      if (rows.cell_at(r, entry.offset + entry.table->primary_key().ordinal).is_null()) continue;
+      auto key = entry.table->key_from(
+          [&](std::size_t c) -> const drivers::cell& { return rows.cell_at(r, entry.offset + c); });
       auto& object = merged[t][key];
       if (!object) {
         object = merge_row(*entry.table, rows, r, entry.offset, t == 0 ? &spec : nullptr, false).object;

@@ -24,21 +24,23 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
   });
 }
 
-// Sets the object's columns from one row and its record's snapshot. A value the member holds
-// exactly goes to the snapshot as it is; any other is converted by the member's load(),
-// which leaves it in the member's canonical form for the snapshot.
-// The primary key's values go to the member only: the record's key holds them.
+// Sets the object's columns from one row and its record's snapshot. A cell the member holds
+// exactly goes from the row to the member and the snapshot, with no orca::value between;
+// any other is converted by the member's load(), which leaves it in the member's canonical
+// form for the snapshot. The primary key's values go to the member only: the record's key
+// holds them.
 void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
                   std::size_t offset, identity_map& objects, object_record& record) {
-  value x;  // one scratch value for every column: a text column reuses its buffer
+  value x;  // one scratch value for every converted column: a text column reuses its buffer
   for (auto& c : table.columns()) {
     try {
+      auto& cell = rows.cell_at(row, offset + c.ordinal);
       if (c.primary_key) {
-        c.access->set(object, rows.at(row, offset + c.ordinal));
-      } else if (auto& cell = rows.at(row, offset + c.ordinal); c.access->load_exact(object, cell)) {
-        objects.set_snapshot(record, table.snapshot_slot(c.ordinal), cell);  // no copy to convert
+        if (!c.access->load_cell(object, cell)) c.access->set(object, cell.to_value());
+      } else if (c.access->load_cell(object, cell)) {
+        objects.set_snapshot(record, table.snapshot_slot(c.ordinal), cell);
       } else {
-        x = cell;
+        x = cell.to_value();
         c.access->load(object, x);
         objects.set_snapshot(record, table.snapshot_slot(c.ordinal), x);
       }
@@ -52,6 +54,10 @@ void load_columns(const table_info& table, void* object, const drivers::rowset& 
 // The key a single foreign key value refers to (an integer takes orca::key's integer path).
 key key_of_value(const column_info& column, const value& x) {
   return x.type() == value_type::integer ? key{x.as_integer()} : key{std::vector<value>{key_value(column.type, x)}};
+}
+key key_of_value(const column_info& column, const drivers::cell& x) {
+  return x.type() == value_type::integer ? key{x.integer()}
+                                         : key{std::vector<value>{key_value(column.type, x.to_value())}};
 }
 
 // Relationships join one foreign key column to a single-column primary key.
@@ -132,8 +138,8 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
   auto key_column = table.has_integer_key() ? std::optional<std::size_t>{table.primary_key().ordinal} : std::nullopt;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     if (key_column && r + ahead < rows.size()) {
-      auto& next = rows.at(r + ahead, *key_column);
-      if (next.type() == value_type::integer) objects_.prefetch(table, next.as_integer());
+      auto& next = rows.cell_at(r + ahead, *key_column);
+      if (next.type() == value_type::integer) objects_.prefetch(table, next.integer());
     }
     result.push_back(merge_row(table, rows, r, 0, spec, overwrite));
   }
@@ -142,7 +148,7 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
 
 object_ref loader::merge_row(const table_info& table, const drivers::rowset& rows, std::size_t r, std::size_t offset,
                              const select_spec* spec, bool overwrite) {
-  auto key = table.key_from([&](std::size_t c) -> const value& { return rows.at(r, offset + c); });
+  auto key = table.key_from([&](std::size_t c) -> const drivers::cell& { return rows.cell_at(r, offset + c); });
   if (auto* record = objects_.find(table, key)) {
     auto object = record->lock();
     if (record->expired || overwrite) {
@@ -159,7 +165,7 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
       continue;
     else if (auto* collection = rel.any_collection())
       collection->set_unloaded(object.get(), rel);
-    else if (!rows.at(r, offset + rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
+    else if (!rows.cell_at(r, offset + rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
       rel.reference()->set_unloaded(object.get(), rel);
   }
   auto& record = objects_.add_persistent({&table, object}, std::move(key));
@@ -188,7 +194,7 @@ plan<void> loader::load_eager(const std::vector<loader_option>& options, const s
       else if (option.relationship->kind == relationship_kind::many_to_many)
         loaded = co_await load_secondary(*option.relationship, parents, dialect);
       else
-        loaded = co_await load_collection(*option.relationship, parents, dialect);
+        loaded = co_await load_collection(*option.relationship, parents, dialect, !option.nested.empty());
     } else if (option.what == loader_option::kind::joined && !option.nested.empty()) {
       loaded = detail::related_of(*option.relationship, parents);  // the statement's joins loaded them
     }
@@ -253,7 +259,7 @@ plan<void> loader::select_in(const table_info& loaded, const std::function<std::
 
 plan<std::vector<object_ref>> loader::load_collection(const relationship_info& rel,
                                                       const std::vector<object_ref>& parents,
-                                                      const drivers::dialect& dialect) {
+                                                      const drivers::dialect& dialect, bool list_loaded) {
   auto& child_table = rel.target();
   require_single_column_key(*rel.owner, rel);
   auto& fk = child_table.columns()[rel.foreign_key];
@@ -268,9 +274,10 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
     co_await select_in(child_table, rel.foreign_key, owners.keys, dialect, [&](drivers::rowset& rows) {
       auto objects = merge(child_table, rows, nullptr);
       for (std::size_t r = 0; r < rows.size(); ++r)
-        if (auto at = owners.positions.find(key_of_value(fk, rows.at(r, rel.foreign_key))))
+        if (auto at = owners.positions.find(key_of_value(fk, rows.cell_at(r, rel.foreign_key))))
           collection.add_loaded(owners.owners[*at], objects[r].object);
-      loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));
+      if (list_loaded)
+        loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));
     });
   } catch (...) {
     for (auto* owner : owners.owners) collection.set_unloaded(owner, rel);
@@ -298,7 +305,7 @@ plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& re
   co_await select_in(target, sql_for, owners.keys, dialect, [&](drivers::rowset& rows) {
     auto objects = merge(target, rows, nullptr);
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      if (auto at = owners.positions.find(key_of_value(owner_column, rows.at(r, owner_at))))
+      if (auto at = owners.positions.find(key_of_value(owner_column, rows.cell_at(r, owner_at))))
         related[*at].push_back(objects[r].object);
       if (known.insert(objects[r].object.get()).second) loaded.push_back(objects[r]);
     }

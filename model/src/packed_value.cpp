@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "orca/drivers/rowset.hpp"
 #include "orca/model/overloaded.hpp"
 
 namespace orca {
@@ -23,6 +24,26 @@ packed_value packed_value::pack(const value& x, snapshot_pool& pool) {
                  [&](const uuid& u) { p.put_bytes(u.bytes.data(), u.bytes.size(), pool); },
              },
              x.data());
+  return p;
+}
+
+packed_value packed_value::pack(const drivers::cell& x, snapshot_pool& pool) {
+  packed_value p;
+  p.tag_ = static_cast<std::uint8_t>(x.type());
+  switch (x.type()) {
+    case value_type::integer:
+    case value_type::boolean:
+    case value_type::time: p.store(x.integer()); break;
+    case value_type::real: p.store(x.real()); break;
+    case value_type::text:
+    case value_type::binary:
+    case value_type::uuid: {
+      auto bytes = x.bytes();
+      p.put_bytes(bytes.data(), bytes.size(), pool);
+      break;
+    }
+    default: break;
+  }
   return p;
 }
 

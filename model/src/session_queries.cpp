@@ -17,11 +17,11 @@ std::size_t synchronized_columns(const bulk_spec& bulk) {
 key key_of_row(const bulk_spec& bulk, const drivers::rowset& rows, std::size_t r) {
   auto& table = *bulk.table;
   if (bulk.what == bulk_spec::kind::update)
-    return table.key_from([&](std::size_t c) -> const value& { return rows.at(r, c); });
+    return table.key_from([&](std::size_t c) -> const drivers::cell& { return rows.cell_at(r, c); });
   auto& key_columns = table.primary_key_columns();
-  return table.key_from([&](std::size_t c) -> const value& {
+  return table.key_from([&](std::size_t c) -> const drivers::cell& {
     for (std::size_t i = 0; i < key_columns.size(); ++i)
-      if (key_columns[i] == c) return rows.at(r, i);
+      if (key_columns[i] == c) return rows.cell_at(r, i);
     throw error(errc::internal, "a DELETE's RETURNING lacks a key column");
   });
 }
@@ -34,7 +34,7 @@ drivers::rowset returned_columns(const bulk_spec& bulk, const drivers::rowset& r
   drivers::rowset asked{std::move(names)};
   asked.reserve_rows(rows.size());
   for (std::size_t r = 0; r < rows.size(); ++r)
-    for (std::size_t c = first; c < rows.width(); ++c) asked.push(rows.at(r, c));
+    for (std::size_t c = first; c < rows.width(); ++c) asked.push(rows.cell_at(r, c));
   return asked;
 }
 }  // namespace
@@ -86,7 +86,7 @@ void sync_session::synchronize(const bulk_spec& bulk, const drivers::rowset& row
     drivers::rowset loaded{std::move(names)};
     for (std::size_t r = 0; r < rows.size(); ++r) {
       if (objects_.find(table, key_of_row(bulk, rows, r)) == nullptr) continue;
-      for (std::size_t c = 0; c < width; ++c) loaded.push(rows.at(r, c));
+      for (std::size_t c = 0; c < width; ++c) loaded.push(rows.cell_at(r, c));
     }
     if (!loaded.empty()) loader_.merge(table, loaded, nullptr, true);
     return;

@@ -50,8 +50,8 @@ public:
   std::size_t size() const noexcept { return rows_.size(); }
   /// True if there are no rows.
   bool empty() const noexcept { return rows_.empty(); }
-  /// The cell at (row, column).
-  const value& at(std::size_t row, std::size_t column) const { return rows_.at(row, column); }
+  /// The value at (row, column), copied out.
+  value at(std::size_t row, std::size_t column) const { return rows_.at(row, column); }
   /// The column names.
   const std::vector<std::string>& columns() const noexcept { return rows_.columns(); }
   /// Rows changed, as the database reported (INSERT, UPDATE, DELETE).

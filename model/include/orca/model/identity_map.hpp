@@ -117,6 +117,8 @@ public:
   /// Sets one slot of a record's snapshot (table_info::snapshot_slot()); a record without
   /// one gets a snapshot of NULLs first.
   void set_snapshot(object_record& record, std::size_t slot, const value& x);
+  /// The same from a rowset's cell, packed as it is (a load's exact columns).
+  void set_snapshot(object_record& record, std::size_t slot, const drivers::cell& x);
   /// Sets every slot of a record's snapshot (`values` has the table's snapshot_width()), or
   /// with no values, takes the snapshot away (the object counts as never loaded).
   void set_snapshot(object_record& record, const std::vector<value>& values);
@@ -159,6 +161,8 @@ public:
   const std::shared_ptr<std::atomic<bool>>& write_only_changed() const noexcept { return write_only_changed_; }
 
 private:
+  /// The snapshot of `record`, made of NULLs if it has none yet.
+  packed_value* snapshot_for(object_record& record);
   static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
   /// Destroys a chunk's records and frees its storage (records are made once, in place).
   struct chunk_deleter {

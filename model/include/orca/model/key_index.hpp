@@ -29,9 +29,10 @@ class table_info;
 
 /// A hash map from (table, key) to a pointer (the identity map's record). Integer keys live
 /// in one open-addressing table per mapped class (16-byte slots, linear probing,
-/// backward-shift deletion), so each table is sized for its own rows and a slot needs no
-/// table pointer; other keys (text, UUID, composite) in a node map. Stored pointers are
-/// never null. Not thread-safe (owned by one identity map).
+/// backward-shift deletion, any capacity: a key's home slot is its hash scaled to it), so
+/// each table is sized for its own rows and a slot needs no table pointer; other keys (text,
+/// UUID, composite) in a node map. Stored pointers are never null. Not thread-safe (owned by
+/// one identity map).
 class key_index {
 public:
   /// The pointer stored for (table, key), or nullptr.
@@ -57,7 +58,7 @@ public:
   void prefetch(const table_info* table, std::int64_t key) const noexcept {
     auto* t = slots_of(table);
     if (t == nullptr || t->slots.empty()) return;
-    prefetch_line(&t->slots[hash(key) & (t->slots.size() - 1)]);
+    prefetch_line(&t->slots[home(key, t->slots.size())]);
   }
   /// Makes room for `n` more integer keys of `table` without rehashing.
   void reserve(const table_info* table, std::size_t n);
@@ -74,7 +75,7 @@ private:
   /// The integer keys of one table.
   struct table_slots {
     const table_info* table = nullptr;
-    std::vector<slot> slots;  ///< capacity a power of two, at most 3/4 full
+    std::vector<slot> slots;  ///< at most 3/4 full
     std::size_t size = 0;
   };
 
@@ -95,7 +96,15 @@ private:
     return nullptr;
   }
   table_slots& slots_for(const table_info* table);
-  static std::size_t hash(std::int64_t key) noexcept;
+  static std::size_t hash(std::int64_t key) noexcept {
+    auto h = static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ULL;
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+  /// The slot where `key`'s probe starts in a table of `n` slots: the hash's high bits
+  /// scaled to n (a multiply, not a division).
+  static std::size_t home(std::int64_t key, std::size_t n) noexcept {
+    return static_cast<std::size_t>((static_cast<unsigned __int128>(hash(key)) * n) >> 64);
+  }
   static void grow(table_slots& t, std::size_t capacity);
   static void insert(table_slots& t, std::int64_t key, const void* address);
 

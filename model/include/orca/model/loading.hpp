@@ -63,8 +63,10 @@ private:
   std::vector<object_ref> merge_joined(const select_spec& spec, const drivers::rowset& rows);
   plan<void> load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
                         const drivers::dialect& dialect);
+  /// Loads a collection of every parent; returns the children it loaded if `list_loaded`
+  /// (nested loaders need them), else nothing (the collections hold them).
   plan<std::vector<object_ref>> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
-                                                const drivers::dialect& dialect);
+                                                const drivers::dialect& dialect, bool list_loaded);
   plan<std::vector<object_ref>> load_secondary(const relationship_info& rel, const std::vector<object_ref>& parents,
                                                const drivers::dialect& dialect);
   plan<std::vector<object_ref>> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,

@@ -42,6 +42,34 @@ public:
       return false;
     }
   }
+  bool load_cell(void* object, const drivers::cell& x) const override {
+    if constexpr (exact_round_trip<M>) {
+      if (x.type() != value_traits<M>::type && !(value_traits<M>::nullable && x.is_null())) return false;
+      using E = typename unwrap_optional<M>::type;
+      auto& m = static_cast<T*>(object)->*member_;
+      if constexpr (std::same_as<E, std::string>) {
+        auto text = x.bytes();
+        if constexpr (std::same_as<M, E>) {
+          m.assign(text.data(), text.size());  // into the member's own buffer
+        } else if (x.is_null()) {
+          m.reset();
+        } else if (m) {
+          m->assign(text.data(), text.size());
+        } else {
+          m.emplace(text);
+        }
+      } else if constexpr (std::same_as<M, std::int64_t>) {
+        m = x.integer();
+      } else if constexpr (std::same_as<M, double>) {
+        m = x.real();
+      } else {
+        m = value_traits<M>::from_value(x.to_value());
+      }
+      return true;
+    } else {
+      return false;
+    }
+  }
   bool holds(const void* object, const value& x) const override {
     const auto& m = static_cast<const T*>(object)->*member_;
     if constexpr (std::same_as<M, std::string>)

@@ -8,10 +8,15 @@
 #include <cstdint>
 #include <cstring>
 
+#include "orca/drivers/unaligned.hpp"
 #include "orca/drivers/value.hpp"
 #include "orca/model/snapshot_pool.hpp"
 
 namespace orca {
+
+namespace drivers {
+class cell;
+}
 
 /// A value packed into 16 bytes. Trivially copyable: the owner (the identity map) frees an
 /// out-of-line payload with release() before overwriting or dropping it.
@@ -24,6 +29,8 @@ public:
   packed_value() noexcept = default;
   /// `x` packed; a payload that does not fit inline is copied into `pool`.
   static packed_value pack(const value& x, snapshot_pool& pool);
+  /// A rowset's cell packed, the same way.
+  static packed_value pack(const drivers::cell& x, snapshot_pool& pool);
   /// Gives an out-of-line payload back to `pool`; the value is NULL afterwards.
   void release(snapshot_pool& pool) noexcept;
   /// The value, unpacked.
@@ -47,13 +54,11 @@ private:
 
   template <class T>
   T load() const noexcept {
-    T x;
-    std::memcpy(&x, payload_, sizeof x);
-    return x;
+    return load_unaligned<T>(payload_);
   }
   template <class T>
   void store(const T& x) noexcept {
-    std::memcpy(payload_, &x, sizeof x);
+    store_unaligned(payload_, x);
   }
 
   /// Inline: an integer, boolean (0/1) or timestamp (microseconds) as std::int64_t, a double,

@@ -10,8 +10,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "orca/drivers/rowset.hpp"
 #include "orca/drivers/value.hpp"
 #include "orca/model/key.hpp"
 #include "orca/model/relationship.hpp"
@@ -54,6 +56,9 @@ public:
   /// load's snapshot keeps the row's value itself, with no copy to convert); returns false
   /// and stores nothing otherwise (load() converts it then).
   virtual bool load_exact(void* /*object*/, const value& /*x*/) const { return false; }
+  /// load_exact() from a rowset's cell, read in place: stores it and returns true if the
+  /// member holds the cell's value exactly, returns false and stores nothing otherwise.
+  virtual bool load_cell(void* /*object*/, const drivers::cell& /*x*/) const { return false; }
   /// True if get() would return a value equal to `x`; compares without a copy where it can
   /// (a flush asks this of every column of every object it looks at).
   virtual bool holds(const void* object, const value& x) const { return get(object) == x; }
@@ -140,13 +145,20 @@ public:
   std::shared_ptr<void> create() const { return factory_(); }
   /// Reads the primary key of an object (empty while unset: 0 or NULL).
   key key_of(const void* object) const;
-  /// The key of a row: `value_at(ordinal)` returns the row's value of a column.
+  /// The key of a row: `value_at(ordinal)` returns the row's value of a column (an
+  /// orca::value, or a rowset's cell).
   template <class ValueAt>
   key key_from(ValueAt&& value_at) const {
     if (integer_key_) return key{value_at(primary_key_columns_.front()).as_integer()};
     std::vector<value> parts;
     parts.reserve(primary_key_columns_.size());
-    for (auto c : primary_key_columns_) parts.push_back(key_value(columns_[c].type, value_at(c)));
+    for (auto c : primary_key_columns_) {
+      decltype(auto) x = value_at(c);
+      if constexpr (std::is_same_v<std::remove_cvref_t<decltype(x)>, drivers::cell>)
+        parts.push_back(key_value(columns_[c].type, x.to_value()));
+      else
+        parts.push_back(key_value(columns_[c].type, x));
+    }
     return key{std::move(parts)};
   }
   /// Checks that a key given by the user has the shape of this table's key (number and
