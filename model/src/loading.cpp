@@ -102,12 +102,12 @@ struct distinct_parents {
     for (auto& p : parents) {
       auto key = p.table->key_of(p.object.get());
       if (!positions.insert(key)) continue;
-      keys.push_back(key.part(0));
+      keys.push_back(std::move(key));
       owners.push_back(p.object.get());
     }
   }
   key_positions positions;
-  std::vector<value> keys;
+  std::vector<key> keys;  ///< single-column keys (require_single_column_key)
   std::vector<void*> owners;
 };
 
@@ -207,7 +207,7 @@ void loader::load_relationships(drivers::connection& connection, const select_sp
   drive(load_relationships(spec, parents, connection.sql_dialect()), connection);
 }
 
-plan<void> loader::select_in(const table_info& table, std::size_t column, const std::vector<value>& keys,
+plan<void> loader::select_in(const table_info& table, std::size_t column, const std::vector<key>& keys,
                              const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume) {
   const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
     return sql::select_in(table, column, n, dialect);
@@ -216,7 +216,7 @@ plan<void> loader::select_in(const table_info& table, std::size_t column, const 
 }
 
 plan<void> loader::select_in(const table_info& loaded, const std::function<std::string(std::size_t)>& sql_for,
-                             const std::vector<value>& keys, const drivers::dialect& dialect,
+                             const std::vector<key>& keys, const drivers::dialect& dialect,
                              const std::function<void(drivers::rowset&)>& consume) {
   std::size_t batch = std::max<std::size_t>(1, std::min(options_.selectin_batch_size, dialect.max_parameters()));
   auto batches = (keys.size() + batch - 1) / batch;
@@ -225,7 +225,9 @@ plan<void> loader::select_in(const table_info& loaded, const std::function<std::
     auto start = i * batch;
     auto n = std::min(batch, keys.size() - start);
     if (n == batch && full_sql.empty()) full_sql = sql_for(n);
-    params p(keys.begin() + static_cast<std::ptrdiff_t>(start), keys.begin() + static_cast<std::ptrdiff_t>(start + n));
+    params p;
+    p.reserve(n);
+    for (auto k = start; k < start + n; ++k) keys[k].append_to(p);
     return std::pair{n == batch ? full_sql : sql_for(n), std::move(p)};
   };
   if (batches > 1 && dialect.pipelines()) {
@@ -321,11 +323,12 @@ plan<std::vector<object_ref>> loader::load_reference(const relationship_info& re
   auto& target = rel.target();
   require_single_column_key(target, rel);
   auto& fk = owners.front().table->columns()[rel.foreign_key];
-  std::vector<value> keys;
+  std::vector<key> keys;
   std::unordered_set<key, key_hash> seen;
   for (auto& o : owners) {
     auto v = fk.access->get(o.object.get());
-    if (!v.is_null() && seen.insert(key_of_value(fk, v)).second) keys.push_back(std::move(v));
+    if (v.is_null()) continue;
+    if (auto k = key_of_value(fk, v); seen.insert(k).second) keys.push_back(std::move(k));
   }
   std::unordered_map<key, std::shared_ptr<void>, key_hash> by_key;
   std::vector<object_ref> loaded;

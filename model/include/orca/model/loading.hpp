@@ -73,11 +73,11 @@ private:
                                                const drivers::dialect& dialect);
   /// `SELECT ... WHERE column IN (...)` over `keys` in batches: `consume` gets each batch's
   /// rows (objects of `loaded`) as they come. Pipelined where the dialect pipelines.
-  plan<void> select_in(const table_info& table, std::size_t column, const std::vector<value>& keys,
+  plan<void> select_in(const table_info& table, std::size_t column, const std::vector<key>& keys,
                        const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume);
   /// The same with the statements `sql_for(n)` (n keys each).
   plan<void> select_in(const table_info& loaded, const std::function<std::string(std::size_t)>& sql_for,
-                       const std::vector<value>& keys, const drivers::dialect& dialect,
+                       const std::vector<key>& keys, const drivers::dialect& dialect,
                        const std::function<void(drivers::rowset&)>& consume);
 
   identity_map& objects_;
