@@ -33,15 +33,6 @@ public:
     }
     x = value_traits<M>::to_value(static_cast<T*>(object)->*member_);
   }
-  bool load_exact(void* object, const value& x) const override {
-    if constexpr (exact_round_trip<M>) {
-      if (!is_exact(x)) return false;
-      store(object, x);
-      return true;
-    } else {
-      return false;
-    }
-  }
   bool load_cell(void* object, const drivers::cell& x) const override {
     if constexpr (exact_round_trip<M>) {
       if (x.type() != value_traits<M>::type && !(value_traits<M>::nullable && x.is_null())) return false;

@@ -52,12 +52,9 @@ public:
     set(object, x);
     x = get(object);
   }
-  /// Stores `x` in the member and returns true if `x` is what get() would then return (a
-  /// load's snapshot keeps the row's value itself, with no copy to convert); returns false
-  /// and stores nothing otherwise (load() converts it then).
-  virtual bool load_exact(void* /*object*/, const value& /*x*/) const { return false; }
-  /// load_exact() from a rowset's cell, read in place: stores it and returns true if the
-  /// member holds the cell's value exactly, returns false and stores nothing otherwise.
+  /// Stores a rowset's cell, read in place, in the member and returns true if the cell is
+  /// what get() would then return (a load packs the snapshot from the cell itself, with no
+  /// copy to convert); returns false and stores nothing otherwise (load() converts it then).
   virtual bool load_cell(void* /*object*/, const drivers::cell& /*x*/) const { return false; }
   /// True if get() would return a value equal to `x`; compares without a copy where it can
   /// (a flush asks this of every column of every object it looks at).
