@@ -87,6 +87,7 @@ cell rowset::make(const value& x) {
     case value_type::text: return bytes_cell(value_type::text, std::get<std::string>(x.data()));
     case value_type::binary: {
       auto& b = std::get<blob>(x.data()).bytes;
+      if (b.empty()) return bytes_cell(value_type::binary, std::string_view{"", 0});  // data() may be null
       return bytes_cell(value_type::binary, {reinterpret_cast<const char*>(b.data()), b.size()});
     }
     case value_type::boolean: {

@@ -158,9 +158,8 @@ void read_row(sqlite3_stmt* statement, int columns, rowset& out) {
         break;
       }
       case SQLITE_BLOB: {
-        auto* bytes = sqlite3_value_blob(cell);
         auto size = static_cast<std::size_t>(sqlite3_value_bytes(cell));
-        out.push_blob(bytes, size);
+        out.push_blob(size == 0 ? "" : sqlite3_value_blob(cell), size);  // an empty blob's pointer is null
         break;
       }
       default: out.push_null(); break;

@@ -130,6 +130,8 @@ TEST_CASE("a rowset's cells read back every kind of value, on both sides of the 
     typed.push_integer(std::int64_t{1} << 62);
     REQUIRE(typed.size() == values.size());
     for (std::size_t r = 0; r < values.size(); ++r) CHECK(typed.at(r, 0) == values[r]);
+    typed.push_blob("", 0);
+    CHECK(typed.at(values.size(), 0) == value{blob{}});
   }
   SECTION("a copy keeps its own bytes once the original is gone") {
     auto copy = std::make_unique<rowset>(rows);
