@@ -36,7 +36,7 @@ TEST_CASE("a checkout that waits past the pool timeout fails naming the pool and
     auto rows = co_await waiting.scalars(orca::select<A>());
     CHECK(rows.size() == 1);
     co_await engine.dispose();
-  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_timeout = 300ms})));
+  }(orca::create_engine(target.url, {.pool_size = 1, .max_overflow = 0, .pool_timeout = 1000ms})));
 }
 
 TEST_CASE("a session dropped mid-transaction gives its connection back rolled back", "[actors][pool][fault]") {
