@@ -84,8 +84,9 @@ void identity_map::index_addresses() {
 
 void identity_map::add_chunk() {
   constexpr std::size_t n = std::size_t{1} << chunk_bits;
-  static_assert(alignof(object_record) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-  auto* storage = static_cast<object_record*>(::operator new(n * sizeof(object_record)));
+  static_assert(alignof(object_record) <= block_arena::alignment);
+  chunks_.reserve(chunks_.size() + 1);
+  auto* storage = static_cast<object_record*>(record_memory_.allocate(n * sizeof(object_record)));
   // The constructor cannot throw: building the chunk cannot fail halfway.
   static_assert(std::is_nothrow_default_constructible_v<object_record>);
   for (std::size_t i = 0; i < n; ++i) std::construct_at(storage + i);
@@ -94,8 +95,7 @@ void identity_map::add_chunk() {
 }
 
 void identity_map::chunk_deleter::operator()(object_record* records) const noexcept {
-  std::destroy_n(records, std::size_t{1} << chunk_bits);
-  ::operator delete(records);
+  std::destroy_n(records, std::size_t{1} << chunk_bits);  // the memory goes with the arena
 }
 
 object_record& identity_map::add_pending(const object_ref& object) {
@@ -289,6 +289,7 @@ void identity_map::reserve(const table_info& table, std::size_t n) {
 
 void identity_map::clear() {
   chunks_.clear();
+  record_memory_.release();
   if (pool_) pool_->release();  // every snapshot at once, in a few blocks
   high_water_ = 0;
   free_.clear();

@@ -27,8 +27,8 @@ std::size_t capacity_for(std::size_t n) noexcept { return std::bit_ceil(slots_fo
 // Empties slot i of a linear-probing table by backward shift: later entries of the probe run
 // move into the hole when their home slot (`home_of`) does not lie (cyclically) between the
 // hole and them, so no tombstone is left and every entry stays reachable.
-template <class Slot, class IsEmpty, class Home>
-void remove_at(std::vector<Slot>& slots, std::size_t i, IsEmpty is_empty, Home home_of) {
+template <class Slots, class IsEmpty, class Home>
+void remove_at(Slots& slots, std::size_t i, IsEmpty is_empty, Home home_of) {
   auto next = [n = slots.size()](std::size_t j) { return j + 1 == n ? 0 : j + 1; };
   for (auto j = next(i);; j = next(j)) {
     auto& s = slots[j];
@@ -39,7 +39,7 @@ void remove_at(std::vector<Slot>& slots, std::size_t i, IsEmpty is_empty, Home h
     slots[i] = s;
     i = j;
   }
-  slots[i] = Slot{};
+  slots[i] = {};
 }
 
 }  // namespace
@@ -129,7 +129,7 @@ std::size_t key_index::size() const noexcept {
 }
 
 void key_index::grow(table_slots& t, std::size_t capacity) {
-  std::vector<slot> old(capacity);
+  decltype(t.slots) old(capacity);
   old.swap(t.slots);
   t.size = 0;
   for (auto& s : old)
@@ -171,7 +171,7 @@ void address_index::reserve(std::size_t n) {
 }
 
 void address_index::grow(std::size_t capacity) {
-  std::vector<slot> old(capacity);
+  decltype(slots_) old(capacity);
   old.swap(slots_);
   size_ = 0;
   for (auto& s : old)

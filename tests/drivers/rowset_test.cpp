@@ -42,7 +42,8 @@ void check_rows(const rowset& rows, std::int64_t from, std::int64_t count) {
 TEST_CASE("a rowset many chunks long reads back every cell in place", "[drivers][rowset]") {
   rowset rows({"id", "name", "half"});
   CHECK(rows.empty());
-  auto n = static_cast<std::int64_t>(rowset::chunk_cells);  // 3 columns: three chunks' worth of rows
+  // 3 columns: the first chunk, two later ones and part of a third.
+  auto n = static_cast<std::int64_t>((rowset::chunk_cells + 2 * rowset::later_chunk_cells) / 3 + 1);
   fill(rows, 0, n);
   check_rows(rows, 0, n);
   CHECK(!rows.empty());

@@ -36,7 +36,7 @@ TEST_CASE("the snapshot pool hands out distinct blocks and reuses freed ones", "
   orca::snapshot_pool pool;
   std::vector<void*> blocks;
   std::set<void*> distinct;
-  for (int i = 0; i < 5000; ++i) {  // several 64 KiB blocks' worth
+  for (int i = 0; i < 5000; ++i) {  // 600 KB: several of the arena's blocks
     auto* p = pool.allocate(120, alignof(orca::value));
     std::memset(p, i & 0xff, 120);  // writable over its whole size
     blocks.push_back(p);

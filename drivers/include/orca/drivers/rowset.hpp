@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "orca/drivers/large_memory.hpp"
 #include "orca/drivers/unaligned.hpp"
 #include "orca/drivers/value.hpp"
 
@@ -61,13 +62,16 @@ static_assert(sizeof(cell) == 16);
 /// Rows of one result, column names once, cells row-major.
 ///
 /// The cells live in chunks: the first grows by doubling up to `chunk_cells`, and every later
-/// one is allocated at that size. A large result is never copied to a bigger array as it
-/// grows, while a one-row result stays one small allocation. Bytes that do not fit in a cell
+/// one is allocated at `later_chunk_cells`, 2 MiB on huge pages (orca/drivers/large_memory.hpp).
+/// A large result is never copied to a bigger array as it grows, while a one-row result stays
+/// one small allocation. Bytes that do not fit in a cell
 /// go to blocks of their own, never moved once written.
 class rowset {
 public:
-  /// Cells per chunk once a result outgrows its first one (a power of two).
+  /// Cells of the first chunk at most (a power of two).
   static constexpr std::size_t chunk_cells = std::size_t{1} << 13;
+  /// Cells per chunk once a result outgrows its first one (a power of two).
+  static constexpr std::size_t later_chunk_cells = huge_page_bytes / sizeof(cell);
 
   rowset() = default;
   explicit rowset(std::vector<std::string> columns) : columns_(std::move(columns)) {}
@@ -140,7 +144,7 @@ public:
   void reserve_rows(std::size_t n) {
     auto wanted = n * width();
     first_.reserve(std::min(wanted, chunk_cells));
-    if (wanted > chunk_cells) more_.reserve((wanted - chunk_cells) / chunk_cells + 1);
+    if (wanted > chunk_cells) more_.reserve((wanted - chunk_cells) / later_chunk_cells + 1);
   }
   /// Drops every row, keeping the columns (and the first chunk's memory, for the next batch).
   void clear_rows() noexcept {
@@ -159,10 +163,12 @@ private:
   static constexpr std::size_t block_bytes = std::size_t{1} << 15;
 
   const cell& slot(std::size_t i) const {
-    return i < chunk_cells ? first_[i] : more_[(i - chunk_cells) / chunk_cells][(i - chunk_cells) % chunk_cells];
+    return i < chunk_cells ? first_[i]
+                           : more_[(i - chunk_cells) / later_chunk_cells][(i - chunk_cells) % later_chunk_cells];
   }
   cell& slot(std::size_t i) {
-    return i < chunk_cells ? first_[i] : more_[(i - chunk_cells) / chunk_cells][(i - chunk_cells) % chunk_cells];
+    return i < chunk_cells ? first_[i]
+                           : more_[(i - chunk_cells) / later_chunk_cells][(i - chunk_cells) % later_chunk_cells];
   }
   void append(const cell& c) {
     if (cells_ < chunk_cells) {
@@ -170,7 +176,7 @@ private:
       if (first_.capacity() == 0) first_.reserve(std::max<std::size_t>(width(), 1));
       first_.push_back(c);
     } else {
-      if (more_.empty() || more_.back().size() == chunk_cells) more_.emplace_back().reserve(chunk_cells);
+      if (more_.empty() || more_.back().size() == later_chunk_cells) more_.emplace_back().reserve(later_chunk_cells);
       more_.back().push_back(c);
     }
     ++cells_;
@@ -200,10 +206,10 @@ private:
   cell make(const value& x);
 
   std::vector<std::string> columns_;
-  std::vector<cell> first_;                      ///< cells [0, chunk_cells)
-  std::vector<std::vector<cell>> more_;          ///< the later cells, chunk_cells each
-  std::vector<std::unique_ptr<char[]>> blocks_;  ///< out-of-line bytes
-  char* block_next_ = nullptr;                   ///< free room in the newest block
+  std::vector<cell> first_;                                     ///< cells [0, chunk_cells)
+  std::vector<std::vector<cell, large_allocator<cell>>> more_;  ///< the later cells, later_chunk_cells each
+  std::vector<std::unique_ptr<char[]>> blocks_;                 ///< out-of-line bytes
+  char* block_next_ = nullptr;                                  ///< free room in the newest block
   std::size_t block_left_ = 0;
   std::size_t cells_ = 0;
 };

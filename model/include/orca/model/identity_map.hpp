@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "orca/drivers/value.hpp"
+#include "orca/model/block_arena.hpp"
 #include "orca/model/key.hpp"
 #include "orca/model/key_index.hpp"
 #include "orca/model/object_state.hpp"
@@ -164,7 +165,7 @@ private:
   /// The snapshot of `record`, made of NULLs if it has none yet.
   packed_value* snapshot_for(object_record& record);
   static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
-  /// Destroys a chunk's records and frees its storage (records are made once, in place).
+  /// Destroys a chunk's records (made once, in place in record_memory_).
   struct chunk_deleter {
     void operator()(object_record* records) const noexcept;
   };
@@ -184,6 +185,7 @@ private:
   /// The snapshots' memory, made with the first snapshot (an empty session has none). Every
   /// snapshot goes with it: a record's destructor does not give its snapshot back.
   std::unique_ptr<snapshot_pool> pool_;
+  block_arena record_memory_;  ///< the chunks' storage, freed at clear() (declared first: freed last)
   std::vector<std::unique_ptr<object_record, chunk_deleter>> chunks_;
   std::size_t high_water_ = 0;        ///< records ever used: slots [0, high_water_) exist
   std::vector<object_record*> free_;  ///< erased records, reused first

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "orca/drivers/large_memory.hpp"
 #include "orca/model/key.hpp"
 
 namespace orca {
@@ -75,7 +76,7 @@ private:
   /// The integer keys of one table.
   struct table_slots {
     const table_info* table = nullptr;
-    std::vector<slot> slots;  ///< at most 3/4 full
+    std::vector<slot, large_allocator<slot>> slots;  ///< at most 3/4 full
     std::size_t size = 0;
   };
 
@@ -159,7 +160,7 @@ private:
     return static_cast<std::size_t>(h ^ (h >> 32));
   }
   void grow(std::size_t capacity);
-  std::vector<slot> slots_;
+  std::vector<slot, large_allocator<slot>> slots_;
   std::size_t size_ = 0;
 };
 

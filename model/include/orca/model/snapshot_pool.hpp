@@ -1,8 +1,8 @@
 // orca::snapshot_pool: the memory of one identity map's snapshots. Snapshots come in a few
 // sizes (a table's column count), are made and dropped by the hundred thousand in bulk loads
-// and streams, and all go when the session ends: a free list per size over blocks serves
-// them in a few instructions, with no header per snapshot. Blocks start small and double, so
-// a session holding a few objects holds a few KiB.
+// and streams, and all go when the session ends: a free list per size over a block arena
+// serves them in a few instructions, with no header per snapshot. The arena's blocks start
+// small and double, so a session holding a few objects holds a few KiB.
 #pragma once
 
 #include <array>
@@ -10,6 +10,8 @@
 #include <memory_resource>
 #include <utility>
 #include <vector>
+
+#include "orca/model/block_arena.hpp"
 
 namespace orca {
 
@@ -29,22 +31,16 @@ public:
 private:
   static constexpr std::size_t granule = 8;
   static constexpr std::size_t classes = 65;  ///< sizes up to 512 bytes are pooled
-  static constexpr std::size_t first_block_bytes = std::size_t{2} << 10;
-  static constexpr std::size_t largest_block_bytes = std::size_t{64} << 10;
 
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override;
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
-  void* carve(std::size_t size);
 
   struct free_node {
     free_node* next;
   };
   std::array<free_node*, classes> free_{};
-  std::vector<std::pair<void*, std::size_t>> blocks_;  ///< address, size
-  std::size_t next_block_bytes_ = first_block_bytes;
-  std::byte* next_ = nullptr;  ///< the unused rest of the newest block
-  std::byte* end_ = nullptr;
+  block_arena blocks_;
 };
 
 }  // namespace orca
