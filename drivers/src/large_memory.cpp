@@ -36,14 +36,14 @@ void* map_aligned(std::size_t bytes) {
 }  // namespace
 
 void* allocate_large(std::size_t bytes) {
-  if (bytes < huge_page_bytes) return ::operator new(bytes, std::align_val_t{16});
+  if (bytes < huge_page_bytes) return ::operator new (bytes, std::align_val_t{16});
   return map_aligned(bytes);
 }
 
 void deallocate_large(void* p, std::size_t bytes) noexcept {
   if (p == nullptr) return;
   if (bytes < huge_page_bytes) {
-    ::operator delete(p, bytes, std::align_val_t{16});
+    ::operator delete (p, bytes, std::align_val_t{16});
     return;
   }
   ::munmap(p, whole_pages(bytes));

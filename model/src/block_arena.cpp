@@ -2,6 +2,7 @@
 #include "orca/model/block_arena.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "orca/drivers/large_memory.hpp"
 
@@ -23,6 +24,15 @@ void* block_arena::allocate(std::size_t bytes) {
   auto* p = next_;
   next_ += bytes;
   return p;
+}
+
+void block_arena::take(block_arena& other) noexcept {
+  blocks_ = std::move(other.blocks_);
+  other.blocks_.clear();
+  next_block_bytes_ = std::exchange(other.next_block_bytes_, first_block_bytes);
+  next_ = std::exchange(other.next_, nullptr);
+  end_ = std::exchange(other.end_, nullptr);
+  reserved_ = std::exchange(other.reserved_, 0);
 }
 
 void block_arena::release() noexcept {

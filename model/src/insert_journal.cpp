@@ -39,7 +39,11 @@ insert_journal::position insert_journal::record(position newest, std::size_t ord
     payload = others_.size();
     others_.push_back(std::move(old));
   }
-  if (size_ == blocks_.size() * block_size) blocks_.push_back(std::make_unique_for_overwrite<entry[]>(block_size));
+  if (size_ == blocks_.size() * block_size) {
+    static_assert(alignof(entry) <= block_arena::alignment);
+    blocks_.reserve(blocks_.size() + 1);
+    blocks_.push_back(static_cast<entry*>(memory_.allocate(block_size * sizeof(entry))));
+  }
   at(size_) = entry{payload, newest, static_cast<std::uint16_t>(ordinal), type};
   return static_cast<position>(++size_);
 }
@@ -72,12 +76,12 @@ void insert_journal::truncate(std::size_t mark) noexcept {
       others_.resize(at(i).payload);
       break;
     }
-  blocks_.resize((mark + block_size - 1) >> block_bits);
-  size_ = mark;
+  size_ = mark;  // the blocks stay, for the entries that follow
 }
 
 void insert_journal::clear() noexcept {
   blocks_.clear();
+  memory_.release();
   others_.clear();
   others_.shrink_to_fit();
   size_ = 0;

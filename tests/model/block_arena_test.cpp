@@ -1,10 +1,11 @@
 // The block arena: allocations are aligned, distinct and never overlap, whatever their sizes
-// (one larger than a block gets a block of its own), and release() frees everything and
-// leaves the arena usable.
+// (one larger than a block gets a block of its own), a move hands the blocks over, and
+// release() frees everything and leaves the arena usable.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "orca/drivers/large_memory.hpp"
@@ -40,6 +41,14 @@ TEST_CASE("the block arena hands out aligned pieces that never overlap", "[ident
   bool intact = true;  // each piece kept its own fill: none was handed out twice
   for (auto& x : pieces) intact = intact && x.at[0] == x.fill && x.at[x.bytes - 1] == x.fill;
   CHECK(intact);
+
+  auto reserved = arena.reserved();
+  orca::block_arena moved{std::move(arena)};  // the blocks change owner, not address
+  CHECK(moved.reserved() == reserved);
+  CHECK(arena.reserved() == 0);  // NOLINT(bugprone-use-after-move): a moved-from arena is empty
+  for (auto& x : pieces) intact = intact && x.at[0] == x.fill && x.at[x.bytes - 1] == x.fill;
+  CHECK(intact);
+  arena = std::move(moved);
 
   arena.release();
   CHECK(arena.reserved() == 0);

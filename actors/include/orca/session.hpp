@@ -77,7 +77,7 @@ public:
     auto objects = co_await core_->execute(statement.spec());
     std::vector<std::shared_ptr<T>> typed;
     typed.reserve(objects.size());
-    for (auto& o : objects) typed.push_back(detail::typed<T>(o));
+    for (auto& o : objects) typed.push_back(detail::typed<T>(std::move(o)));
     co_return scalar_result<T>{std::move(typed)};
   }
   /// Same as scalars() (a select of one class yields its objects).

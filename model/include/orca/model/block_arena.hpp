@@ -14,6 +14,14 @@ public:
   block_arena() = default;
   block_arena(const block_arena&) = delete;
   block_arena& operator=(const block_arena&) = delete;
+  block_arena(block_arena&& other) noexcept { take(other); }
+  block_arena& operator=(block_arena&& other) noexcept {
+    if (this != &other) {
+      release();
+      take(other);
+    }
+    return *this;
+  }
   ~block_arena() { release(); }
 
   /// Every allocation's alignment.
@@ -30,6 +38,9 @@ public:
 private:
   static constexpr std::size_t first_block_bytes = std::size_t{4} << 10;
   static constexpr std::size_t largest_block_bytes = std::size_t{2} << 20;
+
+  /// Takes `other`'s blocks, leaving it empty.
+  void take(block_arena& other) noexcept;
 
   struct block {
     void* address;

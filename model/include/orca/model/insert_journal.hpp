@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "orca/drivers/value.hpp"
+#include "orca/model/block_arena.hpp"
 
 namespace orca {
 
@@ -16,11 +17,11 @@ class table_info;
 
 /// One flat journal per transaction instead of one vector per inserted object: an object's
 /// entries form a chain, newest first, whose head its record keeps
-/// (`object_record::before_insert`). Entries live in fixed-size blocks, so the journal never
-/// copies itself as it grows, and a mark (`size()`) taken before a flush or a savepoint lets
-/// everything written since be dropped at once. An entry is 16 bytes: the old values are
-/// nearly always numbers, times or NULL (a key not yet generated, a default not yet filled
-/// in), held in the entry itself; text, blobs and UUIDs are kept aside.
+/// (`object_record::before_insert`). Entries live in fixed-size blocks carved from a block
+/// arena (huge pages once it is large), so the journal never copies itself as it grows, and a mark (`size()`) taken
+/// before a flush or a savepoint lets everything written since be dropped at once. An entry is 16 bytes: the old values
+/// are nearly always numbers, times or NULL (a key not yet generated, a default not yet filled in), held in the entry
+/// itself; text, blobs and UUIDs are kept aside.
 class insert_journal {
 public:
   /// The newest entry of one object's chain, 1-based; `none` for an object without entries.
@@ -61,7 +62,8 @@ private:
   entry& at(std::size_t i) const noexcept { return blocks_[i >> block_bits][i & (block_size - 1)]; }
   value old_value(const entry& e) const;
 
-  std::vector<std::unique_ptr<entry[]>> blocks_;
+  block_arena memory_;
+  std::vector<entry*> blocks_;  ///< kept by truncate() for the entries that follow, freed by clear()
   std::size_t size_ = 0;
   std::vector<value> others_;  ///< old values of text, blob and UUID columns
 };
