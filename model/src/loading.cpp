@@ -157,7 +157,7 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
     }
     return {&table, std::move(object)};
   }
-  auto object = table.create();
+  auto object = table.create(objects_.slabs());
   for (auto& rel : table.relationships()) {
     if (auto* write_only = rel.write_only())
       write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());

@@ -15,6 +15,7 @@
 #include "orca/model/block_arena.hpp"
 #include "orca/model/key.hpp"
 #include "orca/model/key_index.hpp"
+#include "orca/model/object_slabs.hpp"
 #include "orca/model/object_state.hpp"
 #include "orca/model/packed_value.hpp"
 #include "orca/model/snapshot_pool.hpp"
@@ -158,6 +159,8 @@ public:
   std::size_t size() const noexcept { return records_; }
   /// Removes every record.
   void clear();
+  /// Where loads make this session's objects.
+  object_slabs& slabs() noexcept { return slabs_; }
   /// The flag write-only collections of this session's objects raise when changed.
   const std::shared_ptr<std::atomic<bool>>& write_only_changed() const noexcept { return write_only_changed_; }
 
@@ -195,6 +198,7 @@ private:
   key_index by_key_;                  ///< (table, key) -> record
   std::shared_ptr<std::atomic<bool>> write_only_changed_ = std::make_shared<std::atomic<bool>>(false);
   std::uint64_t next_sequence_ = 0;
+  object_slabs slabs_;
   std::size_t purge_threshold_ = 1024;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "orca/model/column_builder.hpp"
+#include "orca/model/object_slabs.hpp"
 #include "orca/model/relationship_builder.hpp"
 #include "orca/model/table.hpp"
 #include "orca/model/table_of.hpp"
@@ -210,7 +211,7 @@ template <class T>
 struct detail_table_build_access {
   static void set_identity(table_info& t) {
     t.class_name_ = detail::demangle(typeid(T).name());
-    t.factory_ = [] { return std::static_pointer_cast<void>(std::make_shared<T>()); };
+    t.factory_ = [](object_slabs& slabs) { return std::static_pointer_cast<void>(slabs.template make<T>()); };
   }
 };
 

@@ -21,6 +21,7 @@
 namespace orca {
 
 class table_info;
+class object_slabs;
 
 /// A mapped object of any class, with the table that describes it.
 struct object_ref {
@@ -138,8 +139,8 @@ public:
   }
   /// The column of a given name, or nullptr.
   const column_info* find_column(std::string_view name) const noexcept;
-  /// Creates a default-constructed object of the class.
-  std::shared_ptr<void> create() const { return factory_(); }
+  /// Creates a default-constructed object of the class, carved from `slabs`.
+  std::shared_ptr<void> create(object_slabs& slabs) const { return factory_(slabs); }
   /// Reads the primary key of an object (empty while unset: 0 or NULL).
   key key_of(const void* object) const;
   /// The key of a row: `value_at(ordinal)` returns the row's value of a column (an
@@ -196,7 +197,7 @@ private:
   std::vector<std::size_t> primary_key_columns_;
   std::vector<std::size_t> snapshot_slots_;  ///< by ordinal (see snapshot_slot())
   bool integer_key_ = false;
-  std::shared_ptr<void> (*factory_)() = nullptr;
+  std::shared_ptr<void> (*factory_)(object_slabs&) = nullptr;
 };
 
 }  // namespace orca

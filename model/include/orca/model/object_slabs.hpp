@@ -1,0 +1,139 @@
+// orca::object_slabs: where an identity map's loads make their objects. A load of a hundred
+// thousand rows makes a hundred thousand objects; from malloc each is a separate allocation
+// in memory the allocator has just given back to the system and must fault in again. From a
+// slab, an object (with its shared_ptr control block, as make_shared makes them) is carved
+// off a region in a few instructions, and a large load's regions are huge pages (see
+// orca/drivers/large_memory.hpp).
+//
+// A slab counts the objects carved from it; it is freed when the last of them goes (from any
+// thread) and its owner has moved on to another slab. So memory comes back in whole slabs:
+// an application that keeps one object of a large load keeps that object's slab (at most
+// 2 MiB), as CPython's allocator keeps an arena for one live object. Slabs start at 16 KiB
+// and double with each new one, up to 2 MiB: a session that loads a few objects holds a few
+// KiB. Under AddressSanitizer objects come from make_shared, so that each is checked alone.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <utility>
+
+namespace orca {
+
+/// One region objects are carved from. Counts its owner and every object carved from it.
+class object_slab {
+public:
+  /// A slab of `bytes` in all (header included), owned by the caller.
+  static object_slab* make(std::size_t bytes);
+  object_slab(const object_slab&) = delete;
+  object_slab& operator=(const object_slab&) = delete;
+
+  /// Whether `bytes` aligned to `alignment` (at most 16) fit in the rest of the slab.
+  bool fits(std::size_t bytes, std::size_t alignment) const noexcept {
+    return align(next_, alignment) + bytes <= end_;
+  }
+  /// `bytes` of the slab, counted; fits() must have said yes.
+  void* carve(std::size_t bytes, std::size_t alignment) noexcept {
+    auto* p = align(next_, alignment);
+    next_ = p + bytes;
+    live_.fetch_add(1, std::memory_order_relaxed);
+    return p;
+  }
+  /// Drops one count (an object's, or the owner's); the last one frees the slab.
+  void release() noexcept {
+    if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+  }
+  /// The slab's size, header included.
+  std::size_t bytes() const noexcept { return bytes_; }
+
+private:
+  object_slab(std::size_t bytes, std::byte* start, std::byte* end) noexcept : bytes_(bytes), next_(start), end_(end) {}
+  ~object_slab() = default;
+  static std::byte* align(std::byte* p, std::size_t alignment) noexcept {
+    auto address = reinterpret_cast<std::uintptr_t>(p);
+    return p + ((alignment - address % alignment) % alignment);
+  }
+  void destroy() noexcept;
+
+  std::atomic<std::size_t> live_{1};  ///< the owner's count and one per object
+  std::size_t bytes_;
+  std::byte* next_;
+  std::byte* end_;
+};
+
+/// The allocator make() passes to allocate_shared: one allocation (object and control
+/// block), carved from the slab it names.
+template <class T>
+struct slab_allocator {
+  using value_type = T;
+  object_slab* slab;
+
+  explicit slab_allocator(object_slab* s) noexcept : slab(s) {}
+  template <class U>
+  slab_allocator(const slab_allocator<U>& other) noexcept : slab(other.slab) {}
+
+  T* allocate(std::size_t n) {
+    if (!slab->fits(n * sizeof(T), alignof(T))) throw std::bad_alloc();  // make() made room: not reached
+    return static_cast<T*>(slab->carve(n * sizeof(T), alignof(T)));
+  }
+  void deallocate(T*, std::size_t) noexcept { slab->release(); }
+  template <class U>
+  bool operator==(const slab_allocator<U>& other) const noexcept {
+    return slab == other.slab;
+  }
+};
+
+/// The slabs of one identity map: the current one, which it owns.
+class object_slabs {
+public:
+  object_slabs() = default;
+  object_slabs(const object_slabs&) = delete;
+  object_slabs& operator=(const object_slabs&) = delete;
+  ~object_slabs() { retire(); }
+
+  /// A default-constructed T with its control block, carved from the current slab.
+  template <class T>
+  std::shared_ptr<T> make() {
+#if defined(__SANITIZE_ADDRESS__)
+    return std::make_shared<T>();
+#else
+    if (bypassed_) return std::make_shared<T>();
+    static_assert(alignof(T) <= 16);
+    // The control block's size is the library's; a bound: the object, two counts, a vtable
+    // pointer, the allocator, and padding to 16.
+    return std::allocate_shared<T>(slab_allocator<T>{room_for(sizeof(T) + 64)});
+#endif
+  }
+  /// Lets go of the current slab: it is freed once its objects are gone.
+  void retire() noexcept;
+
+  /// While one lives, make() uses make_shared. For a stream's batches: their objects die
+  /// batch by batch, and malloc gives the next batch the memory they leave while it is still
+  /// in cache, where a slab would give fresh memory every time.
+  class bypass {
+  public:
+    explicit bypass(object_slabs& slabs) noexcept : slabs_(slabs), was_(std::exchange(slabs.bypassed_, true)) {}
+    bypass(const bypass&) = delete;
+    bypass& operator=(const bypass&) = delete;
+    ~bypass() { slabs_.bypassed_ = was_; }
+
+  private:
+    object_slabs& slabs_;
+    bool was_;
+  };
+
+private:
+  static constexpr std::size_t first_slab_bytes = std::size_t{16} << 10;
+  static constexpr std::size_t largest_slab_bytes = std::size_t{2} << 20;
+
+  /// The current slab, replaced first if `bytes` do not fit in it.
+  object_slab* room_for(std::size_t bytes);
+
+  object_slab* current_ = nullptr;
+  std::size_t next_slab_bytes_ = first_slab_bytes;
+  bool bypassed_ = false;
+};
+
+}  // namespace orca

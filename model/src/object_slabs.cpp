@@ -1,0 +1,42 @@
+// Object slabs: regions of 16 KiB doubling to 2 MiB, freed by their last object.
+#include "orca/model/object_slabs.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "orca/drivers/large_memory.hpp"
+
+namespace orca {
+
+namespace {
+
+constexpr std::size_t header_bytes = (sizeof(object_slab) + 15) & ~std::size_t{15};
+
+}  // namespace
+
+object_slab* object_slab::make(std::size_t bytes) {
+  auto* start = static_cast<std::byte*>(allocate_large(bytes));
+  return new (start) object_slab(bytes, start + header_bytes, start + bytes);
+}
+
+void object_slab::destroy() noexcept {
+  auto bytes = bytes_;
+  this->~object_slab();
+  deallocate_large(this, bytes);
+}
+
+void object_slabs::retire() noexcept {
+  if (current_ != nullptr) std::exchange(current_, nullptr)->release();
+}
+
+object_slab* object_slabs::room_for(std::size_t bytes) {
+  if (current_ != nullptr && current_->fits(bytes, 16)) return current_;
+  auto size = std::max(next_slab_bytes_, bytes + header_bytes);
+  auto* fresh = object_slab::make(size);
+  retire();
+  current_ = fresh;
+  next_slab_bytes_ = std::min(size * 2, largest_slab_bytes);
+  return current_;
+}
+
+}  // namespace orca

@@ -1,0 +1,81 @@
+// Object slabs: objects carved from an identity map's slabs live as long as their references
+// do, wherever those go (another thread, after the slabs' owner is gone), and each slab is
+// freed by its last object (the objects count down to none).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "orca/model/object_slabs.hpp"
+
+namespace {
+
+std::atomic<int> alive{0};
+
+struct counted {
+  counted() { ++alive; }
+  counted(const counted&) = delete;
+  counted& operator=(const counted&) = delete;
+  ~counted() { --alive; }
+  std::int64_t id = 0;
+  std::string text;
+};
+
+}  // namespace
+
+TEST_CASE("objects made from slabs outlive the slabs' owner and go with their last reference", "[identity_map][memory]") {
+  std::vector<std::shared_ptr<counted>> objects;
+  std::weak_ptr<counted> watched;
+  {
+    orca::object_slabs slabs;
+    for (int i = 0; i < 40000; ++i) {  // several slabs, the later ones of 2 MiB
+      auto o = slabs.make<counted>();
+      o->id = i;
+      o->text = "object number " + std::to_string(i) + " with a text longer than the small-string buffer";
+      objects.push_back(std::move(o));
+    }
+    watched = objects[123];
+  }  // the owner is gone; the objects are not
+  REQUIRE(alive == 40000);
+  std::set<const void*> distinct;
+  bool intact = true;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    distinct.insert(objects[i].get());
+    intact = intact && objects[i]->id == static_cast<std::int64_t>(i) &&
+             objects[i]->text == "object number " + std::to_string(i) + " with a text longer than the small-string buffer";
+  }
+  CHECK(intact);
+  CHECK(distinct.size() == objects.size());
+
+  // Half the objects die on another thread, the rest here.
+  std::vector<std::shared_ptr<counted>> elsewhere(objects.begin() + 20000, objects.end());
+  objects.resize(20000);
+  std::thread other([moved = std::move(elsewhere)]() mutable { moved.clear(); });
+  other.join();
+  CHECK(alive == 20000);
+  CHECK(!watched.expired());
+  objects.clear();
+  CHECK(alive == 0);
+  CHECK(watched.expired());  // the weak reference alone keeps the control block's memory
+  watched.reset();
+}
+
+TEST_CASE("a bypass makes objects with make_shared, and ends with its scope", "[identity_map][memory]") {
+  orca::object_slabs slabs;
+  auto first = slabs.make<counted>();
+  {
+    orca::object_slabs::bypass streamed{slabs};
+    auto loose = slabs.make<counted>();
+    loose->id = 7;
+    CHECK(alive == 2);
+  }
+  auto second = slabs.make<counted>();
+  CHECK(alive == 2);
+  first.reset();
+  second.reset();
+  CHECK(alive == 0);
+}
