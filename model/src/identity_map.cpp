@@ -283,6 +283,10 @@ void identity_map::purge() {
 }
 
 void identity_map::reserve(const table_info& table, std::size_t n) {
+  // The n adds to come are a buffered load's objects, which its result holds: a sweep among
+  // them would find none dead, so the next one comes after them. Not for a stream's batch
+  // (its slabs bypassed): the batches before it die as it comes, and sweeps find them.
+  if (!slabs_.bypassed()) purge_threshold_ = std::max(purge_threshold_, records_ + n + 1);
   if (address_indexed_) by_address_.reserve(n);
   by_key_.reserve(&table, n);
 }

@@ -348,11 +348,16 @@ plan<std::vector<object_ref>> loader::load_reference(const relationship_info& re
   co_return loaded;
 }
 
+std::vector<object_ref> loader::merge_streamed(const select_spec& spec, const drivers::rowset& rows) {
+  object_slabs::bypass streamed{objects_.slabs()};
+  return merge_result(spec, rows);
+}
+
 std::vector<object_ref> object_stream::next(drivers::connection& connection, loader& loader) {
   if (cursor_ == nullptr) return {};
   rows_.clear_rows();
   bool more = cursor_->fetch(batch_size_, rows_);
-  auto objects = loader.merge_result(spec_, rows_);
+  auto objects = loader.merge_streamed(spec_, rows_);
   loader.load_relationships(connection, spec_, objects);
   if (!more) close();
   return objects;

@@ -36,11 +36,7 @@ plan<sql::statement> sync_session::prepare_row_stream(std::shared_ptr<const quer
 plan<std::vector<object_ref>> sync_session::load_batch(select_spec spec, drivers::rowset rows,
                                                        const drivers::dialect& dialect) {
   check_usable();
-  std::vector<object_ref> objects;
-  {
-    object_slabs::bypass streamed{objects_.slabs()};
-    objects = loader_.merge_result(spec, rows);
-  }
+  auto objects = loader_.merge_streamed(spec, rows);
   rows = {};  // merged: freed before the eager loads bring their own rows
   co_await loader_.load_relationships(spec, objects, dialect);
   co_return objects;

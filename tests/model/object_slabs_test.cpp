@@ -27,7 +27,8 @@ struct counted {
 
 }  // namespace
 
-TEST_CASE("objects made from slabs outlive the slabs' owner and go with their last reference", "[identity_map][memory]") {
+TEST_CASE("objects made from slabs outlive the slabs' owner and go with their last reference",
+          "[identity_map][memory]") {
   std::vector<std::shared_ptr<counted>> objects;
   std::weak_ptr<counted> watched;
   {
@@ -46,7 +47,8 @@ TEST_CASE("objects made from slabs outlive the slabs' owner and go with their la
   for (std::size_t i = 0; i < objects.size(); ++i) {
     distinct.insert(objects[i].get());
     intact = intact && objects[i]->id == static_cast<std::int64_t>(i) &&
-             objects[i]->text == "object number " + std::to_string(i) + " with a text longer than the small-string buffer";
+             objects[i]->text ==
+                 "object number " + std::to_string(i) + " with a text longer than the small-string buffer";
   }
   CHECK(intact);
   CHECK(distinct.size() == objects.size());

@@ -48,6 +48,9 @@ public:
   /// options, each row's joined objects too, with their relationships filled (a parent
   /// once, however many rows repeat it; a NULL joined row gives no object).
   std::vector<object_ref> merge_result(const select_spec& spec, const drivers::rowset& rows);
+  /// merge_result() for one batch of a stream: its objects are made with make_shared, not
+  /// carved from the session's slabs (object_slabs::bypass).
+  std::vector<object_ref> merge_streamed(const select_spec& spec, const drivers::rowset& rows);
 
   /// Runs the eager loads of `spec` for `parents` (selectin batches, pipelined where the
   /// backend can). `spec` and `parents` must outlive the plan.

@@ -31,9 +31,7 @@ public:
   object_slab& operator=(const object_slab&) = delete;
 
   /// Whether `bytes` aligned to `alignment` (at most 16) fit in the rest of the slab.
-  bool fits(std::size_t bytes, std::size_t alignment) const noexcept {
-    return align(next_, alignment) + bytes <= end_;
-  }
+  bool fits(std::size_t bytes, std::size_t alignment) const noexcept { return align(next_, alignment) + bytes <= end_; }
   /// `bytes` of the slab, counted; fits() must have said yes.
   void* carve(std::size_t bytes, std::size_t alignment) noexcept {
     auto* p = align(next_, alignment);
@@ -108,6 +106,8 @@ public:
   }
   /// Lets go of the current slab: it is freed once its objects are gone.
   void retire() noexcept;
+  /// Whether a bypass lives (the objects made are a stream's batch).
+  bool bypassed() const noexcept { return bypassed_; }
 
   /// While one lives, make() uses make_shared. For a stream's batches: their objects die
   /// batch by batch, and malloc gives the next batch the memory they leave while it is still
