@@ -13,9 +13,13 @@ void* block_arena::allocate(std::size_t bytes) {
   if (static_cast<std::size_t>(end_ - next_) < bytes) {
     // The old block's tail is left unused.
     auto size = std::max(next_block_bytes_, bytes);
-    blocks_.reserve(blocks_.size() + 1);
     auto* start = static_cast<std::byte*>(allocate_large(size));
-    blocks_.push_back({start, size});
+    try {
+      blocks_.push_back({start, size});
+    } catch (...) {
+      deallocate_large(start, size);
+      throw;
+    }
     reserved_ += size;
     next_block_bytes_ = std::min(size * 2, largest_block_bytes);
     next_ = start;

@@ -85,7 +85,6 @@ void identity_map::index_addresses() {
 void identity_map::add_chunk() {
   constexpr std::size_t n = std::size_t{1} << chunk_bits;
   static_assert(alignof(object_record) <= block_arena::alignment);
-  chunks_.reserve(chunks_.size() + 1);
   auto* storage = static_cast<object_record*>(record_memory_.allocate(n * sizeof(object_record)));
   // The constructor cannot throw: building the chunk cannot fail halfway.
   static_assert(std::is_nothrow_default_constructible_v<object_record>);

@@ -41,7 +41,6 @@ insert_journal::position insert_journal::record(position newest, std::size_t ord
   }
   if (size_ == blocks_.size() * block_size) {
     static_assert(alignof(entry) <= block_arena::alignment);
-    blocks_.reserve(blocks_.size() + 1);
     blocks_.push_back(static_cast<entry*>(memory_.allocate(block_size * sizeof(entry))));
   }
   at(size_) = entry{payload, newest, static_cast<std::uint16_t>(ordinal), type};

@@ -188,7 +188,7 @@ private:
   /// The snapshots' memory, made with the first snapshot (an empty session has none). Every
   /// snapshot goes with it: a record's destructor does not give its snapshot back.
   std::unique_ptr<snapshot_pool> pool_;
-  block_arena record_memory_;  ///< the chunks' storage, freed at clear() (declared first: freed last)
+  block_arena record_memory_;  ///< the chunks' storage, freed at clear() (declared before them: freed after)
   std::vector<std::unique_ptr<object_record, chunk_deleter>> chunks_;
   std::size_t high_water_ = 0;        ///< records ever used: slots [0, high_water_) exist
   std::vector<object_record*> free_;  ///< erased records, reused first

@@ -31,7 +31,10 @@ public:
   object_slab& operator=(const object_slab&) = delete;
 
   /// Whether `bytes` aligned to `alignment` (at most 16) fit in the rest of the slab.
-  bool fits(std::size_t bytes, std::size_t alignment) const noexcept { return align(next_, alignment) + bytes <= end_; }
+  bool fits(std::size_t bytes, std::size_t alignment) const noexcept {
+    auto* p = align(next_, alignment);
+    return p <= end_ && static_cast<std::size_t>(end_ - p) >= bytes;
+  }
   /// `bytes` of the slab, counted; fits() must have said yes.
   void* carve(std::size_t bytes, std::size_t alignment) noexcept {
     auto* p = align(next_, alignment);
