@@ -132,6 +132,10 @@ private:
 
   /// (3) UPDATE of the columns that differ from the snapshot; with `defer`, queued.
   plan<void> update_dirty(const table_info& table, bool defer);
+  /// update_dirty()'s rows of one column set as UPDATE ... FROM (VALUES ...), many rows a
+  /// statement (on a backend that pipelines: see flush_updates.cpp).
+  plan<void> update_from_values(const table_info& table, const std::vector<std::size_t>& changed,
+                                const std::vector<const tracked*>& group, bool defer);
   /// One UPDATE statement's answer: every row it was sent for must have matched.
   void count_update(const table_info& table, std::int64_t affected, std::size_t rows, bool versioned,
                     const std::string& text);
@@ -184,7 +188,9 @@ private:
   struct deferred_statement {
     const table_info* table;
     std::string text;
-    std::vector<params> sets;  ///< UPDATE: one row each; INSERT: one; moved into the pipeline when it is sent
+    /// UPDATE: one row each, or one set for all `rows` (UPDATE ... FROM VALUES); INSERT: one.
+    /// Moved into the pipeline when it is sent (the vector keeps its size).
+    std::vector<params> sets;
     std::size_t rows;
     bool versioned;
     std::vector<std::size_t> columns;  ///< the parameters' columns, to name a refused value

@@ -163,3 +163,60 @@ TEST_CASE("UPDATEs sent in one pipeline with an INSERT commit together, and a st
     CHECK(count_rows(*check, "SELECT count(*) FROM document WHERE title = 'added' AND version = 1") == 1);
   }
 }
+
+// Many changed rows of one column set: PostgreSQL sends them 200 to an UPDATE ... FROM
+// (VALUES ...), SQLite one UPDATE each. 450 rows ride with COMMIT (200 + 200 + 50 on
+// PostgreSQL, each statement checked for its count before COMMIT runs); 2,450 go in batches
+// before it. One stale row among them fails the whole flush and nothing is written.
+TEST_CASE("many UPDATEs of one column set land together, and one stale row among them fails them all",
+          "[actors][session][version]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto n = GENERATE(450, 2450);
+  INFO("rows: " << n);
+  bool stale_row = GENERATE(false, true);
+  INFO("one row is stale: " << stale_row);
+  actor_test::run([](orca::engine engine, int n, bool stale_row) -> orca::task<void> {
+    co_await reset_documents(engine);
+    auto make = orca::async_sessionmaker(engine, {.expire_on_commit = false});
+    auto setup = make();
+    for (int i = 0; i < n; ++i) setup.add(document{.title = "doc-" + std::to_string(i)});
+    co_await setup.commit();
+    co_await setup.close();
+
+    auto session = make();
+    auto loaded = co_await session.scalars(orca::select<document>().order_by(&document::id));
+    auto documents = loaded.all();
+    co_await session.commit();  // ends its read transaction (SQLite: frees the write lock)
+    REQUIRE(documents.size() == static_cast<std::size_t>(n));
+    if (stale_row) {
+      auto other = make();
+      auto theirs = co_await other.get<document>(documents[static_cast<std::size_t>(n) - 3]->id);
+      theirs->title = "changed by the other session";
+      co_await other.commit();
+    }
+    for (auto& d : documents) d->title = "new-" + std::to_string(d->id);
+    auto code = co_await commit_code(session);
+    if (stale_row) {
+      CHECK(code == orca::errc::stale_data);
+      std::size_t put_back = 0;
+      for (auto& d : documents) put_back += d->version == 1 ? 1 : 0;
+      CHECK(put_back == documents.size());  // the failed flush put every version back
+      co_await session.rollback();
+    } else {
+      CHECK(code == orca::errc::none);
+      std::size_t advanced = 0;
+      for (auto& d : documents) advanced += d->version == 2 ? 1 : 0;
+      CHECK(advanced == documents.size());
+    }
+    co_await engine.dispose();
+  }(orca::create_engine(target.url), n, stale_row));
+  auto check = target.connect();
+  CHECK(count_rows(*check, "SELECT count(*) FROM document") == n);
+  if (stale_row) {
+    CHECK(count_rows(*check, "SELECT count(*) FROM document WHERE title LIKE 'new-%'") == 0);
+    CHECK(count_rows(*check, "SELECT count(*) FROM document WHERE version = 2") == 1);
+  } else {
+    CHECK(count_rows(*check, "SELECT count(*) FROM document WHERE version = 2 AND title = 'new-' || id") == n);
+  }
+}
