@@ -181,6 +181,18 @@ std::string select_in(const table_info& table, std::size_t column, std::size_t c
   return sql;
 }
 
+std::string select_between(const table_info& table, std::size_t column, const drivers::dialect& dialect) {
+  std::string sql;
+  sql.reserve(estimate(table, 40));
+  writer w{sql, dialect};
+  select_from(w, table);
+  w << " WHERE ";
+  w.column(table, column_at(table, column)) << " BETWEEN ";
+  w.placeholder() << " AND ";
+  w.placeholder();
+  return sql;
+}
+
 std::string select_secondary_in(const relationship_info& rel, std::size_t count, const drivers::dialect& dialect) {
   auto& target = rel.target();
   auto& association = rel.secondary->table();

@@ -46,6 +46,9 @@ statement compile_text(const text_statement& text, const text_parameters& parame
 
 /// `SELECT <all columns> FROM t WHERE t.<column> IN (?, ..., ?)` with `count` placeholders.
 std::string select_in(const table_info& table, std::size_t column, std::size_t count, const drivers::dialect& dialect);
+/// `SELECT <all columns> FROM t WHERE t.<column> BETWEEN ? AND ?`: select_in() of keys
+/// that are consecutive integers, read from one range of the column's index.
+std::string select_between(const table_info& table, std::size_t column, const drivers::dialect& dialect);
 
 /// Many-to-many selectin: `SELECT <target's columns>, s.<owner column> FROM target JOIN s ON
 /// s.<target column> = target.<pk> WHERE s.<owner column> IN (?, ..., ?)` (`count`

@@ -74,14 +74,17 @@ private:
                                                const drivers::dialect& dialect);
   plan<std::vector<object_ref>> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
                                                const drivers::dialect& dialect);
-  /// `SELECT ... WHERE column IN (...)` over `keys` in batches: `consume` gets each batch's
-  /// rows (objects of `loaded`) as they come. Pipelined where the dialect pipelines.
+  /// `SELECT ... WHERE column IN (...)` over `keys` (distinct) in batches: `consume` gets
+  /// each batch's rows (objects of `loaded`) as they come. Pipelined where the dialect
+  /// pipelines. A batch of consecutive integers asks for `column BETWEEN first AND last`.
   plan<void> select_in(const table_info& table, std::size_t column, const std::vector<key>& keys,
                        const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume);
-  /// The same with the statements `sql_for(n)` (n keys each).
+  /// The same with the statements `sql_for(n)` (n keys each), and `between_sql()` for a
+  /// batch of consecutive integers (none: always `sql_for`).
   plan<void> select_in(const table_info& loaded, const std::function<std::string(std::size_t)>& sql_for,
                        const std::vector<key>& keys, const drivers::dialect& dialect,
-                       const std::function<void(drivers::rowset&)>& consume);
+                       const std::function<void(drivers::rowset&)>& consume,
+                       const std::function<std::string()>& between_sql = {});
 
   identity_map& objects_;
   load_options options_;
