@@ -248,8 +248,8 @@ plan<void> loader::select_in(const table_info& loaded, const std::function<std::
     auto start = i * batch;
     auto n = std::min(batch, keys.size() - start);
     // Consecutive keys (a table's rows loaded in key order) read one range of the index
-    // instead of looking up each key, with two parameters instead of n: P2 took 1.75× raw
-    // sqlite3's time instead of 2.08×, 1.03× raw libpq's instead of 1.55×.
+    // instead of looking up each key, with two parameters instead of n: P2 took 1.50× raw
+    // sqlite3's time instead of 2.08×, 1.10× raw libpq's instead of 1.55× (bench/README.md).
     if (between_sql && n > 1)
       if (auto range = consecutive(keys, start, n)) {
         if (between.empty()) between = between_sql();
