@@ -208,15 +208,6 @@ void loader::load_relationships(drivers::connection& connection, const select_sp
   drive(load_relationships(spec, parents, connection.sql_dialect()), connection);
 }
 
-plan<void> loader::select_in(const table_info& table, std::size_t column, const std::vector<key>& keys,
-                             const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume) {
-  const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
-    return sql::select_in(table, column, n, dialect);
-  };
-  const std::function<std::string()> between_sql = [&] { return sql::select_between(table, column, dialect); };
-  co_await select_in(table, sql_for, keys, dialect, consume, between_sql);
-}
-
 namespace {
 
 // The first and last of `n` distinct keys from `first` if they are consecutive integers
@@ -234,7 +225,27 @@ std::optional<std::pair<std::int64_t, std::int64_t>> consecutive(const std::vect
   return std::pair{low, high};
 }
 
+// Orders integer keys (others compare equal: consecutive() finds none among them).
+bool by_integer(const key& a, const key& b) { return a.is_integer() && b.is_integer() && a.integer() < b.integer(); }
+
 }  // namespace
+
+plan<void> loader::select_in(const table_info& table, std::size_t column, const std::vector<key>& keys,
+                             const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume) {
+  const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
+    return sql::select_in(table, column, n, dialect);
+  };
+  const std::function<std::string()> between_sql = [&] { return sql::select_between(table, column, dialect); };
+  // Keys that are consecutive integers as a whole but come in another order (parents
+  // ordered by another column) are sorted, so that every batch is a range.
+  if (keys.size() > 1 && !std::is_sorted(keys.begin(), keys.end(), by_integer) && consecutive(keys, 0, keys.size())) {
+    auto sorted = keys;
+    std::sort(sorted.begin(), sorted.end(), by_integer);
+    co_await select_in(table, sql_for, sorted, dialect, consume, between_sql);
+    co_return;
+  }
+  co_await select_in(table, sql_for, keys, dialect, consume, between_sql);
+}
 
 plan<void> loader::select_in(const table_info& loaded, const std::function<std::string(std::size_t)>& sql_for,
                              const std::vector<key>& keys, const drivers::dialect& dialect,

@@ -191,6 +191,17 @@ TEST_CASE("selectin batches of consecutive keys ask for a range, batches with ga
     CHECK(count_containing(" IN (") == 0);
     CHECK(check_children(objects) == 24);  // 0 + 1 + 2 + 0 + 1 + 2 ...
   }
+  SECTION("every parent in another order: sorted into three ranges") {
+    orca::sync_session s{{.selectin_batch_size = 10}};
+    conn.clear();
+    // "0", "1", "10", "11", ...: the keys 1, 2, 11, 12, ... come first.
+    auto objects = s.execute(conn, orca::select<A>().order_by(&A::data).options(orca::selectinload(&A::bs)).spec());
+    REQUIRE(objects.size() == 25);
+    CHECK(std::static_pointer_cast<A>(objects[2].object)->data == "10");
+    CHECK(count_containing("BETWEEN") == 3);
+    CHECK(count_containing(" IN (") == 0);
+    CHECK(check_children(objects) == 24);
+  }
   SECTION("parents with a gap: that batch lists its keys") {
     orca::sync_session s{{.selectin_batch_size = 10}};
     conn.clear();
