@@ -21,6 +21,8 @@
 
 using seed::A;
 using seed::B;
+using session_test::new_a;
+using session_test::object_of;
 using session_test::recording_connection;
 using session_test::reset_schema;
 using session_test::scalar;
@@ -28,13 +30,6 @@ using session_test::scalar;
 namespace identity_map_test {
 
 /// A new A with `data` (its collection left empty).
-std::shared_ptr<A> new_a(std::string data) {
-  auto a = std::make_shared<A>();
-  a->data = std::move(data);
-  return a;
-}
-
-orca::object_ref object_of(const std::shared_ptr<A>& a) { return {&orca::table_of<A>(), a}; }
 
 /// Commits `n` As with data "0", "1", ... and returns their keys in that order.
 std::vector<std::int64_t> insert_as(orca::drivers::connection& conn, int n) {

@@ -1,5 +1,6 @@
 // Tests of loading through orca::sync_session on every backend: selectinload, lazy="raise",
-// one object per primary key, and values that do not fit their members.
+// one object per primary key, and values that do not fit their members. Selectin batches are
+// in selectin_batches_test.cpp, streams in stream_loading_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -21,8 +22,10 @@
 
 using seed::A;
 using seed::B;
+using session_test::data_of;
 using session_test::recording_connection;
 using session_test::reset_schema;
+using session_test::reset_with_seed;
 using session_test::scalar;
 
 namespace loading_test {
@@ -41,11 +44,6 @@ void orca_table(orca::table_builder<N>& t) {
 }
 
 /// A new A with `data` (its collection left empty).
-std::shared_ptr<A> new_a(std::string data) {
-  auto a = std::make_shared<A>();
-  a->data = std::move(data);
-  return a;
-}
 
 struct Owner;
 /// A pet refers to its owner (many-to-one); the key may be NULL.
@@ -73,23 +71,6 @@ void orca_table(orca::table_builder<Pet>& t) {
   t.relationship("owner", &Pet::owner, &Pet::owner_id);
 }
 
-orca::object_ref object_of(const std::shared_ptr<A>& a) { return {&orca::table_of<A>(), a}; }
-
-/// Commits the seed's three As (2, 1 and 2 Bs) in a session of its own.
-void insert_seed(orca::drivers::connection& conn) {
-  orca::sync_session s;
-  s.add(object_of(std::make_shared<A>(A{.data = "a1", .bs = {B{.data = "b1"}, B{.data = "b2"}}})));
-  s.add(object_of(std::make_shared<A>(A{.data = "a2", .bs = {B{.data = "b3"}}})));
-  s.add(object_of(std::make_shared<A>(A{.data = "a3", .bs = {B{.data = "b4"}, B{.data = "b5"}}})));
-  s.commit(conn);
-}
-
-std::set<std::string> data_of(const orca::collection<B>& bs) {
-  std::set<std::string> out;
-  for (auto& b : bs) out.insert(b->data.value_or("NULL"));
-  return out;
-}
-
 }  // namespace loading_test
 
 using namespace loading_test;
@@ -98,8 +79,7 @@ TEST_CASE("selectinload gives each A its Bs with one SELECT for a and one for b"
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   recording_connection conn{target.connect()};
-  reset_schema(conn, orca::metadata::of<A, B>());
-  insert_seed(conn);
+  reset_with_seed(conn);
 
   orca::sync_session s{{.expire_on_commit = false}};
   conn.clear();
@@ -126,92 +106,6 @@ TEST_CASE("selectinload gives each A its Bs with one SELECT for a and one for b"
   REQUIRE(bs.size() == 1);
   CHECK(bs[0].object == as[1]->bs[0]);
   CHECK(as[0]->bs.is_loaded());  // a later query without selectinload keeps a loaded collection
-}
-
-TEST_CASE("selectin loads go in batches of selectin_batch_size parents", "[loading]") {
-  auto target = GENERATE(from_range(orca::test::backends()));
-  INFO("backend: " << target.name);
-  recording_connection conn{target.connect()};
-  reset_schema(conn, orca::metadata::of<A, B>());
-  {
-    orca::sync_session setup;
-    for (int i = 0; i < 25; ++i)
-      setup.add(object_of(std::make_shared<A>(A{.data = std::to_string(i), .bs = {B{.data = std::to_string(i)}}})));
-    setup.commit(conn);
-  }
-  orca::sync_session s{{.selectin_batch_size = 10}};
-  conn.clear();
-  auto objects = s.execute(conn, orca::select<A>().options(orca::selectinload(&A::bs)).spec());
-  REQUIRE(objects.size() == 25);
-  CHECK(conn.count_starting_with("SELECT") == 1 + 3);
-  for (auto& o : objects) {
-    auto a = std::static_pointer_cast<A>(o.object);
-    REQUIRE(a->bs.size() == 1);
-    CHECK(a->bs[0]->data == a->data);
-  }
-}
-
-// A batch of parents whose keys are consecutive integers asks for its children by one
-// range (`a_id BETWEEN 11 AND 20`); a batch with a gap lists its keys. Either way each child
-// goes to its parent, and the children of parents the query left out go nowhere.
-TEST_CASE("selectin batches of consecutive keys ask for a range, batches with gaps list their keys", "[loading]") {
-  auto target = GENERATE(from_range(orca::test::backends()));
-  INFO("backend: " << target.name);
-  recording_connection conn{target.connect()};
-  reset_schema(conn, orca::metadata::of<A, B>());
-  {
-    orca::sync_session setup;
-    for (int i = 0; i < 25; ++i) {
-      auto a = std::make_shared<A>(A{.data = std::to_string(i)});
-      for (int j = 0; j < i % 3; ++j) a->bs.add(std::make_shared<B>(B{.data = std::to_string(i)}));
-      setup.add(object_of(a));
-    }
-    setup.commit(conn);
-  }
-  auto count_containing = [&](std::string_view text) {
-    return std::count_if(conn.statements().begin(), conn.statements().end(),
-                         [&](const std::string& sql) { return sql.find(text) != std::string::npos; });
-  };
-  auto check_children = [](const std::vector<orca::object_ref>& objects) {
-    std::size_t children = 0;
-    for (auto& o : objects) {
-      auto a = std::static_pointer_cast<A>(o.object);
-      CHECK(a->bs.size() == static_cast<std::size_t>(std::stoi(*a->data) % 3));
-      for (auto& b : a->bs) CHECK(b->data == a->data);
-      children += a->bs.size();
-    }
-    return children;
-  };
-  SECTION("every parent: three ranges") {
-    orca::sync_session s{{.selectin_batch_size = 10}};
-    conn.clear();
-    auto objects = s.execute(conn, orca::select<A>().options(orca::selectinload(&A::bs)).spec());
-    REQUIRE(objects.size() == 25);
-    CHECK(count_containing("BETWEEN") == 3);
-    CHECK(count_containing(" IN (") == 0);
-    CHECK(check_children(objects) == 24);  // 0 + 1 + 2 + 0 + 1 + 2 ...
-  }
-  SECTION("every parent in another order: sorted into three ranges") {
-    orca::sync_session s{{.selectin_batch_size = 10}};
-    conn.clear();
-    // "0", "1", "10", "11", ...: the keys 1, 2, 11, 12, ... come first.
-    auto objects = s.execute(conn, orca::select<A>().order_by(&A::data).options(orca::selectinload(&A::bs)).spec());
-    REQUIRE(objects.size() == 25);
-    CHECK(std::static_pointer_cast<A>(objects[2].object)->data == "10");
-    CHECK(count_containing("BETWEEN") == 3);
-    CHECK(count_containing(" IN (") == 0);
-    CHECK(check_children(objects) == 24);
-  }
-  SECTION("parents with a gap: that batch lists its keys") {
-    orca::sync_session s{{.selectin_batch_size = 10}};
-    conn.clear();
-    auto objects = s.execute(
-        conn, orca::select<A>().where(orca::col(&A::data) != "4").options(orca::selectinload(&A::bs)).spec());
-    REQUIRE(objects.size() == 24);
-    CHECK(count_containing(" IN (") == 1);
-    CHECK(count_containing("BETWEEN") == 2);
-    CHECK(check_children(objects) == 23);  // parent 4's child is left out
-  }
 }
 
 TEST_CASE("a many-to-one reference is saved before its referrer and loaded by selectinload",
@@ -257,8 +151,7 @@ TEST_CASE("a collection loaded without selectinload raises not_loaded naming A.b
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
   auto conn = target.connect();
-  reset_schema(*conn, orca::metadata::of<A, B>());
-  insert_seed(*conn);
+  reset_with_seed(*conn);
 
   orca::sync_session s;
   auto objects = s.execute(*conn, orca::select<A>().order_by(&A::id).spec());
@@ -345,128 +238,4 @@ TEST_CASE("a value that does not fit its member fails the load with type_mismatc
     s.commit(*conn);
     CHECK(scalar(*other, "SELECT n FROM n_values WHERE id = 1") == 42);
   }
-}
-
-TEST_CASE("a stream of 10,000 rows in batches of 100 holds one batch at a time", "[loading][stream]") {
-  auto target = GENERATE(from_range(orca::test::backends()));
-  INFO("backend: " << target.name);
-  auto conn = target.connect();
-  reset_schema(*conn, orca::metadata::of<A, B>());
-  {
-    orca::sync_session setup;
-    for (int i = 0; i < 10'000; ++i) setup.add(object_of(new_a(std::to_string(i))));
-    setup.commit(*conn);
-  }
-
-  orca::sync_session s;
-  auto id = s.open_stream(*conn, orca::select<A>().order_by(&A::id).spec(), 100);
-  CHECK(s.open_streams() == 1);
-  std::int64_t previous = 0;
-  std::size_t rows = 0, batches = 0, largest_map = 0;
-  bool more = true;
-  while (more) {
-    auto batch = s.fetch_stream(*conn, id, more);
-    CHECK(batch.size() <= 100);
-    ++batches;
-    for (auto& o : batch) {
-      auto a = std::static_pointer_cast<A>(o.object);
-      CHECK(a->id > previous);
-      CHECK(a->data == std::to_string(rows));
-      previous = a->id;
-      ++rows;
-    }
-    largest_map = std::max(largest_map, s.objects().size());
-  }
-  CHECK(rows == 10'000);
-  CHECK(batches >= 100);
-  CHECK(batches <= 101);
-  // Dropped objects are swept from the map as the stream goes: bounded, not 10,000.
-  CHECK(largest_map <= 1024 + 100);
-  CHECK(s.open_streams() == 0);
-  try {
-    s.fetch_stream(*conn, id, more);
-    FAIL("an exhausted stream should be closed");
-  } catch (const orca::error& e) {
-    CHECK(e.code() == orca::errc::closed);
-  }
-}
-
-TEST_CASE("two streams open at once on one connection can be read interleaved", "[loading][stream]") {
-  auto target = GENERATE(from_range(orca::test::backends()));
-  INFO("backend: " << target.name);
-  auto conn = target.connect();
-  reset_schema(*conn, orca::metadata::of<A, B>());
-  {
-    orca::sync_session setup;
-    for (int i = 0; i < 300; ++i)
-      setup.add(object_of(std::make_shared<A>(A{.data = std::to_string(i), .bs = {B{.data = std::to_string(i)}}})));
-    setup.commit(*conn);
-  }
-
-  orca::sync_session s;
-  auto as = s.open_stream(*conn, orca::select<A>().order_by(&A::id).spec(), 100);
-  auto bs = s.open_stream(*conn, orca::select<B>().order_by(orca::desc(&B::id)).spec(), 30);
-  CHECK(s.open_streams() == 2);
-  std::size_t a_rows = 0, b_rows = 0;
-  bool a_more = true, b_more = true;
-  while (a_more || b_more) {
-    if (a_more) a_rows += s.fetch_stream(*conn, as, a_more).size();
-    if (b_more) b_rows += s.fetch_stream(*conn, bs, b_more).size();
-  }
-  CHECK(a_rows == 300);
-  CHECK(b_rows == 300);
-}
-
-TEST_CASE("a stream of As can run a query per A while it is open, with selectinload per batch", "[loading][stream]") {
-  auto target = GENERATE(from_range(orca::test::backends()));
-  INFO("backend: " << target.name);
-  auto conn = target.connect();
-  reset_schema(*conn, orca::metadata::of<A, B>());
-  insert_seed(*conn);
-
-  orca::sync_session s;
-  auto id = s.open_stream(*conn, orca::select<A>().order_by(&A::id).options(orca::selectinload(&A::bs)).spec(), 2);
-  std::vector<std::shared_ptr<A>> seen;
-  bool more = true;
-  while (more)
-    for (auto& o : s.fetch_stream(*conn, id, more)) {
-      auto a = std::static_pointer_cast<A>(o.object);
-      seen.push_back(a);
-      auto inner = s.open_stream(*conn, orca::select<B>().where(orca::col(&B::a_id) == a->id).spec());
-      bool inner_more = true;
-      std::size_t count = 0;
-      while (inner_more) count += s.fetch_stream(*conn, inner, inner_more).size();
-      CHECK(count == a->bs.size());
-    }
-  REQUIRE(seen.size() == 3);
-  CHECK(data_of(seen[0]->bs) == std::set<std::string>{"b1", "b2"});
-  CHECK(data_of(seen[2]->bs) == std::set<std::string>{"b4", "b5"});
-}
-
-TEST_CASE("commit and rollback close the streams the transaction had open", "[loading][stream]") {
-  auto target = GENERATE(from_range(orca::test::backends()));
-  INFO("backend: " << target.name);
-  auto conn = target.connect();
-  reset_schema(*conn, orca::metadata::of<A, B>());
-  insert_seed(*conn);
-
-  orca::sync_session s;
-  bool more = true;
-  auto id = s.open_stream(*conn, orca::select<A>().spec(), 1);
-  CHECK(s.fetch_stream(*conn, id, more).size() == 1);
-  CHECK(more);
-  s.commit(*conn);
-  CHECK(s.open_streams() == 0);
-  CHECK_THROWS_AS(s.fetch_stream(*conn, id, more), orca::error);
-
-  id = s.open_stream(*conn, orca::select<A>().spec(), 1);
-  s.rollback(*conn);
-  CHECK(s.open_streams() == 0);
-  CHECK_THROWS_AS(s.fetch_stream(*conn, id, more), orca::error);
-
-  id = s.open_stream(*conn, orca::select<A>().spec(), 1);
-  s.close_stream(id);
-  s.close_stream(id);
-  CHECK(s.open_streams() == 0);
-  s.commit(*conn);
 }

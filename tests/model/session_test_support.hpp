@@ -1,16 +1,21 @@
 // Helpers of the synchronous-session tests (tests/model/*_test.cpp): a connection fake that
-// records the SQL the model sends before forwarding it to a real backend, and small readers.
+// records the SQL the model sends before forwarding it to a real backend, small readers, and
+// the seed's objects as the synchronous session takes them.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "orca/drivers/connection.hpp"
+#include "orca/model/mapping.hpp"
 #include "orca/model/metadata.hpp"
+#include "orca/model/sync_session.hpp"
+#include "support/seed_schema.hpp"
 
 namespace session_test {
 
@@ -93,6 +98,43 @@ inline void reset_schema(orca::drivers::connection& connection, const orca::meta
 inline std::int64_t scalar(orca::drivers::connection& connection, const std::string& sql,
                            const orca::params& parameters = {}) {
   return connection.execute(sql, parameters).at(0, 0).as_integer();
+}
+
+/// A new seed A holding `data`.
+inline std::shared_ptr<seed::A> new_a(std::string data) {
+  auto a = std::make_shared<seed::A>();
+  a->data = std::move(data);
+  return a;
+}
+
+/// An object as the synchronous session takes it: its class and the object.
+template <class T>
+orca::object_ref object_of(const std::shared_ptr<T>& object) {
+  return {&orca::table_of<T>(), object};
+}
+
+/// Commits the seed's three As (2, 1 and 2 Bs) in a session of its own.
+inline void insert_seed(orca::drivers::connection& conn) {
+  using seed::A;
+  using seed::B;
+  orca::sync_session s;
+  s.add(object_of(std::make_shared<A>(A{.data = "a1", .bs = {B{.data = "b1"}, B{.data = "b2"}}})));
+  s.add(object_of(std::make_shared<A>(A{.data = "a2", .bs = {B{.data = "b3"}}})));
+  s.add(object_of(std::make_shared<A>(A{.data = "a3", .bs = {B{.data = "b4"}, B{.data = "b5"}}})));
+  s.commit(conn);
+}
+
+/// Fresh seed tables holding the seed's three As and their Bs.
+inline void reset_with_seed(orca::drivers::connection& conn) {
+  reset_schema(conn, orca::metadata::of<seed::A, seed::B>());
+  insert_seed(conn);
+}
+
+/// The data of a collection's Bs ("NULL" for none).
+inline std::set<std::string> data_of(const orca::collection<seed::B>& bs) {
+  std::set<std::string> out;
+  for (auto& b : bs) out.insert(b->data.value_or("NULL"));
+  return out;
 }
 
 }  // namespace session_test

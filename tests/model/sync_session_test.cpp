@@ -21,6 +21,8 @@
 
 using seed::A;
 using seed::B;
+using session_test::new_a;
+using session_test::object_of;
 using session_test::recording_connection;
 using session_test::reset_schema;
 using session_test::scalar;
@@ -48,13 +50,6 @@ void orca_table(orca::table_builder<Missing>& t) {
 }
 
 /// A new A with `data` (its collection left empty).
-std::shared_ptr<A> new_a(std::string data) {
-  auto a = std::make_shared<A>();
-  a->data = std::move(data);
-  return a;
-}
-
-orca::object_ref object_of(const std::shared_ptr<A>& a) { return {&orca::table_of<A>(), a}; }
 
 /// The seed's three As with 2, 1 and 2 Bs.
 std::vector<std::shared_ptr<A>> seed_objects() {

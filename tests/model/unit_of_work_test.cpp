@@ -21,6 +21,8 @@
 
 using seed::A;
 using seed::B;
+using session_test::new_a;
+using session_test::object_of;
 using session_test::recording_connection;
 using session_test::reset_schema;
 using session_test::scalar;
@@ -28,14 +30,6 @@ using session_test::scalar;
 namespace unit_of_work_test {
 
 /// A new A with `data` (its collection left empty).
-std::shared_ptr<A> new_a(std::string data) {
-  auto a = std::make_shared<A>();
-  a->data = std::move(data);
-  return a;
-}
-
-orca::object_ref object_of(const std::shared_ptr<A>& a) { return {&orca::table_of<A>(), a}; }
-orca::object_ref object_of(const std::shared_ptr<B>& b) { return {&orca::table_of<B>(), b}; }
 
 /// Every row of a as id -> data, read through `connection`.
 std::map<std::int64_t, std::string> rows_of_a(orca::drivers::connection& connection) {
