@@ -268,6 +268,39 @@ std::string select_by_key(const table_info& table, const drivers::dialect& diale
   return sql;
 }
 
+namespace {
+
+// "(?, ?), (?, ?), ...": `rows` rows of a placeholder per column, each cast to its column's
+// type with `cast` (a VALUES list in FROM has no column to take a type from), each ending
+// with its row number with `numbered` (to ORDER BY).
+void values_rows(writer& w, const std::vector<const column_info*>& columns, std::size_t rows, bool cast,
+                 bool numbered) {
+  for (std::size_t row = 0; row < rows; ++row) {
+    w << (row > 0 ? ", (" : "(");
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i > 0) w << ", ";
+      w.placeholder();
+      if (cast) w << w.dialect().placeholder_cast(columns[i]->type);
+    }
+    if (numbered) (w << ", ").number(row);
+    w << ')';
+  }
+}
+
+// "p0, p1, ...": the names of a VALUES list's `count` columns.
+void value_names(writer& w, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) ((i > 0 ? w << ", " : w) << 'p').number(i);
+}
+
+std::vector<const column_info*> columns_at(const table_info& table, const std::vector<std::size_t>& ordinals) {
+  std::vector<const column_info*> columns;
+  columns.reserve(ordinals.size());
+  for (auto c : ordinals) columns.push_back(&column_at(table, c));
+  return columns;
+}
+
+}  // namespace
+
 std::string insert(const table_info& table, const std::vector<std::size_t>& columns, std::size_t rows,
                    const std::vector<std::size_t>& returning, const drivers::dialect& dialect) {
   if (rows == 0 || (columns.empty() && rows != 1))
@@ -291,25 +324,16 @@ std::string insert(const table_info& table, const std::vector<std::size_t>& colu
     bool ordered = rows > 1 && dialect.needs_ordered_insert();
     if (ordered) {
       w << " SELECT ";
-      for (std::size_t i = 0; i < columns.size(); ++i) ((i > 0 ? w << ", " : w) << 'p').number(i);
+      value_names(w, columns.size());
       w << " FROM (VALUES ";
     } else {
       w << " VALUES ";
     }
-    for (std::size_t row = 0; row < rows; ++row) {
-      w << (row > 0 ? ", (" : "(");
-      for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (i > 0) w << ", ";
-        w.placeholder();
-        if (ordered) w << dialect.placeholder_cast(table.columns()[columns[i]].type);
-      }
-      if (ordered) (w << ", ").number(row);
-      w << ')';
-    }
+    values_rows(w, columns_at(table, columns), rows, ordered, ordered);
     if (ordered) {
       w << ") AS v(";
-      for (std::size_t i = 0; i < columns.size(); ++i) (w << 'p').number(i) << ", ";
-      w << "n) ORDER BY n";
+      value_names(w, columns.size());
+      w << ", n) ORDER BY n";
     }
   }
   if (!returning.empty()) {
@@ -331,6 +355,43 @@ std::string update(const table_info& table, const std::vector<std::size_t>& colu
     w.placeholder();
   }
   where_key_and_version(w, table);
+  return sql;
+}
+
+std::string update_from_values(const table_info& table, const std::vector<std::size_t>& columns, std::size_t rows,
+                               const drivers::dialect& dialect) {
+  if (columns.empty() || rows == 0)
+    throw error(errc::internal, "UPDATE " + table.name() + " ... FROM (VALUES ...) without columns or rows");
+  const auto& keys = table.primary_key_columns();
+  const auto* version = table.version_column();
+  // A row's values: the key's columns, the columns to set, then the next and known version.
+  auto row = columns_at(table, keys);
+  for (auto c : columns) row.push_back(&column_at(table, c));
+  if (version) row.insert(row.end(), {version, version});
+  std::string sql;
+  sql.reserve(estimate(table, 64 + rows * row.size() * 16));
+  writer w{sql, dialect};
+  auto value = [&](std::size_t i) -> writer& { return (w << "orca_v.p").number(i); };
+  w << "UPDATE ";
+  w.name(table.name()) << " SET ";
+  for (std::size_t i = keys.size(); i < keys.size() + columns.size() + (version ? 1 : 0); ++i) {
+    (i > keys.size() ? w << ", " : w).name(row[i]->name) << " = ";
+    value(i);
+  }
+  w << " FROM (VALUES ";
+  values_rows(w, row, rows, true, false);
+  w << ") AS orca_v(";
+  value_names(w, row.size());
+  w << ") WHERE ";
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    (i > 0 ? w << " AND " : w).column(table, *row[i]) << " = ";
+    value(i);
+  }
+  if (version) {
+    w << " AND ";
+    w.column(table, *version) << " = ";
+    value(row.size() - 1);
+  }
   return sql;
 }
 

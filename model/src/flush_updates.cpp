@@ -6,7 +6,6 @@
 
 #include "orca/model/compiler.hpp"
 #include "flush_run.hpp"
-#include "sql_writer.hpp"
 
 namespace orca::detail {
 
@@ -47,55 +46,6 @@ constexpr std::size_t update_rows = 200;
 // With 1,000 rows a pipeline P4 took 1.28× raw libpq's time, with 10,000 1.08×, with 25,000
 // 1.08× (bench/README.md).
 constexpr std::size_t statements_per_pipeline = 50;
-
-// `UPDATE t SET c = orca_v.p2 [, version = orca_v.p3] FROM (VALUES ($1::BIGINT, $2::VARCHAR
-// [, $3::BIGINT, $4::BIGINT]), ...) AS orca_v(p1, p2 ...) WHERE t.id = orca_v.p1 [AND
-// t.version = orca_v.p4]` for `rows` rows, each of the key's columns, the changed columns,
-// and (versioned) the next and the known version. Every placeholder is cast to its
-// column's type: VALUES has no column to take a type from.
-std::string update_from_values_sql(const table_info& table, const std::vector<std::size_t>& changed, std::size_t rows,
-                                   const drivers::dialect& dialect) {
-  const auto& keys = table.primary_key_columns();
-  const auto* version = table.version_column();
-  std::vector<const column_info*> row;  // the columns of one row's values, in order
-  for (auto k : keys) row.push_back(&table.columns()[k]);
-  for (auto c : changed) row.push_back(&table.columns()[c]);
-  if (version) row.insert(row.end(), {version, version});
-  std::string sql;
-  sql.reserve(64 + rows * row.size() * 16);
-  sql::writer w{sql, dialect};
-  auto value_name = [&](std::size_t i) -> sql::writer& { return w << "orca_v.p" << std::to_string(i + 1); };
-  w << "UPDATE ";
-  w.name(table.name()) << " SET ";
-  for (std::size_t i = keys.size(); i < keys.size() + changed.size() + (version ? 1 : 0); ++i) {
-    if (i > keys.size()) w << ", ";
-    w.name(row[i]->name) << " = ";
-    value_name(i);
-  }
-  w << " FROM (VALUES ";
-  for (std::size_t r = 0; r < rows; ++r) {
-    w << (r == 0 ? "(" : ", (");
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) w << ", ";
-      w.placeholder() << dialect.placeholder_cast(row[i]->type);
-    }
-    w << ')';
-  }
-  w << ") AS orca_v(";
-  for (std::size_t i = 0; i < row.size(); ++i) w << (i == 0 ? "p" : ", p") << std::to_string(i + 1);
-  w << ") WHERE ";
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (i > 0) w << " AND ";
-    w.column(table, *row[i]) << " = ";
-    value_name(i);
-  }
-  if (version) {
-    w << " AND ";
-    w.column(table, *version) << " = ";
-    value_name(row.size() - 1);
-  }
-  return sql;
-}
 
 }  // namespace
 
@@ -217,7 +167,7 @@ plan<void> flush_run::update_from_values(const table_info& table, const std::vec
     for (auto first = start; first < std::min(group.size(), start + batch); first += per_statement) {
       auto n = std::min(per_statement, group.size() - first);
       auto& text = n == per_statement ? full_text : tail_text;
-      if (text.empty()) text = update_from_values_sql(table, changed, n, dialect_);
+      if (text.empty()) text = sql::update_from_values(table, changed, n, dialect_);
       params p;
       p.reserve(n * width);
       for (auto i = first; i < first + n; ++i) {

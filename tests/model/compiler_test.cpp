@@ -35,6 +35,20 @@ void orca_table(orca::table_builder<account>& t) {
   t.column("avatar", &account::avatar).server_default(orca::value{orca::blob{{0x0a, 0xff}}});
 }
 
+/// A versioned class, for UPDATE ... FROM (VALUES ...).
+struct note {
+  std::int64_t id = 0;
+  std::string text;
+  std::int64_t version = 0;
+};
+
+void orca_table(orca::table_builder<note>& t) {
+  t.table("note");
+  t.column("id", &note::id).primary_key();
+  t.column("text", &note::text);
+  t.column("version", &note::version).version();
+}
+
 }  // namespace compiler_test
 
 namespace Catch {
@@ -196,6 +210,22 @@ TEST_CASE("multi-row INSERT ... RETURNING is ordered INSERT ... SELECT on Postgr
   // One row has no order to keep.
   CHECK(orca::sql::insert(a, {column(a, "data")}, 1, {column(a, "id")}, postgresql) ==
         "INSERT INTO a (data) VALUES ($1) RETURNING a.id");
+}
+
+// Many rows' UPDATEs in one statement (PostgreSQL's flush): every placeholder cast, since
+// VALUES has no column to take a type from; the key first in each row, a versioned class's
+// next and known version last.
+TEST_CASE("UPDATE ... FROM (VALUES ...) sets each row's columns by its key", "[compiler][update]") {
+  auto& user = orca::table_of<compiler_test::account>();
+  CHECK(orca::sql::update_from_values(user, {column(user, "order"), column(user, "score")}, 2, postgresql) ==
+        "UPDATE \"user\" SET \"order\" = orca_v.p1, score = orca_v.p2 FROM (VALUES ($1::BIGINT, $2::VARCHAR, "
+        "$3::DOUBLE PRECISION), ($4::BIGINT, $5::VARCHAR, $6::DOUBLE PRECISION)) AS orca_v(p0, p1, p2) WHERE "
+        "\"user\".id = orca_v.p0");
+  auto& notes = orca::table_of<compiler_test::note>();
+  CHECK(orca::sql::update_from_values(notes, {column(notes, "text")}, 1, postgresql) ==
+        "UPDATE note SET text = orca_v.p1, version = orca_v.p2 FROM (VALUES ($1::BIGINT, $2::VARCHAR, $3::BIGINT, "
+        "$4::BIGINT)) AS orca_v(p0, p1, p2, p3) WHERE note.id = orca_v.p0 AND note.version = orca_v.p3");
+  CHECK_THROWS_AS(orca::sql::update_from_values(notes, {}, 1, postgresql), orca::error);
 }
 
 TEST_CASE("an INSERT without columns uses DEFAULT VALUES, one row at a time", "[compiler][insert]") {

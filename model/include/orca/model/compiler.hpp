@@ -81,6 +81,13 @@ std::string insert(const table_info& table, const std::vector<std::size_t>& colu
 /// `UPDATE t SET c1 = ?, c2 = ? WHERE t.<pk> = ?`.
 std::string update(const table_info& table, const std::vector<std::size_t>& columns, const drivers::dialect& dialect);
 
+/// `UPDATE t SET c = orca_v.p1 FROM (VALUES ($1::BIGINT, $2::VARCHAR), ...) AS orca_v(p0,
+/// p1) WHERE t.<pk> = orca_v.p0` for `rows` rows of the key's columns and `columns`, each
+/// placeholder cast to its column's type. A versioned class adds the next and the known
+/// version to each row: `SET ..., version = orca_v.p2 ... AND t.version = orca_v.p3`.
+std::string update_from_values(const table_info& table, const std::vector<std::size_t>& columns, std::size_t rows,
+                               const drivers::dialect& dialect);
+
 /// `DELETE FROM t WHERE t.<pk> = ?`.
 std::string delete_by_key(const table_info& table, const drivers::dialect& dialect);
 
