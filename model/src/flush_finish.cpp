@@ -40,10 +40,21 @@ void flush_run::restore() noexcept {
 
 // Every statement succeeded: now the identity map learns what happened.
 void flush_run::finish() {
-  // The inserted objects' addresses are indexed already; only their keys are new.
+  // An inserted object that only the session holds (added as a temporary and let go, as a
+  // bulk load does) would die as soon as the flush lets go of it, and a persistent object
+  // is held weakly: it leaves the session now, without a key entry or a snapshot. work_ has
+  // parents before the children their collections hold (the cascade appends children), so
+  // letting go of a parent first can leave its children held by the session alone too.
+  // Anything a flush structure or another object still holds has more references and stays.
   std::vector<std::pair<const table_info*, std::size_t>> inserted;  // per table: a handful
   for (auto& t : work_) {
     if (t.record->state != object_state::pending) continue;
+    if (t.object.use_count() == 2 && t.record->held()) {  // this entry and its record
+      objects_.erase(*t.record);
+      t.record = nullptr;
+      t.object.reset();  // the object (and what only it held) goes now
+      continue;
+    }
     auto at = std::find_if(inserted.begin(), inserted.end(), [&](auto& x) { return x.first == t.record->table; });
     if (at == inserted.end())
       inserted.emplace_back(t.record->table, 1);
@@ -53,8 +64,8 @@ void flush_run::finish() {
   for (auto& [table, n] : inserted) objects_.reserve_keys(*table, n);
   // Every pending object of the flush was inserted: each table of work_ had its INSERTs.
   for (auto& t : work_) {
+    if (t.record == nullptr || t.record->state != object_state::pending) continue;
     auto& r = *t.record;
-    if (r.state != object_state::pending) continue;
     r.inserted_in_transaction = true;
     objects_.make_persistent(r, r.key);
     read_columns(objects_, r, t.object.get());

@@ -137,6 +137,61 @@ TEST_CASE("the session keeps pending objects alive until they are flushed", "[id
   CHECK(s.objects().size() == 0);
 }
 
+TEST_CASE("inserted objects only the session holds leave it at the end of their flush", "[identity_map][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto held = std::make_shared<A>(A{.data = "held", .bs = {B{.data = "held's child"}}});
+  s.add(object_of(held));
+  std::weak_ptr<A> dropped;
+  std::weak_ptr<B> dropped_child;
+  std::shared_ptr<B> held_child;
+  {
+    auto a = std::make_shared<A>(A{.data = "dropped", .bs = {B{.data = "c1"}, B{.data = "c2"}}});
+    dropped = a;
+    dropped_child = a->bs[0];
+    s.add(object_of(a));
+    auto b = std::make_shared<A>(A{.data = "dropped too", .bs = {B{.data = "held by the application"}}});
+    held_child = b->bs[0];
+    s.add(object_of(b));
+  }
+  CHECK_FALSE(dropped.expired());  // pending: the session keeps them alive
+  CHECK(s.objects().size() == 3);  // the parents; their children join at the flush
+  s.flush(*conn);
+
+  // Gone with the flush, no purge needed: the dropped parents and the children only they held.
+  CHECK(dropped.expired());
+  CHECK(dropped_child.expired());
+  CHECK(s.objects().size() == 3);
+  CHECK(s.state_of(held.get()) == orca::object_state::persistent);
+  CHECK(s.state_of(held->bs[0].get()) == orca::object_state::persistent);
+  CHECK(s.state_of(held_child.get()) == orca::object_state::persistent);
+  CHECK(held_child->a_id != 0);
+
+  // The ones that stayed are persistent with snapshots: their changes are found.
+  held->data = "held, changed";
+  held_child->data = "changed too";
+  s.commit(*conn);
+  CHECK(s.last_flush().updated == 2);
+  CHECK(s.last_flush().inserted == 0);
+  auto check = target.connect();
+  CHECK(scalar(*check, "SELECT count(*) FROM a") == 3);
+  CHECK(scalar(*check, "SELECT count(*) FROM b") == 4);
+  CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(held->id)).at(0, 0).as_text() ==
+        "held, changed");
+  CHECK(check->execute("SELECT data FROM b WHERE id = " + std::to_string(held_child->id)).at(0, 0).as_text() ==
+        "changed too");
+  CHECK(scalar(*check, "SELECT count(*) FROM b WHERE a_id = " + std::to_string(held_child->a_id)) == 1);
+
+  // A later load of a dropped row makes a new object, persistent and clean.
+  auto again = s.execute(*conn, orca::select<A>().where(orca::col(&A::data) == "dropped").spec());
+  REQUIRE(again.size() == 1);
+  CHECK(s.state_of(again[0].object.get()) == orca::object_state::persistent);
+}
+
 TEST_CASE("an object marked for deletion is kept alive until the flush deletes its row", "[identity_map][session]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);

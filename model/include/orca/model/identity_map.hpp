@@ -130,6 +130,8 @@ public:
   void make_persistent(object_record& record, key k);
   /// Removes an object's record (expunge).
   void erase(const void* object);
+  /// Removes a record: its object leaves the session.
+  void erase(object_record& record) { erase_record(record); }
   /// Forgets records whose objects the application has dropped.
   void purge();
   /// Calls f(object, record) for every live object (records may not be added meanwhile).
