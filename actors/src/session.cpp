@@ -81,6 +81,9 @@ session_core::session_core(std::shared_ptr<engine_state> engine, session_options
 session_core::~session_core() {
   // Rolls back what is uncommitted and returns the connection; the actor then quits.
   if (impl_->actor) caf::anon_send(impl_->actor, close_atom::value);
+  // The objects this session's add() made came from this thread's slabs: the slab being
+  // filled goes with its last object instead of staying with the thread.
+  thread_slabs().restart();
 }
 
 operation<void> session_core::send_adds() {

@@ -25,6 +25,11 @@ void object_slab::destroy() noexcept {
   deallocate_large(this, bytes);
 }
 
+object_slabs& thread_slabs() noexcept {
+  thread_local object_slabs slabs;
+  return slabs;
+}
+
 void object_slabs::retire() noexcept {
   if (current_ != nullptr) std::exchange(current_, nullptr)->release();
 }

@@ -81,3 +81,44 @@ TEST_CASE("a bypass makes objects with make_shared, and ends with its scope", "[
   second.reset();
   CHECK(alive == 0);
 }
+
+namespace {
+
+struct valued {
+  valued(std::int64_t i, std::string t) : id(i), text(std::move(t)) { ++alive; }
+  valued(const valued& other) : id(other.id), text(other.text) { ++alive; }
+  valued(valued&& other) noexcept : id(other.id), text(std::move(other.text)) { ++alive; }
+  valued& operator=(const valued&) = delete;
+  ~valued() { --alive; }
+  std::int64_t id;
+  std::string text;
+};
+
+std::string long_text(std::int64_t i) {
+  return "value number " + std::to_string(i) + ", longer than the small-string buffer of std::string";
+}
+
+}  // namespace
+
+TEST_CASE("objects made from values come from their thread's slabs and outlive the thread", "[identity_map][memory]") {
+  std::vector<std::shared_ptr<valued>> objects;
+  std::thread maker([&] {
+    for (std::int64_t i = 0; i < 30000; ++i) {
+      if (i == 10000) orca::thread_slabs().restart();  // a session's end mid-way: later ones start a new slab
+      valued v{i, long_text(i)};
+      objects.push_back(i % 2 == 0 ? orca::make_object<valued>(std::move(v)) : orca::make_object<valued>(v));
+      if (i % 2 == 0) CHECK(v.text.empty());  // forwarded: moved from, not copied
+    }
+  });
+  maker.join();  // its thread_local slabs are gone; the objects are not
+  REQUIRE(alive == 30000);
+  bool intact = true;
+  for (std::size_t i = 0; i < objects.size(); ++i)
+    intact = intact && objects[i]->id == static_cast<std::int64_t>(i) &&
+             objects[i]->text == long_text(static_cast<std::int64_t>(i));
+  CHECK(intact);
+  objects.erase(objects.begin(), objects.begin() + 15000);
+  CHECK(alive == 15000);
+  objects.clear();
+  CHECK(alive == 0);
+}

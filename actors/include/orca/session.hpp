@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "orca/async_result.hpp"
+#include "orca/model/object_slabs.hpp"
 #include "orca/detail/callable_guard.hpp"
 #include "orca/nested_transaction.hpp"
 #include "orca/row_stream.hpp"
@@ -48,7 +49,7 @@ public:
                     "session.add(obj) with a named object would save a copy and leave obj.id at 0: add a "
                     "std::shared_ptr (auto p = std::make_shared<T>(...); session.add(p);), or add a temporary "
                     "and keep the pointer add() returns");
-      auto p = std::make_shared<T>(std::move(object));
+      auto p = orca::make_object<T>(std::move(object));  // from the thread's slabs: a bulk add faults in few pages
       core_->add(detail::untyped(p));
       return p;
     }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "orca/model/object_slabs.hpp"
 #include "orca/model/table.hpp"
 
 namespace orca {
@@ -46,7 +47,7 @@ public:
   /// Fills the collection with copies of `items` (`A{.bs = {B{}, B{}}}`).
   collection(std::initializer_list<T> items) {
     items_.reserve(items.size());
-    for (auto& x : items) items_.push_back(std::make_shared<T>(x));
+    for (auto& x : items) items_.push_back(orca::make_object<T>(x));
   }
   /// Fills the collection with existing objects.
   collection(std::vector<std::shared_ptr<T>> items) : items_(std::move(items)) {}  // NOLINT
@@ -93,7 +94,7 @@ public:
   }
   /// Appends an object (saved with the parent at the next flush).
   std::shared_ptr<T> add(T item) {
-    auto added = std::make_shared<T>(std::move(item));
+    auto added = orca::make_object<T>(std::move(item));
     add(added);
     return added;
   }

@@ -94,21 +94,28 @@ public:
   object_slabs& operator=(const object_slabs&) = delete;
   ~object_slabs() { retire(); }
 
-  /// A default-constructed T with its control block, carved from the current slab.
-  template <class T>
-  std::shared_ptr<T> make() {
+  /// A T made of `args` (default-constructed without), with its control block, carved from
+  /// the current slab.
+  template <class T, class... Args>
+  std::shared_ptr<T> make(Args&&... args) {
 #if defined(__SANITIZE_ADDRESS__)
-    return std::make_shared<T>();
+    return std::make_shared<T>(std::forward<Args>(args)...);
 #else
-    if (bypassed_) return std::make_shared<T>();
+    if (bypassed_) return std::make_shared<T>(std::forward<Args>(args)...);
     static_assert(alignof(T) <= 16);
     // The control block's size is the library's; a bound: the object, two counts, a vtable
     // pointer, the allocator, and padding to 16.
-    return std::allocate_shared<T>(slab_allocator<T>{room_for(sizeof(T) + 64)});
+    return std::allocate_shared<T>(slab_allocator<T>{room_for(sizeof(T) + 64)}, std::forward<Args>(args)...);
 #endif
   }
   /// Lets go of the current slab: it is freed once its objects are gone.
   void retire() noexcept;
+  /// Lets go of the current slab, and the next one starts small again: for thread_slabs()
+  /// once a burst of objects is over.
+  void restart() noexcept {
+    retire();
+    next_slab_bytes_ = first_slab_bytes;
+  }
   /// Whether a bypass lives (the objects made are a stream's batch).
   bool bypassed() const noexcept { return bypassed_; }
 
@@ -138,5 +145,19 @@ private:
   std::size_t next_slab_bytes_ = first_slab_bytes;
   bool bypassed_ = false;
 };
+
+/// The slabs of the calling thread, for the objects orca makes from values outside any
+/// identity map: session.add() of a temporary, a collection filled with values. A bulk
+/// load's hundred thousand objects then come from a few huge pages rather than from fresh
+/// malloc memory faulted in page by page. The thread keeps its current slab (at most
+/// 2 MiB) until a session's last handle on it goes (detail::session_core restarts the
+/// thread's slabs) or the thread ends; every other slab goes with its last object.
+object_slabs& thread_slabs() noexcept;
+
+/// A new T made of `args`, from the calling thread's slabs.
+template <class T, class... Args>
+std::shared_ptr<T> make_object(Args&&... args) {
+  return thread_slabs().make<T>(std::forward<Args>(args)...);
+}
 
 }  // namespace orca
