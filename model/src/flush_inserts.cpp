@@ -13,6 +13,7 @@ namespace orca::detail {
 // (2b) Batched multi-row INSERT ... RETURNING of one table's pending objects.
 plan<void> flush_run::insert_pending(const table_info& table) {
   std::vector<const tracked*> pending;
+  pending.reserve(work_.size());  // a bound; only the part used is ever touched (and faulted in)
   for (auto& t : work_)
     if (t.record->table == &table && t.record->state == object_state::pending) pending.push_back(&t);
   if (pending.empty()) co_return;

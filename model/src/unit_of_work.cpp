@@ -31,7 +31,7 @@ plan<flush_stats> flush_run::run() {
       if (pipelined) co_await update_dirty(*table, true);
       co_await insert_pending(*table);
     }
-    links_ = {};  // every foreign key is set: its memory can serve the snapshots
+    links_.clear();  // every foreign key is set
     if (!pipelined)
       for (auto* table : tables) co_await update_dirty(*table, false);
     // The statements still queued are the flush's last unless association rows or DELETEs

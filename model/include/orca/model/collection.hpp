@@ -53,6 +53,15 @@ public:
   collection(std::vector<std::shared_ptr<T>> items) : items_(std::move(items)) {}  // NOLINT
   /// A copy holds the same objects; it is not bound to the copied owner.
   collection(const collection& other) : items_(other.items_), unloaded_(other.unloaded_) {}
+  /// Takes the objects of a collection bound to no owner (a value being built, as
+  /// `session.add(A{.bs = {...}})` moves it into the session's object); a bound one is
+  /// copied, so that its owner's collection stays as the flush knows it.
+  collection(collection&& other) : unloaded_(other.unloaded_) {
+    if (other.info_ == nullptr)
+      items_ = std::move(other.items_);
+    else
+      items_ = other.items_;
+  }
   /// Holds the same objects as `other`; its binding to its own owner stays.
   collection& operator=(const collection& other) {
     items_ = other.items_;
