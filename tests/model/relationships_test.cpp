@@ -358,3 +358,34 @@ TEST_CASE("foreign keys carry ON DELETE CASCADE and SET NULL into the DDL, and t
   CHECK(count(*conn, "SELECT count(*) FROM rel_note WHERE folder_id IS NULL") == 1);
   CHECK(count(*conn, "SELECT count(*) FROM rel_comment") == 0);
 }
+
+TEST_CASE("a collection being built is moved into its object and one bound to its owner is copied (nothing unlinked)",
+          "[model][relationships]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = fresh_database(target);
+
+  // A value being built: its children move with it (the same objects, none copied).
+  user built{.name = "ann", .posts = {post{.title = "one"}, post{.title = "two"}}};
+  auto first = built.posts[0];
+  auto ann = std::make_shared<user>(std::move(built));
+  REQUIRE(ann->posts.size() == 2);
+  CHECK(ann->posts[0] == first);
+  CHECK(built.posts.empty());
+
+  orca::sync_session session({.expire_on_commit = false});
+  session.add(object_of(ann));
+  session.commit(*conn);
+  CHECK(ann->posts[0]->author == ann);
+
+  // Bound now: moving from it copies, and the owner's collection stays as the flush knows it.
+  auto taken = std::move(ann->posts);
+  CHECK(taken.size() == 2);
+  REQUIRE(ann->posts.size() == 2);
+  CHECK(ann->posts[0] == first);
+  session.commit(*conn);
+  CHECK(session.last_flush().updated == 0);
+  CHECK(session.last_flush().deleted == 0);
+  auto check = target.connect();
+  CHECK(count(*check, "SELECT count(*) FROM rel_post WHERE user_id = " + std::to_string(ann->id)) == 2);
+}
