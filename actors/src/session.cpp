@@ -83,7 +83,7 @@ session_core::~session_core() {
   if (impl_->actor) caf::anon_send(impl_->actor, close_atom::value);
   // The objects this session's add() made came from this thread's slabs: the slab being
   // filled goes with its last object instead of staying with the thread.
-  thread_slabs().restart();
+  if (auto* slabs = thread_slabs()) slabs->restart();
 }
 
 operation<void> session_core::send_adds() {

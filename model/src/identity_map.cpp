@@ -55,9 +55,9 @@ object_record& identity_map::fresh_record(const void* address) {
     }
   }
   object_record* fresh;
-  if (!free_.empty()) {
-    fresh = free_.back();
-    free_.pop_back();
+  if (free_ != nullptr) {
+    fresh = free_;
+    free_ = static_cast<object_record*>(const_cast<void*>(fresh->address_));
   } else {
     if (high_water_ == chunks_.size() << chunk_bits) add_chunk();
     fresh = &at(high_water_++);
@@ -247,8 +247,8 @@ void identity_map::erase_record(object_record& record) {
   record.inserted_in_transaction = false;
   record.before_insert = 0;  // no insert journal entries
   record.sequence = 0;
-  record.address_ = nullptr;
-  free_.push_back(&record);
+  record.address_ = free_;  // the free list's link
+  free_ = &record;
   --records_;
 }
 
@@ -295,7 +295,7 @@ void identity_map::clear() {
   record_memory_.release();
   if (pool_) pool_->release();  // every snapshot at once, in a few blocks
   high_water_ = 0;
-  free_.clear();
+  free_ = nullptr;
   records_ = 0;
   by_address_ = address_index{};
   address_indexed_ = false;

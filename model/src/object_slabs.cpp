@@ -25,9 +25,23 @@ void object_slab::destroy() noexcept {
   deallocate_large(this, bytes);
 }
 
-object_slabs& thread_slabs() noexcept {
-  thread_local object_slabs slabs;
-  return slabs;
+namespace {
+
+// A thread's slabs, and whether they are gone: a trivially destructible thread_local stays
+// readable while the thread's other thread_locals are destroyed, in whatever order.
+thread_local bool slabs_gone = false;
+
+struct thread_slab_holder {
+  object_slabs slabs;
+  ~thread_slab_holder() { slabs_gone = true; }
+};
+
+}  // namespace
+
+object_slabs* thread_slabs() noexcept {
+  if (slabs_gone) return nullptr;
+  thread_local thread_slab_holder holder;
+  return &holder.slabs;
 }
 
 void object_slabs::retire() noexcept {

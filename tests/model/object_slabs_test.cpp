@@ -104,7 +104,7 @@ TEST_CASE("objects made from values come from their thread's slabs and outlive t
   std::vector<std::shared_ptr<valued>> objects;
   std::thread maker([&] {
     for (std::int64_t i = 0; i < 30000; ++i) {
-      if (i == 10000) orca::thread_slabs().restart();  // a session's end mid-way: later ones start a new slab
+      if (i == 10000) orca::thread_slabs()->restart();  // a session's end mid-way: later ones start a new slab
       valued v{i, long_text(i)};
       objects.push_back(i % 2 == 0 ? orca::make_object<valued>(std::move(v)) : orca::make_object<valued>(v));
       if (i % 2 == 0) CHECK(v.text.empty());  // forwarded: moved from, not copied
@@ -120,5 +120,37 @@ TEST_CASE("objects made from values come from their thread's slabs and outlive t
   objects.erase(objects.begin(), objects.begin() + 15000);
   CHECK(alive == 15000);
   objects.clear();
+  CHECK(alive == 0);
+}
+
+namespace {
+
+std::atomic<bool> slabs_seen_gone{false};
+std::atomic<bool> made_at_exit{false};
+std::atomic<bool> slabs_while_running{false};
+
+// Made before the thread's slabs (so destroyed after them): its destructor makes an object.
+struct maker_at_exit {
+  ~maker_at_exit() {
+    slabs_seen_gone = orca::thread_slabs() == nullptr;
+    auto late = orca::make_object<valued>(7, long_text(7));
+    made_at_exit = late->id == 7 && late->text == long_text(7);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("objects made while a thread ends, after its slabs are gone, come from make_shared",
+          "[identity_map][memory]") {
+  std::thread worker([] {
+    thread_local maker_at_exit first;
+    (void)&first;
+    auto o = orca::make_object<valued>(1, long_text(1));  // the thread's slabs start here
+    slabs_while_running = orca::thread_slabs() != nullptr;
+  });
+  worker.join();
+  CHECK(slabs_while_running);
+  CHECK(slabs_seen_gone);
+  CHECK(made_at_exit);
   CHECK(alive == 0);
 }

@@ -151,13 +151,17 @@ private:
 /// load's hundred thousand objects then come from a few huge pages rather than from fresh
 /// malloc memory faulted in page by page. The thread keeps its current slab (at most
 /// 2 MiB) until a session's last handle on it goes (detail::session_core restarts the
-/// thread's slabs) or the thread ends; every other slab goes with its last object.
-object_slabs& thread_slabs() noexcept;
+/// thread's slabs) or the thread ends; every other slab goes with its last object. Null
+/// while the thread ends, once its slabs are gone (a session or an object made by a
+/// thread_local or static destructor).
+object_slabs* thread_slabs() noexcept;
 
-/// A new T made of `args`, from the calling thread's slabs.
+/// A new T made of `args`, from the calling thread's slabs (with make_shared once they are
+/// gone).
 template <class T, class... Args>
 std::shared_ptr<T> make_object(Args&&... args) {
-  return thread_slabs().make<T>(std::forward<Args>(args)...);
+  if (auto* slabs = thread_slabs()) return slabs->make<T>(std::forward<Args>(args)...);
+  return std::make_shared<T>(std::forward<Args>(args)...);
 }
 
 }  // namespace orca
