@@ -250,8 +250,11 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
       },
       [=](merge_atom, select_spec& spec, drivers::rowset& rows) {
         auto& st = self->state;
+        // The stream actor's id tells its batches apart from other streams'.
+        auto sender = self->current_sender();
+        auto stream = sender ? sender->id() : caf::actor_id{0};
         return guarded_plan<object_list>(
-            self, [&] { return st.core->load_batch(std::move(spec), std::move(rows), *st.dialect); },
+            self, [&] { return st.core->load_batch(std::move(spec), std::move(rows), *st.dialect, stream); },
             [](std::vector<object_ref> objects) { return objects; });
       },
       [=](query_atom, query_request& request) {

@@ -8,10 +8,12 @@
 
 #include "orca/drivers/error.hpp"
 #include "relationship_sync.hpp"
+#include "row_loading.hpp"
 
 namespace orca {
 
 object_record* identity_map::find(const void* object) {
+  settle_deferred();
   if (!address_indexed_) index_addresses();
   auto* record = static_cast<object_record*>(by_address_.find(object));
   if (record == nullptr) return nullptr;
@@ -24,6 +26,13 @@ object_record* identity_map::find(const void* object) {
 }
 
 object_record* identity_map::find(const table_info& table, const key& k) {
+  settle_deferred();
+  return find_key(table, k);
+}
+
+object_record* identity_map::find_recorded(const table_info& table, const key& k) { return find_key(table, k); }
+
+object_record* identity_map::find_key(const table_info& table, const key& k) {
   auto* found = by_key_.find(&table, k);
   if (found == nullptr) return nullptr;
   auto* record = static_cast<object_record*>(const_cast<void*>(found));
@@ -98,6 +107,7 @@ void identity_map::chunk_deleter::operator()(object_record* records) const noexc
 }
 
 object_record& identity_map::add_pending(const object_ref& object) {
+  settle_deferred();
   auto& r = fresh_record(object.object.get());
   r.table = object.table;
   r.hold(object.object);
@@ -203,6 +213,13 @@ void object_record::reset_object() noexcept {
 }
 
 object_record& identity_map::add_persistent(const object_ref& object, key k) {
+  settle_deferred();
+  auto& r = persistent_record(object, std::move(k));
+  detail::bind_relationships(object);
+  return r;
+}
+
+object_record& identity_map::persistent_record(const object_ref& object, key k) {
   // Objects die without telling us; sweeping now and then keeps a long stream's map small,
   // and the threshold doubling with the live count keeps the sweeps amortised O(1) per add.
   if (records_ >= purge_threshold_) {
@@ -216,7 +233,6 @@ object_record& identity_map::add_persistent(const object_ref& object, key k) {
   r.key = std::move(k);
   r.sequence = next_sequence_++;
   by_key_.put(object.table, r.key, &r);
-  detail::bind_relationships(object);
   return r;
 }
 
@@ -230,6 +246,7 @@ void identity_map::make_persistent(object_record& record, key k) {
 }
 
 void identity_map::erase(const void* object) {
+  settle_deferred();
   if (!address_indexed_) index_addresses();
   if (auto* record = static_cast<object_record*>(by_address_.find(object))) erase_record(*record);
 }
@@ -253,6 +270,7 @@ void identity_map::erase_record(object_record& record) {
 }
 
 void identity_map::purge() {
+  settle_deferred();
   // Each dead record costs a probe of both indexes, and telling a dead record from a live one
   // reads its object's control block: random accesses that miss the cache. They are started
   // ahead of the sweep (the control blocks `2 * ahead` records ahead, the index slots of the
@@ -291,6 +309,7 @@ void identity_map::reserve(const table_info& table, std::size_t n) {
 }
 
 void identity_map::clear() {
+  deferred_.clear();
   chunks_.clear();
   record_memory_.release();
   if (pool_) pool_->release();  // every snapshot at once, in a few blocks
@@ -300,6 +319,62 @@ void identity_map::clear() {
   by_address_ = address_index{};
   address_indexed_ = false;
   by_key_.clear();
+}
+
+void identity_map::defer(std::uint64_t stream, const table_info& table, drivers::rowset rows,
+                         std::vector<deferred_object> objects) {
+  if (objects.empty()) return;
+  deferred_.push_back({stream, &table, std::move(rows), std::move(objects)});
+}
+
+void identity_map::settle(std::uint64_t keep_stream) {
+  if (deferred_.empty() || settling_) return;
+  auto kept = deferred_.size();  // none
+  if (keep_stream != 0)
+    for (auto i = deferred_.size(); i-- > 0;)
+      if (deferred_[i].stream == keep_stream) {
+        kept = i;
+        break;
+      }
+  if (kept == 0 && deferred_.size() == 1) return;
+  settling_ = true;
+  struct done {
+    bool& flag;
+    ~done() { flag = false; }
+  } unset{settling_};
+  std::vector<deferred_batch> batches;
+  batches.swap(deferred_);
+  if (kept < batches.size()) deferred_.push_back(std::move(batches[kept]));
+  for (std::size_t i = 0; i < batches.size(); ++i)
+    if (i != kept) settle_batch(batches[i]);
+  // `batches` goes here: the objects only it held die with it, on this thread.
+}
+
+void identity_map::settle_batch(deferred_batch& batch) {
+  auto& table = *batch.table;
+  auto& rows = batch.rows;
+  // The row is loaded again into a scratch object, for the snapshot a load would have made
+  // (converted columns in their canonical form): the object itself may have changed since.
+  std::shared_ptr<void> scratch;
+  for (auto& d : batch.objects) {
+    // Held by this batch alone: the application let it go before the session recorded it.
+    // Nothing can take it back (the session handed out no weak reference), so reading the
+    // count on this thread while the application's thread drops others is safe.
+    if (d.object.use_count() == 1) continue;
+    auto k = table.key_from([&](std::size_t c) -> const drivers::cell& { return rows.cell_at(d.row, c); });
+    // A key a record has meanwhile can only come from the same row read twice by one
+    // statement: the object recorded first keeps the key, and this one stays out.
+    if (find_key(table, k) != nullptr) continue;
+    auto& record = persistent_record({&table, d.object}, std::move(k));
+    if (!scratch) scratch = table.create(slabs_);
+    detail::load_columns(table, scratch.get(), rows, d.row, 0, *this, &record);
+  }
+}
+
+std::size_t identity_map::deferred() const noexcept {
+  std::size_t n = 0;
+  for (auto& b : deferred_) n += b.objects.size();
+  return n;
 }
 
 }  // namespace orca

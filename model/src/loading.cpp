@@ -13,6 +13,7 @@
 #include "joined_tables.hpp"
 #include "orca/model/compiler.hpp"
 #include "relationship_sync.hpp"
+#include "row_loading.hpp"
 
 namespace orca {
 
@@ -23,33 +24,6 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
   return std::any_of(spec->loaders.begin(), spec->loaders.end(), [&](const loader_option& o) {
     return o.relationship == &rel && o.what == loader_option::kind::selectin;
   });
-}
-
-// Sets the object's columns from one row and its record's snapshot. A cell the member holds
-// exactly goes from the row to the member and the snapshot, with no orca::value between;
-// any other is converted by the member's load(), which leaves it in the member's canonical
-// form for the snapshot. The primary key's values go to the member only: the record's key
-// holds them.
-void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
-                  std::size_t offset, identity_map& objects, object_record& record) {
-  value x;  // one scratch value for every converted column: a text column reuses its buffer
-  for (auto& c : table.columns()) {
-    try {
-      auto& cell = rows.cell_at(row, offset + c.ordinal);
-      if (c.primary_key) {
-        if (!c.access->load_cell(object, cell)) c.access->set(object, cell.to_value());
-      } else if (c.access->load_cell(object, cell)) {
-        objects.set_snapshot(record, table.snapshot_slot(c.ordinal), cell);
-      } else {
-        x = cell.to_value();
-        c.access->load(object, x);
-        objects.set_snapshot(record, table.snapshot_slot(c.ordinal), x);
-      }
-    } catch (const error& e) {
-      throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
-                                           table.class_name() + ": " + e.message());
-    }
-  }
 }
 
 // The key a single foreign key value refers to (an integer takes orca::key's integer path).
@@ -114,6 +88,37 @@ struct distinct_parents {
 
 }  // namespace
 
+namespace detail {
+
+// Sets the object's columns from one row and its record's snapshot. A cell the member holds
+// exactly goes from the row to the member and the snapshot, with no orca::value between;
+// any other is converted by the member's load(), which leaves it in the member's canonical
+// form for the snapshot. The primary key's values go to the member only: the record's key
+// holds them. Without a record, the members alone (a deferred stream object's).
+void load_columns(const table_info& table, void* object, const drivers::rowset& rows, std::size_t row,
+                  std::size_t offset, identity_map& objects, object_record* record) {
+  value x;  // one scratch value for every converted column: a text column reuses its buffer
+  for (auto& c : table.columns()) {
+    try {
+      auto& cell = rows.cell_at(row, offset + c.ordinal);
+      if (c.primary_key) {
+        if (!c.access->load_cell(object, cell)) c.access->set(object, cell.to_value());
+      } else if (c.access->load_cell(object, cell)) {
+        if (record != nullptr) objects.set_snapshot(*record, table.snapshot_slot(c.ordinal), cell);
+      } else {
+        x = cell.to_value();
+        c.access->load(object, x);
+        if (record != nullptr) objects.set_snapshot(*record, table.snapshot_slot(c.ordinal), x);
+      }
+    } catch (const error& e) {
+      throw error(errc::type_mismatch, "cannot load column " + table.name() + "." + c.name + " into " +
+                                           table.class_name() + ": " + e.message());
+    }
+  }
+}
+
+}  // namespace detail
+
 plan<std::vector<object_ref>> loader::load(select_spec spec, const drivers::dialect& dialect) {
   auto statement = sql::compile_select(spec, dialect);
   io::execute query{std::move(statement.text), std::move(statement.parameters)};
@@ -153,15 +158,28 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
   if (auto* record = objects_.find(table, key)) {
     auto object = record->lock();
     if (record->expired || overwrite) {
-      load_columns(table, object.get(), rows, r, offset, objects_, *record);
+      detail::load_columns(table, object.get(), rows, r, offset, objects_, record);
       record->expired = false;
     }
     return {&table, std::move(object)};
   }
+  auto object = new_object(table, rows, r, offset, spec, key);
+  auto& record = objects_.add_persistent({&table, object}, std::move(key));
+  try {
+    detail::load_columns(table, object.get(), rows, r, offset, objects_, &record);
+  } catch (...) {
+    objects_.erase(object.get());
+    throw;
+  }
+  return {&table, std::move(object)};
+}
+
+std::shared_ptr<void> loader::new_object(const table_info& table, const drivers::rowset& rows, std::size_t r,
+                                         std::size_t offset, const select_spec* spec, const key& k) {
   auto object = table.create(objects_.slabs());
   for (auto& rel : table.relationships()) {
     if (auto* write_only = rel.write_only())
-      write_only->bind(object.get(), rel, key.part(0), objects_.write_only_changed());
+      write_only->bind(object.get(), rel, k.part(0), objects_.write_only_changed());
     else if (rel.loading == lazy::noload || is_eager(spec, rel))
       continue;
     else if (auto* collection = rel.any_collection())
@@ -169,14 +187,7 @@ object_ref loader::merge_row(const table_info& table, const drivers::rowset& row
     else if (!rows.cell_at(r, offset + rel.foreign_key).is_null())  // a NULL foreign key refers to nothing: known
       rel.reference()->set_unloaded(object.get(), rel);
   }
-  auto& record = objects_.add_persistent({&table, object}, std::move(key));
-  try {
-    load_columns(table, object.get(), rows, r, offset, objects_, record);
-  } catch (...) {
-    objects_.erase(object.get());
-    throw;
-  }
-  return {&table, std::move(object)};
+  return object;
 }
 
 plan<void> loader::load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
@@ -393,6 +404,38 @@ plan<std::vector<object_ref>> loader::load_reference(const relationship_info& re
 std::vector<object_ref> loader::merge_streamed(const select_spec& spec, const drivers::rowset& rows) {
   object_slabs::bypass streamed{objects_.slabs()};
   return merge_result(spec, rows);
+}
+
+std::vector<object_ref> loader::merge_streamed(const select_spec& spec, drivers::rowset&& rows, std::uint64_t stream) {
+  // Batches of one class without eager loads defer their new objects' records; joined rows
+  // repeat objects, and eager loads look their parents up: those merge as any load.
+  if (stream == 0 || !spec.loaders.empty() || detail::has_joined_loads(spec)) return merge_streamed(spec, rows);
+  object_slabs::bypass streamed{objects_.slabs()};
+  objects_.settle(stream);  // the batches before, but the one its consumer may be reading
+  auto& table = *spec.table;
+  std::vector<object_ref> result;
+  result.reserve(rows.size());
+  std::vector<identity_map::deferred_object> deferred;
+  deferred.reserve(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    auto key = table.key_from([&](std::size_t c) -> const drivers::cell& { return rows.cell_at(r, c); });
+    if (auto* record = objects_.find_recorded(table, key)) {
+      auto object = record->lock();
+      if (record->expired) {
+        detail::load_columns(table, object.get(), rows, r, 0, objects_, record);
+        record->expired = false;
+      }
+      result.push_back({&table, std::move(object)});
+      continue;
+    }
+    auto object = new_object(table, rows, r, 0, &spec, key);
+    detail::bind_relationships({&table, object});
+    detail::load_columns(table, object.get(), rows, r, 0, objects_, nullptr);
+    deferred.push_back({object, r});
+    result.push_back({&table, std::move(object)});
+  }
+  objects_.defer(stream, table, std::move(rows), std::move(deferred));
+  return result;
 }
 
 std::vector<object_ref> object_stream::next(drivers::connection& connection, loader& loader) {

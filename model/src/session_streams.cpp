@@ -34,9 +34,10 @@ plan<sql::statement> sync_session::prepare_row_stream(std::shared_ptr<const quer
 }
 
 plan<std::vector<object_ref>> sync_session::load_batch(select_spec spec, drivers::rowset rows,
-                                                       const drivers::dialect& dialect) {
+                                                       const drivers::dialect& dialect, std::uint64_t stream) {
   check_usable();
-  auto objects = loader_.merge_streamed(spec, rows);
+  auto objects = stream != 0 ? loader_.merge_streamed(spec, std::move(rows), stream)
+                             : loader_.merge_streamed(spec, rows);
   rows = {};  // merged: freed before the eager loads bring their own rows
   co_await loader_.load_relationships(spec, objects, dialect);
   co_return objects;

@@ -133,3 +133,41 @@ TEST_CASE("a stream nobody fetches from closes after its idle timeout, and only 
     co_await engine.dispose();
   }(orca::create_engine(target.url, {.stream_idle_timeout = std::chrono::milliseconds(300)})));
 }
+
+TEST_CASE("streamed objects the consumer keeps stay its session's, and their changes are written", "[actors][stream]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  fill_items(*target.connect(), 1000);
+  item::reset();
+  std::vector<std::int64_t> kept_ids;
+  long alive_after_stream = -1;
+  actor_test::run(
+      [](orca::engine engine, std::vector<std::int64_t>* kept_ids, long* alive_after_stream) -> orca::task<void> {
+        auto session = orca::async_sessionmaker(engine)();
+        std::vector<std::shared_ptr<item>> kept;
+        {
+          auto stream = co_await session.stream(orca::select<item>().order_by(&item::n), 100);
+          while (auto i = co_await stream.next())
+            if (i->n % 97 == 0) kept.push_back(std::move(i));  // the others are dropped at once
+        }
+        for (auto& i : kept) kept_ids->push_back(i->id);
+        kept[0]->payload = "changed";
+        // Each kept object is the session's object for its key (no SQL), the dropped ones are
+        // gone: a get loads a new object.
+        for (auto& i : kept) CHECK((co_await session.get<item>(i->id)) == i);
+        *alive_after_stream = item::alive.load();
+        auto loaded_again = co_await session.get<item>(kept[0]->id + 1);
+        CHECK(loaded_again);
+        CHECK(loaded_again->n == kept[0]->n + 1);
+        co_await session.commit();
+        co_await session.close();
+        co_await engine.dispose();
+      }(orca::create_engine(target.url), &kept_ids, &alive_after_stream));
+  REQUIRE(kept_ids.size() == 10);
+  // Only the kept objects outlived the stream: the dropped ones were not held by the session.
+  CHECK(alive_after_stream == 10);
+  auto other = target.connect();
+  CHECK(other->execute("SELECT payload FROM item WHERE id = " + std::to_string(kept_ids[0])).at(0, 0).as_text() ==
+        "changed");
+  CHECK(other->execute("SELECT count(*) FROM item WHERE payload = 'changed'").at(0, 0).as_integer() == 1);
+}

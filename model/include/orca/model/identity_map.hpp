@@ -11,6 +11,7 @@
 #include <memory_resource>
 #include <vector>
 
+#include "orca/drivers/rowset.hpp"
 #include "orca/drivers/value.hpp"
 #include "orca/model/block_arena.hpp"
 #include "orca/model/key.hpp"
@@ -108,6 +109,9 @@ public:
   object_record* find(const void* object);
   /// The record of the live persistent object with this key, or nullptr.
   object_record* find(const table_info& table, const key& k);
+  /// find(table, k) among the records alone, leaving deferred objects deferred (a stream
+  /// batch's merge, which settled what it had to first).
+  object_record* find_recorded(const table_info& table, const key& k);
   /// Fetches the key index's slot of (table, integer key) into the cache ahead of a find().
   void prefetch(const table_info& table, std::int64_t k) const noexcept { by_key_.prefetch(&table, k); }
   /// Records a transient object as pending (kept alive until flushed).
@@ -134,9 +138,31 @@ public:
   void erase(object_record& record) { erase_record(record); }
   /// Forgets records whose objects the application has dropped.
   void purge();
+
+  /// A new object of a stream's batch, made from row `row` of the batch's rows.
+  struct deferred_object {
+    std::shared_ptr<void> object;
+    std::size_t row;
+  };
+  /// Takes a stream batch's new objects without records: their records, key entries and
+  /// snapshots are made when the batch settles, and only for the objects the application
+  /// still holds then. A stream's consumer usually drops each object before that, which
+  /// then costs the session nothing. The objects' keys are the rows' and were in no record
+  /// when merged; their relationships are bound already. `rows` is kept for the snapshots.
+  ///
+  /// Every other call of the map settles deferred batches first, so the map reads as if
+  /// they had been recorded at once, but for objects dropped meanwhile, which are gone
+  /// from it as a purge would have made them.
+  void defer(std::uint64_t stream, const table_info& table, drivers::rowset rows, std::vector<deferred_object> objects);
+  /// Settles the deferred batches, but the newest of `keep_stream` (0: none kept): the one
+  /// its consumer may still be reading while the next is merged.
+  void settle(std::uint64_t keep_stream = 0);
+  /// Number of deferred objects (for tests).
+  std::size_t deferred() const noexcept;
   /// Calls f(object, record) for every live object (records may not be added meanwhile).
   template <class F>
   void for_each(F&& f) {
+    settle_deferred();
     for (std::size_t i = 0; i < high_water_; ++i) {
       auto& record = at(i);
       if (record.table == nullptr) continue;
@@ -147,6 +173,7 @@ public:
   /// to the object (cheaper: no atomic increment per record).
   template <class F>
   void for_each_record(F&& f) {
+    settle_deferred();
     for (std::size_t i = 0; i < high_water_; ++i) {
       auto& record = at(i);
       if (record.table != nullptr && !record.dead()) f(record);
@@ -157,7 +184,7 @@ public:
   /// Makes room for `n` more keys of `table` (records already indexed by address becoming
   /// persistent).
   void reserve_keys(const table_info& table, std::size_t n) { by_key_.reserve(&table, n); }
-  /// Number of records (live or not yet purged).
+  /// Number of records (live or not yet purged; deferred objects have none yet).
   std::size_t size() const noexcept { return records_; }
   /// Removes every record.
   void clear();
@@ -167,6 +194,21 @@ public:
   const std::shared_ptr<std::atomic<bool>>& write_only_changed() const noexcept { return write_only_changed_; }
 
 private:
+  /// A stream batch waiting to settle (defer()).
+  struct deferred_batch {
+    std::uint64_t stream;
+    const table_info* table;
+    drivers::rowset rows;
+    std::vector<deferred_object> objects;
+  };
+  void settle_deferred() {
+    if (!deferred_.empty() && !settling_) settle();
+  }
+  /// Records the objects of `batch` that are still held; the others go with the batch.
+  void settle_batch(deferred_batch& batch);
+  object_record* find_key(const table_info& table, const key& k);
+  /// add_persistent() without the sweep's check or binding relationships (bound already).
+  object_record& persistent_record(const object_ref& object, key k);
   /// The snapshot of `record`, made of NULLs if it has none yet.
   packed_value* snapshot_for(object_record& record);
   static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
@@ -204,6 +246,8 @@ private:
   std::uint64_t next_sequence_ = 0;
   object_slabs slabs_;
   std::size_t purge_threshold_ = 1024;
+  std::vector<deferred_batch> deferred_;  ///< oldest first
+  bool settling_ = false;                 ///< settle() is running: the records it adds must not settle
 };
 
 }  // namespace orca

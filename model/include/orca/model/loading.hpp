@@ -51,6 +51,11 @@ public:
   /// merge_result() for one batch of a stream: its objects are made with make_shared, not
   /// carved from the session's slabs (object_slabs::bypass).
   std::vector<object_ref> merge_streamed(const select_spec& spec, const drivers::rowset& rows);
+  /// The same for a batch of stream `stream` (nonzero), which keeps the rows: without eager
+  /// or joined loads, the objects the session did not have are deferred
+  /// (identity_map::defer()), so that those the consumer drops before the batch settles
+  /// never get a record.
+  std::vector<object_ref> merge_streamed(const select_spec& spec, drivers::rowset&& rows, std::uint64_t stream);
 
   /// Runs the eager loads of `spec` for `parents` (selectin batches, pipelined where the
   /// backend can). `spec` and `parents` must outlive the plan.
@@ -63,6 +68,10 @@ public:
 private:
   object_ref merge_row(const table_info& table, const drivers::rowset& rows, std::size_t row, std::size_t offset,
                        const select_spec* spec, bool overwrite);
+  /// A new object for row `row`: its relationships marked not loaded (but those `spec`
+  /// loads eagerly), its write-only ones bound; no columns yet.
+  std::shared_ptr<void> new_object(const table_info& table, const drivers::rowset& rows, std::size_t row,
+                                   std::size_t offset, const select_spec* spec, const key& k);
   std::vector<object_ref> merge_joined(const select_spec& spec, const drivers::rowset& rows);
   plan<void> load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
                         const drivers::dialect& dialect);

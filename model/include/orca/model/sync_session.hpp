@@ -122,8 +122,12 @@ public:
   plan<sql::statement> prepare_stream(select_spec spec, const drivers::dialect& dialect);
   /// The same for a stream of rows of columns (a query that starts with no class).
   plan<sql::statement> prepare_row_stream(std::shared_ptr<const query_spec> query, const drivers::dialect& dialect);
-  /// Merges one batch of a stream's rows and runs its eager loads.
-  plan<std::vector<object_ref>> load_batch(select_spec spec, drivers::rowset rows, const drivers::dialect& dialect);
+  /// Merges one batch of a stream's rows and runs its eager loads. With the stream's
+  /// number (nonzero, the same for each of its batches), the records of the objects the
+  /// session did not have wait until the next batch or call (identity_map::defer()): those
+  /// the consumer has dropped by then never cost one.
+  plan<std::vector<object_ref>> load_batch(select_spec spec, drivers::rowset rows, const drivers::dialect& dialect,
+                                           std::uint64_t stream = 0);
   /// Flushes, then sets a SAVEPOINT (SQLAlchemy's begin_nested()); rollback_nested()
   /// returns the database and the session's objects to this point.
   plan<void> begin_nested(const drivers::dialect& dialect);
