@@ -346,8 +346,12 @@ void identity_map::settle(std::uint64_t keep_stream) {
   batches.swap(deferred_);
   if (kept < batches.size()) deferred_.push_back(std::move(batches[kept]));
   for (std::size_t i = 0; i < batches.size(); ++i)
-    if (i != kept) settle_batch(batches[i]);
-  // `batches` goes here: the objects only it held die with it, on this thread.
+    if (i != kept) {
+      settle_batch(batches[i]);
+      batches[i].rows = {};
+    }
+  // `batches` goes here: the objects only it held die with it, on this thread, after the
+  // rows: a large free after theirs would merge their memory in malloc's fast bins back.
 }
 
 void identity_map::settle_batch(deferred_batch& batch) {
