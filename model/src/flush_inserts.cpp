@@ -75,9 +75,16 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
                                 1, std::min(options_.insert_batch_size, dialect_.max_parameters() / included.size()));
   std::string full_batch_sql;
   params parameters;
+  // Where the backend pipelines (PostgreSQL), the statements go a few at a time in one
+  // round trip: the server runs the first while the others arrive, and a table's rows cost
+  // a round trip per group of statements instead of per statement.
+  constexpr std::size_t statements_per_trip = 16;
+  bool grouped = !queue_inserts_ && dialect_.pipelines();
+  io::execute_batch trip;
+  std::vector<std::size_t> trip_starts;  // where each statement of the trip starts in `group`
+  std::string partial_sql;               // the last statement's, if it has fewer rows
   for (std::size_t start = 0; start < group.size(); start += batch) {
     std::size_t n = std::min(batch, group.size() - start);
-    std::string partial_sql;
     if (n == batch && full_batch_sql.empty())
       full_batch_sql = sql::insert(table, included, n, returning, dialect_);
     else if (n != batch)
@@ -104,6 +111,27 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
              take_returned(table, returning, key_generated, objects, text, rows);
            }});
       deferred_rows_ += n;
+      continue;
+    }
+    if (grouped && deferred_.empty()) {
+      trip.statements.emplace_back(text, std::move(parameters));
+      parameters = {};
+      trip_starts.push_back(start);
+      if (trip.statements.size() < statements_per_trip && start + n < group.size()) continue;
+      std::vector<drivers::rowset> results;
+      try {
+        results = co_await trip;
+      } catch (const error& e) {
+        throw naming_column(e, table, included);
+      }
+      for (std::size_t i = 0; i < trip_starts.size(); ++i) {
+        auto first = trip_starts[i];
+        auto count = std::min(batch, group.size() - first);
+        take_returned(table, returning, key_generated, std::span<const tracked* const>{group}.subspan(first, count),
+                      count == batch ? full_batch_sql : partial_sql, results.at(i));
+      }
+      trip = {};
+      trip_starts.clear();
       continue;
     }
     drivers::rowset rows;

@@ -121,6 +121,43 @@ TEST_CASE("parents and children inserted in batches get matching foreign keys", 
     for (auto& b : a->bs) CHECK(b->a_id == a->id);
 }
 
+TEST_CASE("an INSERT refused among many statements fails the flush and leaves every object unsaved",
+          "[unit_of_work][errors]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  std::int64_t parent = 0;
+  {
+    orca::sync_session setup;
+    auto a = new_a("parent");
+    setup.add(object_of(a));
+    setup.commit(*conn);
+    parent = scalar(*conn, "SELECT id FROM a");
+  }
+  // 40 statements of 7 rows; PostgreSQL sends them 16 to a round trip, and the 30th refuses
+  // its row 4 (no such parent): two round trips of statements went through before.
+  orca::sync_session s{{.expire_on_commit = false, .insert_batch_size = 7}};
+  std::vector<std::shared_ptr<B>> bs;
+  for (int i = 0; i < 280; ++i) {
+    bs.push_back(std::make_shared<B>(B{.a_id = i == 7 * 29 + 3 ? parent + 1000 : parent, .data = std::to_string(i)}));
+    s.add(object_of(bs.back()));
+  }
+  try {
+    s.flush(*conn);
+    FAIL("the flush should fail");
+  } catch (const orca::error& e) {
+    CHECK(e.code() == orca::errc::constraint_violation);
+    // The server names the refused row's foreign key (SQLite names no column).
+    if (target.name == "postgresql")
+      CHECK_THAT(e.message(), Catch::Contains("(a_id)=(" + std::to_string(parent + 1000)));
+  }
+  CHECK(s.transaction() == orca::sync_session::transaction_state::failed);
+  for (auto& b : bs) CHECK(b->id == 0);  // the keys the earlier statements returned are taken back
+  s.rollback(*conn);
+  CHECK(scalar(*target.connect(), "SELECT count(*) FROM b") == 0);
+}
+
 TEST_CASE("remove() deletes rows at the next flush, children before parents", "[unit_of_work][session]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);
