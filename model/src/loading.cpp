@@ -1,13 +1,11 @@
-// Loading: merge rows into the identity map, then selectin loads per batch of parents.
+// Loading: a SELECT's rows merged into the identity map as objects (one per key), and a
+// stream's batches, whose new objects join the map when the batch settles. The eager loads
+// that follow are in selectin_loading.cpp.
 #include "orca/model/loading.hpp"
 
 #include <algorithm>
 #include <cstdint>
-#include <iterator>
-#include <limits>
 #include <optional>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "orca/drivers/error.hpp"
 #include "joined_tables.hpp"
@@ -26,65 +24,10 @@ bool is_eager(const select_spec* spec, const relationship_info& rel) {
   });
 }
 
-// The key a single foreign key value refers to (an integer takes orca::key's integer path).
-key key_of_value(const column_info& column, const value& x) {
-  return x.type() == value_type::integer ? key{x.as_integer()} : key{std::vector<value>{key_value(column.type, x)}};
-}
-key key_of_value(const column_info& column, const drivers::cell& x) {
-  return x.type() == value_type::integer ? key{x.integer()}
-                                         : key{std::vector<value>{key_value(column.type, x.to_value())}};
-}
-
-// Relationships join one foreign key column to a single-column primary key.
-void require_single_column_key(const table_info& parent, const relationship_info& rel) {
-  if (parent.primary_key_columns().size() != 1)
-    throw error(errc::invalid_argument, "relationship " + rel.owner->class_name() + "." + rel.name +
-                                            " cannot be loaded: " + parent.class_name() +
-                                            "'s primary key is composite, and relationships map one foreign key "
-                                            "column");
-}
-
-// Distinct keys numbered in the order first seen. Integer keys (the usual case) live in a
-// flat table, so a load of 100,000 parents allocates no node per parent.
-class key_positions {
-public:
-  key_positions(const table_info& table, std::size_t n) : table_(&table) { index_.reserve(&table, n); }
-  /// True (and numbered size() - 1) if `k` was not seen before.
-  bool insert(const key& k) {
-    if (index_.find(table_, k) != nullptr) return false;
-    index_.put(table_, k, reinterpret_cast<const void*>(++size_));  // stored one-based: null is "absent"
-    return true;
-  }
-  /// The number of `k`, if it was seen.
-  std::optional<std::size_t> find(const key& k) const {
-    auto stored = reinterpret_cast<std::uintptr_t>(index_.find(table_, k));
-    return stored == 0 ? std::nullopt : std::optional<std::size_t>{stored - 1};
-  }
-  std::size_t size() const noexcept { return size_; }
-
-private:
-  const table_info* table_;
-  key_index index_;
-  std::uintptr_t size_ = 0;
-};
-
-// The parents of a relationship load, each key once: its value for the IN list, and the
-// parent object that receives what the key's rows bring.
-struct distinct_parents {
-  distinct_parents(const table_info& table, const std::vector<object_ref>& parents) : positions(table, parents.size()) {
-    keys.reserve(parents.size());
-    owners.reserve(parents.size());
-    for (auto& p : parents) {
-      auto key = p.table->key_of(p.object.get());
-      if (!positions.insert(key)) continue;
-      keys.push_back(std::move(key));
-      owners.push_back(p.object.get());
-    }
-  }
-  key_positions positions;
-  std::vector<key> keys;  ///< single-column keys (require_single_column_key)
-  std::vector<void*> owners;
-};
+// The object the session has for a row's key: its columns are loaded again if it is
+// expired (or `overwrite`), else it keeps its own.
+object_ref merge_into_existing(identity_map& objects, object_record& record, const table_info& table,
+                               const drivers::rowset& rows, std::size_t r, std::size_t offset, bool overwrite);
 
 }  // namespace
 
@@ -118,6 +61,20 @@ void load_columns(const table_info& table, void* object, const drivers::rowset& 
 }
 
 }  // namespace detail
+
+namespace {
+
+object_ref merge_into_existing(identity_map& objects, object_record& record, const table_info& table,
+                               const drivers::rowset& rows, std::size_t r, std::size_t offset, bool overwrite) {
+  auto object = record.lock();
+  if (record.expired || overwrite) {
+    detail::load_columns(table, object.get(), rows, r, offset, objects, &record);
+    record.expired = false;
+  }
+  return {&table, std::move(object)};
+}
+
+}  // namespace
 
 plan<std::vector<object_ref>> loader::load(select_spec spec, const drivers::dialect& dialect) {
   auto statement = sql::compile_select(spec, dialect);
@@ -155,14 +112,8 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
 object_ref loader::merge_row(const table_info& table, const drivers::rowset& rows, std::size_t r, std::size_t offset,
                              const select_spec* spec, bool overwrite) {
   auto key = table.key_from([&](std::size_t c) -> const drivers::cell& { return rows.cell_at(r, offset + c); });
-  if (auto* record = objects_.find(table, key)) {
-    auto object = record->lock();
-    if (record->expired || overwrite) {
-      detail::load_columns(table, object.get(), rows, r, offset, objects_, record);
-      record->expired = false;
-    }
-    return {&table, std::move(object)};
-  }
+  if (auto* record = objects_.find(table, key))
+    return merge_into_existing(objects_, *record, table, rows, r, offset, overwrite);
   // One object_ref for the record and the result: a copy of the pointer costs two atomic
   // operations per row (SQLite P3: a tenth of orca's time).
   object_ref loaded{&table, new_object(table, rows, r, offset, spec, key)};
@@ -192,217 +143,6 @@ std::shared_ptr<void> loader::new_object(const table_info& table, const drivers:
   return object;
 }
 
-plan<void> loader::load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
-                                      const drivers::dialect& dialect) {
-  co_await load_eager(spec.loaders, parents, dialect);
-}
-
-plan<void> loader::load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
-                              const drivers::dialect& dialect) {
-  if (parents.empty()) co_return;
-  for (auto& option : options) {
-    std::vector<object_ref> loaded;
-    if (option.what == loader_option::kind::selectin) {
-      if (option.relationship->kind == relationship_kind::many_to_one)
-        loaded = co_await load_reference(*option.relationship, parents, dialect);
-      else if (option.relationship->kind == relationship_kind::many_to_many)
-        loaded = co_await load_secondary(*option.relationship, parents, dialect);
-      else
-        loaded = co_await load_collection(*option.relationship, parents, dialect, !option.nested.empty());
-    } else if (option.what == loader_option::kind::joined && !option.nested.empty()) {
-      loaded = detail::related_of(*option.relationship, parents);  // the statement's joins loaded them
-    }
-    if (!option.nested.empty()) co_await load_eager(option.nested, loaded, dialect);
-  }
-}
-
-void loader::load_relationships(drivers::connection& connection, const select_spec& spec,
-                                const std::vector<object_ref>& parents) {
-  drive(load_relationships(spec, parents, connection.sql_dialect()), connection);
-}
-
-namespace {
-
-// The first and last of `n` distinct keys from `first` if they are consecutive integers
-// (any order): the keys a load of a table's rows in key order finds for its children.
-std::optional<std::pair<std::int64_t, std::int64_t>> consecutive(const std::vector<key>& keys, std::size_t first,
-                                                                 std::size_t n) {
-  auto low = std::numeric_limits<std::int64_t>::max();
-  auto high = std::numeric_limits<std::int64_t>::min();
-  for (auto k = first; k < first + n; ++k) {
-    if (!keys[k].is_integer()) return std::nullopt;
-    low = std::min(low, keys[k].integer());
-    high = std::max(high, keys[k].integer());
-  }
-  if (static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low) != n - 1) return std::nullopt;
-  return std::pair{low, high};
-}
-
-// Orders integer keys (others compare equal: consecutive() finds none among them).
-bool by_integer(const key& a, const key& b) { return a.is_integer() && b.is_integer() && a.integer() < b.integer(); }
-
-}  // namespace
-
-plan<void> loader::select_in(const table_info& table, std::size_t column, const std::vector<key>& keys,
-                             const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume) {
-  const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
-    return sql::select_in(table, column, n, dialect);
-  };
-  const std::function<std::string()> between_sql = [&] { return sql::select_between(table, column, dialect); };
-  // Keys that are consecutive integers as a whole but come in another order (parents
-  // ordered by another column) are sorted, so that every batch is a range.
-  if (keys.size() > 1 && !std::is_sorted(keys.begin(), keys.end(), by_integer) && consecutive(keys, 0, keys.size())) {
-    auto sorted = keys;
-    std::sort(sorted.begin(), sorted.end(), by_integer);
-    co_await select_in(table, sql_for, sorted, dialect, consume, between_sql);
-    co_return;
-  }
-  co_await select_in(table, sql_for, keys, dialect, consume, between_sql);
-}
-
-plan<void> loader::select_in(const table_info& loaded, const std::function<std::string(std::size_t)>& sql_for,
-                             const std::vector<key>& keys, const drivers::dialect& dialect,
-                             const std::function<void(drivers::rowset&)>& consume,
-                             const std::function<std::string()>& between_sql) {
-  std::size_t batch = std::max<std::size_t>(1, std::min(options_.selectin_batch_size, dialect.max_parameters()));
-  auto batches = (keys.size() + batch - 1) / batch;
-  std::string full_sql;
-  std::string between;  // made on first use
-  auto statement = [&](std::size_t i) {
-    auto start = i * batch;
-    auto n = std::min(batch, keys.size() - start);
-    // Consecutive keys (a table's rows loaded in key order) read one range of the index
-    // instead of looking up each key, with two parameters instead of n: P2 took 1.50× raw
-    // sqlite3's time instead of 2.08×, 1.10× raw libpq's instead of 1.55× (bench/README.md).
-    if (between_sql && n > 1)
-      if (auto range = consecutive(keys, start, n)) {
-        if (between.empty()) between = between_sql();
-        return std::pair{between, params{value{range->first}, value{range->second}}};
-      }
-    if (n == batch && full_sql.empty()) full_sql = sql_for(n);
-    params p;
-    p.reserve(n);
-    for (auto k = start; k < start + n; ++k) keys[k].append_to(p);
-    return std::pair{n == batch ? full_sql : sql_for(n), std::move(p)};
-  };
-  if (batches > 1 && dialect.pipelines()) {
-    // One round trip for every batch; the rows come together, after the last statement.
-    std::vector<std::pair<std::string, params>> statements;
-    statements.reserve(batches);
-    for (std::size_t i = 0; i < batches; ++i) statements.push_back(statement(i));
-    io::execute_batch pipeline{std::move(statements)};
-    auto results = co_await pipeline;
-    std::size_t rows = 0;
-    for (auto& r : results) rows += r.size();
-    objects_.reserve(loaded, rows);  // the indexes grow once for every batch, not per batch
-    for (auto& r : results) {
-      consume(r);
-      r = {};  // each batch's rows are freed once merged, while the next ones are
-    }
-    co_return;
-  }
-  // A statement costs no round trip (SQLite): each batch is merged as it comes, so that one
-  // batch of rows exists at a time instead of all of them (SQLite P2: 24 MB of cells).
-  drivers::rowset rows;
-  for (std::size_t i = 0; i < batches; ++i) {
-    auto [sql, p] = statement(i);
-    io::execute query{std::move(sql), std::move(p)};
-    rows = co_await query;
-    // The first batch tells how many rows the others will bring, about.
-    if (i == 0 && batches > 1) objects_.reserve(loaded, rows.size() * batches);
-    consume(rows);
-  }
-}
-
-plan<std::vector<object_ref>> loader::load_collection(const relationship_info& rel,
-                                                      const std::vector<object_ref>& parents,
-                                                      const drivers::dialect& dialect, bool list_loaded) {
-  auto& child_table = rel.target();
-  require_single_column_key(*rel.owner, rel);
-  auto& fk = child_table.columns()[rel.foreign_key];
-  distinct_parents owners(*rel.owner, parents);
-  std::vector<object_ref> loaded;
-  // Each child goes straight into its parent's collection, emptied and marked loaded first:
-  // no list per parent to build and move. A failure on the way leaves every collection of
-  // the load unloaded (reading one raises not_loaded), never half filled.
-  auto& collection = *rel.collection();
-  for (auto* owner : owners.owners) collection.assign(owner, {});
-  try {
-    co_await select_in(child_table, rel.foreign_key, owners.keys, dialect, [&](drivers::rowset& rows) {
-      auto objects = merge(child_table, rows, nullptr);
-      for (std::size_t r = 0; r < rows.size(); ++r)
-        if (auto at = owners.positions.find(key_of_value(fk, rows.cell_at(r, rel.foreign_key))))
-          collection.add_loaded(owners.owners[*at], objects[r].object);
-      if (list_loaded)
-        loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));
-    });
-  } catch (...) {
-    for (auto* owner : owners.owners) collection.set_unloaded(owner, rel);
-    throw;
-  }
-  co_return loaded;
-}
-
-plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& rel,
-                                                     const std::vector<object_ref>& parents,
-                                                     const drivers::dialect& dialect) {
-  auto& target = rel.target();
-  auto& association = rel.secondary->table();
-  auto& owner_column = association.columns()[rel.secondary->owner_column];
-  distinct_parents owners(*rel.owner, parents);
-  // One statement per batch of owners: the target's columns, then the owner's key from the
-  // association row that joined them.
-  const std::function<std::string(std::size_t)> sql_for = [&](std::size_t n) {
-    return sql::select_secondary_in(rel, n, dialect);
-  };
-  std::vector<std::vector<std::shared_ptr<void>>> related(owners.keys.size());
-  std::vector<object_ref> loaded;
-  std::unordered_set<const void*> known;
-  auto owner_at = target.columns().size();  // the owner's key follows the target's columns
-  co_await select_in(target, sql_for, owners.keys, dialect, [&](drivers::rowset& rows) {
-    auto objects = merge(target, rows, nullptr);
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      if (auto at = owners.positions.find(key_of_value(owner_column, rows.cell_at(r, owner_at))))
-        related[*at].push_back(objects[r].object);
-      if (known.insert(objects[r].object.get()).second) loaded.push_back(objects[r]);
-    }
-  });
-  for (std::size_t i = 0; i < owners.owners.size(); ++i)
-    rel.many_to_many()->assign(owners.owners[i], std::move(related[i]));
-  co_return loaded;
-}
-
-plan<std::vector<object_ref>> loader::load_reference(const relationship_info& rel,
-                                                     const std::vector<object_ref>& owners,
-                                                     const drivers::dialect& dialect) {
-  auto& target = rel.target();
-  require_single_column_key(target, rel);
-  auto& fk = owners.front().table->columns()[rel.foreign_key];
-  std::vector<key> keys;
-  std::unordered_set<key, key_hash> seen;
-  for (auto& o : owners) {
-    auto v = fk.access->get(o.object.get());
-    if (v.is_null()) continue;
-    if (auto k = key_of_value(fk, v); seen.insert(k).second) keys.push_back(std::move(k));
-  }
-  std::unordered_map<key, std::shared_ptr<void>, key_hash> by_key;
-  std::vector<object_ref> loaded;
-  co_await select_in(target, target.primary_key().ordinal, keys, dialect, [&](drivers::rowset& rows) {
-    for (auto& object : merge(target, rows, nullptr)) {
-      by_key[target.key_of(object.object.get())] = object.object;
-      loaded.push_back(std::move(object));
-    }
-  });
-  for (auto& o : owners) {
-    auto v = fk.access->get(o.object.get());
-    std::shared_ptr<void> related;
-    if (!v.is_null())
-      if (auto it = by_key.find(key_of_value(fk, v)); it != by_key.end()) related = it->second;
-    detail::link_reference(rel, o.object, related);
-  }
-  co_return loaded;
-}
-
 std::vector<object_ref> loader::merge_streamed(const select_spec& spec, const drivers::rowset& rows) {
   object_slabs::bypass streamed{objects_.slabs()};
   return merge_result(spec, rows);
@@ -425,12 +165,7 @@ std::vector<object_ref> loader::merge_streamed(const select_spec& spec, drivers:
   for (std::size_t r = 0; r < rows.size(); ++r) {
     auto key = table.key_from([&](std::size_t c) -> const drivers::cell& { return rows.cell_at(r, c); });
     if (auto* record = objects_.find_recorded(table, key)) {
-      auto object = record->lock();
-      if (record->expired) {
-        detail::load_columns(table, object.get(), rows, r, 0, objects_, record);
-        record->expired = false;
-      }
-      result.push_back({&table, std::move(object)});
+      result.push_back(merge_into_existing(objects_, *record, table, rows, r, 0, false));
       continue;
     }
     auto object = new_object(table, rows, r, 0, &spec, key);
