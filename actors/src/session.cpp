@@ -87,10 +87,28 @@ session_core::~session_core() {
 }
 
 operation<void> session_core::send_adds() {
-  if (pending_adds_.empty()) return operation<void>::done();  // nothing to send: no suspension
+  if (pending_adds_.empty() && rows_.empty()) return operation<void>::done();  // nothing to send: no suspension
   check_open();
   auto objects = std::exchange(pending_adds_, {});
-  return ask<void>(impl_->live(), impl_->timeout, "session.add()", set_done, add_atom::value, std::move(objects));
+  swept_ = 0;
+  row_batch rows;
+  if (!rows_.empty()) rows = std::make_shared<pending_rows>(std::exchange(rows_, {}));
+  return ask<void>(impl_->live(), impl_->timeout, "session.add()", set_done, add_atom::value, std::move(objects),
+                   std::move(rows));
+}
+
+// Runs on the application's thread, between two of its add() calls: an object only the
+// queue holds can be reached by nobody else, so packing it races with nothing; and the
+// one add() returned last was dropped at the end of the application's statement.
+void session_core::sweep_adds() {
+  auto kept = pending_adds_.begin() + static_cast<std::ptrdiff_t>(swept_);
+  for (auto it = kept; it != pending_adds_.end(); ++it) {
+    if (it->object.use_count() == 1 && rows_.pack(*it->table, it->object)) continue;  // its rows hold it now
+    if (kept != it) *kept = std::move(*it);
+    ++kept;
+  }
+  pending_adds_.erase(kept, pending_adds_.end());
+  swept_ = pending_adds_.size();
 }
 
 operation<std::vector<object_ref>> session_core::execute(const select_spec& spec) {
@@ -186,6 +204,7 @@ bool session_core::unqueue_add(const void* object) {
   auto it = std::find_if(pending_adds_.begin(), pending_adds_.end(),
                          [&](const object_ref& o) { return o.object.get() == object; });
   if (it == pending_adds_.end()) return false;
+  if (static_cast<std::size_t>(it - pending_adds_.begin()) < swept_) --swept_;
   pending_adds_.erase(it);
   return true;
 }
@@ -247,7 +266,7 @@ operation<query_reply> session_core::run(const query_request& request) {
 
 operation<void> session_core::close() {
   closed_ = true;
-  pending_adds_.clear();
+  discard_adds();
   end_transaction();
   if (!impl_->actor) return operation<void>::done();
   auto actor = std::exchange(impl_->actor, nullptr);

@@ -142,6 +142,14 @@ void open_stream(session_pointer self, select_spec spec, sql::statement statemen
           });
 }
 
+// (add, objects[, rows]): the facade's queued adds, and the rows of those it packed.
+caf::result<ok_atom> add_objects(session_pointer self, const object_list& objects, const row_batch& rows) {
+  return local(self, [&](sync_session& s) {
+    for (auto& o : objects) s.add(o);
+    if (rows) s.add_rows(std::move(*rows));
+  });
+}
+
 session_actor::behavior_type session_impl(session_pointer self, pool_actor pool, backend which, session_options options,
                                           session_limits limits) {
   auto& st = self->state;
@@ -157,11 +165,8 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
     release_if_idle(self);
   });
   return {
-      [=](add_atom, const object_list& objects) {
-        return local(self, [&](sync_session& s) {
-          for (auto& o : objects) s.add(o);
-        });
-      },
+      [=](add_atom, const object_list& objects) { return add_objects(self, objects, nullptr); },
+      [=](add_atom, const object_list& objects, const row_batch& rows) { return add_objects(self, objects, rows); },
       [=](remove_atom, const object_ref& object) { return local(self, [&](sync_session& s) { s.remove(object); }); },
       [=](execute_atom, select_spec& spec) {
         auto& st = self->state;

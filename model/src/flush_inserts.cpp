@@ -54,21 +54,35 @@ plan<void> flush_run::insert_pending(const table_info& table) {
       if (optional && (left_out >> next_optional++ & 1)) continue;
       included.push_back(c.ordinal);
     }
-    co_await insert_group(table, included, group);
+    // RETURNING starts with the key columns (in key order), then what the database filled in.
+    auto& key_columns = table.primary_key_columns();
+    bool key_generated = std::find(included.begin(), included.end(), key_columns.front()) == included.end();
+    std::vector<std::size_t> returning{key_columns};
+    for (auto& c : table.columns())
+      if (!c.primary_key && std::find(included.begin(), included.end(), c.ordinal) == included.end())
+        returning.push_back(c.ordinal);
+    insert_source source{group.size(),
+                         [&](std::size_t first, std::size_t n, params& out) {
+                           for (std::size_t i = first; i < first + n; ++i)
+                             for (auto column : included)
+                               out.push_back(column_value(table, table.columns()[column], group[i]->object.get()));
+                         },
+                         [&](std::size_t first, std::size_t n) -> returned_rows {
+                           // A copy of the slice: a queued INSERT's answer comes after `group` is gone.
+                           std::vector<const tracked*> objects(group.begin() + static_cast<std::ptrdiff_t>(first),
+                                                               group.begin() + static_cast<std::ptrdiff_t>(first + n));
+                           return [this, &table, returning, key_generated, objects = std::move(objects)](
+                                      const std::string& text, const drivers::rowset& rows) {
+                             take_returned(table, returning, key_generated, objects, text, rows);
+                           };
+                         }};
+    co_await insert_group(table, included, returning, source);
     group = {};  // done with: its memory goes before the next group's statements
   }
 }
 
 plan<void> flush_run::insert_group(const table_info& table, const std::vector<std::size_t>& included,
-                                   const std::vector<const tracked*>& group) {
-  // RETURNING starts with the key columns (in key order), then what the database filled in.
-  auto& key_columns = table.primary_key_columns();
-  bool key_generated = std::find(included.begin(), included.end(), key_columns.front()) == included.end();
-  std::vector<std::size_t> returning{key_columns};
-  for (auto& c : table.columns())
-    if (!c.primary_key && std::find(included.begin(), included.end(), c.ordinal) == included.end())
-      returning.push_back(c.ordinal);
-
+                                   const std::vector<std::size_t>& returning, const insert_source& source) {
   std::size_t batch = included.empty()
                           ? 1
                           : std::max<std::size_t>(
@@ -81,10 +95,11 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
   constexpr std::size_t statements_per_trip = 16;
   bool grouped = !queue_inserts_ && dialect_.pipelines();
   io::execute_batch trip;
-  std::vector<std::size_t> trip_starts;  // where each statement of the trip starts in `group`
+  std::vector<std::size_t> trip_starts;  // where each statement of the trip starts in the source
   std::string partial_sql;               // the last statement's, if it has fewer rows
-  for (std::size_t start = 0; start < group.size(); start += batch) {
-    std::size_t n = std::min(batch, group.size() - start);
+  const std::size_t total = source.size;
+  for (std::size_t start = 0; start < total; start += batch) {
+    std::size_t n = std::min(batch, total - start);
     if (n == batch && full_batch_sql.empty())
       full_batch_sql = sql::insert(table, included, n, returning, dialect_);
     else if (n != batch)
@@ -93,23 +108,16 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
 
     parameters.clear();
     parameters.reserve(n * included.size());
-    for (std::size_t i = start; i < start + n; ++i)
-      for (auto column : included)
-        parameters.push_back(column_value(table, table.columns()[column], group[i]->object.get()));
+    source.fill(start, n, parameters);
     if (queue_inserts_) {
       // Before a commit: queued with the UPDATEs, its rows taken when the pipeline answers.
       std::size_t limit = std::max<std::size_t>(1, options_.insert_batch_size);
       if (!deferred_.empty() && deferred_rows_ + n > limit) co_await send_deferred();
-      std::vector<const tracked*> objects(group.begin() + static_cast<std::ptrdiff_t>(start),
-                                          group.begin() + static_cast<std::ptrdiff_t>(start + n));
       std::vector<params> sets;
       sets.push_back(std::move(parameters));
       parameters = {};
-      deferred_.push_back(
-          {&table, text, std::move(sets), n, false, included,
-           [this, &table, returning, key_generated, objects = std::move(objects), text](const drivers::rowset& rows) {
-             take_returned(table, returning, key_generated, objects, text, rows);
-           }});
+      deferred_.push_back({&table, text, std::move(sets), n, false, included,
+                           [take = source.take(start, n), text](const drivers::rowset& rows) { take(text, rows); }});
       deferred_rows_ += n;
       continue;
     }
@@ -117,7 +125,7 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
       trip.statements.emplace_back(text, std::move(parameters));
       parameters = {};
       trip_starts.push_back(start);
-      if (trip.statements.size() < statements_per_trip && start + n < group.size()) continue;
+      if (trip.statements.size() < statements_per_trip && start + n < total) continue;
       std::vector<drivers::rowset> results;
       try {
         results = co_await trip;
@@ -126,9 +134,8 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
       }
       for (std::size_t i = 0; i < trip_starts.size(); ++i) {
         auto first = trip_starts[i];
-        auto count = std::min(batch, group.size() - first);
-        take_returned(table, returning, key_generated, std::span<const tracked* const>{group}.subspan(first, count),
-                      count == batch ? full_batch_sql : partial_sql, results.at(i));
+        auto count = std::min(batch, total - first);
+        source.take(first, count)(count == batch ? full_batch_sql : partial_sql, results.at(i));
       }
       trip = {};
       trip_starts.clear();
@@ -157,8 +164,7 @@ plan<void> flush_run::insert_group(const table_info& table, const std::vector<st
       results.pop_back();
       check_deferred(results);
     }
-    take_returned(table, returning, key_generated, std::span<const tracked* const>{group}.subspan(start, n), text,
-                  rows);
+    source.take(start, n)(text, rows);
   }
 }
 

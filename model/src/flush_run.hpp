@@ -21,6 +21,7 @@
 #include "orca/model/block_arena.hpp"
 #include "orca/model/identity_map.hpp"
 #include "orca/model/insert_journal.hpp"
+#include "orca/model/pending_rows.hpp"
 #include "orca/model/plan.hpp"
 #include "orca/model/unit_of_work.hpp"
 #include "association_rows.hpp"
@@ -99,15 +100,28 @@ inline error naming_column(const error& refused, const table_info& table, const 
   return error{refused.code(), "column " + details.column + ": " + reason, std::move(details)};
 }
 
+/// What an INSERT's RETURNING gave, taken by the rows it was sent for: (statement, rows).
+using returned_rows = std::function<void(const std::string&, const drivers::rowset&)>;
+
+/// The rows of one INSERT form, from objects or from pending_rows: `fill` appends the
+/// parameters of rows [first, first + n); `take(first, n)` makes what takes their RETURNING
+/// (bound to those rows, so that a queued INSERT's answer finds them later).
+struct insert_source {
+  std::size_t size;
+  std::function<void(std::size_t first, std::size_t n, params& out)> fill;
+  std::function<returned_rows(std::size_t first, std::size_t n)> take;
+};
+
 /// One flush: unit_of_work::flush() makes one and runs it. The steps' numbers are those of
 /// unit_of_work's comment.
 class flush_run {
 public:
   /// With `commit`, COMMIT goes with the flush's last statements when nothing follows them.
-  flush_run(identity_map& objects, insert_journal& inserts, const drivers::dialect& dialect, flush_options options,
-            bool commit = false)
+  flush_run(identity_map& objects, insert_journal& inserts, std::vector<pending_rows>& rows,
+            const drivers::dialect& dialect, flush_options options, bool commit = false)
       : objects_(objects),
         inserts_(inserts),
+        rows_(rows),
         inserts_mark_(inserts.size()),
         dialect_(dialect),
         options_(options),
@@ -141,13 +155,21 @@ private:
 
   /// (2b) One table's pending objects, grouped by the columns their INSERT leaves out.
   plan<void> insert_pending(const table_info& table);
-  /// The INSERTs of one group, in batches; keys and defaults written back into the objects.
+  /// The INSERTs of one group, in batches of the source's rows; what they return goes to
+  /// the source's `take`.
   plan<void> insert_group(const table_info& table, const std::vector<std::size_t>& included,
-                          const std::vector<const tracked*>& group);
+                          const std::vector<std::size_t>& returning, const insert_source& source);
   /// What one INSERT of `objects` returned (`returning`: the key columns first): keys and
   /// defaults written back into them, matched row by row.
   void take_returned(const table_info& table, const std::vector<std::size_t>& returning, bool key_generated,
                      std::span<const tracked* const> objects, const std::string& text, const drivers::rowset& rows);
+
+  // (2b), flush_rows.cpp: the rows of objects the session holds as rows (pending_rows).
+
+  /// (2b) One table's pending rows, before its objects; a parent's key kept for its children.
+  plan<void> insert_rows(const table_info& table);
+  /// True if some pending row waits for its parent's generated key.
+  bool rows_need_keys() const noexcept;
 
   // (3) and (4), flush_updates.cpp: UPDATEs (sent at once or deferred) and DELETEs.
 
@@ -191,7 +213,8 @@ private:
 
   identity_map& objects_;
   insert_journal& inserts_;
-  std::size_t inserts_mark_;  ///< the journal's size before this flush
+  std::vector<pending_rows>& rows_;  ///< written table by table, dropped by the session after the flush
+  std::size_t inserts_mark_;         ///< the journal's size before this flush
   const drivers::dialect& dialect_;
   flush_options options_;
   flush_stats stats_;

@@ -70,7 +70,16 @@ plan<flush_stats> sync_session::flush_then(const drivers::dialect& dialect, bool
         deleting.push_back(
             {{r.table, r.lock()}, r.key, identity_map::snapshot_of(r), r.before_insert, r.inserted_in_transaction});
     });
-    last_flush_ = co_await work_.flush(dialect, commit);
+    // The pending rows go with the flush, written or not: a failed flush loses the
+    // transaction (or the savepoint's block) their objects were added in.
+    auto drop_rows = [this] { rows_.clear(); };
+    try {
+      last_flush_ = co_await work_.flush(dialect, commit);
+    } catch (...) {
+      drop_rows();
+      throw;
+    }
+    drop_rows();
     added_or_removed_ = false;
     for (auto& d : deleting) deleted_in_transaction_.push_back(std::move(d));
     co_return last_flush_;
@@ -304,6 +313,7 @@ void sync_session::restore_savepoint(const savepoint_mark& mark) {
                                 deleted_in_transaction_.end());
   // Every chain into the block's entries belonged to an object that left above.
   inserts_.truncate(mark.journal_entries);
+  rows_.clear();  // begin_nested() flushed the rows before it: these are the block's
 }
 
 void sync_session::close(drivers::connection* connection) {
@@ -331,6 +341,7 @@ void sync_session::close_without_io() {
         rel.many_to_many()->set_unloaded(object.get(), rel);
   });
   objects_.clear();
+  rows_.clear();
   deleted_in_transaction_.clear();
   inserts_.clear();
   savepoints_.clear();
@@ -344,6 +355,7 @@ flush_stats sync_session::flush(drivers::connection& connection) {
 void sync_session::commit(drivers::connection& connection) { drive(commit(connection.sql_dialect()), connection); }
 
 void sync_session::end_transaction() {
+  rows_.clear();  // a rollback's, or those added after the commit's flush began
   state_ = transaction_state::none;
   savepoints_.clear();
   failure_.clear();

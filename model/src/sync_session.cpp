@@ -16,7 +16,7 @@ static_assert(std::is_same_v<decltype(object_record::before_insert), insert_jour
 
 sync_session::sync_session(session_options options)
     : options_(options),
-      work_(objects_, inserts_, flush_options{options.insert_batch_size}),
+      work_(objects_, inserts_, rows_, flush_options{options.insert_batch_size}),
       loader_(objects_, load_options{options.selectin_batch_size}) {}
 
 void sync_session::add(const object_ref& object) {
@@ -31,6 +31,13 @@ void sync_session::add(const object_ref& object) {
     return;
   }
   objects_.add_pending(object);
+}
+
+void sync_session::add_rows(pending_rows rows) {
+  check_usable();
+  if (rows.empty()) return;
+  added_or_removed_ = true;
+  rows_.push_back(std::move(rows));
 }
 
 void sync_session::remove(const object_ref& object) {
@@ -169,7 +176,7 @@ void sync_session::refresh(drivers::connection& connection, const object_ref& ob
 }
 
 bool sync_session::holds_nothing() {
-  if (state_ != transaction_state::none || !streams_.empty()) return false;
+  if (state_ != transaction_state::none || !streams_.empty() || !rows_.empty()) return false;
   objects_.purge();
   return objects_.size() == 0;
 }

@@ -20,7 +20,7 @@ plan<flush_stats> flush_run::run() {
     // persistent), UPDATEs depend on no INSERT: each table's go first (SQLAlchemy's order)
     // and ride with the next INSERT, one round trip for both. Otherwise the UPDATEs follow
     // every INSERT, which set the keys they may need.
-    bool pipelined = std::all_of(links_.begin(), links_.end(), [](const link& l) {
+    bool pipelined = !rows_need_keys() && std::all_of(links_.begin(), links_.end(), [](const link& l) {
       return l.parent_record == nullptr || l.parent_record->state == object_state::persistent;
     });
     // Before a commit, the INSERTs wait with the UPDATEs too (nothing needs their keys
@@ -29,6 +29,7 @@ plan<flush_stats> flush_run::run() {
     for (auto* table : tables) {
       apply_links(*table);
       if (pipelined) co_await update_dirty(*table, true);
+      co_await insert_rows(*table);
       co_await insert_pending(*table);
     }
     links_.clear();  // every foreign key is set
@@ -56,6 +57,9 @@ std::vector<const table_info*> flush_run::involved_tables() {
   std::vector<const table_info*> tables;
   for (auto& t : work_)
     if (std::find(tables.begin(), tables.end(), t.record->table) == tables.end()) tables.push_back(t.record->table);
+  for (auto& batch : rows_)
+    for (auto& g : batch.groups())
+      if (std::find(tables.begin(), tables.end(), g.table) == tables.end()) tables.push_back(g.table);
   objects_.for_each_record([&](object_record& r) {
     if (r.state != object_state::deleted) return;
     deletes_ = true;
@@ -67,7 +71,7 @@ std::vector<const table_info*> flush_run::involved_tables() {
 }  // namespace detail
 
 plan<flush_stats> unit_of_work::flush(const drivers::dialect& dialect, bool commit) {
-  detail::flush_run run{objects_, inserts_, dialect, options_, commit && dialect.commits_with_statements()};
+  detail::flush_run run{objects_, inserts_, rows_, dialect, options_, commit && dialect.commits_with_statements()};
   co_return co_await run.run();
 }
 

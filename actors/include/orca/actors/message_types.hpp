@@ -12,6 +12,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "orca/drivers/connection.hpp"
+#include "orca/model/pending_rows.hpp"
 #include "orca/model/query_request.hpp"
 #include "orca/model/select.hpp"
 #include "orca/model/table.hpp"
@@ -58,6 +59,8 @@ struct pool_status {
 
 /// Objects as a message.
 using object_list = std::vector<object_ref>;
+/// New objects' rows as a message (null: none); the receiver takes them out.
+using row_batch = std::shared_ptr<pending_rows>;
 /// A mapped class's table, as a message element (CAF refuses raw pointers).
 struct table_pointer {
   const table_info* table = nullptr;
@@ -70,6 +73,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::pool_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::connection_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::object_ref)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::object_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::row_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::select_spec)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::rows_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::drivers::rowset)

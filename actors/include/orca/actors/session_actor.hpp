@@ -25,6 +25,8 @@ namespace orca::actors {
 /// needs it.
 ///
 /// - `(add, objects)` -> ok: adds transient objects (no SQL).
+/// - `(add, objects, rows)` -> ok: the same, and the rows of new objects the application let
+///   go of (null: none; pending_rows) for the next flush.
 /// - `(remove, object)` -> ok: marks an object for DELETE.
 /// - `(execute, select_spec)` -> objects: autoflush, SELECT, eager loads.
 /// - `(get, table, key)` -> object (null if no row): identity map first, no SQL on a hit.
@@ -59,7 +61,9 @@ namespace orca::actors {
 /// connection everything but rollback and close fails with pending_rollback; rollback then
 /// always succeeds, and the session goes on with a new connection.
 using session_actor = caf::typed_actor<
-    caf::replies_to<add_atom, object_list>::with<ok_atom>, caf::replies_to<remove_atom, object_ref>::with<ok_atom>,
+    caf::replies_to<add_atom, object_list>::with<ok_atom>,
+    caf::replies_to<add_atom, object_list, row_batch>::with<ok_atom>,
+    caf::replies_to<remove_atom, object_ref>::with<ok_atom>,
     caf::replies_to<execute_atom, select_spec>::with<object_list>,
     caf::replies_to<get_atom, table_pointer, key>::with<object_ref>, caf::replies_to<flush_atom>::with<ok_atom>,
     caf::replies_to<commit_atom>::with<ok_atom>, caf::replies_to<rollback_atom>::with<ok_atom>,

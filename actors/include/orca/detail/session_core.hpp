@@ -11,6 +11,7 @@
 
 #include "orca/engine.hpp"
 #include "orca/model/mapping.hpp"
+#include "orca/model/pending_rows.hpp"
 #include "orca/model/select.hpp"
 #include "orca/model/sync_session.hpp"
 #include "orca/operation.hpp"
@@ -45,15 +46,23 @@ public:
   session_core& operator=(const session_core&) = delete;
 
   /// Queues an object for the session actor (sent before the next call); errc::closed
-  /// once the session is closed.
+  /// once the session is closed. Every `sweep_interval` adds, the objects queued since the
+  /// last sweep that the application no longer holds become rows (sweep_adds()).
   void add(object_ref object) {
     check_open();
+    if (pending_adds_.size() - swept_ >= sweep_interval) sweep_adds();
     pending_adds_.push_back(std::move(object));
   }
-  /// Sends the queued adds; with none queued, an operation that does not suspend.
+  /// Sends the queued adds and rows; with none queued, an operation that does not suspend.
   operation<void> send_adds();
-  /// Drops the queued adds (a rollback discards them, as it expunges pending objects).
-  void discard_adds() noexcept { pending_adds_.clear(); }
+  /// Drops the queued adds and rows (a rollback discards them, as it expunges pending objects).
+  void discard_adds() noexcept {
+    pending_adds_.clear();
+    rows_ = {};
+    swept_ = 0;
+  }
+  /// Objects queued between two sweeps.
+  static constexpr std::size_t sweep_interval = 1024;
 
   /// Throws errc::closed once close() was called.
   void check_open() const;
@@ -111,7 +120,13 @@ public:
 private:
   struct impl;
   std::unique_ptr<impl> impl_;
+  /// Packs the objects queued since the last sweep that only the queue holds into rows_
+  /// (pending_rows says which qualify); the others stay queued.
+  void sweep_adds();
+
   std::vector<object_ref> pending_adds_;
+  std::size_t swept_ = 0;  ///< pending_adds_ before this index were swept
+  pending_rows rows_;      ///< objects the application let go of, as the rows they insert
   bool closed_ = false;
   std::uint64_t open_transaction_ = 0;  ///< the explicit transaction's number, 0 if none
   std::uint64_t transactions_ = 0;      ///< explicit transactions begun so far

@@ -67,6 +67,9 @@ public:
 
   /// Adds a transient object (pending until flushed); re-adding a deleted one undeletes it.
   void add(const object_ref& object);
+  /// Adds the rows of new objects that nothing else holds any more (pending_rows): the next
+  /// flush inserts them, a rollback (or a failed flush) drops them.
+  void add_rows(pending_rows rows);
   /// Marks a persistent object for DELETE at the next flush; a pending one is expunged.
   void remove(const object_ref& object);
   /// Removes an object from the session without touching the database (SQLAlchemy's
@@ -226,7 +229,8 @@ private:
 
   session_options options_;
   identity_map objects_;
-  insert_journal inserts_;  ///< what the transaction's INSERTs overwrote in their objects
+  insert_journal inserts_;          ///< what the transaction's INSERTs overwrote in their objects
+  std::vector<pending_rows> rows_;  ///< add_rows()'s batches, until the next flush
   unit_of_work work_;
   loader loader_;
   transaction_state state_ = transaction_state::none;

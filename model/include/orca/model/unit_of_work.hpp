@@ -8,6 +8,7 @@
 #include "orca/drivers/connection.hpp"
 #include "orca/model/identity_map.hpp"
 #include "orca/model/insert_journal.hpp"
+#include "orca/model/pending_rows.hpp"
 #include "orca/model/plan.hpp"
 
 namespace orca {
@@ -34,18 +35,21 @@ struct flush_stats {
 ///
 /// Steps: (1) cascade: objects reachable from pending and persistent objects through
 /// relationships join the session as pending; (2) for each table in dependency order,
-/// children's foreign keys are set from their parents and pending rows are inserted in
-/// batches, generated keys and server defaults written back into the objects; (3) changed
+/// children's foreign keys are set from their parents, the session's pending_rows of the
+/// table are inserted (their children's foreign keys from the keys returned), then its
+/// pending objects in batches, generated keys and server defaults written back into the
+/// objects; (3) changed
 /// columns of persistent objects are updated (compared with the loaded snapshot);
 /// (4) deleted objects are deleted, children first. All or nothing: if any statement fails,
 /// every object is restored to its state and values from before the flush and the error is
 /// rethrown (the caller rolls the transaction back).
 class unit_of_work {
 public:
-  /// A unit of work over `objects`, recording what its INSERTs overwrite in `inserts` (the
-  /// transaction's journal, which the session reads back on rollback).
-  unit_of_work(identity_map& objects, insert_journal& inserts, flush_options options)
-      : objects_(objects), inserts_(inserts), options_(options) {}
+  /// A unit of work over `objects` and the rows of `rows`, recording what its INSERTs
+  /// overwrite in `inserts` (the transaction's journal, which the session reads back on
+  /// rollback). The rows stay in `rows` after a flush: the session drops them.
+  unit_of_work(identity_map& objects, insert_journal& inserts, std::vector<pending_rows>& rows, flush_options options)
+      : objects_(objects), inserts_(inserts), rows_(rows), options_(options) {}
 
   /// The flush as a plan: its statements go to whoever drives it, inside the open
   /// transaction. The identity map must not change until the plan ends.
@@ -64,6 +68,7 @@ public:
 private:
   identity_map& objects_;
   insert_journal& inserts_;
+  std::vector<pending_rows>& rows_;
   flush_options options_;
 };
 
