@@ -27,6 +27,9 @@ struct side_runs {
   double median_seconds() const;
   /// Highest peak RSS over the runs.
   double max_peak_rss_mb() const;
+  /// The lowest peak of the runs (0 if none): raw's, since a run's peak also counts what the
+  /// other side's earlier runs left resident in the process.
+  double min_peak_rss_mb() const;
   /// The q-quantile (0..1) of the latencies, nearest rank.
   double latency_ms(double q) const;
   /// Transactions per second of the median run.

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "orca/drivers/large_memory.hpp"
 #include "orca/model/packed_value.hpp"
 #include "orca/model/table.hpp"
 
@@ -38,9 +39,11 @@ public:
     /// Some row is a parent: the INSERT returns the keys.
     bool returns_keys = false;
     /// Per row: the parent's slot (link) and its own (`no_slot` unless it is a parent).
-    std::vector<std::uint32_t> parents, slots;
+    /// Large ones are mapped on their own (large_allocator): a bulk add's megabytes go back
+    /// to the system with the flush instead of staying in malloc's heap.
+    std::vector<std::uint32_t, large_allocator<std::uint32_t>> parents, slots;
     /// Per row, its values of `included` without the link, in order.
-    std::vector<packed_value> values;
+    std::vector<packed_value, large_allocator<packed_value>> values;
 
     std::size_t size() const noexcept { return slots.size(); }
     /// The number of values a row stores.
@@ -84,7 +87,7 @@ private:
 
   std::unique_ptr<snapshot_pool> pool_;  ///< text and blobs longer than 14 bytes
   std::vector<group> groups_;
-  std::vector<std::int64_t> keys_;  ///< by slot
+  std::vector<std::int64_t, large_allocator<std::int64_t>> keys_;  ///< by slot
   std::size_t rows_ = 0;
   std::vector<node> walk_;  ///< pack()'s graph, kept for its capacity
   std::vector<packed_value> scratch_;
