@@ -65,9 +65,12 @@ bool pending_rows::walk(const table_info& table, const void* root) {
                 return w->added(n.object).empty() && w->removed(n.object).empty();
               },
               [&](const std::shared_ptr<const detail::reference_accessor>& r) {
-                // Only the parent that holds the object in its collection (back_populates).
+                // Only the parent that holds the object in its collection, through the
+                // foreign key its key fills (back_populates): another reference's column
+                // would need a key the rows do not carry.
                 auto target = r->target(n.object);
-                return !target || (n.parent != no_slot && target.get() == walk_[n.parent].object);
+                return !target ||
+                       (n.parent != no_slot && target.get() == walk_[n.parent].object && rel.foreign_key == n.link);
               },
               [&](const std::shared_ptr<const detail::many_to_many_accessor>& m) {
                 return !m->is_loaded(n.object) || (m->items(n.object).empty() && m->persisted(n.object).empty());
