@@ -161,6 +161,7 @@ void sync_session::rollback(drivers::connection* connection) {
 
 void sync_session::forget_transaction() {
   end_transaction();
+  rows_.clear();  // rolled back with the objects added since the last commit
   std::vector<const void*> leaving;
   objects_.for_each([&](const std::shared_ptr<void>& object, object_record& r) {
     if (r.inserted_in_transaction) {
@@ -355,7 +356,6 @@ flush_stats sync_session::flush(drivers::connection& connection) {
 void sync_session::commit(drivers::connection& connection) { drive(commit(connection.sql_dialect()), connection); }
 
 void sync_session::end_transaction() {
-  rows_.clear();  // a rollback's, or those added after the commit's flush began
   state_ = transaction_state::none;
   savepoints_.clear();
   failure_.clear();
