@@ -112,7 +112,7 @@ object_record& identity_map::add_pending(const object_ref& object) {
   r.table = object.table;
   r.hold(object.object);
   r.state = object_state::pending;
-  r.sequence = next_sequence_++;
+  r.sequence = next_sequence();
   detail::bind_relationships(object);
   return r;
 }
@@ -231,9 +231,22 @@ object_record& identity_map::persistent_record(const object_ref& object, key k) 
   r.weak_ = object.object;
   r.state = object_state::persistent;
   r.key = std::move(k);
-  r.sequence = next_sequence_++;
+  r.sequence = next_sequence();
   by_key_.put(object.table, r.key, &r);
   return r;
+}
+
+void identity_map::renumber() {
+  // Once every 4 billion adds and loads: the records' order (flushes sort by it) is kept,
+  // numbered from 0 again.
+  std::vector<object_record*> records;
+  records.reserve(records_);
+  for (std::size_t i = 0; i < high_water_; ++i)
+    if (at(i).table != nullptr) records.push_back(&at(i));
+  std::stable_sort(records.begin(), records.end(),
+                   [](const object_record* a, const object_record* b) { return a->sequence < b->sequence; });
+  next_sequence_ = 0;
+  for (auto* r : records) r->sequence = next_sequence_++;
 }
 
 void identity_map::make_persistent(object_record& record, key k) {

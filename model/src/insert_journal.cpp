@@ -17,9 +17,10 @@ bool insert_journal::held_aside(value_type type) noexcept {
 }
 
 insert_journal::position insert_journal::record(position newest, std::size_t ordinal, value old) {
-  if (size_ == std::numeric_limits<position>::max())
+  if (size_ >= limit)
     throw error(errc::invalid_argument,
-                "one transaction overwrote more than 4 billion columns of objects it inserted; commit in parts");
+                "one transaction overwrote more than 67 million columns (keys, server defaults, foreign keys) of "
+                "objects it inserted; commit in parts");
   if (ordinal > std::numeric_limits<std::uint16_t>::max())
     throw error(errc::invalid_argument, "a mapped class has more than 65,535 columns");
   std::uint64_t payload = 0;

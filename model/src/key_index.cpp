@@ -46,10 +46,19 @@ void remove_at(Slots& slots, std::size_t i, IsEmpty is_empty, Home home_of) {
 
 const void* key_index::find(const table_info* table, std::int64_t key) const noexcept {
   auto* t = slots_of(table);
-  if (t == nullptr || t->slots.empty()) return nullptr;
-  auto n = t->slots.size();
+  if (t == nullptr) return nullptr;
+  if (auto offset = t->offset(key); offset < t->window.size()) {
+    auto* found = t->window[offset];
+    if (found != nullptr || t->size == 0) return found;
+  }
+  return find_slot(*t, key);
+}
+
+const void* key_index::find_slot(const table_slots& t, std::int64_t key) noexcept {
+  if (t.slots.empty()) return nullptr;
+  auto n = t.slots.size();
   for (auto i = home(key, n);; i = i + 1 == n ? 0 : i + 1) {
-    auto& s = t->slots[i];
+    auto& s = t.slots[i];
     if (s.address == nullptr) return nullptr;
     if (s.key == key) return s.address;
   }
@@ -76,17 +85,59 @@ void key_index::insert(table_slots& t, std::int64_t key, const void* address) {
   }
 }
 
+bool key_index::window_takes(table_slots& t, std::int64_t key) noexcept {
+  if (t.in_window == 0 && t.size == 0) {
+    // Empty: the window (re)starts at this key, sized for the keys announced.
+    t.window.clear();
+    t.base = key;
+    return true;
+  }
+  if (key < t.base) return false;
+  // Grown to the key, the window must stay at least half full.
+  auto offset = t.offset(key);
+  return t.window.size() <= offset && offset < 2 * (t.in_window + 1);
+}
+
 void key_index::put(const table_info* table, std::int64_t key, const void* address) {
   auto& t = slots_for(table);
-  // Growing one put at a time doubles (a reservation sizes exactly: see reserve()).
-  if (!fits(t.size + 1, t.slots.size())) grow(t, std::max(slots_for_entries(t.size + 1), 2 * t.slots.size()));
+  auto offset = t.offset(key);
+  if (offset >= t.window.size() && window_takes(t, key)) {
+    offset = t.offset(key);
+    if (t.window.capacity() <= offset) t.window.reserve(std::max({offset + 1, 2 * t.window.capacity(), t.expected}));
+    t.window.resize(offset + 1, nullptr);
+  }
+  if (offset < t.window.size()) {
+    auto& entry = t.window[offset];
+    if (entry == nullptr) {
+      if (t.size > 0) erase_slot(t, key, nullptr);  // put in the table before the window reached it
+      ++t.in_window;
+    }
+    entry = address;
+    return;
+  }
+  // Growing one put at a time doubles (a reservation sizes exactly: see reserve()); the first
+  // slots are sized for the keys the last reservation announced.
+  if (!fits(t.size + 1, t.slots.size()))
+    grow(t, std::max({slots_for_entries(t.size + 1), 2 * t.slots.size(), slots_for_entries(t.expected)}));
+  t.expected = 0;
   insert(t, key, address);
 }
 
 void key_index::erase(const table_info* table, std::int64_t key, const void* address) noexcept {
   auto* found = slots_of(table);
-  if (found == nullptr || found->slots.empty()) return;
+  if (found == nullptr) return;
   auto& t = *found;
+  if (auto offset = t.offset(key); offset < t.window.size() && t.window[offset] != nullptr) {
+    if (address != nullptr && t.window[offset] != address) return;
+    t.window[offset] = nullptr;
+    --t.in_window;
+    return;
+  }
+  erase_slot(t, key, address);
+}
+
+void key_index::erase_slot(table_slots& t, std::int64_t key, const void* address) noexcept {
+  if (t.slots.empty()) return;
   auto n = t.slots.size();
   auto i = home(key, n);
   for (;; i = i + 1 == n ? 0 : i + 1) {
@@ -112,9 +163,15 @@ void key_index::erase_other(const table_info* table, const key& k, const void* a
 
 void key_index::reserve(const table_info* table, std::size_t n) {
   auto& t = slots_for(table);
-  // Exactly the slots asked for: 200,000 keys take 266,667 slots (4.3 MB), where a power of
-  // two took 524,288 (8 MB), all of it zeroed and faulted in.
-  if (!fits(t.size + n, t.slots.size())) grow(t, slots_for_entries(t.size + n));
+  // The window gets the room (only its address space: nothing is touched before its keys
+  // come); table slots are made when a key comes that the window does not take, sized
+  // exactly: 200,000 keys take 266,667 slots (4.3 MB), where a power of two took 524,288.
+  if (t.in_window > 0 && t.window.capacity() < t.window.size() + n)
+    t.window.reserve(std::max(t.window.size() + n, 2 * t.window.capacity()));
+  if (t.slots.empty())
+    t.expected = n;
+  else if (!fits(t.size + n, t.slots.size()))
+    grow(t, slots_for_entries(t.size + n));
 }
 
 void key_index::clear() noexcept {
@@ -124,7 +181,7 @@ void key_index::clear() noexcept {
 
 std::size_t key_index::size() const noexcept {
   auto n = others_.size();
-  for (auto& t : tables_) n += t.size;
+  for (auto& t : tables_) n += t.size + t.in_window;
   return n;
 }
 

@@ -14,6 +14,11 @@ constexpr std::size_t header_bytes = (sizeof(object_slab) + 15) & ~std::size_t{1
 
 }  // namespace
 
+object_slab*& object_slab::carving() noexcept {
+  thread_local object_slab* slab = nullptr;
+  return slab;
+}
+
 object_slab* object_slab::make(std::size_t bytes) {
   auto* start = static_cast<std::byte*>(allocate_large(bytes));
   return new (start) object_slab(bytes, start + header_bytes, start + bytes);

@@ -363,9 +363,7 @@ void sync_session::end_transaction() {
   // records, so a long-lived session must not carry the dead of earlier transactions. When
   // none is alive (a batch the application let go of), they go at once rather than one by
   // one out of both indexes.
-  bool any_alive = false;
-  objects_.for_each_record([&](object_record&) { any_alive = true; });
-  if (any_alive)
+  if (objects_.any_alive())
     objects_.purge();
   else
     objects_.clear();

@@ -2,7 +2,9 @@
 // one object per key, the weak map (dropped objects leave, pending ones stay alive).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <new>
 #include <optional>
@@ -324,4 +326,29 @@ TEST_CASE("expunge() and close() detach objects without touching the database", 
   }
   CHECK(conn->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
   CHECK(check->execute("SELECT data FROM a WHERE id = " + std::to_string(keys[1])).at(0, 0).as_text() == "saved");
+}
+
+TEST_CASE("adds keep their order when sequence numbers would wrap", "[identity_map][session]") {
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+
+  orca::sync_session s;
+  // The fourth add finds the numbers used up: the three before it are numbered again from 0.
+  s.objects().skip_sequence(std::numeric_limits<std::uint32_t>::max() - 3);
+  std::vector<std::shared_ptr<A>> as;
+  for (int i = 0; i < 6; ++i) {
+    as.push_back(new_a(std::to_string(i)));
+    s.add(object_of(as.back()));
+  }
+  s.commit(*conn);
+
+  // Inserted in the order added: the keys the database generated ascend with it.
+  auto other = target.connect();
+  std::vector<std::int64_t> keys;
+  for (int i = 0; i < 6; ++i)
+    keys.push_back(scalar(*other, "SELECT id FROM a WHERE data = '" + std::to_string(i) + "'"));
+  CHECK(std::is_sorted(keys.begin(), keys.end()));
+  CHECK(keys.front() < keys.back());
 }

@@ -107,6 +107,56 @@ TEST_CASE("key_index agrees with a reference map through random puts and erases"
   }
 }
 
+TEST_CASE("key_index keeps dense keys in a window and agrees with a reference map around it", "[identity_map][index]") {
+  // Keys mostly ascending from the first (a table's generated keys, as loads meet them),
+  // with gaps, keys below the first, keys ahead of the window that it reaches later, far
+  // keys, replacements, erases, and the window emptied and started again.
+  auto reserved = GENERATE(std::size_t{0}, std::size_t{1000});
+  INFO("reserved: " << reserved);
+  orca::key_index index;
+  const auto& table = orca::table_of<item>();
+  index.reserve(&table, reserved);
+  std::map<std::int64_t, const void*> reference;
+  std::vector<char> targets(64);
+  std::mt19937 random{777};
+  std::int64_t next = 1000;
+  auto check = [&] {
+    REQUIRE(index.size() == reference.size());
+    for (auto& [key, target] : reference) REQUIRE(index.find(&table, orca::key{key}) == target);
+    for (std::int64_t key = 900; key < next + 200; ++key)
+      if (!reference.count(key)) REQUIRE(index.find(&table, orca::key{key}) == nullptr);
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int step = 0; step < 20000; ++step) {
+      const void* target = &targets[random() % targets.size()];
+      std::int64_t key = 0;
+      switch (random() % 10) {
+        case 0: key = next + 1 + static_cast<std::int64_t>(random() % 150); break;  // ahead: the table, until reached
+        case 1: key = 900 + static_cast<std::int64_t>(random() % 100); break;       // below the first key
+        case 2: key = (std::int64_t{1} << 40) + static_cast<std::int64_t>(random() % 1000); break;  // far
+        case 3: {  // an erase, with or without the address it must map to
+          key = 900 + static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(next - 900 + 150));
+          bool with_address = random() % 2 == 0;
+          index.erase(&table, orca::key{key}, with_address ? target : nullptr);
+          if (auto it = reference.find(key); it != reference.end() && (!with_address || it->second == target))
+            reference.erase(it);
+          continue;
+        }
+        default: key = next; next += 1 + static_cast<std::int64_t>(random() % 2 == 0 ? 0 : random() % 3);
+      }
+      index.put(&table, orca::key{key}, target);
+      reference[key] = target;
+      if (step % 4999 == 0) check();
+    }
+    check();
+    // Everything erased: the window starts again at the next key.
+    for (auto& [key, target] : reference) index.erase(&table, orca::key{key}, target);
+    reference.clear();
+    REQUIRE(index.size() == 0);
+    next += 100000;
+  }
+}
+
 TEST_CASE("the identity map reuses the slots of erased records without handing out stale ones",
           "[identity_map][index]") {
   auto& table = orca::table_of<item>();

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <utility>
 #include <memory>
 #include <memory_resource>
@@ -14,6 +15,7 @@
 #include "orca/drivers/rowset.hpp"
 #include "orca/drivers/value.hpp"
 #include "orca/model/block_arena.hpp"
+#include "orca/model/insert_journal.hpp"
 #include "orca/model/key.hpp"
 #include "orca/model/key_index.hpp"
 #include "orca/model/object_slabs.hpp"
@@ -24,7 +26,8 @@
 
 namespace orca {
 
-/// What a session knows of one object: 72 bytes, in chunks of the identity map.
+/// What a session knows of one object: 64 bytes (a cache line), in chunks of the identity
+/// map. The flags share a word with before_insert.
 class object_record {
 public:
   object_record() noexcept : weak_() {}
@@ -34,17 +37,19 @@ public:
 
   const table_info* table = nullptr;  ///< null: the record is free
   orca::key key;                      ///< primary key once persistent
-  std::uint64_t sequence = 0;         ///< order of add(), so inserts keep the user's order
+  /// Order of add() (or load), so that inserts keep the user's order; renumbered by the
+  /// identity map before it would wrap.
+  std::uint32_t sequence = 0;
   /// The newest entry of the values that the flush of its INSERT overwrote (key, server
   /// defaults, foreign keys) in the session's insert_journal, so that a rollback can give
-  /// the object back as it was (0: none).
-  std::uint32_t before_insert = 0;
-  object_state state = object_state::pending;
-  bool expired = false;                  ///< the next load overwrites the object's values
-  bool inserted_in_transaction = false;  ///< flushed as an INSERT in the open transaction
+  /// the object back as it was (0: none). insert_journal::limit bounds it to these bits.
+  insert_journal::position before_insert : 26 = 0;
+  object_state state : 3 = object_state::pending;
+  bool expired : 1 = false;                  ///< the next load overwrites the object's values
+  bool inserted_in_transaction : 1 = false;  ///< flushed as an INSERT in the open transaction
 
 private:
-  bool held_ = false;  ///< strong_ (not weak_) is the union's member
+  bool held_ : 1 = false;  ///< strong_ (not weak_) is the union's member
 
 public:
   /// The object, if it is still alive.
@@ -83,7 +88,7 @@ private:
   const void* address_ = nullptr;  ///< the object's address (index key); free: the next free record
 };
 
-static_assert(sizeof(object_record) <= 72);
+static_assert(sizeof(object_record) <= 64);
 
 /// The objects of one session, by address and by (table, primary key).
 ///
@@ -157,6 +162,8 @@ public:
   /// Settles the deferred batches, but the newest of `keep_stream` (0: none kept): the one
   /// its consumer may still be reading while the next is merged.
   void settle(std::uint64_t keep_stream = 0);
+  /// Makes the next sequence number `next` (for tests: a session that nears the wrap).
+  void skip_sequence(std::uint32_t next) noexcept { next_sequence_ = next; }
   /// Number of deferred objects (for tests).
   std::size_t deferred() const noexcept;
   /// Calls f(object, record) for every live object (records may not be added meanwhile).
@@ -178,6 +185,15 @@ public:
       auto& record = at(i);
       if (record.table != nullptr && !record.dead()) f(record);
     }
+  }
+  /// True if any record's object is alive (stops at the first).
+  bool any_alive() {
+    settle_deferred();
+    for (std::size_t i = 0; i < high_water_; ++i) {
+      auto& record = at(i);
+      if (record.table != nullptr && !record.dead()) return true;
+    }
+    return false;
   }
   /// Makes room for `n` more records of `table`.
   void reserve(const table_info& table, std::size_t n);
@@ -222,6 +238,13 @@ private:
   /// Gives a record's snapshot (and its values' payloads) back to the pool.
   void drop_snapshot(object_record& record) noexcept;
   void erase_record(object_record& record);
+  /// The next record's sequence number.
+  std::uint32_t next_sequence() {
+    if (next_sequence_ == std::numeric_limits<std::uint32_t>::max()) renumber();
+    return next_sequence_++;
+  }
+  /// Numbers the records 0, 1, ... in their order, before sequence numbers would wrap.
+  void renumber();
   /// Adds a chunk of free records.
   void add_chunk();
   /// An empty record for the object at `address`, replacing (and unindexing) a stale one.
@@ -243,7 +266,7 @@ private:
   bool address_indexed_ = false;  ///< by_address_ holds every record
   key_index by_key_;              ///< (table, key) -> record
   std::shared_ptr<std::atomic<bool>> write_only_changed_ = std::make_shared<std::atomic<bool>>(false);
-  std::uint64_t next_sequence_ = 0;
+  std::uint32_t next_sequence_ = 0;
   object_slabs slabs_;
   std::size_t purge_threshold_ = 1024;
   std::vector<deferred_batch> deferred_;  ///< oldest first

@@ -27,6 +27,9 @@ public:
   /// The newest entry of one object's chain, 1-based; `none` for an object without entries.
   using position = std::uint32_t;
   static constexpr position none = 0;
+  /// The most entries one transaction's journal holds (a position fits object_record's 26
+  /// bits); record() refuses more.
+  static constexpr position limit = (position{1} << 26) - 1;
 
   insert_journal() = default;
   insert_journal(const insert_journal&) = delete;

@@ -29,11 +29,18 @@ inline void prefetch_line(const void* p) noexcept {
 class table_info;
 
 /// A hash map from (table, key) to a pointer (the identity map's record). Integer keys live
-/// in one open-addressing table per mapped class (16-byte slots, linear probing,
-/// backward-shift deletion, any capacity: a key's home slot is its hash scaled to it), so
-/// each table is sized for its own rows and a slot needs no table pointer; other keys (text,
-/// UUID, composite) in a node map. Stored pointers are never null. Not thread-safe (owned by
-/// one identity map).
+/// per mapped class in two places: a window, an array indexed by key - base for the keys
+/// that come densely after the class's first one (a table's generated keys, as loads and
+/// flushes meet them), and an open-addressing table for the others (16-byte slots, linear
+/// probing, backward-shift deletion, any capacity: a key's home slot is its hash scaled to
+/// it). Other keys (text, UUID, composite) live in a node map. Stored pointers are never
+/// null. Not thread-safe (owned by one identity map).
+///
+/// The window takes a key past its end only while it stays at least half full, so it costs
+/// at most 16 bytes a key (the table: 21 at its fullest), and usually 8: SQLite P2's 300,000
+/// keys take 2.4 MB instead of 6.4, and a lookup is one load instead of a probe. A key in
+/// the window's range may still sit in the table (put there before the window reached it):
+/// the table is probed too when it has keys.
 class key_index {
 public:
   /// The pointer stored for (table, key), or nullptr.
@@ -58,8 +65,11 @@ public:
   /// calls it a few rows ahead, so that the table's cache misses overlap.
   void prefetch(const table_info* table, std::int64_t key) const noexcept {
     auto* t = slots_of(table);
-    if (t == nullptr || t->slots.empty()) return;
-    prefetch_line(&t->slots[home(key, t->slots.size())]);
+    if (t == nullptr) return;
+    if (auto offset = t->offset(key); offset < t->window.size())
+      prefetch_line(&t->window[offset]);
+    else if (!t->slots.empty())
+      prefetch_line(&t->slots[home(key, t->slots.size())]);
   }
   /// Makes room for `n` more integer keys of `table` without rehashing.
   void reserve(const table_info* table, std::size_t n);
@@ -77,12 +87,29 @@ private:
   struct table_slots {
     const table_info* table = nullptr;
     std::vector<slot, large_allocator<slot>> slots;  ///< at most 3/4 full
-    std::size_t size = 0;
+    std::size_t size = 0;                            ///< entries in slots
+    /// Keys [base, base + window.size()): the pointer of each, null if absent.
+    std::vector<const void*, large_allocator<const void*>> window;
+    std::int64_t base = 0;
+    std::size_t in_window = 0;  ///< non-null entries of the window
+    /// Keys the last reservation announced while the table had no slots: its first slots
+    /// are sized for them, if keys come that the window does not take.
+    std::size_t expected = 0;
+
+    /// key - base as unsigned: past the window's size for keys below base too.
+    std::size_t offset(std::int64_t key) const noexcept {
+      return static_cast<std::size_t>(static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base));
+    }
   };
+  /// Whether `key` may join t's window (starting it, or growing it to the key).
+  static bool window_takes(table_slots& t, std::int64_t key) noexcept;
+  /// find() among t's slots.
+  static const void* find_slot(const table_slots& t, std::int64_t key) noexcept;
 
   const void* find(const table_info* table, std::int64_t key) const noexcept;
   void put(const table_info* table, std::int64_t key, const void* address);
   void erase(const table_info* table, std::int64_t key, const void* address) noexcept;
+  static void erase_slot(table_slots& t, std::int64_t key, const void* address) noexcept;
   const void* find_other(const table_info* table, const key& k) const noexcept;
   void erase_other(const table_info* table, const key& k, const void* address) noexcept;
   /// The slots of `table`, or nullptr if it has none yet.

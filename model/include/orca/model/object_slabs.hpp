@@ -20,6 +20,8 @@
 #include <new>
 #include <utility>
 
+#include "orca/drivers/large_memory.hpp"
+
 namespace orca {
 
 /// One region objects are carved from. Counts its owner and every object carved from it.
@@ -48,6 +50,14 @@ public:
   }
   /// The slab's size, header included.
   std::size_t bytes() const noexcept { return bytes_; }
+
+  /// The slab of huge_page_bytes holding `p`: such a slab is mapped aligned to its size,
+  /// its header first.
+  static object_slab* of_huge(const void* p) noexcept {
+    return reinterpret_cast<object_slab*>(reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{huge_page_bytes - 1});
+  }
+  /// The slab huge_slab_allocator carves from on this thread (set by object_slabs::make()).
+  static object_slab*& carving() noexcept;
 
 private:
   object_slab(std::size_t bytes, std::byte* start, std::byte* end) noexcept : bytes_(bytes), next_(start), end_(end) {}
@@ -86,6 +96,29 @@ struct slab_allocator {
   }
 };
 
+/// The allocator make() passes for a slab of huge_page_bytes: it holds nothing, since the
+/// slab is found from the address (object_slab::of_huge), so the control block carries no
+/// allocator. Eight bytes less per object: SQLite P2's 300,000 objects take 2.3 MiB less.
+template <class T>
+struct huge_slab_allocator {
+  using value_type = T;
+
+  huge_slab_allocator() noexcept = default;
+  template <class U>
+  huge_slab_allocator(const huge_slab_allocator<U>&) noexcept {}
+
+  T* allocate(std::size_t n) {
+    auto* slab = object_slab::carving();
+    if (slab == nullptr || !slab->fits(n * sizeof(T), alignof(T))) throw std::bad_alloc();  // make() made room
+    return static_cast<T*>(slab->carve(n * sizeof(T), alignof(T)));
+  }
+  void deallocate(T* p, std::size_t) noexcept { object_slab::of_huge(p)->release(); }
+  template <class U>
+  bool operator==(const huge_slab_allocator<U>&) const noexcept {
+    return true;
+  }
+};
+
 /// The slabs of one identity map: the current one, which it owns.
 class object_slabs {
 public:
@@ -105,7 +138,12 @@ public:
     static_assert(alignof(T) <= 16);
     // The control block's size is the library's; a bound: the object, two counts, a vtable
     // pointer, the allocator, and padding to 16.
-    return std::allocate_shared<T>(slab_allocator<T>{room_for(sizeof(T) + 64)}, std::forward<Args>(args)...);
+    auto* slab = room_for(sizeof(T) + 64);
+    if (slab->bytes() == huge_page_bytes) {
+      object_slab::carving() = slab;
+      return std::allocate_shared<T>(huge_slab_allocator<T>{}, std::forward<Args>(args)...);
+    }
+    return std::allocate_shared<T>(slab_allocator<T>{slab}, std::forward<Args>(args)...);
 #endif
   }
   /// Lets go of the current slab: it is freed once its objects are gone.
