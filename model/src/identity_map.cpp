@@ -222,10 +222,7 @@ object_record& identity_map::add_persistent(const object_ref& object, key k) {
 object_record& identity_map::persistent_record(const object_ref& object, key k) {
   // Objects die without telling us; sweeping now and then keeps a long stream's map small,
   // and the threshold doubling with the live count keeps the sweeps amortised O(1) per add.
-  if (records_ >= purge_threshold_) {
-    purge();
-    purge_threshold_ = std::max<std::size_t>(1024, records_ * 2);
-  }
+  sweep();
   auto& r = fresh_record(object.object.get());
   r.table = object.table;
   r.weak_ = object.object;

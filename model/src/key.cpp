@@ -33,10 +33,10 @@ std::size_t hash_value(const value& x) noexcept {
 }  // namespace
 
 key::key(std::vector<value> parts) {
-  if (parts.size() == 1 && parts.front().type() == value_type::integer)
-    integer_ = parts.front().as_integer();
+  if (parts.size() == 1 && parts.front().type() == value_type::integer && fits_inline(parts.front().as_integer()))
+    bits_ = encode(parts.front().as_integer());
   else if (!parts.empty() && !(parts.size() == 1 && parts.front().is_null()))
-    parts_ = std::make_unique<key::parts>(std::move(parts));
+    bits_ = make_parts(std::move(parts));
 }
 
 value key_value(value_type column_type, value x) {
@@ -50,29 +50,29 @@ value key_value(value_type column_type, value x) {
 }
 
 bool key::empty() const noexcept {
-  if (!parts_) return integer_ == 0;
-  for (auto& p : *parts_)
+  if (is_inline()) return integer() == 0;
+  for (auto& p : *parts_ptr())
     if (p.is_null()) return true;
   return false;
 }
 
 void key::append_to(params& parameters) const {
-  if (!parts_)
-    parameters.emplace_back(integer_);
+  if (is_inline())
+    parameters.emplace_back(integer());
   else
-    parameters.insert(parameters.end(), parts_->begin(), parts_->end());
+    parameters.insert(parameters.end(), parts_ptr()->begin(), parts_ptr()->end());
 }
 
 std::size_t key::hash() const noexcept {
-  if (!parts_) return std::hash<std::int64_t>{}(integer_);
-  std::size_t h = parts_->size();
-  for (auto& p : *parts_) h = mix(h, hash_value(p));
+  if (is_inline()) return std::hash<std::int64_t>{}(integer());
+  std::size_t h = parts_ptr()->size();
+  for (auto& p : *parts_ptr()) h = mix(h, hash_value(p));
   return h;
 }
 
 std::string key::to_string() const {
-  if (!parts_) return std::to_string(integer_);
-  auto& parts = *parts_;
+  if (is_inline()) return std::to_string(integer());
+  auto& parts = *parts_ptr();
   if (parts.size() == 1) return orca::to_string(parts.front());
   std::string text = "(";
   for (std::size_t i = 0; i < parts.size(); ++i) {

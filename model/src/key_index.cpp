@@ -104,7 +104,10 @@ void key_index::put(const table_info* table, std::int64_t key, const void* addre
   if (offset >= t.window.size() && window_takes(t, key)) {
     offset = t.offset(key);
     if (t.window.capacity() <= offset) t.window.reserve(std::max({offset + 1, 2 * t.window.capacity(), t.expected}));
-    t.window.resize(offset + 1, nullptr);
+    if (offset == t.window.size())
+      t.window.push_back(nullptr);  // the usual step: the next key
+    else
+      t.window.resize(offset + 1, nullptr);
   }
   if (offset < t.window.size()) {
     auto& entry = t.window[offset];

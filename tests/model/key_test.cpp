@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <iterator>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <unordered_set>
+#include <vector>
 
 #include "orca/drivers/error.hpp"
 #include "orca/model/key.hpp"
@@ -62,6 +65,49 @@ TEST_CASE("an integer key takes the integer path, other keys hold their values",
   CHECK(p == orca::params{orca::value{std::int64_t{1}}, orca::value{"ann"}, orca::value{std::int64_t{42}}});
   std::unordered_set<orca::key, orca::key_hash> set{i, text, pair, orca::key{42}};
   CHECK(set.size() == 3);
+}
+
+TEST_CASE("integer keys keep their value across the whole 64-bit range", "[keys]") {
+  // Within 2^62 of zero an integer is held inline; beyond, as a value. Either way the key
+  // reads back, compares, hashes and is found as the same key however it was made.
+  constexpr auto big = std::int64_t{1} << 62;
+  const std::int64_t samples[] = {0,
+                                  1,
+                                  -1,
+                                  big - 1,
+                                  -big,
+                                  big,
+                                  -big - 1,
+                                  std::numeric_limits<std::int64_t>::max(),
+                                  std::numeric_limits<std::int64_t>::min()};
+  const orca::table_info* table = &orca::table_of<uuid_keyed>();
+  orca::key_index index;
+  int target = 0;
+  for (auto x : samples) {
+    INFO("key: " << x);
+    orca::key k{x};
+    orca::key same{std::vector<orca::value>{orca::value{x}}};
+    CHECK(k.is_integer() == (x >= -big && x < big));
+    CHECK(k.integer() == x);
+    CHECK(k.part(0) == orca::value{x});
+    CHECK(k == same);
+    CHECK(k.hash() == same.hash());
+    CHECK(k.to_string() == std::to_string(x));
+    CHECK(k.empty() == (x == 0));
+    orca::params p;
+    k.append_to(p);
+    CHECK(p == orca::params{orca::value{x}});
+    orca::key copy = k;
+    orca::key moved = std::move(copy);
+    CHECK(moved == k);
+    CHECK(copy.empty());  // a moved-from key is the empty key
+    index.put(table, k, &target);
+    CHECK(index.find(table, same) == &target);
+  }
+  CHECK(orca::key{big} != orca::key{big - 1});
+  CHECK(orca::key{-big - 1} != orca::key{-big});
+  CHECK(orca::key{big} != orca::key{std::vector<orca::value>{orca::value{"4611686018427387904"}}});
+  CHECK(index.size() == std::size(samples));
 }
 
 TEST_CASE("make_key converts the C++ key types get() takes, a tuple for a composite key", "[keys]") {

@@ -2,6 +2,7 @@
 // (state, loaded snapshot). Owned by a sync_session (and so by a session actor).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -26,8 +27,8 @@
 
 namespace orca {
 
-/// What a session knows of one object: 64 bytes (a cache line), in chunks of the identity
-/// map. The flags share a word with before_insert.
+/// What a session knows of one object: 56 bytes, in chunks of the identity map. The flags
+/// share a word with before_insert; the key is 8 bytes (orca::key).
 class object_record {
 public:
   object_record() noexcept : weak_() {}
@@ -88,7 +89,7 @@ private:
   const void* address_ = nullptr;  ///< the object's address (index key); free: the next free record
 };
 
-static_assert(sizeof(object_record) <= 64);
+static_assert(sizeof(object_record) <= 56);
 
 /// The objects of one session, by address and by (table, primary key).
 ///
@@ -143,6 +144,13 @@ public:
   void erase(object_record& record) { erase_record(record); }
   /// Forgets records whose objects the application has dropped.
   void purge();
+  /// purge() once the records have reached the threshold, which then doubles with the live
+  /// ones: amortised O(1) per record added.
+  void sweep() {
+    if (records_ < purge_threshold_) return;
+    purge();
+    purge_threshold_ = std::max<std::size_t>(1024, records_ * 2);
+  }
 
   /// A new object of a stream's batch, made from row `row` of the batch's rows.
   struct deferred_object {

@@ -17,32 +17,48 @@
 namespace orca {
 
 /// A primary key: one integer (held inline), or one value per key column otherwise (held
-/// behind a pointer, so that a key is 16 bytes: every identity map record holds one).
+/// behind a pointer). A key is 8 bytes, every identity map record holds one: an integer of
+/// 63 bits is held shifted left by one with the low bit set; any other key is a pointer to
+/// its values (even, so never mistaken for an integer). An integer key beyond 63 bits (at
+/// least 2^62 from zero) is held as one value, like a text key: integer() still reads it,
+/// is_integer() says false, and it takes the identity map's general path. Every key has one
+/// form, so equal keys compare and hash equal.
 /// The default key is the integer 0, which orca reads as "no key yet".
 class key {
 public:
   key() noexcept = default;
-  key(const key& other)
-      : integer_(other.integer_), parts_(other.parts_ ? std::make_unique<parts>(*other.parts_) : nullptr) {}
+  key(const key& other) : bits_(other.is_inline() ? other.bits_ : make_parts(*other.parts_ptr())) {}
   key& operator=(const key& other) {
     if (this != &other) *this = key{other};
     return *this;
   }
-  key(key&&) noexcept = default;
-  key& operator=(key&&) noexcept = default;
+  key(key&& other) noexcept : bits_(std::exchange(other.bits_, inline_zero)) {}
+  key& operator=(key&& other) noexcept {
+    if (this != &other) {
+      release();
+      bits_ = std::exchange(other.bits_, inline_zero);
+    }
+    return *this;
+  }
+  ~key() { release(); }
   /// An integer key.
-  key(std::int64_t x) noexcept : integer_(x) {}
+  key(std::int64_t x) : bits_(fits_inline(x) ? encode(x) : make_parts(parts{value{x}})) {}
   /// A key of one value per key column; a single integer value takes the integer path.
   explicit key(std::vector<value> parts);
 
-  /// True for a single-column integer key (held without allocation).
-  bool is_integer() const noexcept { return !parts_; }
-  /// The integer of an integer key.
-  std::int64_t integer() const noexcept { return integer_; }
+  /// True for a single-column integer key held inline (no allocation): every integer within
+  /// 2^62 of zero.
+  bool is_integer() const noexcept { return is_inline(); }
+  /// The integer of a single-column integer key (0 for a key of another kind).
+  std::int64_t integer() const noexcept {
+    if (is_inline()) return static_cast<std::int64_t>(bits_) >> 1;
+    auto& p = *parts_ptr();
+    return p.size() == 1 && p.front().type() == value_type::integer ? p.front().as_integer() : 0;
+  }
   /// Number of key columns.
-  std::size_t size() const noexcept { return parts_ ? parts_->size() : 1; }
+  std::size_t size() const noexcept { return is_inline() ? 1 : parts_ptr()->size(); }
   /// The value of the i-th key column.
-  value part(std::size_t i) const { return parts_ ? (*parts_)[i] : value{integer_}; }
+  value part(std::size_t i) const { return is_inline() ? value{integer()} : (*parts_ptr())[i]; }
   /// True when the key is not assigned: the integer 0, or a NULL part.
   bool empty() const noexcept;
   /// Appends the key's values to a statement's parameters, in key column order.
@@ -53,14 +69,30 @@ public:
   std::string to_string() const;
 
   friend bool operator==(const key& a, const key& b) noexcept {
-    return !a.parts_ ? !b.parts_ && a.integer_ == b.integer_ : b.parts_ && *a.parts_ == *b.parts_;
+    return a.is_inline() ? a.bits_ == b.bits_ : !b.is_inline() && *a.parts_ptr() == *b.parts_ptr();
   }
 
 private:
   using parts = std::vector<value>;
-  std::int64_t integer_ = 0;
-  std::unique_ptr<parts> parts_;  ///< null for an integer key
+  static constexpr std::uintptr_t inline_zero = 1;
+
+  static constexpr bool fits_inline(std::int64_t x) noexcept {
+    return x >= -(std::int64_t{1} << 62) && x < (std::int64_t{1} << 62);
+  }
+  static constexpr std::uintptr_t encode(std::int64_t x) noexcept { return (static_cast<std::uintptr_t>(x) << 1) | 1; }
+  static std::uintptr_t make_parts(parts values) {
+    return reinterpret_cast<std::uintptr_t>(new parts(std::move(values)));
+  }
+  bool is_inline() const noexcept { return (bits_ & 1) != 0; }
+  parts* parts_ptr() const noexcept { return reinterpret_cast<parts*>(bits_); }
+  void release() noexcept {
+    if (!is_inline()) delete parts_ptr();
+  }
+
+  std::uintptr_t bits_ = inline_zero;  ///< an integer (low bit set) or a parts* (owned)
 };
+
+static_assert(sizeof(key) == 8);
 
 /// A key column's value as the member reads it, whatever form the backend returned it in
 /// (SQLite returns a UUID as a blob, a timestamp as text), so that equal keys compare equal.
