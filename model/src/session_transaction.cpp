@@ -359,14 +359,13 @@ void sync_session::end_transaction() {
   state_ = transaction_state::none;
   savepoints_.clear();
   failure_.clear();
-  // Every flush and commit walks the records, so a long-lived session must not carry the
-  // dead of earlier transactions: they are swept once the records have doubled since the
-  // last sweep (amortised: a transaction that loaded 300,000 objects the application still
-  // holds does not read their 300,000 control blocks again at its end). When none is alive
-  // (a batch the application let go of), they go at once rather than one by one out of both
-  // indexes.
+  // Records of objects that died meanwhile go now: every flush and commit walks the
+  // records, so a long-lived session must not carry the dead of earlier transactions (a
+  // sweep on the adds' schedule would leave them to every later flush when no add comes).
+  // When none is alive (a batch the application let go of), they go at once rather than one
+  // by one out of both indexes.
   if (objects_.any_alive())
-    objects_.sweep();
+    objects_.purge();
   else
     objects_.clear();
 }

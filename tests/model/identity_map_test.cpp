@@ -352,3 +352,30 @@ TEST_CASE("adds keep their order when sequence numbers would wrap", "[identity_m
   CHECK(std::is_sorted(keys.begin(), keys.end()));
   CHECK(keys.front() < keys.back());
 }
+
+TEST_CASE("records of objects dropped during a transaction leave at its end", "[identity_map][session]") {
+  // Every later flush walks the records: the dead of a transaction must not stay for them,
+  // whether some objects are still held or none.
+  auto target = GENERATE(from_range(orca::test::backends()));
+  INFO("backend: " << target.name);
+  auto conn = target.connect();
+  reset_schema(*conn, orca::metadata::of<A, B>());
+  insert_as(*conn, 50);
+
+  orca::sync_session s{{.expire_on_commit = false}};
+  auto objects = s.execute(*conn, orca::select<A>().spec());
+  REQUIRE(objects.size() == 50);
+  auto kept = objects[3].object;
+  objects.clear();
+  CHECK(s.objects().size() == 50);  // dead records stay until a sweep or the transaction's end
+  s.commit(*conn);
+  CHECK(s.objects().size() == 1);
+  CHECK(s.state_of(kept.get()) == orca::object_state::persistent);
+
+  auto again = s.execute(*conn, orca::select<A>().spec());
+  REQUIRE(again.size() == 50);
+  again.clear();
+  kept.reset();
+  s.rollback(*conn);
+  CHECK(s.objects().size() == 0);
+}
