@@ -74,22 +74,22 @@ public:
 
 private:
   using parts = std::vector<value>;
-  static constexpr std::uintptr_t inline_zero = 1;
+  static constexpr std::uint64_t inline_zero = 1;
 
   static constexpr bool fits_inline(std::int64_t x) noexcept {
     return x >= -(std::int64_t{1} << 62) && x < (std::int64_t{1} << 62);
   }
-  static constexpr std::uintptr_t encode(std::int64_t x) noexcept { return (static_cast<std::uintptr_t>(x) << 1) | 1; }
-  static std::uintptr_t make_parts(parts values) {
+  static constexpr std::uint64_t encode(std::int64_t x) noexcept { return (static_cast<std::uint64_t>(x) << 1) | 1; }
+  static std::uint64_t make_parts(parts values) {
     return reinterpret_cast<std::uintptr_t>(new parts(std::move(values)));
   }
   bool is_inline() const noexcept { return (bits_ & 1) != 0; }
-  parts* parts_ptr() const noexcept { return reinterpret_cast<parts*>(bits_); }
+  parts* parts_ptr() const noexcept { return reinterpret_cast<parts*>(static_cast<std::uintptr_t>(bits_)); }
   void release() noexcept {
     if (!is_inline()) delete parts_ptr();
   }
 
-  std::uintptr_t bits_ = inline_zero;  ///< an integer (low bit set) or a parts* (owned)
+  std::uint64_t bits_ = inline_zero;  ///< an integer (low bit set) or a parts* (owned), 8 bytes on any platform
 };
 
 static_assert(sizeof(key) == 8);
