@@ -66,7 +66,9 @@ const void* key_index::find_slot(const table_slots& t, std::int64_t key) noexcep
 
 key_index::table_slots& key_index::slots_for(const table_info* table) {
   if (auto* t = slots_of(table)) return *t;
-  return tables_.emplace_back(table_slots{table, {}, 0});
+  auto& t = tables_.emplace_back();
+  t.table = table;
+  return t;
 }
 
 void key_index::insert(table_slots& t, std::int64_t key, const void* address) {
