@@ -66,13 +66,13 @@ object_record& identity_map::fresh_record(const void* address) {
   object_record* fresh;
   if (free_ != nullptr) {
     fresh = free_;
-    free_ = static_cast<object_record*>(const_cast<void*>(fresh->address_));
+    free_ = fresh->next_free_;
+    fresh->snapshot_ = nullptr;
   } else {
     if (high_water_ == chunks_.size() << chunk_bits) add_chunk();
     fresh = &at(high_water_++);
   }
   auto& r = *fresh;
-  r.address_ = address;
   if (entry != nullptr) *entry = &r;  // add_chunk() above allocates records only: the entry is where it was
   ++records_;
   return r;
@@ -86,7 +86,7 @@ void identity_map::index_addresses() {
     if (r.dead())
       erase_record(r);  // its address may be a live object's now
     else
-      by_address_.put(r.address_, &r);
+      by_address_.put(r.address(), &r);
   }
   address_indexed_ = true;
 }
@@ -94,7 +94,8 @@ void identity_map::index_addresses() {
 void identity_map::add_chunk() {
   constexpr std::size_t n = std::size_t{1} << chunk_bits;
   static_assert(alignof(object_record) <= block_arena::alignment);
-  auto* storage = static_cast<object_record*>(record_memory_.allocate(n * sizeof(object_record)));
+  if (!pool_) pool_ = std::make_unique<snapshot_pool>();
+  auto* storage = static_cast<object_record*>(pool_->arena().allocate(n * sizeof(object_record)));
   // The constructor cannot throw: building the chunk cannot fail halfway.
   static_assert(std::is_nothrow_default_constructible_v<object_record>);
   for (std::size_t i = 0; i < n; ++i) std::construct_at(storage + i);
@@ -264,7 +265,7 @@ void identity_map::erase(const void* object) {
 void identity_map::erase_record(object_record& record) {
   if (record.state == object_state::persistent || record.state == object_state::deleted)
     by_key_.erase(record.table, record.key, &record);
-  if (address_indexed_) by_address_.erase(record.address_);
+  if (address_indexed_) by_address_.erase(record.address());
   drop_snapshot(record);
   record.table = nullptr;  // the record is free
   record.reset_object();
@@ -274,7 +275,7 @@ void identity_map::erase_record(object_record& record) {
   record.inserted_in_transaction = false;
   record.before_insert = 0;  // no insert journal entries
   record.sequence = 0;
-  record.address_ = free_;  // the free list's link
+  record.next_free_ = free_;
   free_ = &record;
   --records_;
 }
@@ -290,12 +291,12 @@ void identity_map::purge() {
   auto prefetch_object = [&](std::size_t i) {
     auto& r = at(i);
     // A std::make_shared object sits right after its control block (its counts).
-    if (r.table != nullptr) prefetch_line(static_cast<const char*>(r.address_) - 16);
+    if (r.table != nullptr) prefetch_line(static_cast<const char*>(r.address()) - 16);
   };
   auto prefetch_slots = [&](std::size_t i) {
     auto& r = at(i);
     if (r.table == nullptr || !r.dead()) return;
-    if (address_indexed_) by_address_.prefetch(r.address_);
+    if (address_indexed_) by_address_.prefetch(r.address());
     if (r.key.is_integer() && (r.state == object_state::persistent || r.state == object_state::deleted))
       by_key_.prefetch(r.table, r.key.integer());
   };
@@ -321,8 +322,7 @@ void identity_map::reserve(const table_info& table, std::size_t n) {
 void identity_map::clear() {
   deferred_.clear();
   chunks_.clear();
-  record_memory_.release();
-  if (pool_) pool_->release();  // every snapshot at once, in a few blocks
+  if (pool_) pool_->release();  // every record and snapshot at once, in a few blocks
   high_water_ = 0;
   free_ = nullptr;
   records_ = 0;

@@ -265,6 +265,38 @@ TEST_CASE("a record whose object died does not answer for its key once the addre
   }
 }
 
+TEST_CASE("a record names its object's address however it holds the object", "[identity_map]") {
+  // The record keeps no address of its own: it reads the pointer its reference holds.
+  auto& table = orca::table_of<A>();
+  orca::identity_map map;
+  auto pending = std::make_shared<A>();
+  auto& held = map.add_pending({&table, pending});
+  CHECK(held.held());
+  CHECK(held.address() == pending.get());
+  held.hold_weakly();
+  CHECK(held.address() == pending.get());
+
+  auto loaded = std::make_shared<A>();
+  loaded->id = 7;
+  auto& weak = map.add_persistent({&table, loaded}, 7, {});
+  CHECK(weak.address() == loaded.get());
+  CHECK(map.find(loaded.get()) == &weak);  // the address index is built from the records
+  const void* gone = loaded.get();
+  loaded.reset();
+  CHECK(weak.dead());
+  CHECK(weak.address() == gone);  // a dead record still names its address until erased
+  CHECK(map.find(table, 7) == nullptr);
+  CHECK(map.find(pending.get()) == &held);
+
+  // Erased records are reused: a new object's record names the new address.
+  auto next = std::make_shared<A>();
+  next->id = 8;
+  auto& reused = map.add_persistent({&table, next}, 8, {});
+  CHECK(reused.address() == next.get());
+  CHECK(map.find(next.get()) == &reused);
+  CHECK(map.size() == 2);
+}
+
 TEST_CASE("after a stream dropped its objects, get() returns each key's own object", "[identity_map][stream]") {
   auto target = GENERATE(from_range(orca::test::backends()));
   INFO("backend: " << target.name);

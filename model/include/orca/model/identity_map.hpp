@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <utility>
@@ -27,8 +28,9 @@
 
 namespace orca {
 
-/// What a session knows of one object: 56 bytes, in chunks of the identity map. The flags
-/// share a word with before_insert; the key is 8 bytes (orca::key).
+/// What a session knows of one object: 48 bytes, in chunks of the identity map. The flags
+/// share a word with before_insert; the key is 8 bytes (orca::key); the object's address is
+/// read from the reference that holds it (address()) rather than kept a second time.
 class object_record {
 public:
   object_record() noexcept : weak_() {}
@@ -61,6 +63,16 @@ public:
   /// flushed). Persistent objects are held weakly, as SQLAlchemy's weak identity map: an
   /// object the application dropped leaves the session.
   bool held() const noexcept { return held_; }
+  /// The object's address, as the reference holding it keeps it: a weak reference keeps
+  /// its pointer once the object is gone, so a dead record still names its address until
+  /// it is erased. std::shared_ptr and std::weak_ptr keep the pointer they hold as their
+  /// first member (libstdc++, libc++ and Microsoft's library alike, and the tests check
+  /// it): reading it costs no atomic operation, where lock() would cost two.
+  const void* address() const noexcept {
+    const void* p;
+    std::memcpy(&p, static_cast<const void*>(&weak_), sizeof p);
+    return p;
+  }
   /// Keeps the (live) object alive from now on.
   void hold(std::shared_ptr<void> object);
   /// Holds the object weakly from now on.
@@ -83,13 +95,16 @@ private:
     std::weak_ptr<void> weak_;
     std::shared_ptr<void> strong_;
   };
-  /// The non-key column values as last loaded or flushed, table->snapshot_width() of them in
-  /// the identity map's pool; null until loaded or flushed.
-  packed_value* snapshot_ = nullptr;
-  const void* address_ = nullptr;  ///< the object's address (index key); free: the next free record
+  union {
+    /// The non-key column values as last loaded or flushed, table->snapshot_width() of
+    /// them in the identity map's pool; null until loaded or flushed.
+    packed_value* snapshot_ = nullptr;
+    object_record* next_free_;  ///< a free record (table null): the next one of the free list
+  };
 };
 
-static_assert(sizeof(object_record) <= 56);
+static_assert(sizeof(std::weak_ptr<void>) == 2 * sizeof(void*) && sizeof(std::shared_ptr<void>) == 2 * sizeof(void*));
+static_assert(sizeof(object_record) <= 48);
 
 /// The objects of one session, by address and by (table, primary key).
 ///
@@ -236,7 +251,7 @@ private:
   /// The snapshot of `record`, made of NULLs if it has none yet.
   packed_value* snapshot_for(object_record& record);
   static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
-  /// Destroys a chunk's records (made once, in place in record_memory_).
+  /// Destroys a chunk's records (made once, in place in the pool's arena).
   struct chunk_deleter {
     void operator()(object_record* records) const noexcept;
   };
@@ -260,14 +275,15 @@ private:
   /// Builds the address index from the records, dropping the dead ones.
   void index_addresses();
 
-  /// The snapshots' memory, made with the first snapshot (an empty session has none). Every
-  /// snapshot goes with it: a record's destructor does not give its snapshot back.
+  /// The memory of the records' chunks and of the snapshots, made with the first record (an
+  /// empty session has none), freed at clear(); declared before the chunks, so freed after
+  /// them. One arena for both: a large map's memory ends in one part-used huge page, not
+  /// two. Every snapshot goes with it: a record's destructor does not give its snapshot back.
   std::unique_ptr<snapshot_pool> pool_;
-  block_arena record_memory_;  ///< the chunks' storage, freed at clear() (declared before them: freed after)
   std::vector<std::unique_ptr<object_record, chunk_deleter>> chunks_;
   std::size_t high_water_ = 0;  ///< records ever used: slots [0, high_water_) exist
   /// Erased records, reused first: a list through the records themselves (a free record's
-  /// address_ is the next free one), so that erasing 300,000 grows no vector.
+  /// next_free_), so that erasing 300,000 grows no vector.
   object_record* free_ = nullptr;
   std::size_t records_ = 0;       ///< records in use
   address_index by_address_;      ///< object address -> record, once address_indexed_

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "orca/drivers/connection.hpp"
@@ -94,6 +95,15 @@ private:
                        const std::vector<key>& keys, const drivers::dialect& dialect,
                        const std::function<void(drivers::rowset&)>& consume,
                        const std::function<std::string()>& between_sql = {});
+  /// select_in() over the consecutive integers first .. first + count - 1: every batch asks
+  /// for `column BETWEEN` its first and last, and no list of keys is made.
+  plan<void> select_range(const table_info& table, std::size_t column, std::int64_t first, std::size_t count,
+                          const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume);
+  /// The statement of the batch of `n` keys from the `start`-th.
+  using batch_statement = std::function<std::pair<std::string, params>(std::size_t start, std::size_t n)>;
+  /// `count` keys in batches of the load's batch size, each read by `statement`.
+  plan<void> select_batches(const table_info& loaded, std::size_t count, const batch_statement& statement,
+                            const drivers::dialect& dialect, const std::function<void(drivers::rowset&)>& consume);
 
   identity_map& objects_;
   load_options options_;

@@ -25,7 +25,10 @@ public:
   snapshot_pool& operator=(const snapshot_pool&) = delete;
   ~snapshot_pool() override { release(); }
 
-  /// Frees every block; everything allocated from the pool must be gone.
+  /// The blocks the pool carves, for memory of the pool's owner that goes with it at
+  /// release() (the identity map's records).
+  block_arena& arena() noexcept { return blocks_; }
+  /// Frees every block; everything allocated from the pool (or its arena) must be gone.
   void release() noexcept;
 
 private:
