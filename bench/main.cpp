@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (o.memory_check) return run_memory_check(o);
+    if (o.memory_apart) return run_memory_apart(o);
     std::vector<phase_summary> results;
     {
       progress bar{o.progress, count_runs(o) * o.targets.size()};

@@ -146,4 +146,34 @@ int run_memory_check(const options& o) {
   return status;
 }
 
+int run_memory_apart(const options& o) {
+  std::cout << "Peak RSS of each side alone: --repeat runs in a fresh process per side and phase\n";
+  std::cout << fmt::format("\n{:<10} {:<6} {:>9} {:>14} {:>14} {:>8}\n", "backend", "phase", "n", "orca peak MiB",
+                           "raw peak MiB", "ratio");
+  for (auto& t : o.targets) {
+    auto raw = make_raw(t, o.busy_timeout_ms);
+    ensure_data(*raw, o.n);
+    raw.reset();
+    for (auto p : o.phases) {
+      if (p == phase::p6_concurrency) continue;  // many sessions at once: its peak is not per object
+      auto code = std::string{phase_code(p)};
+      auto peak_of = [&](const char* side, const char* field) {
+        auto text = capture({"orca-bench", "--backend", t.backend, "--url", t.url, "--n", std::to_string(o.n),
+                             "--phases", code, "--repeat", std::to_string(o.repeat), "--side", side, "--no-progress",
+                             "--busy-timeout", std::to_string(o.busy_timeout_ms)});
+        auto f = fields_of(text, "phase=" + code);
+        if (f.empty() || f.count("error") > 0)
+          throw std::runtime_error(fmt::format("memory apart: {} {} failed:\n{}", code, side, text));
+        return std::stod(f[field]);
+      };
+      auto orca_peak = peak_of("orca", "peak_rss_mb");
+      auto raw_peak = peak_of("raw", "raw_peak_rss_mb");
+      std::cout << fmt::format("{:<10} {:<6} {:>9} {:>14.1f} {:>14.1f} {:>7.2f}x\n", t.backend, code, o.n, orca_peak,
+                               raw_peak, orca_peak / raw_peak);
+    }
+    if (t.temporary) remove_database_files(t);
+  }
+  return 0;
+}
+
 }  // namespace orca_bench

@@ -28,4 +28,13 @@ bool prepare_peak_measurement();
 /// raw's peak RSS and says whether orca's peak stays flat. Returns the exit status.
 int run_memory_check(const options& o);
 
+/// --memory-apart: for every target and phase asked (P6 aside), loads the data (untimed, in
+/// this process), then runs the phase --repeat times in a child process running orca alone,
+/// and in another running raw alone, and prints both peaks: orca's highest, raw's lowest, as
+/// the main report takes them. In the main report both sides share one process, and what
+/// orca's threads freed but their malloc arenas keep (malloc_trim() returns the main arena's
+/// free memory, not the top of another thread's) is resident when raw's peak is measured.
+/// Returns the exit status.
+int run_memory_apart(const options& o);
+
 }  // namespace orca_bench

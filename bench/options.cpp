@@ -76,6 +76,8 @@ prints one line per phase, then a table.
   --busy-timeout MS   SQLite busy timeout of both sides; default 5000
   --memory-check      run P3 in a fresh process per size and check that peak memory is flat
   --memory-n LIST     sizes for --memory-check; default 10k,100k,1m
+  --memory-apart      peak memory of each side alone: every phase asked runs --repeat times
+                      in a fresh process for orca, and again for raw (see bench/README.md)
   --side WHICH        orca, raw or both (default); one side alone gives no ratios, but a
                       clean profile: perf record -g ./orca-bench --side orca --phases P5
   --progress | --no-progress   force the progress bar on stderr on or off (default: on a tty)
@@ -163,6 +165,8 @@ options parse_options(int argc, char** argv, bool& help) {
       o.busy_timeout_ms = static_cast<int>(parse_count(flag, arg(), 0));
     else if (flag == "--memory-check")
       o.memory_check = true;
+    else if (flag == "--memory-apart")
+      o.memory_apart = true;
     else if (flag == "--memory-n")
       o.memory_sizes = numbers(flag, arg(), 1);
     else if (flag == "--progress")

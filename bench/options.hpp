@@ -37,6 +37,7 @@ struct options {
   std::int64_t transactions = 4000;                                 ///< --tx: P6 transactions per run
   int busy_timeout_ms = 5000;                                       ///< --busy-timeout (SQLite, both sides)
   bool memory_check = false;                                        ///< --memory-check
+  bool memory_apart = false;                                        ///< --memory-apart
   std::vector<std::int64_t> memory_sizes{10000, 100000, 1000000};   ///< --memory-n
   progress_mode progress = progress_mode::automatic;                ///< --progress / --no-progress
   bool run_orca = true;                                             ///< --side orca|raw|both (for profiling)
