@@ -144,6 +144,7 @@ std::vector<phase_summary> run_target(const options& o, const target& t, progres
               raw->settle();
             }
             if (p == phase::p6_concurrency) b_before = raw->count_rows().second;
+            if (!o.run_raw) raw->release_memory();
             s.peak_is_per_run = prepare_peak_measurement() && s.peak_is_per_run;
             r = who->run(p, c);
           } catch (const std::exception& e) {

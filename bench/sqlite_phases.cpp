@@ -98,6 +98,8 @@ public:
   // connection changed the schema, holds a read lock of its own and so reports busy.
   // A checkpoint fails at once while another one runs (orca's checkpointer may be finishing
   // the last run's): settling is untimed, so it tries again for up to a few seconds.
+  void release_memory() override { sqlite3_db_release_memory(db_.get()); }
+
   void settle() override {
     int rc = SQLITE_BUSY;
     for (int attempt = 0; attempt < 300 && rc == SQLITE_BUSY; ++attempt) {

@@ -91,6 +91,10 @@ public:
   virtual std::int64_t count_updated(std::int64_t run) = 0;
   /// Housekeeping between runs so that runs start alike (WAL checkpoint / VACUUM ANALYZE).
   virtual void settle() = 0;
+  /// Frees the memory the driver keeps for reuse (SQLite's page cache), before a run of orca
+  /// alone (--side orca): the raw connection only checks that run's work, and what it
+  /// caches while checking is not orca's.
+  virtual void release_memory() {}
 
 protected:
   /// The single integer a query returns.

@@ -26,11 +26,10 @@ plan<void> flush_run::insert_rows(const table_info& table) {
       insert_source source{
           g.size(),
           [&](std::size_t first, std::size_t n, params& out) {
-            auto width = g.width();
             for (std::size_t r = first; r < first + n; ++r) {
-              const auto* values = g.values.data() + r * width;
+              const auto* values = g.rows.values(r);
               for (std::size_t i = 0, next = 0; i < g.included.size(); ++i)
-                out.push_back(i == g.link ? value{batch.key(g.parents[r])} : values[next++].unpack());
+                out.push_back(i == g.link ? value{batch.key(g.rows.parent(r))} : values[next++].unpack());
             }
           },
           [this, &batch, &g, &table, returning](std::size_t first, std::size_t n) -> returned_rows {
@@ -49,7 +48,7 @@ plan<void> flush_run::insert_rows(const table_info& table) {
                   for (std::size_t r = 0; r < n; ++r) keys[r] = rows.cell_at(r, 0).as_integer();
                   std::sort(keys.begin(), keys.end());
                   for (std::size_t i = 0; i < n; ++i)
-                    if (auto slot = g.slots[first + i]; slot != pending_rows::no_slot) batch.set_key(slot, keys[i]);
+                    if (auto slot = g.rows.slot(first + i); slot != pending_rows::no_slot) batch.set_key(slot, keys[i]);
                 };
           }};
       co_await insert_group(table, g.included, returning, source);

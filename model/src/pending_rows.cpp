@@ -3,6 +3,7 @@
 #include "orca/model/pending_rows.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <variant>
 
 #include "orca/drivers/error.hpp"
@@ -99,7 +100,23 @@ pending_rows::group& pending_rows::group_for(const node& n, std::uint64_t left_o
   g.table = &table;
   g.included = std::move(included);
   g.link = link;
+  g.rows = row_chunks{g.width()};
   return groups_.emplace_back(std::move(g));
+}
+
+void pending_rows::row_chunks::append(block_arena& arena, std::uint32_t parent, std::uint32_t slot,
+                                      const packed_value* values) {
+  if (size_ == chunks_.size() * per_chunk_) {
+    chunks_.reserve(chunks_.size() + 1);  // so that the push_back below cannot throw
+    chunks_.push_back(static_cast<std::byte*>(arena.allocate(per_chunk_ * row_bytes_)));
+  }
+  auto* row = chunks_[size_ / per_chunk_] + (size_ % per_chunk_) * row_bytes_;
+  store_unaligned(row, parent);
+  store_unaligned(row + 4, slot);
+  auto width = (row_bytes_ - header_bytes) / sizeof(packed_value);
+  for (std::size_t i = 0; i < width; ++i)
+    std::construct_at(reinterpret_cast<packed_value*>(row + header_bytes) + i, values[i]);
+  ++size_;
 }
 
 bool pending_rows::pack(const table_info& table, const std::shared_ptr<void>& root) {
@@ -129,17 +146,14 @@ bool pending_rows::pack(const table_info& table, const std::shared_ptr<void>& ro
       if ((c.autoincrement || c.server_default) && c.ordinal != n.link)
         left_out |= std::uint64_t{c.access->is_unset(n.object)} << bit++;
     auto& g = group_for(n, left_out);
-    auto width = g.width();
-    g.values.insert(g.values.end(), scratch_.begin() + static_cast<std::ptrdiff_t>(next_value),
-                    scratch_.begin() + static_cast<std::ptrdiff_t>(next_value + width));
-    next_value += width;
-    g.parents.push_back(n.parent == no_slot ? no_slot : walk_[n.parent].slot);
     if (n.has_children) {
       n.slot = static_cast<std::uint32_t>(keys_.size());
       keys_.push_back(0);
       g.returns_keys = true;
     }
-    g.slots.push_back(n.slot);
+    g.rows.append(pool_->arena(), n.parent == no_slot ? no_slot : walk_[n.parent].slot, n.slot,
+                  scratch_.data() + next_value);
+    next_value += g.width();
     ++rows_;
   }
   return true;

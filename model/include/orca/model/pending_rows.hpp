@@ -4,12 +4,16 @@
 // (flush_rows.cpp) and dropped with it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "orca/drivers/large_memory.hpp"
+#include "orca/drivers/unaligned.hpp"
+#include "orca/model/block_arena.hpp"
 #include "orca/model/packed_value.hpp"
 #include "orca/model/table.hpp"
 
@@ -28,6 +32,40 @@ namespace orca {
 /// association pairs, no removals, no write-only changes). Anything else stays an object.
 class pending_rows {
 public:
+  /// The rows of one INSERT form, each its parent's slot, its own slot and its values, in
+  /// chunks of about 64 KiB carved from the batch's arena. Rows never move (a vector doubling
+  /// copies megabytes and holds both copies meanwhile), and a bulk add ends in one part-used
+  /// block for all its groups rather than a huge page per vector.
+  class row_chunks {
+  public:
+    explicit row_chunks(std::size_t width = 0) noexcept
+        : row_bytes_(header_bytes + width * sizeof(packed_value)),
+          per_chunk_(std::max<std::size_t>(1, chunk_bytes / row_bytes_)) {}
+    /// The number of rows.
+    std::size_t size() const noexcept { return size_; }
+    /// Adds a row, carved from `arena`.
+    void append(block_arena& arena, std::uint32_t parent, std::uint32_t slot, const packed_value* values);
+    /// Row r's parent's slot (no_slot: none in the batch).
+    std::uint32_t parent(std::size_t r) const noexcept { return load_unaligned<std::uint32_t>(at(r)); }
+    /// Row r's own slot (no_slot unless it is a parent).
+    std::uint32_t slot(std::size_t r) const noexcept { return load_unaligned<std::uint32_t>(at(r) + 4); }
+    /// Row r's values of `included` without the link, in order.
+    const packed_value* values(std::size_t r) const noexcept {
+      return std::launder(reinterpret_cast<const packed_value*>(at(r) + header_bytes));
+    }
+
+  private:
+    static constexpr std::size_t header_bytes = 8;  ///< the two slots; packed values are 8-aligned after them
+    static constexpr std::size_t chunk_bytes = std::size_t{64} << 10;
+    const std::byte* at(std::size_t r) const noexcept {
+      return chunks_[r / per_chunk_] + (r % per_chunk_) * row_bytes_;
+    }
+    std::vector<std::byte*> chunks_;  ///< in the batch's arena
+    std::size_t size_ = 0;
+    std::size_t row_bytes_;
+    std::size_t per_chunk_;
+  };
+
   /// The rows of one INSERT form: one table, the same columns left to the database.
   struct group {
     const table_info* table = nullptr;
@@ -38,14 +76,9 @@ public:
     std::size_t link = no_link;
     /// Some row is a parent: the INSERT returns the keys.
     bool returns_keys = false;
-    /// Per row: the parent's slot (link) and its own (`no_slot` unless it is a parent).
-    /// Large ones are mapped on their own (large_allocator): a bulk add's megabytes go back
-    /// to the system with the flush instead of staying in malloc's heap.
-    std::vector<std::uint32_t, large_allocator<std::uint32_t>> parents, slots;
-    /// Per row, its values of `included` without the link, in order.
-    std::vector<packed_value, large_allocator<packed_value>> values;
+    row_chunks rows;
 
-    std::size_t size() const noexcept { return slots.size(); }
+    std::size_t size() const noexcept { return rows.size(); }
     /// The number of values a row stores.
     std::size_t width() const noexcept { return included.size() - (link == no_link ? 0 : 1); }
   };
@@ -85,7 +118,9 @@ private:
   bool walk(const table_info& table, const void* root);
   group& group_for(const node& n, std::uint64_t left_out);
 
-  std::unique_ptr<snapshot_pool> pool_;  ///< text and blobs longer than 14 bytes
+  /// Text and blobs longer than 14 bytes, and (from its arena) the groups' rows: all of them
+  /// go at once with the batch.
+  std::unique_ptr<snapshot_pool> pool_;
   std::vector<group> groups_;
   std::vector<std::int64_t, large_allocator<std::int64_t>> keys_;  ///< by slot
   std::size_t rows_ = 0;
