@@ -87,6 +87,7 @@ struct distinct_parents {
 struct parent_range {
   /// The range of `parents`, if their keys make one.
   static std::optional<parent_range> of(const std::vector<object_ref>& parents) {
+    if (parents.empty()) return std::nullopt;
     auto key_at = [&](std::size_t i) { return parents[i].table->key_of(parents[i].object.get()); };
     auto first = key_at(0);
     if (!first.is_integer()) return std::nullopt;
