@@ -110,7 +110,7 @@ void pending_rows::row_chunks::append(block_arena& arena, std::uint32_t parent, 
     chunks_.reserve(chunks_.size() + 1);  // so that the push_back below cannot throw
     chunks_.push_back(static_cast<std::byte*>(arena.allocate(per_chunk_ * row_bytes_)));
   }
-  auto* row = chunks_[size_ / per_chunk_] + (size_ % per_chunk_) * row_bytes_;
+  auto* row = at(size_);
   store_unaligned(row, parent);
   store_unaligned(row + 4, slot);
   auto width = (row_bytes_ - header_bytes) / sizeof(packed_value);

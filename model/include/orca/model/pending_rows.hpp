@@ -57,9 +57,8 @@ public:
   private:
     static constexpr std::size_t header_bytes = 8;  ///< the two slots; packed values are 8-aligned after them
     static constexpr std::size_t chunk_bytes = std::size_t{64} << 10;
-    const std::byte* at(std::size_t r) const noexcept {
-      return chunks_[r / per_chunk_] + (r % per_chunk_) * row_bytes_;
-    }
+    /// Row r's bytes (in a chunk that append() made).
+    std::byte* at(std::size_t r) const noexcept { return chunks_[r / per_chunk_] + (r % per_chunk_) * row_bytes_; }
     std::vector<std::byte*> chunks_;  ///< in the batch's arena
     std::size_t size_ = 0;
     std::size_t row_bytes_;
