@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <vector>
 
 #include "orca/model/object_slabs.hpp"
+#include "orca/model/small_vector.hpp"
 #include "orca/model/table.hpp"
 
 namespace orca {
@@ -40,8 +42,8 @@ template <class T>
 class collection {
 public:
   using value_type = std::shared_ptr<T>;
-  using iterator = typename std::vector<std::shared_ptr<T>>::iterator;
-  using const_iterator = typename std::vector<std::shared_ptr<T>>::const_iterator;
+  using iterator = std::shared_ptr<T>*;
+  using const_iterator = const std::shared_ptr<T>*;
 
   collection() = default;
   /// Fills the collection with copies of `items` (`A{.bs = {B{}, B{}}}`).
@@ -50,14 +52,14 @@ public:
     for (auto& x : items) items_.push_back(orca::make_object<T>(x));
   }
   /// Fills the collection with existing objects.
-  collection(std::vector<std::shared_ptr<T>> items) : items_(std::move(items)) {}  // NOLINT
+  collection(const std::vector<std::shared_ptr<T>>& items) : items_(items.begin(), items.end()) {}  // NOLINT
   /// A copy holds the same objects; it is not bound to the copied owner.
-  collection(const collection& other) : items_(other.items_), unloaded_(other.unloaded_) {}
+  collection(const collection& other) : items_(other.items_), relationship_(other.relationship_ & ~bound) {}
   /// Takes the objects of a collection bound to no owner (a value being built, as
   /// `session.add(A{.bs = {...}})` moves it into the session's object); a bound one is
   /// copied, so that its owner's collection stays as the flush knows it.
-  collection(collection&& other) : unloaded_(other.unloaded_) {
-    if (other.info_ == nullptr)
+  collection(collection&& other) : relationship_(other.relationship_ & ~bound) {
+    if (other.info() == nullptr)
       items_ = std::move(other.items_);
     else
       items_ = other.items_;
@@ -65,7 +67,7 @@ public:
   /// Holds the same objects as `other`; its binding to its own owner stays.
   collection& operator=(const collection& other) {
     items_ = other.items_;
-    unloaded_ = other.unloaded_;
+    set_unloaded(other.unloaded());
     return *this;
   }
   ~collection() = default;
@@ -115,8 +117,8 @@ public:
     if (many_to_many() && std::find(items_.begin(), items_.end(), item) != items_.end()) return;
     if (changes_) std::erase(changes_->removed, item);
     items_.push_back(item);
-    if (info_ != nullptr)
-      if (auto owner = owner_.lock()) detail::collection_added(*info_, owner, item);
+    if (auto* info = this->info())
+      if (auto owner = owner_.lock()) detail::collection_added(*info, owner, item);
   }
   /// Takes an object out (false if the collection does not hold it): the next flush sets its
   /// foreign key to NULL, or deletes it if the relationship cascades remove_orphan; with
@@ -129,21 +131,43 @@ public:
     if (found == items_.end()) return false;
     items_.erase(found);
     if (!many_to_many()) changes().removed.push_back(item);  // many-to-many: the flush compares with persisted
-    if (info_ != nullptr)
-      if (auto owner = owner_.lock()) detail::collection_removed(*info_, owner.get(), item.get());
+    if (auto* info = this->info())
+      if (auto owner = owner_.lock()) detail::collection_removed(*info, owner.get(), item.get());
     return true;
   }
   /// True if the contents are known (built by the user, or loaded).
-  bool is_loaded() const noexcept { return unloaded_ == nullptr; }
+  bool is_loaded() const noexcept { return (relationship_ & unloaded_bit) == 0; }
 
 private:
   friend class detail::collection_access<T>;
   void check() const {
-    if (unloaded_ != nullptr) detail::throw_not_loaded(*unloaded_);
+    if (auto* info = unloaded()) detail::throw_not_loaded(*info);
   }
-  bool many_to_many() const noexcept { return info_ != nullptr && info_->kind == relationship_kind::many_to_many; }
+  bool many_to_many() const noexcept {
+    auto* info = this->info();
+    return info != nullptr && info->kind == relationship_kind::many_to_many;
+  }
+  /// The relationship of a collection not loaded (touching it throws, naming it); null if loaded.
+  const relationship_info* unloaded() const noexcept { return relationship_ & unloaded_bit ? relationship() : nullptr; }
+  /// The relationship of a collection bound to its owner; null if not bound.
+  const relationship_info* info() const noexcept { return relationship_ & bound ? relationship() : nullptr; }
+  const relationship_info* relationship() const noexcept {
+    return reinterpret_cast<const relationship_info*>(relationship_ & ~(unloaded_bit | bound));  // NOLINT
+  }
+  /// Marks the collection not loaded (`info`, its relationship) or loaded (null). Both
+  /// states name the same relationship, that of the member.
+  void set_unloaded(const relationship_info* info) noexcept {
+    if (info == nullptr)
+      relationship_ &= ~unloaded_bit;
+    else
+      relationship_ = reinterpret_cast<std::uintptr_t>(info) | (relationship_ & bound) | unloaded_bit;  // NOLINT
+  }
+  void bind(std::weak_ptr<void> owner, const relationship_info& info) noexcept {
+    owner_ = std::move(owner);
+    relationship_ = reinterpret_cast<std::uintptr_t>(&info) | (relationship_ & unloaded_bit) | bound;  // NOLINT
+  }
   /// What a flush needs besides the items, made the first time there is some: most
-  /// collections (every one a load fills) never have any, and stay 64 bytes.
+  /// collections (every one a load fills) never have any, and stay 72 bytes.
   struct change_lists {
     std::vector<std::shared_ptr<T>> removed;  ///< taken out since the last flush
     /// Many-to-many: the items whose association rows exist (as loaded or last flushed).
@@ -153,11 +177,16 @@ private:
     if (!changes_) changes_ = std::make_unique<change_lists>();
     return *changes_;
   }
-  std::vector<std::shared_ptr<T>> items_;
+  static constexpr std::uintptr_t unloaded_bit = 1;
+  static constexpr std::uintptr_t bound = 2;
+
+  /// In place up to two objects: a loaded parent with one or two children allocates nothing more.
+  detail::small_vector<std::shared_ptr<T>, 2> items_;
   std::unique_ptr<change_lists> changes_;
-  const relationship_info* unloaded_ = nullptr;  ///< set while not loaded
-  const relationship_info* info_ = nullptr;      ///< set once bound to its owner
-  std::weak_ptr<void> owner_;                    ///< the object holding this collection
+  /// The member's relationship_info, with unloaded_bit while not loaded and `bound` once
+  /// bound to its owner (it is 8-aligned: the two low bits are free).
+  std::uintptr_t relationship_ = 0;
+  std::weak_ptr<void> owner_;  ///< the object holding this collection
 };
 
 }  // namespace orca

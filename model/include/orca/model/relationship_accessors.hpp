@@ -15,16 +15,20 @@ namespace orca {
 
 namespace detail {
 
-template <class C>
-std::vector<std::shared_ptr<void>> erase_types(const std::vector<std::shared_ptr<C>>& xs) {
+template <class Items>
+std::vector<std::shared_ptr<void>> erase_types(const Items& xs) {
   return {xs.begin(), xs.end()};
 }
+
+// A collection keeps its state in the two low bits of its relationship's address.
+static_assert(alignof(relationship_info) >= 4);
 
 template <class C>
 class collection_access {
 public:
-  static std::vector<std::shared_ptr<C>>& items(collection<C>& c) { return c.items_; }
-  static const std::vector<std::shared_ptr<C>>& items(const collection<C>& c) { return c.items_; }
+  using items_type = decltype(collection<C>::items_);
+  static items_type& items(collection<C>& c) { return c.items_; }
+  static const items_type& items(const collection<C>& c) { return c.items_; }
   static const std::vector<std::shared_ptr<C>>& removed(const collection<C>& c) {
     return c.changes_ ? c.changes_->removed : none();
   }
@@ -40,12 +44,11 @@ public:
   static void clear_persisted(collection<C>& c) {
     if (c.changes_) c.changes_->persisted.clear();
   }
-  static void mark_persisted(collection<C>& c) { c.changes().persisted = c.items_; }
-  static void set_unloaded(collection<C>& c, const relationship_info* info) { c.unloaded_ = info; }
-  static bool loaded(const collection<C>& c) { return c.unloaded_ == nullptr; }
+  static void mark_persisted(collection<C>& c) { c.changes().persisted.assign(c.items_.begin(), c.items_.end()); }
+  static void set_unloaded(collection<C>& c, const relationship_info* info) { c.set_unloaded(info); }
+  static bool loaded(const collection<C>& c) { return c.is_loaded(); }
   static void bind(collection<C>& c, const std::shared_ptr<void>& owner, const relationship_info& info) {
-    c.owner_ = owner;
-    c.info_ = &info;
+    c.bind(owner, info);
   }
 
 private:
