@@ -3,7 +3,9 @@
 #include "orca/model/identity_map.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <new>
+#include <string>
 #include <type_traits>
 
 #include "orca/drivers/error.hpp"
@@ -124,29 +126,53 @@ object_record& identity_map::add_persistent(const object_ref& object, key k, con
   return r;
 }
 
-packed_value* identity_map::snapshot_for(object_record& record) {
+std::byte* identity_map::snapshot_for(object_record& record) {
   if (record.snapshot_ == nullptr) {
-    auto width = record.table->snapshot_width();
+    auto& table = *record.table;
     if (!pool_) pool_ = std::make_unique<snapshot_pool>();
-    record.snapshot_ = static_cast<packed_value*>(pool_->allocate(width * sizeof(packed_value), alignof(packed_value)));
-    std::uninitialized_default_construct_n(record.snapshot_, width);
+    auto* snapshot = static_cast<std::byte*>(pool_->allocate(table.snapshot_bytes(), alignof(packed_value)));
+    for (std::size_t slot = 0; slot < table.snapshot_width(); ++slot) {
+      auto& field = table.snapshot_layout(slot);
+      if (field.fixed == value_type::null)
+        std::construct_at(reinterpret_cast<packed_value*>(snapshot + field.offset));  // NULL
+      else
+        store_unaligned(snapshot + field.offset, std::int64_t{0});  // set before it is read
+    }
+    record.snapshot_ = snapshot;
   }
   return record.snapshot_;
 }
 
+namespace {
+
+template <class X>
+void set_slot(object_record& record, std::byte* snapshot, std::size_t slot, const X& x, snapshot_pool& pool) {
+  auto& field = record.table->snapshot_layout(slot);
+  auto* at = snapshot + field.offset;
+  if (field.fixed != value_type::null) {
+    if (!fixed_value::store(at, field.fixed, x))
+      throw error(errc::internal, "a snapshot of " + record.table->class_name() + " holds " +
+                                      std::string{to_string(field.fixed)} + " in slot " + std::to_string(slot) +
+                                      ", not " + std::string{to_string(x.type())});
+    return;
+  }
+  // Packed before the old value is released: if packing fails (no memory), the slot keeps it.
+  auto packed = packed_value::pack(x, pool);
+  auto* old = std::launder(reinterpret_cast<packed_value*>(at));
+  old->release(pool);
+  *old = packed;
+}
+
+}  // namespace
+
 void identity_map::set_snapshot(object_record& record, std::size_t slot, const value& x) {
   auto* snapshot = snapshot_for(record);
-  // Packed before the old value is released: if packing fails (no memory), the slot keeps it.
-  auto packed = packed_value::pack(x, *pool_);
-  snapshot[slot].release(*pool_);
-  snapshot[slot] = packed;
+  set_slot(record, snapshot, slot, x, *pool_);
 }
 
 void identity_map::set_snapshot(object_record& record, std::size_t slot, const drivers::cell& x) {
   auto* snapshot = snapshot_for(record);
-  auto packed = packed_value::pack(x, *pool_);
-  snapshot[slot].release(*pool_);
-  snapshot[slot] = packed;
+  set_slot(record, snapshot, slot, x, *pool_);
 }
 
 void identity_map::set_snapshot(object_record& record, const std::vector<value>& values) {
@@ -166,15 +192,17 @@ std::vector<value> identity_map::snapshot_of(const object_record& record) {
   if (record.snapshot_ == nullptr) return values;
   auto width = record.table->snapshot_width();
   values.reserve(width);
-  for (std::size_t i = 0; i < width; ++i) values.push_back(record.snapshot_[i].unpack());
+  for (std::size_t i = 0; i < width; ++i) values.push_back(record.snapshot(i));
   return values;
 }
 
 void identity_map::drop_snapshot(object_record& record) noexcept {
   if (record.snapshot_ == nullptr) return;
-  auto width = record.table->snapshot_width();
-  for (std::size_t i = 0; i < width; ++i) record.snapshot_[i].release(*pool_);
-  pool_->deallocate(record.snapshot_, width * sizeof(packed_value), alignof(packed_value));
+  auto& table = *record.table;
+  for (std::size_t slot = 0; slot < table.snapshot_width(); ++slot)
+    if (auto& field = table.snapshot_layout(slot); field.fixed == value_type::null)
+      std::launder(reinterpret_cast<packed_value*>(record.snapshot_ + field.offset))->release(*pool_);
+  pool_->deallocate(record.snapshot_, table.snapshot_bytes(), alignof(packed_value));
   record.snapshot_ = nullptr;
 }
 

@@ -99,4 +99,41 @@ value packed_value::unpack() const {
   return {};
 }
 
+namespace fixed_value {
+
+bool store(std::byte* at, value_type type, const value& x) noexcept {
+  if (x.type() != type) return false;
+  std::visit(overloaded{
+                 [&](std::int64_t i) { store_unaligned(at, i); }, [&](double d) { store_unaligned(at, d); },
+                 [&](bool b) { store_unaligned(at, std::int64_t{b ? 1 : 0}); },
+                 [&](timestamp t) { store_unaligned(at, static_cast<std::int64_t>(t.time_since_epoch().count())); },
+                 [](const auto&) {},  // not a fixed type: table_info gives these slots no fixed layout
+             },
+             x.data());
+  return true;
+}
+
+bool store(std::byte* at, value_type type, const drivers::cell& x) noexcept {
+  if (x.type() != type) return false;
+  switch (type) {
+    case value_type::integer:
+    case value_type::boolean:
+    case value_type::time: store_unaligned(at, x.integer()); return true;
+    case value_type::real: store_unaligned(at, x.real()); return true;
+    default: return false;
+  }
+}
+
+value load(const std::byte* at, value_type type) {
+  switch (type) {
+    case value_type::integer: return value{load_unaligned<std::int64_t>(at)};
+    case value_type::real: return value{load_unaligned<double>(at)};
+    case value_type::boolean: return value{load_unaligned<std::int64_t>(at) != 0};
+    case value_type::time: return value{timestamp{std::chrono::microseconds{load_unaligned<std::int64_t>(at)}}};
+    default: return {};
+  }
+}
+
+}  // namespace fixed_value
+
 }  // namespace orca

@@ -83,7 +83,12 @@ public:
   bool has_snapshot() const noexcept { return snapshot_ != nullptr || table->snapshot_width() == 0; }
   /// The value of snapshot slot `slot` (table_info::snapshot_slot()) as last loaded or
   /// flushed; the record must have a snapshot.
-  value snapshot(std::size_t slot) const { return snapshot_[slot].unpack(); }
+  value snapshot(std::size_t slot) const {
+    auto& field = table->snapshot_layout(slot);
+    auto* at = snapshot_ + field.offset;
+    if (field.fixed != value_type::null) return fixed_value::load(at, field.fixed);
+    return std::launder(reinterpret_cast<const packed_value*>(at))->unpack();
+  }
 
 private:
   friend class identity_map;
@@ -96,9 +101,10 @@ private:
     std::shared_ptr<void> strong_;
   };
   union {
-    /// The non-key column values as last loaded or flushed, table->snapshot_width() of
-    /// them in the identity map's pool; null until loaded or flushed.
-    packed_value* snapshot_ = nullptr;
+    /// The non-key column values as last loaded or flushed, table->snapshot_bytes() in the
+    /// identity map's pool, laid out as table->snapshot_layout() says; null until loaded
+    /// or flushed.
+    std::byte* snapshot_ = nullptr;
     object_record* next_free_;  ///< a free record (table null): the next one of the free list
   };
 };
@@ -249,7 +255,7 @@ private:
   /// add_persistent() without the sweep's check or binding relationships (bound already).
   object_record& persistent_record(const object_ref& object, key k);
   /// The snapshot of `record`, made of NULLs if it has none yet.
-  packed_value* snapshot_for(object_record& record);
+  std::byte* snapshot_for(object_record& record);
   static constexpr std::size_t chunk_bits = 8;  ///< 256 records per chunk
   /// Destroys a chunk's records (made once, in place in the pool's arena).
   struct chunk_deleter {

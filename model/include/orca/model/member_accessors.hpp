@@ -3,9 +3,11 @@
 // (enum_text_access). Internal to the mapping (orca/model/mapping.hpp).
 #pragma once
 
+#include <chrono>
 #include <concepts>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -76,6 +78,15 @@ public:
     else
       return false;
   }
+  value_type fixed_type() const noexcept override {
+    // Members whose to_value() (value_traits.hpp) always gives a number of its type.
+    if constexpr (std::integral<M> || std::floating_point<M> || std::is_enum_v<M> || std::same_as<M, timestamp> ||
+                  std::same_as<M, std::chrono::system_clock::time_point>)
+      return value_traits<M>::type;
+    else
+      return value_type::null;
+  }
+
 private:
   // A value the member holds exactly, as it is: get() gives it back.
   static bool is_exact(const value& x) noexcept {

@@ -70,4 +70,16 @@ private:
 
 static_assert(sizeof(packed_value) == 16);
 
+/// The 8 bytes a snapshot keeps for a fixed slot (table_info::snapshot_field): an integer,
+/// a boolean (0/1) or a timestamp (microseconds) as std::int64_t, or a double. Never NULL.
+namespace fixed_value {
+/// Stores `x` at `at` if it is a value of `type` (not NULL); returns false, storing nothing,
+/// otherwise.
+bool store(std::byte* at, value_type type, const value& x) noexcept;
+/// The same from a rowset's cell.
+bool store(std::byte* at, value_type type, const drivers::cell& x) noexcept;
+/// The value stored at `at` for a slot of `type`.
+value load(const std::byte* at, value_type type);
+}  // namespace fixed_value
+
 }  // namespace orca

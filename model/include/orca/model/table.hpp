@@ -62,6 +62,10 @@ public:
   virtual bool holds(const void* object, const value& x) const { return get(object) == x; }
   /// True if the member still holds its default-constructed value ("not given").
   virtual bool is_unset(const void* object) const = 0;
+  /// The type get() always returns, if it is one of eight bytes that is never NULL (an
+  /// integer, double, boolean or timestamp member, not optional); value_type::null for any
+  /// other member. A snapshot keeps such a column in 8 bytes instead of a packed_value's 16.
+  virtual value_type fixed_type() const noexcept { return value_type::null; }
 };
 
 }  // namespace detail
@@ -129,6 +133,17 @@ public:
   std::size_t snapshot_width() const noexcept { return columns_.size() - primary_key_columns_.size(); }
   /// snapshot_slot() of a primary key column.
   static constexpr std::size_t no_snapshot_slot = static_cast<std::size_t>(-1);
+  /// Where a snapshot keeps one slot: `offset` bytes in, as the 8 bytes of a `fixed` value
+  /// (member_access::fixed_type()) or, when `fixed` is null, as a packed_value.
+  struct snapshot_field {
+    std::uint32_t offset = 0;
+    value_type fixed = value_type::null;
+  };
+  /// The layout of slot `slot` in a snapshot.
+  const snapshot_field& snapshot_layout(std::size_t slot) const noexcept { return snapshot_fields_[slot]; }
+  /// The size of a snapshot: 8 bytes a fixed slot, 16 any other (SQLite P2's children and
+  /// parents: 24 bytes instead of 32).
+  std::size_t snapshot_bytes() const noexcept { return snapshot_bytes_; }
   /// True when the key is a single integer column (orca::key's allocation-free path).
   bool has_integer_key() const noexcept { return integer_key_; }
   /// The version column (`.version()`), or nullptr if the class has none.
@@ -195,7 +210,9 @@ private:
   std::vector<column_info> columns_;
   std::vector<relationship_info> relationships_;
   std::vector<std::size_t> primary_key_columns_;
-  std::vector<std::size_t> snapshot_slots_;  ///< by ordinal (see snapshot_slot())
+  std::vector<std::size_t> snapshot_slots_;      ///< by ordinal (see snapshot_slot())
+  std::vector<snapshot_field> snapshot_fields_;  ///< by slot
+  std::size_t snapshot_bytes_ = 0;
   bool integer_key_ = false;
   std::shared_ptr<void> (*factory_)(object_slabs&) = nullptr;
 };
