@@ -1,4 +1,5 @@
-// Object slabs: regions of 16 KiB doubling to 2 MiB, freed by their last object.
+// Object slabs: regions of 16 KiB doubling to 2 MiB (a thread's: 256 KiB), freed by their
+// last object.
 #include "orca/model/object_slabs.hpp"
 
 #include <algorithm>
@@ -37,7 +38,7 @@ namespace {
 thread_local bool slabs_gone = false;
 
 struct thread_slab_holder {
-  object_slabs slabs;
+  object_slabs slabs{std::size_t{256} << 10};  // see thread_slabs()
   ~thread_slab_holder() { slabs_gone = true; }
 };
 
@@ -59,7 +60,7 @@ object_slab* object_slabs::room_for(std::size_t bytes) {
   auto* fresh = object_slab::make(size);
   retire();
   current_ = fresh;
-  next_slab_bytes_ = std::min(size * 2, largest_slab_bytes);
+  next_slab_bytes_ = std::min(size * 2, largest_slab_bytes_);
   return current_;
 }
 

@@ -123,6 +123,8 @@ struct huge_slab_allocator {
 class object_slabs {
 public:
   object_slabs() = default;
+  /// Slabs of at most `largest_bytes` (huge_page_bytes by default).
+  explicit object_slabs(std::size_t largest_bytes) noexcept : largest_slab_bytes_(largest_bytes) {}
   object_slabs(const object_slabs&) = delete;
   object_slabs& operator=(const object_slabs&) = delete;
   ~object_slabs() { retire(); }
@@ -174,7 +176,7 @@ public:
 
 private:
   static constexpr std::size_t first_slab_bytes = std::size_t{16} << 10;
-  static constexpr std::size_t largest_slab_bytes = std::size_t{2} << 20;
+  std::size_t largest_slab_bytes_ = huge_page_bytes;
 
   /// The current slab, replaced first if `bytes` do not fit in it.
   object_slab* room_for(std::size_t bytes);
@@ -187,8 +189,11 @@ private:
 /// The slabs of the calling thread, for the objects orca makes from values outside any
 /// identity map: session.add() of a temporary, a collection filled with values. A bulk
 /// load's hundred thousand objects then come from a few huge pages rather than from fresh
-/// malloc memory faulted in page by page. The thread keeps its current slab (at most
-/// 2 MiB) until a session's last handle on it goes (detail::session_core restarts the
+/// malloc memory faulted in page by page. Their slabs stop at 256 KiB: a bulk add's objects
+/// die as the session packs them into rows, and the slab being filled and the one being
+/// emptied are all it holds (two huge pages were 4 MiB of SQLite P1's peak of 32), while
+/// malloc hands freed slabs of that size back for the next ones. The thread keeps its
+/// current slab until a session's last handle on it goes (detail::session_core restarts the
 /// thread's slabs) or the thread ends; every other slab goes with its last object. Null
 /// while the thread ends, once its slabs are gone (a session or an object made by a
 /// thread_local or static destructor).
