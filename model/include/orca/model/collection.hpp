@@ -54,11 +54,11 @@ public:
   /// Fills the collection with existing objects.
   collection(const std::vector<std::shared_ptr<T>>& items) : items_(items.begin(), items.end()) {}  // NOLINT
   /// A copy holds the same objects; it is not bound to the copied owner.
-  collection(const collection& other) : items_(other.items_), relationship_(other.relationship_ & ~bound) {}
+  collection(const collection& other) : items_(other.items_), state_(unbound_copy(other)) {}
   /// Takes the objects of a collection bound to no owner (a value being built, as
   /// `session.add(A{.bs = {...}})` moves it into the session's object); a bound one is
   /// copied, so that its owner's collection stays as the flush knows it.
-  collection(collection&& other) : relationship_(other.relationship_ & ~bound) {
+  collection(collection&& other) : state_(unbound_copy(other)) {
     if (other.info() == nullptr)
       items_ = std::move(other.items_);
     else
@@ -70,7 +70,7 @@ public:
     set_unloaded(other.unloaded());
     return *this;
   }
-  ~collection() = default;
+  ~collection() { delete lists(); }
 
   iterator begin() {
     check();
@@ -115,7 +115,7 @@ public:
   void add(std::shared_ptr<T> item) {
     check();
     if (many_to_many() && std::find(items_.begin(), items_.end(), item) != items_.end()) return;
-    if (changes_) std::erase(changes_->removed, item);
+    if (auto* lists = this->lists()) std::erase(lists->removed, item);
     items_.push_back(item);
     if (auto* info = this->info())
       if (auto owner = owner_.lock()) detail::collection_added(*info, owner, item);
@@ -136,7 +136,7 @@ public:
     return true;
   }
   /// True if the contents are known (built by the user, or loaded).
-  bool is_loaded() const noexcept { return (relationship_ & unloaded_bit) == 0; }
+  bool is_loaded() const noexcept { return (state_ & unloaded_bit) == 0; }
 
 private:
   friend class detail::collection_access<T>;
@@ -148,44 +148,72 @@ private:
     return info != nullptr && info->kind == relationship_kind::many_to_many;
   }
   /// The relationship of a collection not loaded (touching it throws, naming it); null if loaded.
-  const relationship_info* unloaded() const noexcept { return relationship_ & unloaded_bit ? relationship() : nullptr; }
+  const relationship_info* unloaded() const noexcept { return state_ & unloaded_bit ? relationship() : nullptr; }
   /// The relationship of a collection bound to its owner; null if not bound.
-  const relationship_info* info() const noexcept { return relationship_ & bound ? relationship() : nullptr; }
+  const relationship_info* info() const noexcept { return state_ & bound ? relationship() : nullptr; }
+  /// The member's relationship, once known (set_unloaded() or bind() named it).
   const relationship_info* relationship() const noexcept {
-    return reinterpret_cast<const relationship_info*>(relationship_ & ~(unloaded_bit | bound));  // NOLINT
+    if (auto* lists = this->lists()) return lists->relationship;
+    return reinterpret_cast<const relationship_info*>(state_ & ~flags);  // NOLINT
+  }
+  void set_relationship(const relationship_info* info) noexcept {
+    if (auto* lists = this->lists())
+      lists->relationship = info;
+    else
+      state_ = reinterpret_cast<std::uintptr_t>(info) | (state_ & flags);  // NOLINT
   }
   /// Marks the collection not loaded (`info`, its relationship) or loaded (null). Both
   /// states name the same relationship, that of the member.
   void set_unloaded(const relationship_info* info) noexcept {
-    if (info == nullptr)
-      relationship_ &= ~unloaded_bit;
-    else
-      relationship_ = reinterpret_cast<std::uintptr_t>(info) | (relationship_ & bound) | unloaded_bit;  // NOLINT
+    if (info == nullptr) {
+      state_ &= ~unloaded_bit;
+    } else {
+      set_relationship(info);
+      state_ |= unloaded_bit;
+    }
   }
   void bind(std::weak_ptr<void> owner, const relationship_info& info) noexcept {
     owner_ = std::move(owner);
-    relationship_ = reinterpret_cast<std::uintptr_t>(&info) | (relationship_ & unloaded_bit) | bound;  // NOLINT
+    set_relationship(&info);
+    state_ |= bound;
   }
   /// What a flush needs besides the items, made the first time there is some: most
-  /// collections (every one a load fills) never have any, and stay 72 bytes.
+  /// collections (every one a load fills) never have any, and stay 64 bytes. The
+  /// relationship moves into it, and state_ points at it instead.
   struct change_lists {
     std::vector<std::shared_ptr<T>> removed;  ///< taken out since the last flush
     /// Many-to-many: the items whose association rows exist (as loaded or last flushed).
     std::vector<std::shared_ptr<T>> persisted;
+    const relationship_info* relationship = nullptr;
   };
-  change_lists& changes() {
-    if (!changes_) changes_ = std::make_unique<change_lists>();
-    return *changes_;
+  /// The change lists, or null if there are none yet.
+  change_lists* lists() const noexcept {
+    return state_ & has_lists ? reinterpret_cast<change_lists*>(state_ & ~flags) : nullptr;  // NOLINT
   }
+  change_lists& changes() {
+    if (auto* lists = this->lists()) return *lists;
+    auto* made = new change_lists{{}, {}, relationship()};
+    state_ = reinterpret_cast<std::uintptr_t>(made) | (state_ & (unloaded_bit | bound)) | has_lists;  // NOLINT
+    return *made;
+  }
+  /// The state of a copy of `other`: its relationship and whether it is loaded; no binding
+  /// and no change lists.
+  static std::uintptr_t unbound_copy(const collection& other) noexcept {
+    return reinterpret_cast<std::uintptr_t>(other.relationship()) | (other.state_ & unloaded_bit);  // NOLINT
+  }
+
   static constexpr std::uintptr_t unloaded_bit = 1;
   static constexpr std::uintptr_t bound = 2;
+  static constexpr std::uintptr_t has_lists = 4;
+  static constexpr std::uintptr_t flags = unloaded_bit | bound | has_lists;
+  static_assert(alignof(change_lists) >= 8);
 
   /// In place up to two objects: a loaded parent with one or two children allocates nothing more.
   detail::small_vector<std::shared_ptr<T>, 2> items_;
-  std::unique_ptr<change_lists> changes_;
-  /// The member's relationship_info, with unloaded_bit while not loaded and `bound` once
-  /// bound to its owner (it is 8-aligned: the two low bits are free).
-  std::uintptr_t relationship_ = 0;
+  /// A relationship_info* (the member's) or, with has_lists, a change_lists* that holds it;
+  /// with unloaded_bit while not loaded and `bound` once bound to its owner. Both are
+  /// 8-aligned: the three low bits are free.
+  std::uintptr_t state_ = 0;
   std::weak_ptr<void> owner_;  ///< the object holding this collection
 };
 

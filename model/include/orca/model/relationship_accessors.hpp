@@ -20,8 +20,8 @@ std::vector<std::shared_ptr<void>> erase_types(const Items& xs) {
   return {xs.begin(), xs.end()};
 }
 
-// A collection keeps its state in the two low bits of its relationship's address.
-static_assert(alignof(relationship_info) >= 4);
+// A collection keeps its state in the three low bits of its relationship's address.
+static_assert(alignof(relationship_info) >= 8);
 
 template <class C>
 class collection_access {
@@ -30,19 +30,19 @@ public:
   static items_type& items(collection<C>& c) { return c.items_; }
   static const items_type& items(const collection<C>& c) { return c.items_; }
   static const std::vector<std::shared_ptr<C>>& removed(const collection<C>& c) {
-    return c.changes_ ? c.changes_->removed : none();
+    return c.lists() ? c.lists()->removed : none();
   }
   static const std::vector<std::shared_ptr<C>>& persisted(const collection<C>& c) {
-    return c.changes_ ? c.changes_->persisted : none();
+    return c.lists() ? c.lists()->persisted : none();
   }
   static void forget_removed(collection<C>& c, const std::shared_ptr<void>& item) {
-    if (c.changes_) std::erase(c.changes_->removed, item);
+    if (auto* lists = c.lists()) std::erase(lists->removed, item);
   }
   static void clear_removed(collection<C>& c) {
-    if (c.changes_) c.changes_->removed.clear();
+    if (auto* lists = c.lists()) lists->removed.clear();
   }
   static void clear_persisted(collection<C>& c) {
-    if (c.changes_) c.changes_->persisted.clear();
+    if (auto* lists = c.lists()) lists->persisted.clear();
   }
   static void mark_persisted(collection<C>& c) { c.changes().persisted.assign(c.items_.begin(), c.items_.end()); }
   static void set_unloaded(collection<C>& c, const relationship_info* info) { c.set_unloaded(info); }
