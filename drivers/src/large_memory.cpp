@@ -36,17 +36,22 @@ void* map_aligned(std::size_t bytes) {
 }  // namespace
 
 void* allocate_large(std::size_t bytes) {
-  if (bytes < huge_page_bytes) return ::operator new (bytes, std::align_val_t{16});
+  if (bytes < mapped_bytes_from) return ::operator new (bytes, std::align_val_t{16});
+  if (bytes < huge_page_bytes) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return p;
+  }
   return map_aligned(bytes);
 }
 
 void deallocate_large(void* p, std::size_t bytes) noexcept {
   if (p == nullptr) return;
-  if (bytes < huge_page_bytes) {
+  if (bytes < mapped_bytes_from) {
     ::operator delete (p, bytes, std::align_val_t{16});
     return;
   }
-  ::munmap(p, whole_pages(bytes));
+  ::munmap(p, bytes < huge_page_bytes ? bytes : whole_pages(bytes));
 }
 
 }  // namespace orca

@@ -12,9 +12,17 @@ namespace orca {
 
 /// The size from which allocate_large() maps, and the alignment of what it maps.
 inline constexpr std::size_t huge_page_bytes = std::size_t{2} << 20;
+/// The size from which allocate_large() maps its own pages (glibc's default mmap threshold).
+/// Below huge_page_bytes such a buffer is mapped on small pages and unmapped when freed, so
+/// that it never becomes a hole in malloc's heap: glibc raises its threshold to the size of
+/// a mapped block once it is freed, and every later block below that size then stays in
+/// the heap when freed (SQLite P2 at N = 100,000: 1.7 MiB more at the peak of every run
+/// after the first).
+inline constexpr std::size_t mapped_bytes_from = std::size_t{128} << 10;
 
 /// `bytes` of storage aligned to 16 bytes: mapped (size rounded up to whole huge pages)
-/// from huge_page_bytes on, from operator new below. Throws std::bad_alloc.
+/// from huge_page_bytes on, mapped on small pages from mapped_bytes_from, from operator new
+/// below. Throws std::bad_alloc.
 void* allocate_large(std::size_t bytes);
 /// Frees what allocate_large(bytes) returned; `bytes` must be the size asked for.
 void deallocate_large(void* p, std::size_t bytes) noexcept;
