@@ -119,6 +119,11 @@ operation<std::vector<object_ref>> session_core::execute(const select_spec& spec
       execute_atom::value, spec);
 }
 
+operation<void> session_core::execute_into(const select_spec& spec, std::shared_ptr<result_sink> sink) {
+  check_open();
+  return ask<void>(impl_->live(), impl_->timeout, "a query", set_done, execute_atom::value, spec, std::move(sink));
+}
+
 operation<object_ref> session_core::get(const table_info& table, key k) {
   check_open();
   return ask<object_ref>(

@@ -174,6 +174,14 @@ session_actor::behavior_type session_impl(session_pointer self, pool_actor pool,
             self, [&] { return st.core->execute(std::move(spec), *st.dialect); },
             [](std::vector<object_ref> objects) { return objects; });
       },
+      [=](execute_atom, select_spec& spec, result_sink_ptr& sink) -> caf::result<ok_atom> {
+        auto& st = self->state;
+        try {
+          return ok_plan(self, st.core->execute_into(std::move(spec), *st.dialect, std::move(sink)));
+        } catch (...) {
+          return current_exception_to_caf_error();
+        }
+      },
       [=](get_atom, table_pointer which, const key& k) -> caf::result<object_ref> {
         auto& st = self->state;
         try {

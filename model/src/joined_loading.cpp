@@ -25,12 +25,12 @@ std::vector<std::shared_ptr<void>> related_objects(const relationship_info& rel,
 }
 }  // namespace
 
-std::vector<object_ref> related_of(const relationship_info& rel, const std::vector<object_ref>& owners) {
+std::vector<object_ref> related_of(const relationship_info& rel, object_span owners) {
   std::vector<object_ref> related;
   std::unordered_set<const void*> seen;
   auto& target = rel.target();
-  for (auto& owner : owners)
-    for (auto& object : related_objects(rel, owner.object.get()))
+  for (std::size_t i = 0; i < owners.size(); ++i)
+    for (auto& object : related_objects(rel, owners.get(i)))
       if (object && seen.insert(object.get()).second) related.push_back({&target, object});
   return related;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "orca/model/result_sink.hpp"
 #include "orca/model/select.hpp"
 
 namespace orca::detail {
@@ -37,6 +38,6 @@ bool has_joined_loads(const select_spec& spec);
 
 /// The objects `rel` holds for `owners` (each once), as loaded: the items of collections,
 /// the targets of references.
-std::vector<object_ref> related_of(const relationship_info& rel, const std::vector<object_ref>& owners);
+std::vector<object_ref> related_of(const relationship_info& rel, object_span owners);
 
 }  // namespace orca::detail

@@ -86,6 +86,24 @@ plan<std::vector<object_ref>> loader::load(select_spec spec, const drivers::dial
   co_return objects;
 }
 
+plan<void> loader::load_into(select_spec spec, const drivers::dialect& dialect, std::shared_ptr<result_sink> sink) {
+  auto statement = sql::compile_select(spec, dialect);
+  io::execute query{std::move(statement.text), std::move(statement.parameters)};
+  auto rows = co_await query;
+  if (detail::has_joined_loads(spec)) {
+    auto objects = merge_result(spec, rows);  // each object once, however many rows repeat it
+    sink->reserve(objects.size());
+    for (auto& o : objects) sink->push(std::move(o.object));
+  } else {
+    // Straight into the sink: no list of object_refs beside it (whose heap block, freed
+    // later, would stay resident through the eager loads).
+    sink->reserve(rows.size());
+    merge_each(*spec.table, rows, &spec, false, [&](object_ref&& o) { sink->push(std::move(o.object)); });
+  }
+  rows = {};
+  co_await load_relationships(spec, object_span{*sink}, dialect);
+}
+
 std::vector<object_ref> loader::load(drivers::connection& connection, const select_spec& spec) {
   return drive(load(spec, connection.sql_dialect()), connection);
 }
@@ -94,6 +112,13 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
                                       bool overwrite) {
   std::vector<object_ref> result;
   result.reserve(rows.size());
+  merge_each(table, rows, spec, overwrite, [&](object_ref&& o) { result.push_back(std::move(o)); });
+  return result;
+}
+
+template <class Take>
+void loader::merge_each(const table_info& table, const drivers::rowset& rows, const select_spec* spec, bool overwrite,
+                        Take&& take) {
   objects_.reserve(table, rows.size());  // one growth of the indexes, not a rehash every doubling
   // The identity map's lookups of a large load miss the cache: each row's slot is fetched
   // a few rows ahead, so that the misses overlap instead of following one another.
@@ -104,9 +129,8 @@ std::vector<object_ref> loader::merge(const table_info& table, const drivers::ro
       auto& next = rows.cell_at(r + ahead, *key_column);
       if (next.type() == value_type::integer) objects_.prefetch(table, next.integer());
     }
-    result.push_back(merge_row(table, rows, r, 0, spec, overwrite));
+    take(merge_row(table, rows, r, 0, spec, overwrite));
   }
-  return result;
 }
 
 object_ref loader::merge_row(const table_info& table, const drivers::rowset& rows, std::size_t r, std::size_t offset,

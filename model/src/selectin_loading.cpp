@@ -65,14 +65,15 @@ private:
 // The parents of a relationship load, each key once: its value for the IN list, and the
 // parent object that receives what the key's rows bring.
 struct distinct_parents {
-  distinct_parents(const table_info& table, const std::vector<object_ref>& parents) : positions(table, parents.size()) {
+  distinct_parents(const table_info& table, object_span parents) : positions(table, parents.size()) {
     keys.reserve(parents.size());
     owners.reserve(parents.size());
-    for (auto& p : parents) {
-      auto key = p.table->key_of(p.object.get());
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+      auto* parent = parents.get(i);
+      auto key = parents.table(i)->key_of(parent);
       if (!positions.insert(key)) continue;
       keys.push_back(std::move(key));
-      owners.push_back(p.object.get());
+      owners.push_back(parent);
     }
   }
   key_positions positions;
@@ -86,9 +87,9 @@ struct distinct_parents {
 // parents come in key order, no list of them either (SQLite P2: 2.4 MB of the load's peak).
 struct parent_range {
   /// The range of `parents`, if their keys make one.
-  static std::optional<parent_range> of(const std::vector<object_ref>& parents) {
+  static std::optional<parent_range> of(object_span parents) {
     if (parents.empty()) return std::nullopt;
-    auto key_at = [&](std::size_t i) { return parents[i].table->key_of(parents[i].object.get()); };
+    auto key_at = [&](std::size_t i) { return parents.table(i)->key_of(parents.get(i)); };
     auto first = key_at(0);
     if (!first.is_integer()) return std::nullopt;
     auto ordered = true;
@@ -97,7 +98,7 @@ struct parent_range {
       ordered = k.is_integer() &&
                 static_cast<std::uint64_t>(k.integer()) - static_cast<std::uint64_t>(first.integer()) == i;
     }
-    if (ordered) return parent_range{first.integer(), &parents, {}};
+    if (ordered) return parent_range{first.integer(), parents, {}};
     auto low = std::numeric_limits<std::int64_t>::max();
     auto high = std::numeric_limits<std::int64_t>::min();
     for (std::size_t i = 0; i < parents.size(); ++i) {
@@ -107,17 +108,17 @@ struct parent_range {
       high = std::max(high, k.integer());
     }
     if (static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low) != parents.size() - 1) return std::nullopt;
-    parent_range range{low, nullptr, std::vector<void*>(parents.size(), nullptr)};
+    parent_range range{low, std::nullopt, std::vector<void*>(parents.size(), nullptr)};
     for (std::size_t i = 0; i < parents.size(); ++i) {
       auto& slot = range.owners[static_cast<std::size_t>(key_at(i).integer() - low)];
       if (slot != nullptr) return std::nullopt;  // a key twice: some key of the range is missing
-      slot = parents[i].object.get();
+      slot = parents.get(i);
     }
     return range;
   }
   std::size_t size() const noexcept { return in_order ? in_order->size() : owners.size(); }
   /// The parent of key first + i.
-  void* owner(std::size_t i) const noexcept { return in_order ? (*in_order)[i].object.get() : owners[i]; }
+  void* owner(std::size_t i) const noexcept { return in_order ? in_order->get(i) : owners[i]; }
   /// The parent of value `x` of foreign key `fk`, or null.
   void* owner_of(const column_info& fk, const drivers::cell& x) const {
     std::int64_t k;
@@ -132,8 +133,8 @@ struct parent_range {
     return at < size() ? owner(at) : nullptr;
   }
   std::int64_t first;
-  const std::vector<object_ref>* in_order;  ///< the parents, if they come in key order
-  std::vector<void*> owners;                ///< else each parent at its key's place
+  std::optional<object_span> in_order;  ///< the parents, if they come in key order
+  std::vector<void*> owners;            ///< else each parent at its key's place
 };
 
 std::size_t batch_size(const load_options& options, const drivers::dialect& dialect) {
@@ -142,12 +143,11 @@ std::size_t batch_size(const load_options& options, const drivers::dialect& dial
 
 }  // namespace
 
-plan<void> loader::load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
-                                      const drivers::dialect& dialect) {
+plan<void> loader::load_relationships(const select_spec& spec, object_span parents, const drivers::dialect& dialect) {
   co_await load_eager(spec.loaders, parents, dialect);
 }
 
-plan<void> loader::load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
+plan<void> loader::load_eager(const std::vector<loader_option>& options, object_span parents,
                               const drivers::dialect& dialect) {
   if (parents.empty()) co_return;
   for (auto& option : options) {
@@ -166,8 +166,7 @@ plan<void> loader::load_eager(const std::vector<loader_option>& options, const s
   }
 }
 
-void loader::load_relationships(drivers::connection& connection, const select_spec& spec,
-                                const std::vector<object_ref>& parents) {
+void loader::load_relationships(drivers::connection& connection, const select_spec& spec, object_span parents) {
   drive(load_relationships(spec, parents, connection.sql_dialect()), connection);
 }
 
@@ -280,8 +279,7 @@ plan<void> loader::select_batches(const table_info& loaded, std::size_t count, c
   }
 }
 
-plan<std::vector<object_ref>> loader::load_collection(const relationship_info& rel,
-                                                      const std::vector<object_ref>& parents,
+plan<std::vector<object_ref>> loader::load_collection(const relationship_info& rel, object_span parents,
                                                       const drivers::dialect& dialect, bool list_loaded) {
   auto& child_table = rel.target();
   require_single_column_key(*rel.owner, rel);
@@ -327,8 +325,7 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
   co_return loaded;
 }
 
-plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& rel,
-                                                     const std::vector<object_ref>& parents,
+plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& rel, object_span parents,
                                                      const drivers::dialect& dialect) {
   auto& target = rel.target();
   auto& association = rel.secondary->table();
@@ -356,16 +353,15 @@ plan<std::vector<object_ref>> loader::load_secondary(const relationship_info& re
   co_return loaded;
 }
 
-plan<std::vector<object_ref>> loader::load_reference(const relationship_info& rel,
-                                                     const std::vector<object_ref>& owners,
+plan<std::vector<object_ref>> loader::load_reference(const relationship_info& rel, object_span owners,
                                                      const drivers::dialect& dialect) {
   auto& target = rel.target();
   require_single_column_key(target, rel);
-  auto& fk = owners.front().table->columns()[rel.foreign_key];
+  auto& fk = owners.table(0)->columns()[rel.foreign_key];
   std::vector<key> keys;
   std::unordered_set<key, key_hash> seen;
-  for (auto& o : owners) {
-    auto v = fk.access->get(o.object.get());
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    auto v = fk.access->get(owners.get(i));
     if (v.is_null()) continue;
     if (auto k = key_of_value(fk, v); seen.insert(k).second) keys.push_back(std::move(k));
   }
@@ -377,12 +373,12 @@ plan<std::vector<object_ref>> loader::load_reference(const relationship_info& re
       loaded.push_back(std::move(object));
     }
   });
-  for (auto& o : owners) {
-    auto v = fk.access->get(o.object.get());
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    auto v = fk.access->get(owners.get(i));
     std::shared_ptr<void> related;
     if (!v.is_null())
       if (auto it = by_key.find(key_of_value(fk, v)); it != by_key.end()) related = it->second;
-    detail::link_reference(rel, o.object, related);
+    detail::link_reference(rel, owners.ref(i).object, related);
   }
   co_return loaded;
 }

@@ -122,6 +122,14 @@ plan<std::vector<object_ref>> sync_session::execute(select_spec spec, const driv
   co_return co_await loader_.load(std::move(spec), dialect);
 }
 
+plan<void> sync_session::execute_into(select_spec spec, const drivers::dialect& dialect,
+                                      std::shared_ptr<result_sink> sink) {
+  sql::check_select(spec);
+  co_await begin_if_needed();
+  co_await autoflush(dialect);
+  co_await loader_.load_into(std::move(spec), dialect, std::move(sink));
+}
+
 object_ref sync_session::identity_lookup(const table_info& table, const key& k) {
   check_usable();
   if (auto* r = objects_.find(table, k); r != nullptr && !r->expired && r->state == object_state::persistent)

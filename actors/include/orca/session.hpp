@@ -75,11 +75,10 @@ public:
   template <class T>
   task<scalar_result<T>> scalars(select_statement<T> statement) {
     co_await core_->send_adds();
-    auto objects = co_await core_->execute(statement.spec());
-    std::vector<std::shared_ptr<T>> typed;
-    typed.reserve(objects.size());
-    for (auto& o : objects) typed.push_back(detail::typed<T>(std::move(o)));
-    co_return scalar_result<T>{std::move(typed)};
+    // The load appends to the result's own list: no second list of the objects to convert.
+    auto sink = std::make_shared<detail::typed_sink<T>>();
+    co_await core_->execute_into(statement.spec(), sink);
+    co_return scalar_result<T>{std::move(sink->objects)};
   }
   /// Same as scalars() (a select of one class yields its objects).
   template <class T>

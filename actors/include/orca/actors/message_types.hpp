@@ -14,6 +14,7 @@
 #include "orca/drivers/connection.hpp"
 #include "orca/model/pending_rows.hpp"
 #include "orca/model/query_request.hpp"
+#include "orca/model/result_sink.hpp"
 #include "orca/model/select.hpp"
 #include "orca/model/table.hpp"
 
@@ -59,6 +60,8 @@ struct pool_status {
 
 /// Objects as a message.
 using object_list = std::vector<object_ref>;
+/// The list a buffered query puts its objects in (loader::load_into), as a message.
+using result_sink_ptr = std::shared_ptr<result_sink>;
 /// New objects' rows as a message (null: none); the receiver takes them out.
 using row_batch = std::shared_ptr<pending_rows>;
 /// A mapped class's table, as a message element (CAF refuses raw pointers).
@@ -74,6 +77,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::connection_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::object_ref)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::object_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::row_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::actors::result_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::select_spec)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::rows_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(orca::drivers::rowset)

@@ -29,6 +29,8 @@ namespace orca::actors {
 ///   go of (null: none; pending_rows) for the next flush.
 /// - `(remove, object)` -> ok: marks an object for DELETE.
 /// - `(execute, select_spec)` -> objects: autoflush, SELECT, eager loads.
+/// - `(execute, select_spec, result_sink_ptr)` -> ok: the same, the objects put in the sink
+///   (a buffered query of one class: no second list of them; loader::load_into).
 /// - `(get, table, key)` -> object (null if no row): identity map first, no SQL on a hit.
 /// - `(flush)` / `(commit)` / `(rollback)` -> ok.
 /// - `(commit, hibernate)` / `(rollback, hibernate)` -> bool: the same, then the actor quits
@@ -65,6 +67,7 @@ using session_actor = caf::typed_actor<
     caf::replies_to<add_atom, object_list, row_batch>::with<ok_atom>,
     caf::replies_to<remove_atom, object_ref>::with<ok_atom>,
     caf::replies_to<execute_atom, select_spec>::with<object_list>,
+    caf::replies_to<execute_atom, select_spec, result_sink_ptr>::with<ok_atom>,
     caf::replies_to<get_atom, table_pointer, key>::with<object_ref>, caf::replies_to<flush_atom>::with<ok_atom>,
     caf::replies_to<commit_atom>::with<ok_atom>, caf::replies_to<rollback_atom>::with<ok_atom>,
     caf::replies_to<commit_atom, hibernate_atom>::with<bool>,

@@ -81,6 +81,8 @@ public:
     savepoints_ = 0;
   }
   operation<std::vector<object_ref>> execute(const select_spec& spec);
+  /// The same, the objects put in `sink` (which the session actor shares until it is done).
+  operation<void> execute_into(const select_spec& spec, std::shared_ptr<result_sink> sink);
   operation<object_ref> get(const table_info& table, key k);
   operation<void> remove(object_ref object);
   operation<void> flush();
@@ -147,6 +149,23 @@ template <class T>
 std::shared_ptr<T> typed(object_ref&& o) {
   return std::static_pointer_cast<T>(std::move(o.object));
 }
+
+/// The objects of a buffered query of T, put in the list scalar_result<T> returns as the
+/// load merges them (loader::load_into).
+template <class T>
+class typed_sink final : public result_sink {
+public:
+  const table_info& table() const noexcept override { return table_of<T>(); }
+  void reserve(std::size_t n) override { objects.reserve(objects.size() + n); }
+  void push(std::shared_ptr<void> object) override {
+    objects.push_back(std::static_pointer_cast<T>(std::move(object)));
+  }
+  std::size_t size() const noexcept override { return objects.size(); }
+  void* get(std::size_t i) const noexcept override { return objects[i].get(); }
+  std::shared_ptr<void> share(std::size_t i) const override { return objects[i]; }
+
+  std::vector<std::shared_ptr<T>> objects;
+};
 
 template <class T>
 object_ref untyped(std::shared_ptr<T> object) {

@@ -13,6 +13,7 @@
 #include "orca/drivers/connection.hpp"
 #include "orca/model/identity_map.hpp"
 #include "orca/model/plan.hpp"
+#include "orca/model/result_sink.hpp"
 #include "orca/model/select.hpp"
 
 namespace orca {
@@ -58,31 +59,38 @@ public:
   /// never get a record.
   std::vector<object_ref> merge_streamed(const select_spec& spec, drivers::rowset&& rows, std::uint64_t stream);
 
+  /// Runs `spec` and puts the objects it finds in `sink`, in row order, then runs its eager
+  /// loads for them: the statement's objects are in no other list by then. The class of
+  /// `spec` must be the sink's.
+  plan<void> load_into(select_spec spec, const drivers::dialect& dialect, std::shared_ptr<result_sink> sink);
+
   /// Runs the eager loads of `spec` for `parents` (selectin batches, pipelined where the
   /// backend can). `spec` and `parents` must outlive the plan.
-  plan<void> load_relationships(const select_spec& spec, const std::vector<object_ref>& parents,
-                                const drivers::dialect& dialect);
+  plan<void> load_relationships(const select_spec& spec, object_span parents, const drivers::dialect& dialect);
   /// The same, driven on a connection.
-  void load_relationships(drivers::connection& connection, const select_spec& spec,
-                          const std::vector<object_ref>& parents);
+  void load_relationships(drivers::connection& connection, const select_spec& spec, object_span parents);
 
 private:
   object_ref merge_row(const table_info& table, const drivers::rowset& rows, std::size_t row, std::size_t offset,
                        const select_spec* spec, bool overwrite);
+  /// merge_row() of every row in order, each object given to `take` (an object_ref&&).
+  template <class Take>
+  void merge_each(const table_info& table, const drivers::rowset& rows, const select_spec* spec, bool overwrite,
+                  Take&& take);
   /// A new object for row `row`: its relationships marked not loaded (but those `spec`
   /// loads eagerly), its write-only ones bound; no columns yet.
   std::shared_ptr<void> new_object(const table_info& table, const drivers::rowset& rows, std::size_t row,
                                    std::size_t offset, const select_spec* spec, const key& k);
   std::vector<object_ref> merge_joined(const select_spec& spec, const drivers::rowset& rows);
-  plan<void> load_eager(const std::vector<loader_option>& options, const std::vector<object_ref>& parents,
+  plan<void> load_eager(const std::vector<loader_option>& options, object_span parents,
                         const drivers::dialect& dialect);
   /// Loads a collection of every parent; returns the children it loaded if `list_loaded`
   /// (nested loaders need them), else nothing (the collections hold them).
-  plan<std::vector<object_ref>> load_collection(const relationship_info& rel, const std::vector<object_ref>& parents,
+  plan<std::vector<object_ref>> load_collection(const relationship_info& rel, object_span parents,
                                                 const drivers::dialect& dialect, bool list_loaded);
-  plan<std::vector<object_ref>> load_secondary(const relationship_info& rel, const std::vector<object_ref>& parents,
+  plan<std::vector<object_ref>> load_secondary(const relationship_info& rel, object_span parents,
                                                const drivers::dialect& dialect);
-  plan<std::vector<object_ref>> load_reference(const relationship_info& rel, const std::vector<object_ref>& owners,
+  plan<std::vector<object_ref>> load_reference(const relationship_info& rel, object_span owners,
                                                const drivers::dialect& dialect);
   /// `SELECT ... WHERE column IN (...)` over `keys` (distinct) in batches: `consume` gets
   /// each batch's rows (objects of `loaded`) as they come. Pipelined where the dialect

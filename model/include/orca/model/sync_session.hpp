@@ -95,6 +95,9 @@ public:
   plan<flush_stats> flush(const drivers::dialect& dialect);
   /// Runs a SELECT (autoflush first), returning objects in row order.
   plan<std::vector<object_ref>> execute(select_spec spec, const drivers::dialect& dialect);
+  /// The same, with the objects put in `sink` (loader::load_into): a buffered query of one
+  /// class keeps them in its own list only.
+  plan<void> execute_into(select_spec spec, const drivers::dialect& dialect, std::shared_ptr<result_sink> sink);
   /// The object with this key from the identity map (no SQL), or null if the session has
   /// no live, unexpired, persistent one.
   object_ref identity_lookup(const table_info& table, const key& k);
