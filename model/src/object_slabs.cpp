@@ -51,7 +51,7 @@ object_slabs* thread_slabs() noexcept {
 }
 
 void object_slabs::retire() noexcept {
-  if (current_ != nullptr) std::exchange(current_, nullptr)->release();
+  if (current_ != nullptr) std::exchange(current_, nullptr)->retire();
 }
 
 object_slab* object_slabs::room_for(std::size_t bytes) {

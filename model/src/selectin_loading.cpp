@@ -308,7 +308,11 @@ plan<std::vector<object_ref>> loader::load_collection(const relationship_info& r
         owner = range->owner_of(fk, x);
       else if (auto at = listed->positions.find(key_of_value(fk, x)))
         owner = listed->owners[*at];
-      if (owner != nullptr) collection.add_loaded(owner, objects[r].object);
+      if (owner == nullptr) continue;
+      if (list_loaded)
+        collection.add_loaded(owner, objects[r].object);
+      else
+        collection.add_loaded(owner, std::move(objects[r].object));  // the list goes next
     }
     if (list_loaded)
       loaded.insert(loaded.end(), std::make_move_iterator(objects.begin()), std::make_move_iterator(objects.end()));

@@ -37,16 +37,22 @@ public:
     auto* p = align(next_, alignment);
     return p <= end_ && static_cast<std::size_t>(end_ - p) >= bytes;
   }
-  /// `bytes` of the slab, counted; fits() must have said yes.
+  /// `bytes` of the slab, counted; fits() must have said yes. By the owner's thread only.
   void* carve(std::size_t bytes, std::size_t alignment) noexcept {
     auto* p = align(next_, alignment);
     next_ = p + bytes;
-    live_.fetch_add(1, std::memory_order_relaxed);
+    ++carved_;
     return p;
   }
-  /// Drops one count (an object's, or the owner's); the last one frees the slab.
+  /// Drops an object's count; the last count frees the slab.
   void release() noexcept {
     if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+  }
+  /// The owner lets go of the slab: from now on it counts its live objects alone, and it is
+  /// freed at once if none is left.
+  void retire() noexcept {
+    auto share = owner_share - carved_;
+    if (live_.fetch_sub(share, std::memory_order_acq_rel) == share) destroy();
   }
   /// The slab's size, header included.
   std::size_t bytes() const noexcept { return bytes_; }
@@ -68,7 +74,14 @@ private:
   }
   void destroy() noexcept;
 
-  std::atomic<std::size_t> live_{1};  ///< the owner's count and one per object
+  /// The owner's count while it carves: more than a slab can hold objects. The objects
+  /// carved are counted when the owner retires the slab (one subtraction), not as each is
+  /// carved: an atomic operation less per object of a load (about 2 ns each, 400,000 in P2).
+  static constexpr std::size_t owner_share = std::size_t{1} << 62;
+
+  /// owner_share less the objects freed, while the owner carves; then the live objects.
+  std::atomic<std::size_t> live_{owner_share};
+  std::size_t carved_ = 0;  ///< objects carved (the owner's thread only)
   std::size_t bytes_;
   std::byte* next_;
   std::byte* end_;

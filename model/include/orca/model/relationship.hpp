@@ -86,7 +86,9 @@ public:
   /// back_populates pair changed; nothing else follows).
   virtual void append(void* owner, const std::shared_ptr<void>& item) const = 0;
   /// Appends a row's object to a collection being loaded (assigned empty first), as it is.
-  virtual void add_loaded(void* owner, const std::shared_ptr<void>& item) const = 0;
+  /// Taken by value: a load that keeps no other list of the objects moves them in (each
+  /// copy of a pointer costs two atomic operations).
+  virtual void add_loaded(void* owner, std::shared_ptr<void> item) const = 0;
   /// Takes `item` out of a loaded collection because it moved to another parent (or none):
   /// the other side of back_populates changed and has set the foreign key already, so
   /// nothing is queued for the flush.

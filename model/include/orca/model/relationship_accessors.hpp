@@ -138,8 +138,8 @@ public:
     if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(std::static_pointer_cast<C>(item));
     access::forget_removed(c, item);
   }
-  void add_loaded(void* owner, const std::shared_ptr<void>& item) const override {
-    access::items(static_cast<T*>(owner)->*member_).push_back(std::static_pointer_cast<C>(item));
+  void add_loaded(void* owner, std::shared_ptr<void> item) const override {
+    access::items(static_cast<T*>(owner)->*member_).push_back(std::static_pointer_cast<C>(std::move(item)));
   }
   void take_out(void* owner, const void* item) const override {
     auto& c = static_cast<T*>(owner)->*member_;
