@@ -3,6 +3,7 @@
 #include "orca/model/object_slabs.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "orca/drivers/large_memory.hpp"
@@ -13,7 +14,11 @@ namespace {
 
 constexpr std::size_t header_bytes = (sizeof(object_slab) + 15) & ~std::size_t{15};
 
+std::atomic<std::size_t> slabs_alive{0};  // one operation per slab, not per object
+
 }  // namespace
+
+std::size_t object_slab::count() noexcept { return slabs_alive.load(std::memory_order_acquire); }
 
 object_slab*& object_slab::carving() noexcept {
   thread_local object_slab* slab = nullptr;
@@ -22,6 +27,7 @@ object_slab*& object_slab::carving() noexcept {
 
 object_slab* object_slab::make(std::size_t bytes) {
   auto* start = static_cast<std::byte*>(allocate_large(bytes));
+  slabs_alive.fetch_add(1, std::memory_order_relaxed);
   return new (start) object_slab(bytes, start + header_bytes, start + bytes);
 }
 
@@ -29,6 +35,7 @@ void object_slab::destroy() noexcept {
   auto bytes = bytes_;
   this->~object_slab();
   deallocate_large(this, bytes);
+  slabs_alive.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 namespace {
