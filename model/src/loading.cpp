@@ -77,13 +77,9 @@ object_ref merge_into_existing(identity_map& objects, object_record& record, con
 }  // namespace
 
 plan<std::vector<object_ref>> loader::load(select_spec spec, const drivers::dialect& dialect) {
-  auto statement = sql::compile_select(spec, dialect);
-  io::execute query{std::move(statement.text), std::move(statement.parameters)};
-  auto rows = co_await query;
-  auto objects = merge_result(spec, rows);
-  rows = {};  // merged: freed before the eager loads bring their own rows
-  co_await load_relationships(spec, objects, dialect);
-  co_return objects;
+  auto sink = std::make_shared<object_list_sink>(spec.table);
+  co_await load_into(std::move(spec), dialect, sink);
+  co_return std::move(sink->objects);
 }
 
 plan<void> loader::load_into(select_spec spec, const drivers::dialect& dialect, std::shared_ptr<result_sink> sink) {
@@ -100,7 +96,7 @@ plan<void> loader::load_into(select_spec spec, const drivers::dialect& dialect, 
     sink->reserve(rows.size());
     merge_each(*spec.table, rows, &spec, false, [&](object_ref&& o) { sink->push(std::move(o.object)); });
   }
-  rows = {};
+  rows = {};  // merged: freed before the eager loads bring their own rows
   co_await load_relationships(spec, object_span{*sink}, dialect);
 }
 

@@ -116,15 +116,14 @@ void sync_session::expire_all() {
 }
 
 plan<std::vector<object_ref>> sync_session::execute(select_spec spec, const drivers::dialect& dialect) {
-  sql::check_select(spec);  // a statement orca refuses sends nothing, not even BEGIN
-  co_await begin_if_needed();
-  co_await autoflush(dialect);
-  co_return co_await loader_.load(std::move(spec), dialect);
+  auto sink = std::make_shared<object_list_sink>(spec.table);
+  co_await execute_into(std::move(spec), dialect, sink);
+  co_return std::move(sink->objects);
 }
 
 plan<void> sync_session::execute_into(select_spec spec, const drivers::dialect& dialect,
                                       std::shared_ptr<result_sink> sink) {
-  sql::check_select(spec);
+  sql::check_select(spec);  // a statement orca refuses sends nothing, not even BEGIN
   co_await begin_if_needed();
   co_await autoflush(dialect);
   co_await loader_.load_into(std::move(spec), dialect, std::move(sink));

@@ -32,6 +32,24 @@ public:
   virtual std::shared_ptr<void> share(std::size_t i) const = 0;
 };
 
+/// A sink that keeps the objects as object_refs: the list loader::load() returns.
+class object_list_sink final : public result_sink {
+public:
+  /// `table` may be null until the query is checked (it is read once objects come).
+  explicit object_list_sink(const table_info* table) noexcept : table_(table) {}
+  const table_info& table() const noexcept override { return *table_; }
+  void reserve(std::size_t n) override { objects.reserve(objects.size() + n); }
+  void push(std::shared_ptr<void> object) override { objects.push_back({table_, std::move(object)}); }
+  std::size_t size() const noexcept override { return objects.size(); }
+  void* get(std::size_t i) const noexcept override { return objects[i].object.get(); }
+  std::shared_ptr<void> share(std::size_t i) const override { return objects[i].object; }
+
+  std::vector<object_ref> objects;
+
+private:
+  const table_info* table_;
+};
+
 /// The objects of an eager load's parents, read-only: a list of object_refs, or a sink's
 /// objects. Refers to them: they must outlive the span.
 class object_span {
